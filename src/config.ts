@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs'
+import envSchema from 'env-schema'
+import { Type, type Static } from 'typebox'
+import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } from './core/catalog.js'
+import { parseSecretKey } from './core/secrets.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const DURATION = '^[0-9]+[smhd]?$'
+
+/** Every environment variable Tessera reads. The README's table and the compose test follow it. */
+export const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
+  TESSERA_SECRET_KEY: Type.Optional(Type.String()),
+  TESSERA_ADMIN_ACCOUNT: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', default: 'admin' }),
+  TESSERA_ADMIN_USER: Type.String({ pattern: '^[A-Za-z0-9._@-]{1,64}$', default: 'admin' }),
+  TESSERA_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 4096 })),
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+  TOKEN_TTL: Type.String({ pattern: DURATION, default: '24h' }),
+  SESSION_PURGE_INTERVAL: Type.String({ pattern: DURATION, default: '5m' }),
+  CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' })
+})
+export type Env = Static<typeof EnvSchema>
+export const ENV_VARIABLES = Object.keys(EnvSchema.properties) as (keyof Env)[]
+
+export interface Config {
+  port: number
+  host: string
+  databaseUrl: string | undefined
+  databasePoolMax: number
+  dataDir: string
+  publicUrl: string | undefined
+  trustProxy: boolean
+  logLevel: (typeof LOG_LEVELS)[number]
+  /** Base64 or hex text of the 32-byte key; server.ts fills it in for the embedded database. */
+  secretKey: string | undefined
+  admin: { account: string, user: string, password: string | undefined }
+  migrateOnStart: boolean
+  tokenTtlSeconds: number
+  sessionPurgeIntervalSeconds: number
+  catalog: CatalogTemplate
+  catalogRegion: string
+}
+
+/** A configuration problem, always naming the variable at fault. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor (variable: string, problem: string) {
+    super(`${variable} ${problem}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+const MIN_TOKEN_TTL_SECONDS = 300
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+function durationSeconds (text: string): number {
+  const unit = text.at(-1) ?? ''
+  return unit in UNIT_SECONDS ? Number(text.slice(0, -1)) * UNIT_SECONDS[unit]! : Number(text)
+}
+
+function readEnv (env: Record<string, string | undefined>): Env {
+  // Empty strings mean "unset", as they do for most twelve-factor services.
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  try {
+    return envSchema<Env>({ schema: EnvSchema, data, env: false, dotenv: false })
+  } catch (error) {
+    const problem = (error as { errors?: { instancePath: string, message?: string }[] }).errors?.[0]
+    if (!problem) throw error
+    const variable = problem.instancePath.replace(/^\//, '')
+    const given = data[variable]
+    throw new ConfigError(variable, `${problem.message ?? 'is invalid'}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`)
+  }
+}
+
+function readCatalog (path: string | undefined): CatalogTemplate {
+  if (path === undefined) return defaultCatalogTemplate
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError('CATALOG_FILE', `cannot be read: ${(error as Error).message}`)
+  }
+  try {
+    return parseCatalogTemplate(JSON.parse(text))
+  } catch (error) {
+    throw new ConfigError('CATALOG_FILE', `is not a valid catalog template: ${(error as Error).message}`)
+  }
+}
+
+/** Validates the environment and returns the configuration; throws ConfigError on the first bad value. */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  const values = readEnv(env)
+  if (values.TESSERA_SECRET_KEY !== undefined && parseSecretKey(values.TESSERA_SECRET_KEY) === null) {
+    throw new ConfigError('TESSERA_SECRET_KEY', 'must be 32 bytes written as base64 (44 characters) or hex (64 characters)')
+  }
+  const tokenTtlSeconds = durationSeconds(values.TOKEN_TTL)
+  if (tokenTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
+    throw new ConfigError('TOKEN_TTL', `must be at least 5 minutes, because clients re-authenticate up to 5 minutes before expiry (got ${JSON.stringify(values.TOKEN_TTL)})`)
+  }
+  const sessionPurgeIntervalSeconds = durationSeconds(values.SESSION_PURGE_INTERVAL)
+  if (sessionPurgeIntervalSeconds < 1) throw new ConfigError('SESSION_PURGE_INTERVAL', 'must be at least 1 second')
+
+  return {
+    port: values.PORT,
+    host: values.HOST,
+    databaseUrl: values.DATABASE_URL,
+    databasePoolMax: values.DATABASE_POOL_MAX,
+    dataDir: values.DATA_DIR,
+    publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: values.TRUST_PROXY,
+    logLevel: values.LOG_LEVEL,
+    secretKey: values.TESSERA_SECRET_KEY,
+    admin: { account: values.TESSERA_ADMIN_ACCOUNT, user: values.TESSERA_ADMIN_USER, password: values.TESSERA_ADMIN_PASSWORD },
+    migrateOnStart: values.MIGRATE_ON_START,
+    tokenTtlSeconds,
+    sessionPurgeIntervalSeconds,
+    catalog: readCatalog(values.CATALOG_FILE),
+    catalogRegion: values.CATALOG_REGION
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The domain errors every family throws. Each family renders them in its own API's
+ * error dialect (plugins/error-dialect.ts); nothing builds an error body by hand.
+ */
+
+/** One problem with one input field, e.g. { path: ['auth', 'passwordCredentials'], problem: 'must be object' }. */
+export interface FieldProblem {
+  path: string[]
+  problem: string
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly statusCode: number
+}
+
+export class InvalidInput extends DomainError {
+  readonly statusCode = 400
+  readonly fields: FieldProblem[]
+  /** A finer error type some dialects name, e.g. Rackspace Monitoring's `invalidLimit`. */
+  readonly reason: string | undefined
+
+  constructor (message: string, options: { fields?: FieldProblem[], reason?: string } = {}) {
+    super(message)
+    this.name = 'InvalidInput'
+    this.fields = options.fields ?? []
+    this.reason = options.reason
+  }
+}
+
+export class Unauthenticated extends DomainError {
+  readonly statusCode = 401
+  constructor (message = 'The request you have made requires authentication.') {
+    super(message)
+    this.name = 'Unauthenticated'
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly statusCode = 403
+  /** The action that was refused; dialects may name it, never the reason. */
+  readonly action: string | undefined
+  constructor (action?: string, message = 'You are not authorized to perform the requested action.') {
+    super(message)
+    this.name = 'Forbidden'
+    this.action = action
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly statusCode = 404
+  /** What was looked for, e.g. { type: 'AgentToken', key: '…' }. */
+  readonly target: { type: string, key: string } | undefined
+  constructor (message: string, target?: { type: string, key: string }) {
+    super(message)
+    this.name = 'NotFound'
+    this.target = target
+  }
+}
+
+export class Conflict extends DomainError {
+  readonly statusCode = 409
+  constructor (message: string) {
+    super(message)
+    this.name = 'Conflict'
+  }
+}
+
+export class TooLarge extends DomainError {
+  readonly statusCode = 413
+  readonly limitBytes: number | undefined
+  constructor (message = 'Request is too large.', limitBytes?: number) {
+    super(message)
+    this.name = 'TooLarge'
+    this.limitBytes = limitBytes
+  }
+}
+
+export class Unavailable extends DomainError {
+  readonly statusCode = 503
+  readonly retryAfterSeconds: number
+  constructor (message = 'The service is temporarily unavailable.', options: { cause?: unknown, retryAfterSeconds?: number } = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'Unavailable'
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5
+  }
+}
+
+/** Anything unexpected. Rendered with a generic message; the cause is logged, never sent. */
+export class InternalFailure extends DomainError {
+  readonly statusCode = 500
+  constructor (cause: unknown) {
+    super('An unexpected error prevented the server from fulfilling your request.', { cause })
+    this.name = 'InternalFailure'
+  }
+}

@@ -1,0 +1,19 @@
+/** How the caller proved who they are. Families plug their token kinds into plugins/auth. */
+export type CredentialKind = 'session' | 'user-api-token' | 'conjur-access-token'
+
+/** The authenticated caller, the same whichever header dialect carried the credential. */
+export interface Principal {
+  kind: 'user' | 'host'
+  id: string
+  name: string
+  /** The account (tenant) the credential is scoped to, or null when unscoped. */
+  accountId: string | null
+  roles: readonly string[]
+  credential: { kind: CredentialKind, id: string, expiresAt: Date | null }
+}
+
+export const ADMIN_ROLE = 'admin'
+
+export function hasRoleOn (principal: Principal, accountId: string, role: string): boolean {
+  return principal.accountId === accountId && principal.roles.includes(role)
+}

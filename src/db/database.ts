@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.js'
+
+export type Database = Kysely<DB>
+export type DatabaseKind = 'postgres' | 'pglite'
+
+export interface DatabaseHandle {
+  db: Database
+  kind: DatabaseKind
+  /** Where the data lives, with no credentials: for logs and the CLI. */
+  location: string
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined
+  /** For the embedded database: its files go under `<dataDir>/pgdata`. */
+  dataDir?: string | undefined
+  poolMax?: number | undefined
+}
+
+/** PostgreSQL when a URL is given; else an embedded PGlite kept under DATA_DIR (in memory without one). */
+export function createDb (options: DatabaseOptions): DatabaseHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: 5000,
+      // A replica losing its database must not hang requests forever.
+      query_timeout: 30_000,
+      application_name: 'tessera'
+    })
+    // An idle client losing its server emits here; without a listener the process would crash.
+    pool.on('error', () => {})
+    return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', location: redactUrl(options.databaseUrl) }
+  }
+  if (options.dataDir === undefined) {
+    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite() }) }), kind: 'pglite', location: 'memory' }
+  }
+  const directory = resolve(join(options.dataDir, 'pgdata'))
+  mkdirSync(directory, { recursive: true })
+  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite(directory) }) }), kind: 'pglite', location: directory }
+}
+
+function redactUrl (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres'
+  }
+}

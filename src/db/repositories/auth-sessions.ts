@@ -1,0 +1,69 @@
+import { sql } from 'kysely'
+import type { Database } from '../database.js'
+import type { NewAuthSession } from '../schema.js'
+
+export interface ActiveSession {
+  audit_id: string
+  audit_chain_id: string
+  method: 'password' | 'apikey' | 'token'
+  user_id: string
+  user_name: string
+  account_id: string | null
+  account_name: string | null
+  roles: string[]
+  issued_at: Date
+  expires_at: Date
+}
+
+export async function insertAuthSession (db: Database, session: NewAuthSession): Promise<void> {
+  await db.insertInto('auth_sessions').values(session).execute()
+}
+
+/**
+ * The live session behind a secret hash: not revoked, not expired, its user and their
+ * account enabled, and its tenant (if any) enabled. One indexed lookup, no write.
+ */
+export function findActiveSession (db: Database, secretHash: Uint8Array): Promise<ActiveSession | undefined> {
+  return db.selectFrom('auth_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .innerJoin('accounts as home', 'home.id', 'u.account_id')
+    .leftJoin('accounts as tenant', 'tenant.id', 's.account_id')
+    .select([
+      's.audit_id', 's.audit_chain_id', 's.method', 's.user_id', 'u.name as user_name',
+      's.account_id', 'tenant.name as account_name', 's.roles', 's.issued_at', 's.expires_at'
+    ])
+    .where('s.secret_hash', '=', secretHash)
+    .where('s.revoked_at', 'is', null)
+    .where('s.expires_at', '>', sql<Date>`now()`)
+    .where('u.enabled', '=', true)
+    .where('home.enabled', '=', true)
+    .where((eb) => eb.or([eb('s.account_id', 'is', null), eb('tenant.enabled', '=', true)]))
+    .executeTakeFirst()
+}
+
+/** Marks a live session revoked; false when there was none to revoke. */
+export async function revokeAuthSession (db: Database, auditId: string): Promise<boolean> {
+  const result = await db.updateTable('auth_sessions')
+    .set({ revoked_at: new Date() })
+    .where('audit_id', '=', auditId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/**
+ * Deletes up to `batchSize` sessions that expired before `cutoff`. Rows another replica's
+ * purge holds are skipped, so each batch is one short transaction.
+ */
+export async function purgeExpiredSessions (db: Database, cutoff: Date, batchSize: number): Promise<number> {
+  const result = await db.deleteFrom('auth_sessions')
+    .where('audit_id', 'in', (eb) => eb.selectFrom('auth_sessions')
+      .select('audit_id')
+      .where('expires_at', '<', cutoff)
+      .orderBy('expires_at')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked())
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,61 @@
+import type { Database } from '../database.js'
+import type { AccountRow } from '../schema.js'
+
+export interface RoleAssignment {
+  userId: string
+  accountId: string
+  role: string
+}
+
+/** Idempotent: granting a role the user already holds changes nothing. */
+export async function grantRole (db: Database, assignment: RoleAssignment): Promise<void> {
+  await db.insertInto('role_assignments')
+    .values({ user_id: assignment.userId, account_id: assignment.accountId, role: assignment.role })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute()
+}
+
+export async function revokeRole (db: Database, assignment: RoleAssignment): Promise<boolean> {
+  const result = await db.deleteFrom('role_assignments')
+    .where('user_id', '=', assignment.userId)
+    .where('account_id', '=', assignment.accountId)
+    .where('role', '=', assignment.role)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+export async function listRoleNames (db: Database, userId: string, accountId: string): Promise<string[]> {
+  const rows = await db.selectFrom('role_assignments').select('role')
+    .where('user_id', '=', userId).where('account_id', '=', accountId).orderBy('role').execute()
+  return rows.map((row) => row.role)
+}
+
+export async function holdsAnyRole (db: Database, userId: string, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('role_assignments').select('role')
+    .where('user_id', '=', userId).where('account_id', '=', accountId).limit(1).executeTakeFirst()
+  return row !== undefined
+}
+
+/** Role names per account for one user, e.g. for the admin view of a user. */
+export async function listRolesByAccount (db: Database, userId: string): Promise<Map<string, string[]>> {
+  const rows = await db.selectFrom('role_assignments').select(['account_id', 'role'])
+    .where('user_id', '=', userId).orderBy('account_id').orderBy('role').execute()
+  const byAccount = new Map<string, string[]>()
+  for (const row of rows) byAccount.set(row.account_id, [...(byAccount.get(row.account_id) ?? []), row.role])
+  return byAccount
+}
+
+/**
+ * The enabled and disabled accounts on which a user holds any role, by id. `after` is
+ * exclusive (Keystone's marker); returns up to `limit + 1` rows when a limit is given.
+ */
+export function listAccountsWithRoles (db: Database, userId: string, page: { after?: string | undefined, limit?: number | undefined }): Promise<AccountRow[]> {
+  let query = db.selectFrom('accounts')
+    .select(['accounts.id', 'accounts.name', 'accounts.enabled', 'accounts.created_at', 'accounts.updated_at'])
+    .where((eb) => eb.exists(eb.selectFrom('role_assignments').select('role')
+      .whereRef('role_assignments.account_id', '=', 'accounts.id').where('role_assignments.user_id', '=', userId)))
+    .orderBy('accounts.id')
+  if (page.after !== undefined) query = query.where('accounts.id', '>', page.after)
+  if (page.limit !== undefined) query = query.limit(page.limit + 1)
+  return query.execute()
+}

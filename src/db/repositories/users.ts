@@ -1,0 +1,59 @@
+import type { Database } from '../database.js'
+import type { NewUser, UserRow, UserUpdate } from '../schema.js'
+
+// password_hash is selected only by findLoginCandidate.
+const USER_COLUMNS = ['users.id', 'users.account_id', 'users.name', 'users.email', 'users.enabled', 'users.created_at', 'users.updated_at'] as const
+
+export type UserRecord = Omit<UserRow, 'password_hash'>
+
+export function insertUser (db: Database, user: NewUser): Promise<UserRecord> {
+  return db.insertInto('users').values(user).returning(USER_COLUMNS).executeTakeFirstOrThrow()
+}
+
+export function findUserById (db: Database, id: string): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+export function findUserByName (db: Database, name: string): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').select(USER_COLUMNS).where('name', '=', name).executeTakeFirst()
+}
+
+export interface LoginCandidate extends UserRecord {
+  password_hash: string | null
+  key_hash: Uint8Array | null
+  /** The user and their home account are both enabled. */
+  active: boolean
+}
+
+/** The user a login names, by name or by id, with what is needed to check the credentials. */
+export function findLoginCandidate (db: Database, by: { name: string } | { id: string }): Promise<LoginCandidate | undefined> {
+  const query = db.selectFrom('users')
+    .innerJoin('accounts', 'accounts.id', 'users.account_id')
+    .leftJoin('api_keys', 'api_keys.user_id', 'users.id')
+    .select(USER_COLUMNS)
+    .select(['users.password_hash', 'api_keys.key_hash'])
+    .select((eb) => eb.and([eb.ref('users.enabled'), eb.ref('accounts.enabled')]).$castTo<boolean>().as('active'))
+  return ('name' in by ? query.where('users.name', '=', by.name) : query.where('users.id', '=', by.id)).executeTakeFirst()
+}
+
+/** Keyset page of an account's users by id; `after` is exclusive; up to `limit + 1` rows. */
+export function listUsersInAccount (db: Database, accountId: string, page: { after?: string | undefined, limit: number }): Promise<UserRecord[]> {
+  let query = db.selectFrom('users').select(USER_COLUMNS).where('account_id', '=', accountId).orderBy('id').limit(page.limit + 1)
+  if (page.after !== undefined) query = query.where('id', '>', page.after)
+  return query.execute()
+}
+
+export function listUsers (db: Database, page: { after?: string | undefined, limit: number }): Promise<UserRecord[]> {
+  let query = db.selectFrom('users').select(USER_COLUMNS).orderBy('id').limit(page.limit + 1)
+  if (page.after !== undefined) query = query.where('id', '>', page.after)
+  return query.execute()
+}
+
+export function updateUser (db: Database, id: string, changes: Omit<UserUpdate, 'id' | 'account_id' | 'updated_at'>): Promise<UserRecord | undefined> {
+  return db.updateTable('users').set({ ...changes, updated_at: new Date() }).where('id', '=', id).returning(USER_COLUMNS).executeTakeFirst()
+}
+
+export async function deleteUser (db: Database, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

@@ -1,0 +1,108 @@
+import { Forbidden, InvalidInput, Unauthenticated } from '../../core/errors.js'
+import { verifyApiKey, verifyPassword } from '../../core/credentials.js'
+import type { Database } from '../../db/database.js'
+import { findAccountById, findAccountByName } from '../../db/repositories/accounts.js'
+import { listRoleNames } from '../../db/repositories/role-assignments.js'
+import { findLoginCandidate } from '../../db/repositories/users.js'
+import type { AccountRow } from '../../db/schema.js'
+import { findSession, issueSession, type IssuedSession, type Session, type SessionMethod } from '../../services/sessions.js'
+import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
+import type { AuthRequest } from './schemas.js'
+
+type Auth = NonNullable<AuthRequest['auth']>
+const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'
+
+interface Subject {
+  user: { id: string, name: string }
+  method: SessionMethod
+  /** Set when re-scoping: the new token keeps its expiry and audit chain. */
+  parent?: Session
+}
+
+function invalid (message: string): InvalidInput {
+  return new InvalidInput(message)
+}
+
+function checkSize (attribute: string, value: string, size: number): void {
+  if (value.length > size) throw invalid(attributeTooLarge(attribute, size))
+}
+
+async function passwordSubject (db: Database, credentials: Auth['passwordCredentials']): Promise<Subject> {
+  if (credentials?.password === undefined) throw invalid(expecting('password', 'passwordCredentials'))
+  checkSize('password', credentials.password, MAX_PASSWORD_LENGTH)
+  const { username, userId } = credentials
+  if (!username && !userId) throw invalid(expecting('username or userId', 'passwordCredentials'))
+  if (username) checkSize('username', username, MAX_PARAM_SIZE)
+  if (userId) checkSize('userId', userId, MAX_PARAM_SIZE)
+  // username wins over userId when both are given (Keystone's LocalAuthenticationMethod).
+  const user = await findLoginCandidate(db, username ? { name: username } : { id: userId! })
+  const verified = await verifyPassword(user?.password_hash, credentials.password)
+  if (!user || !verified || !user.active) throw new Unauthenticated()
+  return { user: { id: user.id, name: user.name }, method: 'password' }
+}
+
+async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CREDENTIALS]): Promise<Subject> {
+  if (credentials?.apiKey === undefined) throw invalid(expecting('apiKey', API_KEY_CREDENTIALS))
+  if (!credentials.username) throw invalid(expecting('username', API_KEY_CREDENTIALS))
+  checkSize('apiKey', credentials.apiKey, MAX_TOKEN_SIZE)
+  checkSize('username', credentials.username, MAX_PARAM_SIZE)
+  const user = await findLoginCandidate(db, { name: credentials.username })
+  const verified = verifyApiKey(user?.key_hash, credentials.apiKey)
+  if (!user || !verified || !user.active) throw new Unauthenticated()
+  return { user: { id: user.id, name: user.name }, method: 'apikey' }
+}
+
+async function tokenSubject (db: Database, token: Auth['token']): Promise<Subject> {
+  if (!token?.id) throw invalid(expecting('id', 'token'))
+  checkSize('id', token.id, MAX_TOKEN_SIZE)
+  // Unknown, revoked and expired tokens all read as bad credentials here (spec §3.2).
+  const parent = await findSession(db, token.id)
+  if (!parent) throw new Unauthenticated()
+  return { user: parent.user, method: 'token', parent }
+}
+
+/** tenantId wins over tenantName (Keystone Pike); unknown and disabled tenants are bad credentials. */
+async function requestedTenant (db: Database, auth: Auth): Promise<AccountRow | null> {
+  const tenantId = auth.tenantId === undefined ? '' : String(auth.tenantId)
+  let account: AccountRow | undefined
+  if (tenantId !== '') {
+    checkSize('tenantId', tenantId, MAX_PARAM_SIZE)
+    account = await findAccountById(db, tenantId)
+  } else if (auth.tenantName) {
+    checkSize('tenantName', auth.tenantName, MAX_PARAM_SIZE)
+    account = await findAccountByName(db, auth.tenantName)
+  } else {
+    return null
+  }
+  if (!account?.enabled) throw new Unauthenticated()
+  return account
+}
+
+/**
+ * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
+ * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
+ */
+export async function authenticate (db: Database, body: AuthRequest | undefined, ttlSeconds: number): Promise<IssuedSession> {
+  const auth = body?.auth
+  if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
+
+  let subject: Subject
+  if (auth.token !== undefined) subject = await tokenSubject(db, auth.token)
+  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, auth.passwordCredentials)
+  else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS])
+  else throw invalid(expecting('auth', 'request body'))
+
+  const account = await requestedTenant(db, auth)
+  if (auth.trust_id) throw new Forbidden('trusts are not supported')
+  const roles = account ? await listRoleNames(db, subject.user.id, account.id) : []
+  if (account && roles.length === 0) throw new Unauthenticated()
+
+  return issueSession(db, {
+    user: subject.user,
+    account: account && { id: account.id, name: account.name },
+    roles,
+    method: subject.method,
+    ttlSeconds,
+    parent: subject.parent
+  })
+}

@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify'
+import { DomainError, Forbidden, InvalidInput, Unavailable } from '../../core/errors.js'
+import { baseUrlOf } from '../../plugins/base-url.js'
+import type { ErrorDialect } from '../../plugins/error-dialect.js'
+import { expecting, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, UNEXPECTED } from './messages.js'
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable'
+}
+
+/** Schema failures read like Keystone's ValidationError: the missing attribute and where it belongs. */
+function invalidInputMessage (error: InvalidInput): string {
+  if (error.reason === 'invalidJson') return expecting('valid JSON', 'request body')
+  if (error.reason === 'unsupportedMediaType') return expecting('application/json', 'Content-Type header')
+  if (error.reason === 'invalid-body') {
+    const path = error.fields[0]?.path ?? []
+    if (path.length === 0) return expecting('valid JSON object', 'request body')
+    return expecting(path.at(-1)!, path.length > 1 ? path.at(-2)! : 'request body')
+  }
+  return error.message
+}
+
+/** 401 and 403 are security errors: the body never says why (Keystone with insecure_debug off). */
+function message (error: DomainError): string {
+  if (error instanceof InvalidInput) return invalidInputMessage(error)
+  if (error.statusCode === 401) return UNAUTHORIZED
+  if (error instanceof Forbidden) return error.action ? `${FORBIDDEN.slice(0, -1)}: ${error.action}.` : FORBIDDEN
+  if (error.statusCode === 413) return TOO_LARGE
+  if (error.statusCode >= 500 && !(error instanceof Unavailable)) return UNEXPECTED
+  return error.message
+}
+
+/** `{"error": {"message", "code", "title"}}`, with `WWW-Authenticate: Keystone uri=…` on 401 (spec §0.2). */
+export const keystoneDialect: ErrorDialect = (error: DomainError, request: FastifyRequest) => {
+  const headers: Record<string, string> = {}
+  if (error.statusCode === 401) headers['www-authenticate'] = `Keystone uri="${baseUrlOf(request)}"`
+  if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
+  return {
+    statusCode: error.statusCode,
+    headers,
+    body: { error: { message: message(error), code: error.statusCode, title: TITLES[error.statusCode] ?? 'Error' } }
+  }
+}

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { Unauthenticated } from '../../core/errors.js'
+import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { baseUrlOf } from '../../plugins/base-url.js'
+import { revokeSession, type Session } from '../../services/sessions.js'
+import { accessDocument, catalogFor } from './access.js'
+import { authenticate } from './authenticate.js'
+import { findSessionAs, type TokenPolicy } from './policy.js'
+import {
+  AccessSchema, AuthRequestSchema, EndpointListSchema, KeystoneErrorSchema, TokenParamsSchema, ValidateQuerySchema,
+  type AuthRequest
+} from './schemas.js'
+
+const VALIDATE: TokenPolicy = { action: 'identity:validate_token', allowSelf: true }
+const CHECK: TokenPolicy = { action: 'identity:validate_token_head', allowSelf: false }
+const LIST_ENDPOINTS: TokenPolicy = { action: 'admin_required', allowSelf: false }
+const REVOKE: TokenPolicy = { action: 'admin_required', allowSelf: true }
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, KeystoneErrorSchema]))
+const security = [{ authToken: [] }]
+
+type TokenRequest = FastifyRequest<{ Params: { tokenId: string }, Querystring: { belongsTo?: string } }>
+
+export default async function tokenRoutes (app: FastifyInstance) {
+  const { db, config } = app
+
+  function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {
+    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, config.admin.account))
+  }
+
+  /** Validation of GET and HEAD: the access document, or 401 when belongsTo names another tenant. */
+  async function validate (request: TokenRequest, policy: TokenPolicy) {
+    const session = await sessionFor(request, policy)
+    const { belongsTo } = request.query
+    if (belongsTo !== undefined && session.account?.id !== belongsTo) throw new Unauthenticated()
+    return accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrlOf(request)))
+  }
+
+  app.post<{ Body: AuthRequest | undefined }>('/tokens', {
+    schema: {
+      tags: ['identity'],
+      operationId: 'createToken',
+      summary: 'Authenticate: password, Rackspace API key, or token re-scope',
+      description: 'X-Auth-Token is ignored here. Unscoped without tenantId/tenantName; a re-scoped token keeps its original expiry.',
+      body: AuthRequestSchema,
+      response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 503) }
+    }
+  }, async (request) => {
+    const session = await authenticate(db, request.body, config.tokenTtlSeconds)
+    request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
+    return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
+  })
+
+  app.get('/tokens/:tokenId', {
+    exposeHeadRoute: false,
+    onRequest: requireAuthentication,
+    schema: {
+      tags: ['identity'],
+      operationId: 'validateToken',
+      summary: 'Validate a token (admin, or the token itself)',
+      security,
+      params: TokenParamsSchema,
+      querystring: ValidateQuerySchema,
+      response: { 200: AccessSchema, ...errors(401, 403, 404, 503) }
+    }
+  }, (request: TokenRequest) => validate(request, VALIDATE))
+
+  app.head('/tokens/:tokenId', {
+    onRequest: requireAuthentication,
+    schema: {
+      tags: ['identity'],
+      operationId: 'checkToken',
+      summary: 'Check a token: 200 when valid, 404 when not (admin)',
+      security,
+      params: TokenParamsSchema,
+      querystring: ValidateQuerySchema,
+      response: { 200: Type.Null({ description: 'The headers of the GET, no body' }), ...errors(401, 403, 404, 503) }
+    }
+  }, async (request: TokenRequest, reply) => {
+    // Same headers as the GET, Content-Length included; Node sends no body for HEAD.
+    const body = JSON.stringify(await validate(request, CHECK))
+    return reply.type('application/json; charset=utf-8').header('content-length', Buffer.byteLength(body)).send(body)
+  })
+
+  app.get('/tokens/:tokenId/endpoints', {
+    onRequest: requireAuthentication,
+    schema: {
+      tags: ['identity'],
+      operationId: 'listTokenEndpoints',
+      summary: 'The endpoints of a token\'s catalog (admin); {} for an unscoped token',
+      security,
+      params: TokenParamsSchema,
+      response: { 200: EndpointListSchema, ...errors(401, 403, 404, 503) }
+    }
+  }, async (request: TokenRequest) => {
+    const session = await sessionFor(request, LIST_ENDPOINTS)
+    if (!session.account) return {}
+    const endpoints = catalogFor(session, config, baseUrlOf(request))
+      .flatMap((service) => service.endpoints.map((endpoint) => ({ ...endpoint, name: service.name, type: service.type })))
+    return { endpoints, endpoints_links: [] }
+  })
+
+  app.delete('/tokens/:tokenId', {
+    onRequest: requireAuthentication,
+    schema: {
+      tags: ['identity'],
+      operationId: 'revokeToken',
+      summary: 'Revoke a token (admin, or the token itself); every replica refuses it at once',
+      security,
+      params: TokenParamsSchema,
+      response: { 204: Type.Null(), ...errors(401, 403, 404, 503) }
+    }
+  }, async (request: TokenRequest, reply) => {
+    const session = await sessionFor(request, REVOKE)
+    await revokeSession(db, session.auditId)
+    request.log.info({ auditId: session.auditId }, 'token revoked')
+    return reply.code(204).send()
+  })
+
+  app.delete('/tokens', {
+    onRequest: requireAuthentication,
+    schema: {
+      tags: ['identity'],
+      operationId: 'revokeOwnToken',
+      summary: 'Revoke the caller\'s own X-Auth-Token (Rackspace Cloud Identity)',
+      security,
+      response: { 204: Type.Null(), ...errors(401, 503) }
+    }
+  }, async (request, reply) => {
+    const caller = await principalOf(request)
+    if (caller.credential.kind !== 'session') throw new Unauthenticated()
+    await revokeSession(db, caller.credential.id)
+    request.log.info({ auditId: caller.credential.id }, 'token revoked by its holder')
+    return reply.code(204).send()
+  })
+}

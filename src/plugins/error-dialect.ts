@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  Conflict, DomainError, Forbidden, InternalFailure, InvalidInput, NotFound, TooLarge, Unauthenticated, Unavailable,
+  type FieldProblem
+} from '../core/errors.js'
+import { isDatabaseUnavailable } from '../db/errors.js'
+
+/** How one API family writes an error: status, extra headers and body. */
+export interface RenderedError {
+  statusCode: number
+  headers?: Record<string, string>
+  body?: unknown
+}
+
+export type ErrorDialect = (error: DomainError, request: FastifyRequest) => RenderedError
+
+interface AjvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+function fieldProblems (errors: AjvError[]): FieldProblem[] {
+  return errors.map((error) => {
+    const path = error.instancePath.split('/').slice(1).map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    if (error.keyword === 'required' && typeof error.params.missingProperty === 'string') path.push(error.params.missingProperty)
+    if (error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string') path.push(error.params.additionalProperty)
+    return { path, problem: error.message ?? 'is invalid' }
+  })
+}
+
+/** Turns anything a handler, hook or Fastify itself throws into one of the domain errors. */
+export function toDomainError (error: unknown): DomainError {
+  if (error instanceof DomainError) return error
+  const fastifyError = error as Partial<FastifyError> & { validation?: AjvError[] }
+  if (Array.isArray(fastifyError.validation)) {
+    const context = fastifyError.validationContext ?? 'request'
+    const fields = fieldProblems(fastifyError.validation)
+    const first = fields[0]
+    const where = [context, ...(first?.path ?? [])].join('/')
+    return new InvalidInput(`${where} ${first?.problem ?? 'is invalid'}`, { fields, reason: `invalid-${context}` })
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new InvalidInput('The request body is not valid JSON.', { reason: 'invalidJson' })
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new InvalidInput('Content-Type must be application/json.', { reason: 'unsupportedMediaType' })
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TooLarge()
+  }
+  if (isDatabaseUnavailable(error)) return new Unavailable('The database is unavailable; try again shortly.', { cause: error })
+  // Other client errors Fastify raises (bad Content-Length, malformed parts) keep their class.
+  const status = fastifyError.statusCode
+  if (status === 400) return new InvalidInput(fastifyError.message ?? 'Bad request.')
+  if (status === 401) return new Unauthenticated()
+  if (status === 403) return new Forbidden()
+  if (status === 404) return new NotFound(fastifyError.message ?? 'Not found.')
+  if (status === 409) return new Conflict(fastifyError.message ?? 'Conflict.')
+  if (status === 413) return new TooLarge()
+  if (status === 503) return new Unavailable(undefined, { cause: error })
+  return new InternalFailure(error)
+}
+
+function send (reply: FastifyReply, rendered: RenderedError): void {
+  if (rendered.headers) reply.headers(rendered.headers)
+  reply.code(rendered.statusCode)
+  if (rendered.body === undefined) reply.send()
+  else reply.type('application/json; charset=utf-8').send(rendered.body)
+}
+
+function log (request: FastifyRequest, error: DomainError): void {
+  if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message)
+  else request.log.info({ status: error.statusCode, error: error.name, reason: error.message }, 'request refused')
+}
+
+/** Makes `dialect` the renderer of errors thrown in this scope (handlers, hooks, validation, body parsing). */
+export function renderErrorsWith (scope: FastifyInstance, dialect: ErrorDialect): void {
+  scope.setErrorHandler((error, request, reply) => {
+    const domainError = toDomainError(error)
+    log(request, domainError)
+    send(reply, dialect(domainError, request))
+  })
+}
+
+/**
+ * Makes `dialect` the error renderer of this scope, for thrown errors and for unknown routes
+ * under its prefix alike. Each family plugin calls it once (and the root, for Tessera's own).
+ */
+export function useErrorDialect (scope: FastifyInstance, dialect: ErrorDialect, options: { notFound?: (request: FastifyRequest) => NotFound } = {}): void {
+  renderErrorsWith(scope, dialect)
+  scope.setNotFoundHandler((request, reply) => {
+    const notFound = options.notFound?.(request) ?? new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}.`)
+    send(reply, dialect(notFound, request))
+  })
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import { Unavailable } from '../core/errors.js'
+import { pendingMigrations } from '../db/migrate.js'
+import { ErrorResponseSchema } from './default-dialect.js'
+
+const READINESS_TIMEOUT_MS = 2000
+
+function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms) })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** /healthz: the process answers. /readyz: the database answers and every migration is applied. */
+export default async function health (app: FastifyInstance) {
+  // Once all migrations are seen applied they stay applied; later probes only ping the database.
+  let migrated = false
+
+  app.get('/healthz', {
+    logLevel: 'warn',
+    schema: {
+      tags: ['operations'],
+      operationId: 'getHealth',
+      summary: 'Liveness: the process is up',
+      response: { 200: Type.Object({ status: Type.Literal('ok') }) }
+    }
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/readyz', {
+    logLevel: 'warn',
+    schema: {
+      tags: ['operations'],
+      operationId: 'getReadiness',
+      summary: 'Readiness: the database is reachable and migrated',
+      response: {
+        200: Type.Object({ status: Type.Literal('ready') }),
+        503: ErrorResponseSchema
+      }
+    }
+  }, async () => {
+    try {
+      await withTimeout(sql`select 1`.execute(app.db), READINESS_TIMEOUT_MS)
+      if (!migrated) {
+        const pending = await withTimeout(pendingMigrations(app.db), READINESS_TIMEOUT_MS)
+        if (pending.length > 0) throw new Unavailable(`migrations not applied: ${pending.join(', ')}`)
+        migrated = true
+      }
+    } catch (error) {
+      if (error instanceof Unavailable) throw error
+      throw new Unavailable('The database is not reachable.', { cause: error })
+    }
+    return { status: 'ready' as const }
+  })
+}

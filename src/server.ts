@@ -1,0 +1,58 @@
+import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+import { migrateToLatest } from './db/migrate.js'
+import { loggerOptions } from './logging.js'
+import { openRuntime } from './runtime.js'
+import { bootstrapAdmin } from './services/bootstrap.js'
+
+function fail (message: string): never {
+  console.error(`tessera: ${message}`)
+  process.exit(1)
+}
+
+async function main (): Promise<void> {
+  let runtime
+  try {
+    runtime = openRuntime(loadConfig())
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`)
+    throw error
+  }
+  const { config, database } = runtime
+  const log = pino(loggerOptions(config, process.stdout.isTTY))
+  log.info({ database: database.kind, location: database.location }, 'database selected')
+
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(database.db)
+    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
+  }
+
+  const outcome = await bootstrapAdmin(database.db, config.admin, { generateIfMissing: database.kind === 'pglite' })
+  if (outcome.action === 'generated') {
+    // Printed once, to the terminal rather than the log stream; only its hash is stored.
+    console.log([
+      '',
+      '  Tessera created an administrator for this embedded database:',
+      `    account ${config.admin.account}   user ${config.admin.user}   password ${outcome.password}`,
+      '  It is shown only this once. Change it with: npm run tessera -- users set-password ' + config.admin.user,
+      ''
+    ].join('\n'))
+  } else if (outcome.action === 'missing') {
+    log.warn('no administrator exists: set TESSERA_ADMIN_PASSWORD, or create one with `npm run tessera -- users create`')
+  } else if (outcome.action !== 'unchanged') {
+    log.info({ account: config.admin.account, user: config.admin.user }, `administrator ${outcome.action}`)
+  }
+
+  const app = await buildApp({ config, db: database.db, logger: log })
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error')
+    else log.info({ signal }, 'shutting down')
+    await app.close()
+    await database.db.destroy()
+  })
+  await app.listen({ port: config.port, host: config.host })
+}
+
+main().catch((error: unknown) => fail(`could not start: ${error instanceof Error ? error.message : String(error)}`))

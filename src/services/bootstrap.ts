@@ -1,0 +1,68 @@
+import { sql } from 'kysely'
+import { hashPassword, verifyPassword } from '../core/credentials.js'
+import { ADMIN_ROLE } from '../core/principal.js'
+import { randomUrlSafe } from '../core/secrets.js'
+import type { Database } from '../db/database.js'
+import { findAccountById, insertAccount } from '../db/repositories/accounts.js'
+import { grantRole } from '../db/repositories/role-assignments.js'
+import { findLoginCandidate, insertUser, updateUser } from '../db/repositories/users.js'
+import { newId } from './identity.js'
+
+export interface AdminSettings {
+  account: string
+  user: string
+  password: string | undefined
+}
+
+export type BootstrapOutcome =
+  | { action: 'unchanged' }
+  | { action: 'created' | 'password-updated' }
+  /** No password was configured: one was generated and must be shown to the operator once. */
+  | { action: 'generated', password: string }
+  /** No admin exists and none may be generated (a shared database with no password set). */
+  | { action: 'missing' }
+
+async function adminExists (db: Database, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('role_assignments')
+    .innerJoin('users', 'users.id', 'role_assignments.user_id')
+    .select('users.id')
+    .where('role_assignments.account_id', '=', accountId)
+    .where('role_assignments.role', '=', ADMIN_ROLE)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/**
+ * Makes sure the admin account and user exist with the admin role. Idempotent, and
+ * serialised by an advisory lock so replicas starting together create them once.
+ */
+export async function bootstrapAdmin (db: Database, admin: AdminSettings, options: { generateIfMissing: boolean }): Promise<BootstrapOutcome> {
+  if (admin.password === undefined) {
+    if (await adminExists(db, admin.account)) return { action: 'unchanged' }
+    if (!options.generateIfMissing) return { action: 'missing' }
+  }
+  const generated = admin.password === undefined ? randomUrlSafe(18) : undefined
+  const password = admin.password ?? generated!
+  const passwordHash = await hashPassword(password)
+
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('tessera.bootstrap-admin'))`.execute(trx)
+    if (generated !== undefined && await adminExists(trx, admin.account)) return { action: 'unchanged' } as const
+    if (!await findAccountById(trx, admin.account)) await insertAccount(trx, { id: admin.account, name: admin.account })
+    const existing = await findLoginCandidate(trx, { name: admin.user })
+    let action: 'unchanged' | 'created' | 'password-updated' = 'unchanged'
+    let userId = existing?.id
+    if (!existing) {
+      userId = newId()
+      await insertUser(trx, { id: userId, account_id: admin.account, name: admin.user, email: null, password_hash: passwordHash, enabled: true })
+      action = 'created'
+    } else if (!await verifyPassword(existing.password_hash, password)) {
+      await updateUser(trx, existing.id, { password_hash: passwordHash, enabled: true })
+      action = 'password-updated'
+    }
+    await grantRole(trx, { userId: userId!, accountId: admin.account, role: ADMIN_ROLE })
+    if (generated !== undefined) return { action: 'generated', password: generated } as const
+    return { action }
+  })
+}

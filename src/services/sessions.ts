@@ -1,0 +1,111 @@
+import type { Principal } from '../core/principal.js'
+import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
+import type { Database } from '../db/database.js'
+import { findActiveSession, insertAuthSession, revokeAuthSession, type ActiveSession } from '../db/repositories/auth-sessions.js'
+
+export type SessionMethod = ActiveSession['method']
+
+/** What a session says about its holder; the secret itself is never kept. */
+export interface Session {
+  auditId: string
+  /** [auditId] or, for a re-scoped token, [auditId, first audit id of the chain]. */
+  auditIds: string[]
+  method: SessionMethod
+  user: { id: string, name: string }
+  account: { id: string, name: string } | null
+  roles: string[]
+  issuedAt: Date
+  expiresAt: Date
+}
+
+export interface IssuedSession extends Session {
+  /** The token id: shown once, stored only as its SHA-256. */
+  token: string
+}
+
+export interface IssueSessionInput {
+  user: { id: string, name: string }
+  account: { id: string, name: string } | null
+  roles: string[]
+  method: SessionMethod
+  /** Lifetime of a new session; a re-scoped one keeps its parent's expiry instead. */
+  ttlSeconds: number
+  /** The session this one re-scopes, when issued from a token. */
+  parent?: Session | undefined
+}
+
+/** 22 URL-safe characters, as Keystone's audit ids. */
+function newAuditId (): string {
+  return randomUrlSafe(16)
+}
+
+/** 256-bit random token id; opaque to clients, like Keystone's UUID and Fernet tokens. */
+function newSessionToken (): string {
+  return randomHex(32)
+}
+
+function toSession (row: ActiveSession): Session {
+  return {
+    auditId: row.audit_id,
+    auditIds: row.audit_chain_id === row.audit_id ? [row.audit_id] : [row.audit_id, row.audit_chain_id],
+    method: row.method,
+    user: { id: row.user_id, name: row.user_name },
+    account: row.account_id === null ? null : { id: row.account_id, name: row.account_name ?? row.account_id },
+    roles: row.roles,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at
+  }
+}
+
+export async function issueSession (db: Database, input: IssueSessionInput): Promise<IssuedSession> {
+  const token = newSessionToken()
+  const auditId = newAuditId()
+  const chainId = input.parent ? input.parent.auditIds.at(-1)! : auditId
+  const issuedAt = new Date()
+  const expiresAt = input.parent?.expiresAt ?? new Date(issuedAt.getTime() + input.ttlSeconds * 1000)
+  await insertAuthSession(db, {
+    audit_id: auditId,
+    secret_hash: sha256(token),
+    user_id: input.user.id,
+    account_id: input.account?.id ?? null,
+    roles: input.roles,
+    method: input.method,
+    audit_chain_id: chainId,
+    rescoped_from: input.parent?.auditId ?? null,
+    issued_at: issuedAt,
+    expires_at: expiresAt
+  })
+  return {
+    token,
+    auditId,
+    auditIds: chainId === auditId ? [auditId] : [auditId, chainId],
+    method: input.method,
+    user: input.user,
+    account: input.account,
+    roles: input.roles,
+    issuedAt,
+    expiresAt
+  }
+}
+
+/** The live session a token id stands for, or undefined (unknown, revoked, expired or disabled). */
+export async function findSession (db: Database, token: string): Promise<Session | undefined> {
+  const row = await findActiveSession(db, sha256(token))
+  return row && toSession(row)
+}
+
+/** Revocation is one row update; every replica reads it on its next validation. */
+export function revokeSession (db: Database, auditId: string): Promise<boolean> {
+  return revokeAuthSession(db, auditId)
+}
+
+export function sessionPrincipal (session: Session): Principal {
+  return {
+    kind: 'user',
+    id: session.user.id,
+    name: session.user.name,
+    accountId: session.account?.id ?? null,
+    roles: session.roles,
+    credential: { kind: 'session', id: session.auditId, expiresAt: session.expiresAt }
+  }
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, sql } from 'kysely'
+import type { TestProject } from 'vitest/node'
+import { createDb } from '../src/db/database.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { databaseUrl, type TestDatabaseSource } from './helpers/test-database.js'
+
+/** A Docker engine is worth asking testcontainers about only if one could be listening. */
+function dockerMayAnswer (): boolean {
+  return Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock') || existsSync(join(process.env.HOME ?? '', '.docker/run/docker.sock'))
+}
+
+async function startContainer (): Promise<{ url: string, stop: () => Promise<unknown> } | undefined> {
+  if (!dockerMayAnswer()) return undefined
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+    const container = await new PostgreSqlContainer('postgres:15-alpine')
+      .withCommand(['postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'])
+      .start()
+    return { url: container.getConnectionUri(), stop: () => container.stop() }
+  } catch (error) {
+    console.warn(`testcontainers could not start PostgreSQL (${(error as Error).message}); using PGlite`)
+    return undefined
+  }
+}
+
+/** Migrates a template database once; every test file clones it (PostgreSQL) or loads its dump (PGlite). */
+export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+  const container = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? undefined : await startContainer()
+  const adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || container?.url
+
+  if (adminUrl) {
+    const template = `tessera_template_${randomBytes(6).toString('hex')}`
+    const admin = createDb({ databaseUrl: adminUrl, poolMax: 1 }).db
+    await sql`create database ${sql.id(template)}`.execute(admin)
+    const templateDb = createDb({ databaseUrl: databaseUrl(adminUrl, template), poolMax: 1 }).db
+    await migrateToLatest(templateDb)
+    await templateDb.destroy()
+    const source: TestDatabaseSource = { kind: 'postgres', adminUrl, template }
+    project.provide('testDatabase', source)
+    console.info(`tests use PostgreSQL (${container ? 'testcontainers' : 'TEST_DATABASE_URL/DATABASE_URL'})`)
+    return async () => {
+      await sql`drop database if exists ${sql.id(template)} with (force)`.execute(admin)
+      await admin.destroy()
+      await container?.stop()
+    }
+  }
+
+  const directory = await mkdtemp(join(tmpdir(), 'tessera-test-'))
+  const pglite = new PGlite()
+  const db = new Kysely<unknown>({ dialect: new PGliteDialect({ pglite }) })
+  await migrateToLatest(db)
+  const dumpPath = join(directory, 'template.tar')
+  await writeFile(dumpPath, Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer()))
+  await db.destroy()
+  project.provide('testDatabase', { kind: 'pglite', dumpPath } satisfies TestDatabaseSource)
+  console.info('tests use PGlite (no TEST_DATABASE_URL, DATABASE_URL or Docker engine)')
+  return async () => { await rm(directory, { recursive: true, force: true }) }
+}

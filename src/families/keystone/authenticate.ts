@@ -14,6 +14,8 @@ const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'
 
 interface Subject {
   user: { id: string, name: string }
+  /** Where a login naming no tenant is scoped: Rackspace API-key logins use the user's own account. */
+  defaultAccountId?: string
   method: SessionMethod
   /** Set when re-scoping: the new token keeps its expiry and audit chain. */
   parent?: Session
@@ -49,7 +51,9 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   const user = await findLoginCandidate(db, { name: credentials.username })
   const verified = verifyApiKey(user?.key_hash, credentials.apiKey)
   if (!user || !verified || !user.active) throw new Unauthenticated()
-  return { user: { id: user.id, name: user.name }, method: 'apikey' }
+  // Rackspace scopes every API-key token to the user's account (spec §9.2): fog and the
+  // monitoring agent send no tenant and need the catalog.
+  return { user: { id: user.id, name: user.name }, defaultAccountId: user.account_id, method: 'apikey' }
 }
 
 async function tokenSubject (db: Database, token: Auth['token']): Promise<Subject> {
@@ -92,10 +96,16 @@ export async function authenticate (db: Database, body: AuthRequest | undefined,
   else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS])
   else throw invalid(expecting('auth', 'request body'))
 
-  const account = await requestedTenant(db, auth)
+  let account = await requestedTenant(db, auth)
   if (auth.trust_id) throw new Forbidden('trusts are not supported')
-  const roles = account ? await listRoleNames(db, subject.user.id, account.id) : []
+  let roles = account ? await listRoleNames(db, subject.user.id, account.id) : []
   if (account && roles.length === 0) throw new Unauthenticated()
+  if (!account && subject.defaultAccountId !== undefined) {
+    // Without a role on the default account the token stays unscoped.
+    const home = await findAccountById(db, subject.defaultAccountId)
+    roles = home ? await listRoleNames(db, subject.user.id, home.id) : []
+    if (home && roles.length > 0) account = home
+  }
 
   return issueSession(db, {
     user: subject.user,

@@ -18,6 +18,8 @@ async function v2 (app: FastifyInstance) {
     reply.header('x-openstack-request-id', `req-${request.id}`)
     reply.header('vary', 'X-Auth-Token')
   })
+  // Keystone reads an empty body as {} (JsonBodyMiddleware).
+  app.addHook('preValidation', async (request) => { request.body ??= {} })
 
   // Keystone accepts a body with no Content-Type as JSON, and refuses any other media type.
   const parseJson = app.getDefaultJsonParser('error', 'error')

@@ -42,7 +42,7 @@ export default async function tokenRoutes (app: FastifyInstance) {
       tags: ['identity'],
       operationId: 'createToken',
       summary: 'Authenticate: password, Rackspace API key, or token re-scope',
-      description: 'X-Auth-Token is ignored here. Unscoped without tenantId/tenantName; a re-scoped token keeps its original expiry.',
+      description: 'X-Auth-Token is ignored here. tenantId wins over tenantName. Without either, a password or token login is unscoped (empty catalog), while a Rackspace API-key login is scoped to the user\'s own account, as Rackspace does. A re-scoped token keeps its original expiry.',
       body: AuthRequestSchema,
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 503) }
     }

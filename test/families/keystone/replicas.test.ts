@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { App } from '../../../src/app.js'
+import { assignRole } from '../../../src/services/identity.js'
+import { insertAccount, insertTenantUser, login, tenantSession } from '../../helpers/factories.js'
+import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+
+describe('two replicas on one database', () => {
+  let t: TestApp
+  let replica: App
+  let adminToken: string
+
+  beforeAll(async () => {
+    t = await setupTestApp()
+    // With PostgreSQL the replica has its own connection pool, as a second process would.
+    replica = await t.replica()
+    const adminAccount = await insertAccount(t.app.db, { id: t.config.admin.account, name: t.config.admin.account })
+    const admin = await insertTenantUser(t.app.db, ['admin'])
+    await assignRole(t.app.db, admin.user.id, adminAccount.id, 'admin')
+    adminToken = (await login(t.app, { username: admin.user.name, password: admin.password, tenantId: adminAccount.id })).token
+  })
+  afterAll(() => t?.close())
+
+  it('refuses on one replica a token revoked on the other, at once', async () => {
+    const session = await tenantSession(t.app)
+    const validate = (app: App, token: string) => app.inject({ url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': token } })
+    expect((await validate(replica, adminToken)).statusCode).toBe(200)
+    expect((await replica.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': session.token } })).statusCode).toBe(200)
+
+    const revoke = await t.app.inject({ method: 'DELETE', url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': adminToken } })
+    expect(revoke.statusCode).toBe(204)
+
+    expect((await validate(replica, adminToken)).statusCode).toBe(404)
+    const use = await replica.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': session.token } })
+    expect(use.statusCode).toBe(401)
+    expect(use.json()).toEqual({ error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } })
+  })
+
+  it('accepts on one replica a token issued by the other', async () => {
+    const session = await tenantSession(replica)
+    const response = await t.app.inject({ url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': adminToken } })
+    expect(response.statusCode).toBe(200)
+    expect(response.json()).toEqual({ access: session.access })
+  })
+})

@@ -44,7 +44,9 @@ export async function buildApp ({ config, db, logger = false }: AppOptions) {
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     // Keystone strips one trailing slash, and fog may send `/v2.0//tokens` (spec §0.5, §12.3).
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Agent token ids are 65 characters plus a tenant id of up to 64 (more when percent-encoded);
+    // find-my-way's default of 100 would make longer ones unroutable (404).
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
     return503OnClosing: true
   })
   app.setValidatorCompiler(validatorCompiler)

@@ -60,6 +60,12 @@ export class ConfigError extends Error {
 }
 
 const MIN_TOKEN_TTL_SECONDS = 300
+// Beyond a year is a typo, and a large enough TTL makes `now + ttl` an invalid Date (every login a 500).
+const MAX_TOKEN_TTL_SECONDS = 366 * 86400
+// Node timers cannot wait longer than 2^31-1 ms (~24.8 days): a longer interval fires every millisecond.
+const MAX_PURGE_INTERVAL_SECONDS = 86400
+// Their values are never echoed in an error: the message goes to stderr and to logs.
+const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL'])
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 
 function durationSeconds (text: string): number {
@@ -76,7 +82,7 @@ function readEnv (env: Record<string, string | undefined>): Env {
     const problem = (error as { errors?: { instancePath: string, message?: string }[] }).errors?.[0]
     if (!problem) throw error
     const variable = problem.instancePath.replace(/^\//, '')
-    const given = data[variable]
+    const given = SECRET_VARIABLES.has(variable) ? undefined : data[variable]
     throw new ConfigError(variable, `${problem.message ?? 'is invalid'}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`)
   }
 }
@@ -102,12 +108,20 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (values.TESSERA_SECRET_KEY !== undefined && parseSecretKey(values.TESSERA_SECRET_KEY) === null) {
     throw new ConfigError('TESSERA_SECRET_KEY', 'must be 32 bytes written as base64 (44 characters) or hex (64 characters)')
   }
+  // The pattern lets through host names with spaces, ports above 65535 and the like; URL does not.
+  if (values.PUBLIC_URL !== undefined && !URL.canParse(values.PUBLIC_URL)) {
+    throw new ConfigError('PUBLIC_URL', `is not a valid URL (got ${JSON.stringify(values.PUBLIC_URL)})`)
+  }
   const tokenTtlSeconds = durationSeconds(values.TOKEN_TTL)
   if (tokenTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
     throw new ConfigError('TOKEN_TTL', `must be at least 5 minutes, because clients re-authenticate up to 5 minutes before expiry (got ${JSON.stringify(values.TOKEN_TTL)})`)
   }
+  if (tokenTtlSeconds > MAX_TOKEN_TTL_SECONDS) throw new ConfigError('TOKEN_TTL', `must be at most 366 days (got ${JSON.stringify(values.TOKEN_TTL)})`)
   const sessionPurgeIntervalSeconds = durationSeconds(values.SESSION_PURGE_INTERVAL)
   if (sessionPurgeIntervalSeconds < 1) throw new ConfigError('SESSION_PURGE_INTERVAL', 'must be at least 1 second')
+  if (sessionPurgeIntervalSeconds > MAX_PURGE_INTERVAL_SECONDS) {
+    throw new ConfigError('SESSION_PURGE_INTERVAL', `must be at most 1 day (got ${JSON.stringify(values.SESSION_PURGE_INTERVAL)})`)
+  }
 
   return {
     port: values.PORT,

@@ -2,11 +2,18 @@ import type { FastifyRequest } from 'fastify'
 import type { LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 
-/** Path segments that are secrets themselves: token ids in validation and agent-token URLs. */
-const SECRET_SEGMENT = /(\/(?:tokens|agent_tokens|host_factory_tokens)\/)[^/?#]+/g
+/**
+ * Path segments that are secrets themselves: token ids in validation and agent-token URLs.
+ * `\/+`: the router ignores doubled slashes, so `/tokens//<id>` reaches the same route.
+ */
+const SECRET_SEGMENT = /(\/(?:tokens|agent_tokens|host_factory_tokens)\/+)[^/?#]+/g
+/** Agent-token list markers are token ids too. */
+const AGENT_TOKEN_QUERY = /(\/agent_tokens\/*\?)([^#]*)/
+const MARKER_PARAMETER = /(^|&)(marker=)[^&]*/g
 
 export function redactUrl (url: string): string {
   return url.replace(SECRET_SEGMENT, '$1[redacted]')
+    .replace(AGENT_TOKEN_QUERY, (_, path: string, query: string) => path + query.replace(MARKER_PARAMETER, '$1$2[redacted]'))
 }
 
 function prettyAvailable (): boolean {

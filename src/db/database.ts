@@ -37,12 +37,14 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     pool.on('error', () => {})
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
+  // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command
+  // that fails early) would otherwise leave PGlite initialising DATA_DIR, never closed.
   if (options.dataDir === undefined) {
-    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite() }) }), kind: 'pglite', location: 'memory' }
+    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: () => new PGlite() }) }), kind: 'pglite', location: 'memory' }
   }
   const directory = resolve(join(options.dataDir, 'pgdata'))
   mkdirSync(directory, { recursive: true })
-  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite(directory) }) }), kind: 'pglite', location: directory }
+  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: () => new PGlite(directory) }) }), kind: 'pglite', location: directory }
 }
 
 function redactUrl (url: string): string {

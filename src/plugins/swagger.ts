@@ -5,7 +5,25 @@ import fp from 'fastify-plugin'
 
 /** Registered before every family, so each route's schema lands in the document. */
 export default fp(async function openApi (app: FastifyInstance) {
+  // @fastify/swagger leaves out every HEAD route. Fastify's automatic HEAD twin of a GET shares
+  // the GET's operationId and should stay out; a HEAD route written on purpose (Keystone's token
+  // check) has its own and belongs in the document. This hook runs before swagger's own.
+  const getOperations = new Set<string>()
+  app.addHook('onRoute', (route) => {
+    const operationId = (route.schema as { operationId?: string } | undefined)?.operationId
+    if (operationId === undefined) return
+    if (route.method === 'GET') getOperations.add(operationId)
+    else if (route.method === 'HEAD' && !getOperations.has(operationId)) {
+      route.config = { ...route.config, swagger: { ...route.config?.swagger, exposeHeadRoute: true } }
+    }
+  })
+
   await app.register(swagger, {
+    // swagger suffixes the operationId of an exposed HEAD route with `-head`; ours are already unique.
+    transform: ({ schema, url, route }) => ({
+      schema: route.method === 'HEAD' && schema?.operationId ? { ...schema, operationId: schema.operationId.replace(/-head$/, '') } : schema,
+      url
+    }),
     openapi: {
       openapi: '3.1.0',
       info: {

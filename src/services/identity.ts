@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js'
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js'
 import { deleteAccount, findAccountById, findAccountByName, insertAccount, updateAccount } from '../db/repositories/accounts.js'
 import { replaceApiKey } from '../db/repositories/api-keys.js'
+import { revokeSessionsOfAccount, revokeSessionsOfUser, revokeSessionsWithRole } from '../db/repositories/auth-sessions.js'
 import { grantRole, listRoleNames, revokeRole } from '../db/repositories/role-assignments.js'
 import { deleteUser, findUserById, findUserByName, insertUser, updateUser, type UserRecord } from '../db/repositories/users.js'
 import type { AccountRow } from '../db/schema.js'
@@ -41,11 +42,18 @@ export async function createAccount (db: Database, input: { id?: string | undefi
   }
 }
 
+/**
+ * Renames, enables or disables an account. Disabling also revokes its sessions in the same
+ * transaction, so enabling it again does not bring old tokens back (Keystone revokes too).
+ */
 export async function changeAccount (db: Database, id: string, changes: { name?: string | undefined, enabled?: boolean | undefined }): Promise<AccountRow> {
   try {
-    const account = await updateAccount(db, id, withoutUndefined(changes))
-    if (!account) throw accountNotFound(id)
-    return account
+    return await db.transaction().execute(async (trx) => {
+      const account = await updateAccount(trx, id, withoutUndefined(changes))
+      if (!account) throw accountNotFound(id)
+      if (changes.enabled === false) await revokeSessionsOfAccount(trx, id)
+      return account
+    })
   } catch (error) {
     if (isUniqueViolation(error)) throw conflictOn(error, 'an account', { name: changes.name })
     throw error
@@ -127,14 +135,21 @@ export async function createUser (db: Database, input: NewUserInput): Promise<Cr
   }
 }
 
+/**
+ * Changes a user. Disabling them or setting a new password also revokes their sessions in
+ * the same transaction, as Keystone does: old tokens never come back.
+ */
 export async function changeUser (db: Database, id: string, changes: { name?: string | undefined, email?: string | null | undefined, enabled?: boolean | undefined, password?: string | undefined }): Promise<UserRecord> {
   const { password, ...rest } = changes
   if (password !== undefined) checkPassword(password)
   const passwordHash = password === undefined ? undefined : await hashPassword(password)
   try {
-    const user = await updateUser(db, id, withoutUndefined({ ...rest, password_hash: passwordHash }))
-    if (!user) throw userNotFound(id)
-    return user
+    return await db.transaction().execute(async (trx) => {
+      const user = await updateUser(trx, id, withoutUndefined({ ...rest, password_hash: passwordHash }))
+      if (!user) throw userNotFound(id)
+      if (changes.enabled === false || password !== undefined) await revokeSessionsOfUser(trx, id)
+      return user
+    })
   } catch (error) {
     if (isUniqueViolation(error)) throw conflictOn(error, 'a user', { name: changes.name })
     throw error
@@ -155,11 +170,6 @@ export async function assignRole (db: Database, userId: string, accountId: strin
   }
 }
 
-/** Withdraws a role; false when the user did not hold it. */
-export function unassignRole (db: Database, userId: string, accountId: string, role: string): Promise<boolean> {
-  return revokeRole(db, { userId, accountId, role })
-}
-
 /** Issues a new API key for a user, replacing the old one at once. */
 export async function rotateApiKey (db: Database, userId: string): Promise<string> {
   const apiKey = generateApiKey()
@@ -170,9 +180,27 @@ export async function rotateApiKey (db: Database, userId: string): Promise<strin
   return apiKey
 }
 
-export async function setPassword (db: Database, userId: string, password: string): Promise<UserRecord> {
-  checkPassword(password)
-  const user = await updateUser(db, userId, { password_hash: await hashPassword(password) })
-  if (!user) throw userNotFound(userId)
-  return user
+export function setPassword (db: Database, userId: string, password: string): Promise<UserRecord> {
+  return changeUser(db, userId, { password })
+}
+
+/**
+ * changeAccount, except that the administrators' account cannot be disabled: that would
+ * end every administrator's session and refuse their logins.
+ */
+export async function changeAdministeredAccount (db: Database, id: string, changes: { name?: string | undefined, enabled?: boolean | undefined }, adminAccountId: string): Promise<AccountRow> {
+  if (id === adminAccountId && changes.enabled === false) throw new Conflict(`account ${id} is the administrators' account and cannot be disabled`)
+  return changeAccount(db, id, changes)
+}
+
+/**
+ * Withdraws a role and, in the same transaction, revokes the user's sessions on that account
+ * that carry it: a session's roles are fixed when it is issued. False when the user did not hold it.
+ */
+export function withdrawRole (db: Database, userId: string, accountId: string, role: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    if (!await revokeRole(trx, { userId, accountId, role })) return false
+    await revokeSessionsWithRole(trx, userId, accountId, role)
+    return true
+  })
 }

@@ -30,3 +30,11 @@ export async function deleteAccount (db: Database, id: string): Promise<boolean>
   const result = await db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
+
+/** listAccounts narrowed to the given ids (an account admin sees only their own account). */
+export function listAccountsAmong (db: Database, ids: readonly string[], page: { after?: string | undefined, limit: number }): Promise<AccountRow[]> {
+  if (ids.length === 0) return Promise.resolve([])
+  let query = db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('id', 'in', ids).orderBy('id').limit(page.limit + 1)
+  if (page.after !== undefined) query = query.where('id', '>', page.after)
+  return query.execute()
+}

@@ -67,3 +67,38 @@ export async function purgeExpiredSessions (db: Database, cutoff: Date, batchSiz
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/** Revokes a user's live sessions scoped to `accountId` that carry `role` (their roles are fixed at issue). */
+export async function revokeSessionsWithRole (db: Database, userId: string, accountId: string, role: string): Promise<number> {
+  const result = await db.updateTable('auth_sessions')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('account_id', '=', accountId)
+    .where(sql<boolean>`${role} = any(roles)`)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** Revokes every live session of a user (disabled, or given a new password). */
+export async function revokeSessionsOfUser (db: Database, userId: string): Promise<number> {
+  const result = await db.updateTable('auth_sessions')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** Revokes every live session scoped to an account or held by one of its users (it was disabled). */
+export async function revokeSessionsOfAccount (db: Database, accountId: string): Promise<number> {
+  const result = await db.updateTable('auth_sessions')
+    .set({ revoked_at: new Date() })
+    .where((eb) => eb.or([
+      eb('account_id', '=', accountId),
+      eb('user_id', 'in', eb.selectFrom('users').select('id').where('users.account_id', '=', accountId))
+    ]))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}

@@ -59,3 +59,13 @@ export function listAccountsWithRoles (db: Database, userId: string, page: { aft
   if (page.limit !== undefined) query = query.limit(page.limit + 1)
   return query.execute()
 }
+
+/** Role names on one account for a page of users, in one query. Users without roles are absent from the map. */
+export async function listRoleNamesOfUsers (db: Database, accountId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
+  const byUser = new Map<string, string[]>()
+  if (userIds.length === 0) return byUser
+  const rows = await db.selectFrom('role_assignments').select(['user_id', 'role'])
+    .where('account_id', '=', accountId).where('user_id', 'in', userIds).orderBy('user_id').orderBy('role').execute()
+  for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.role])
+  return byUser
+}

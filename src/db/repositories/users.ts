@@ -57,3 +57,8 @@ export async function deleteUser (db: Database, id: string): Promise<boolean> {
   const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
+
+/** A user whose home account is `accountId`; undefined for users of other accounts too. */
+export function findUserInAccount (db: Database, accountId: string, id: string): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+}

@@ -1,0 +1,141 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { accountCommands } from './accounts.js'
+import { EXIT, UsageError, type CliContext, type CliIo, type CommandInput, type CommandSpec, type TextSink } from './command.js'
+import { describeFailure } from './failure.js'
+import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
+import { createPrinter } from './printer.js'
+import { roleCommands } from './roles.js'
+import { userCommands } from './users.js'
+
+export { EXIT, type CliContext, type CliIo } from './command.js'
+export { describeFailure } from './failure.js'
+
+export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands]
+
+export type Invocation =
+  | { kind: 'help', text: string }
+  /** `help` is shown on stderr after the error (for a bare `tessera`). */
+  | { kind: 'usage', error: UsageError, help?: string }
+  | { kind: 'command', spec: CommandSpec, input: CommandInput, json: boolean }
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>
+
+function isHelpFlag (arg: string | undefined): boolean {
+  return arg === '--help' || arg === '-h'
+}
+
+function commandsOf (group: string): CommandSpec[] {
+  return COMMANDS.filter((spec) => spec.group === group)
+}
+
+function findCommand (group: string, name: string | undefined): CommandSpec {
+  const commands = commandsOf(group)
+  if (commands.length === 0) throw new UsageError(`unknown command '${group}'`)
+  if (name === undefined) throw new UsageError(`'${group}' needs a command: ${commands.map((spec) => spec.name).join(', ')}`, group)
+  const spec = commands.find((candidate) => candidate.name === name)
+  if (!spec) throw new UsageError(`unknown command '${group} ${name}'`, group)
+  return spec
+}
+
+function helpFor (topic: string[]): string {
+  const [group, name, ...extra] = topic
+  if (group === undefined) return generalHelp(COMMANDS)
+  if (name === undefined) {
+    if (commandsOf(group).length === 0) throw new UsageError(`unknown command '${group}'`)
+    return groupHelp(group, commandsOf(group))
+  }
+  if (extra.length > 0) throw new UsageError('help takes a command, e.g. tessera help users create')
+  return commandHelp(findCommand(group, name))
+}
+
+function parseOptions (spec: CommandSpec, args: string[]): { values: Values, positionals: string[] } {
+  const options: ParseArgsConfig['options'] = {}
+  for (const [name, option] of Object.entries({ ...spec.options, ...COMMON_OPTIONS })) {
+    options[name] = { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...('short' in option && option.short ? { short: option.short } : {}) }
+  }
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values, positionals: string[] }
+  } catch (error) {
+    // Node's first sentence names the option and never echoes its value.
+    const sentence = (error as Error).message.split(/\.(?:\s|$)/)[0]!
+    throw new UsageError(sentence.charAt(0).toLowerCase() + sentence.slice(1), `${spec.group} ${spec.name}`)
+  }
+}
+
+function commandInput (spec: CommandSpec, values: Values, positionals: string[]): CommandInput {
+  const topic = `${spec.group} ${spec.name}`
+  const missing = spec.arguments[positionals.length]
+  if (missing) throw new UsageError(`missing argument <${missing.name}>`, topic)
+  // The surplus is not echoed: it may be a password typed where it does not belong.
+  if (positionals.length > spec.arguments.length) {
+    throw new UsageError(`too many arguments: '${topic}' takes ${spec.arguments.length === 0 ? 'none' : spec.arguments.map((argument) => `<${argument.name}>`).join(' ')}`, topic)
+  }
+  const byName = new Map(spec.arguments.map((argument, index) => [argument.name, positionals[index]!]))
+  return {
+    arg (name) {
+      const value = byName.get(name)
+      if (value === undefined) throw new Error(`command ${topic} has no argument <${name}>`)
+      return value
+    },
+    string: (name) => values[name] as string | undefined,
+    strings: (name) => (values[name] as string[] | undefined) ?? [],
+    flag: (name) => values[name] === true
+  }
+}
+
+function parse (argv: readonly string[]): Invocation {
+  const [first, second, ...rest] = argv
+  if (first === undefined) return { kind: 'usage', error: new UsageError('missing command'), help: generalHelp(COMMANDS) }
+  if (first === 'help') return { kind: 'help', text: helpFor(argv.slice(1)) }
+  if (isHelpFlag(first)) return { kind: 'help', text: generalHelp(COMMANDS) }
+  if (isHelpFlag(second) && commandsOf(first).length > 0) return { kind: 'help', text: groupHelp(first, commandsOf(first)) }
+  const spec = findCommand(first, second)
+  const endOfOptions = rest.indexOf('--')
+  if ((endOfOptions === -1 ? rest : rest.slice(0, endOfOptions)).some(isHelpFlag)) return { kind: 'help', text: commandHelp(spec) }
+  const { values, positionals } = parseOptions(spec, rest)
+  return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true }
+}
+
+/** Parses a command line without touching the database: help and usage errors need none. */
+export function parseInvocation (argv: readonly string[]): Invocation {
+  try {
+    return parse(argv)
+  } catch (error) {
+    if (error instanceof UsageError) return { kind: 'usage', error }
+    throw error
+  }
+}
+
+function reportUsageError (error: UsageError, stderr: TextSink, help?: string): number {
+  stderr.write(`tessera: ${error.message}\n`)
+  if (help !== undefined) stderr.write(`\n${help}`)
+  else stderr.write(`Run 'tessera ${error.topic ? `${error.topic} ` : ''}--help' for usage.\n`)
+  return EXIT.usage
+}
+
+/** Answers help and usage errors; for a command invocation, use runInvocation. */
+export function answerWithoutDatabase (invocation: Exclude<Invocation, { kind: 'command' }>, io: Pick<CliIo, 'stdout' | 'stderr'>): number {
+  if (invocation.kind === 'usage') return reportUsageError(invocation.error, io.stderr, invocation.help)
+  io.stdout.write(invocation.text)
+  return EXIT.ok
+}
+
+export async function runInvocation (invocation: Extract<Invocation, { kind: 'command' }>, context: CliContext): Promise<number> {
+  const print = createPrinter(context.stdout, context.stderr, invocation.json)
+  try {
+    await invocation.spec.run(invocation.input, context, print)
+    return EXIT.ok
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsageError(error, context.stderr)
+    const { exitCode, message } = describeFailure(error)
+    context.stderr.write(`tessera: ${message}\n`)
+    return exitCode
+  }
+}
+
+/** Runs one command line (argv without the program name) and returns its exit code. */
+export async function runCli (argv: readonly string[], context: CliContext): Promise<number> {
+  const invocation = parseInvocation(argv)
+  if (invocation.kind !== 'command') return answerWithoutDatabase(invocation, context)
+  return runInvocation(invocation, context)
+}

@@ -1,0 +1,118 @@
+import { Type, type Static, type TSchema } from 'typebox'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/credentials.js'
+import { ErrorResponseSchema } from '../../plugins/default-dialect.js'
+
+/** Request and response shapes of Tessera's admin API (/admin/v1). */
+
+/** Every admin route: its OpenAPI tag, and either header carrying a session token. */
+export const tags = ['admin']
+export const security: Array<Record<string, string[]>> = [{ authToken: [] }, { bearer: [] }]
+
+/** Said of every route that changes a user (see changeableUser). */
+export const CHANGE_NOTE = 'A user who also holds roles on other accounts can be changed only by a super-admin (403).'
+
+/** Account ids, user ids and role names share the accounts.id / role_assignments.role check. */
+const IDENTIFIER_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
+
+const accountId = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description, examples: ['123456'] })
+const AccountId = accountId('Account (tenant) id; Rackspace tenants are numeric strings')
+const UserId = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'User id', examples: ['5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f'] })
+const RoleName = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'Role name', examples: ['admin'] })
+const AccountName = Type.String({ minLength: 1, maxLength: 64, description: 'Unique account name', examples: ['acme'] })
+const UserName = Type.String({ minLength: 1, maxLength: 64, description: 'Unique user name (the login name)', examples: ['alice'] })
+const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Stored only as an argon2id hash' })
+const Email = Type.String({ format: 'email', maxLength: 254, examples: ['alice@example.com'] })
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC', examples: ['2026-11-22T10:00:00.000Z'] })
+
+export const AccountParamsSchema = Type.Object({ accountId: AccountId })
+export const UserParamsSchema = Type.Object({ accountId: AccountId, userId: UserId })
+export const RoleParamsSchema = Type.Object({ accountId: AccountId, userId: UserId, role: RoleName })
+export type AccountParams = Static<typeof AccountParamsSchema>
+export type UserParams = Static<typeof UserParamsSchema>
+export type RoleParams = Static<typeof RoleParamsSchema>
+
+export const PageQuerySchema = Type.Object({
+  // Kept as text so a bad value is answered by parseLimit, in this family's words.
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  after: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of the last item of the previous page (exclusive); from nextCursor' }))
+})
+export type PageQuery = Static<typeof PageQuerySchema>
+
+export const NewAccountSchema = Type.Object({
+  name: AccountName,
+  id: Type.Optional(accountId('Account id (Rackspace tenants are numeric strings); generated, 32 hex digits, when absent'))
+}, { additionalProperties: false, examples: [{ name: 'acme', id: '123456' }] })
+export type NewAccount = Static<typeof NewAccountSchema>
+
+export const AccountChangesSchema = Type.Object({
+  name: Type.Optional(AccountName),
+  enabled: Type.Optional(Type.Boolean({ description: 'Disabling ends the sessions of the account\'s users at once' }))
+}, { additionalProperties: false, examples: [{ enabled: false }] })
+export type AccountChanges = Static<typeof AccountChangesSchema>
+
+export const NewUserSchema = Type.Object({
+  name: UserName,
+  password: Type.Optional(Password),
+  email: Type.Optional(Email),
+  roles: Type.Optional(Type.Array(RoleName, { maxItems: 100, description: 'Roles on the user\'s account' })),
+  enabled: Type.Optional(Type.Boolean())
+}, { additionalProperties: false, examples: [{ name: 'alice', password: 'correct horse battery', email: 'alice@example.com', roles: ['member'] }] })
+export type NewUser = Static<typeof NewUserSchema>
+
+export const UserChangesSchema = Type.Object({
+  name: Type.Optional(UserName),
+  email: Type.Optional(Type.Union([Email, Type.Null()], { description: 'null removes the address' })),
+  enabled: Type.Optional(Type.Boolean({ description: 'Disabling ends the user\'s sessions at once' })),
+  password: Type.Optional(Password)
+}, { additionalProperties: false, examples: [{ password: 'a new long passphrase' }] })
+export type UserChanges = Static<typeof UserChangesSchema>
+
+export const AccountSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  createdAt: Timestamp
+})
+export type Account = Static<typeof AccountSchema>
+
+const userProperties = {
+  id: Type.String(),
+  name: Type.String(),
+  accountId: Type.String({ description: 'The user\'s home account' }),
+  email: Type.Union([Type.String(), Type.Null()]),
+  roles: Type.Array(Type.String(), { description: 'Roles on the home account' }),
+  enabled: Type.Boolean(),
+  createdAt: Timestamp
+}
+
+export const UserSchema = Type.Object(userProperties)
+export type User = Static<typeof UserSchema>
+
+const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: ['0123456789abcdef0123456789abcdef'] })
+
+export const CreatedUserSchema = Type.Object({ ...userProperties, apiKey: ApiKey })
+export type CreatedUser = Static<typeof CreatedUserSchema>
+
+export const ApiKeySchema = Type.Object({ apiKey: ApiKey })
+
+const NEXT_LINK = {
+  link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' }
+}
+
+/** A keyset page: nextCursor is the `after` of the next page, null on the last. */
+function pageOf (item: TSchema, description: string) {
+  return Type.Object({
+    items: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()])
+  }, { description, headers: NEXT_LINK })
+}
+
+export const AccountPageSchema = pageOf(AccountSchema, 'A page of accounts, by id')
+export const UserPageSchema = pageOf(UserSchema, 'A page of the account\'s users, by id')
+
+export const NoContentSchema = Type.Null({ description: 'No content' })
+
+/** The same error body for every status of this family. */
+export function errorResponses (...statusCodes: number[]): Record<number, typeof ErrorResponseSchema> {
+  return Object.fromEntries(statusCodes.map((statusCode) => [statusCode, ErrorResponseSchema]))
+}

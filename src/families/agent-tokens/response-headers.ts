@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/** package.json is two folders above src/ and dist/ alike. */
+const VERSION: string = createRequire(import.meta.url)('../../../package.json').version
+/** Dots separate the transaction id's fields, so the host name keeps none. */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'tessera'
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8'
+
+/**
+ * Rate-limit headers as Monitoring sends them (spec §10.2). Informational until Tessera limits
+ * requests: nothing is counted yet, so Remaining always equals Limit.
+ */
+export const RATE_LIMIT = 50000
+export const RATE_LIMIT_WINDOW = '24 hours'
+
+let counter = 0
+const transactionIds = new WeakMap<FastifyRequest, string>()
+
+function randomWord (length: number): string {
+  return Array.from(randomBytes(length), (byte) => ALPHABET[byte % ALPHABET.length]).join('')
+}
+
+/**
+ * The request's transaction id, `.rh-<4>.h-<host>.r-<request id>.c-<counter>.ts-<epoch ms>.v-<version>`,
+ * as Monitoring's X-Response-Id and error `txnId` (spec §10.2, §10.3). Made once per request.
+ */
+export function transactionIdOf (request: FastifyRequest): string {
+  let id = transactionIds.get(request)
+  if (id === undefined) {
+    id = `.rh-${randomWord(4)}.h-${HOST}.r-${request.id}.c-${++counter}.ts-${Date.now()}.v-${VERSION}`
+    transactionIds.set(request, id)
+  }
+  return id
+}
+
+/** The headers of every Monitoring reply, errors included. */
+export function monitoringHeaders (request: FastifyRequest): Record<string, string> {
+  return {
+    'x-response-id': transactionIdOf(request),
+    'x-ratelimit-limit': String(RATE_LIMIT),
+    'x-ratelimit-remaining': String(RATE_LIMIT),
+    'x-ratelimit-window': RATE_LIMIT_WINDOW,
+    'x-ratelimit-type': 'global',
+    'x-lb': HOST,
+    vary: 'Accept-Encoding'
+  }
+}
+
+/** 201 and 204 carry no body, `Content-Type: text/plain` and `Content-Length: 0` (spec §10.2). */
+export function sendEmpty (reply: FastifyReply, statusCode: 201 | 204, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(statusCode).headers(headers).header('content-type', 'text/plain').header('content-length', '0').send()
+}

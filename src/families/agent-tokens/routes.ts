@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Forbidden } from '../../core/errors.js'
+import { parseLimit } from '../../core/pagination.js'
+import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
+import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { baseUrlOf } from '../../plugins/base-url.js'
+import { sendEmpty } from './response-headers.js'
+import {
+  AuditQuerySchema, CreatedReplySchema, DeletedReplySchema, errorReplies, LabelBodySchema, ListQuerySchema, ListReplySchema,
+  TenantParamsSchema, TokenParamsSchema, TokenReplySchema, UpdatedReplySchema,
+  type AuditQuery, type LabelBody, type ListQuery
+} from './schemas.js'
+import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
+
+const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
+const TAGS = ['agent-tokens']
+const security = [{ authToken: [] }]
+const RATE_LIMIT_NOTE = 'Every reply carries X-Response-Id and the X-RateLimit-* headers; the rate-limit headers are informational until Tessera limits requests (Remaining = Limit).'
+
+type TenantParams = { tenantId: string }
+type TokenParams = TenantParams & { tokenId: string }
+
+/** 401 without a valid X-Auth-Token (requireAuthentication); 403 unless it holds `admin` on the path's tenant. */
+async function requireTenantAdmin (request: FastifyRequest): Promise<void> {
+  const { tenantId } = request.params as TenantParams
+  if (!hasRoleOn(await principalOf(request), tenantId, ADMIN_ROLE)) throw new Forbidden('agent_tokens')
+}
+const tenantAdmin = [requireAuthentication, requireTenantAdmin]
+
+/** fog sends `{}` and curl may send nothing: an empty body is an empty object. */
+async function emptyBodyIsObject (request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {}
+}
+
+/** `:` is a legal path character and appears in real tenant ids (`hybrid:000000`): keep it readable. */
+function segment (value: string): string {
+  return encodeURIComponent(value).replace(/%3A/gi, ':')
+}
+
+/**
+ * Location's path is exactly /v1.0/{tenantId}/agent_tokens/{id} on this server's origin: RAXMON-PY
+ * reads the ids from the path's segments after the first two (spec §10.6).
+ */
+function locationHeaders (request: FastifyRequest, tenantId: string, token: TokenRef): Record<string, string> {
+  const origin = baseUrlOf(request).replace(/^(\w+:\/\/[^/]+).*$/, '$1')
+  return { location: `${origin}/v1.0/${segment(tenantId)}/agent_tokens/${segment(token.id)}`, 'x-object-id': token.id }
+}
+
+/** Audit log of a change: the sort key identifies the token; the token itself is never logged. */
+function logChange (request: FastifyRequest<{ Querystring: AuditQuery }>, tenantId: string, token: TokenRef, message: string): void {
+  const { _who: who, _why: why } = request.query
+  request.log.info({ tenantId, sortKey: token.sortKey, who, why }, message)
+}
+
+export default async function agentTokenRoutes (app: FastifyInstance) {
+  const { db, secretBox } = app
+
+  app.post<{ Params: TenantParams, Querystring: AuditQuery, Body: LabelBody }>('/:tenantId/agent_tokens', {
+    onRequest: tenantAdmin,
+    preValidation: emptyBodyIsObject,
+    schema: {
+      tags: TAGS,
+      operationId: 'createAgentToken',
+      summary: 'Create an agent token (admin on the tenant)',
+      description: `201 with no body; the token is in X-Object-ID and Location. ${RATE_LIMIT_NOTE}`,
+      security,
+      params: TenantParamsSchema,
+      querystring: AuditQuerySchema,
+      body: LabelBodySchema,
+      response: { 201: CreatedReplySchema, ...errorReplies(400, 401, 403, 413, 500, 503) }
+    }
+  }, async (request, reply) => {
+    const { tenantId } = request.params
+    const token = await createAgentToken(db, secretBox, tenantId, request.body.label ?? null)
+    logChange(request, tenantId, token, 'agent token created')
+    return sendEmpty(reply, 201, locationHeaders(request, tenantId, token))
+  })
+
+  app.get<{ Params: TenantParams, Querystring: ListQuery }>('/:tenantId/agent_tokens', {
+    exposeHeadRoute: false,
+    onRequest: tenantAdmin,
+    schema: {
+      tags: TAGS,
+      operationId: 'listAgentTokens',
+      summary: 'List the tenant\'s agent tokens in id order, a page at a time',
+      description: `Inclusive marker (metadata.next_marker names the first token of the next page); limit 1 to 1000, default 100. ${RATE_LIMIT_NOTE}`,
+      security,
+      params: TenantParamsSchema,
+      querystring: ListQuerySchema,
+      response: { 200: ListReplySchema, ...errorReplies(400, 401, 403, 500, 503) }
+    }
+  }, async (request) => {
+    const { tenantId } = request.params
+    const limit = parseLimit(request.query.limit, LIMITS)
+    const marker = request.query.marker || undefined
+    const page = await listAgentTokenPage(db, secretBox, tenantId, { marker, limit })
+    const next = page.next?.id
+    return {
+      values: page.items,
+      metadata: {
+        count: page.items.length,
+        limit,
+        marker: marker ?? null,
+        next_marker: next ?? null,
+        next_href: next === undefined ? null : `${baseUrlOf(request)}/v1.0/${segment(tenantId)}/agent_tokens?limit=${limit}&marker=${encodeURIComponent(next)}`
+      }
+    }
+  })
+
+  app.get<{ Params: TokenParams }>('/:tenantId/agent_tokens/:tokenId', {
+    exposeHeadRoute: false,
+    onRequest: tenantAdmin,
+    schema: {
+      tags: TAGS,
+      operationId: 'getAgentToken',
+      summary: 'Get one agent token',
+      description: RATE_LIMIT_NOTE,
+      security,
+      params: TokenParamsSchema,
+      response: { 200: TokenReplySchema, ...errorReplies(401, 403, 404, 500, 503) }
+    }
+  }, async (request) => getAgentToken(db, secretBox, request.params.tenantId, request.params.tokenId))
+
+  app.put<{ Params: TokenParams, Querystring: AuditQuery, Body: LabelBody }>('/:tenantId/agent_tokens/:tokenId', {
+    onRequest: tenantAdmin,
+    preValidation: emptyBodyIsObject,
+    schema: {
+      tags: TAGS,
+      operationId: 'updateAgentToken',
+      summary: 'Change an agent token\'s label',
+      description: `204 with Location and X-Object-ID. A missing label leaves it unchanged; null clears it. ${RATE_LIMIT_NOTE}`,
+      security,
+      params: TokenParamsSchema,
+      querystring: AuditQuerySchema,
+      body: LabelBodySchema,
+      response: { 204: UpdatedReplySchema, ...errorReplies(400, 401, 403, 404, 413, 500, 503) }
+    }
+  }, async (request, reply) => {
+    const { tenantId, tokenId } = request.params
+    const token = await relabelAgentToken(db, tenantId, tokenId, request.body.label)
+    logChange(request, tenantId, token, 'agent token updated')
+    return sendEmpty(reply, 204, locationHeaders(request, tenantId, token))
+  })
+
+  app.delete<{ Params: TokenParams, Querystring: AuditQuery }>('/:tenantId/agent_tokens/:tokenId', {
+    onRequest: tenantAdmin,
+    schema: {
+      tags: TAGS,
+      operationId: 'deleteAgentToken',
+      summary: 'Delete an agent token',
+      description: RATE_LIMIT_NOTE,
+      security,
+      params: TokenParamsSchema,
+      querystring: AuditQuerySchema,
+      response: { 204: DeletedReplySchema, ...errorReplies(400, 401, 403, 404, 413, 500, 503) }
+    }
+  }, async (request, reply) => {
+    const { tenantId, tokenId } = request.params
+    const token = await deleteAgentToken(db, tenantId, tokenId)
+    logChange(request, tenantId, token, 'agent token deleted')
+    return sendEmpty(reply, 204)
+  })
+}

@@ -1,0 +1,95 @@
+import { NotFound } from '../../core/errors.js'
+import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
+import { sha256, type SecretBox } from '../../core/secrets.js'
+import type { Database } from '../../db/database.js'
+import { isUniqueViolation } from '../../db/errors.js'
+import * as repo from '../../db/repositories/agent-tokens.js'
+import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
+
+/** Agent tokens as the API shows them: `id` and `token` are the same value (spec §10.5). */
+export interface AgentToken {
+  id: string
+  token: string
+  label: string | null
+}
+
+/** Where a token is, for Location headers and logs (the sort key is not secret). */
+export interface TokenRef {
+  id: string
+  sortKey: string
+}
+
+/** A fresh sort key clashes only when two tokens of a tenant share a millisecond and 16 random bits. */
+const CREATE_ATTEMPTS = 5
+
+function notFound (id: string): NotFound {
+  return new NotFound('Object does not exist', { type: 'AgentToken', key: publicPartOf(id) })
+}
+
+/** The sort key of an id this tenant could own; 404 without a query when the id cannot be one. */
+function sortKeyOrNotFound (id: string, accountId: string): string {
+  const sortKey = sortKeyOf(id, accountId)
+  if (sortKey === null) throw notFound(id)
+  return sortKey
+}
+
+function reveal (box: SecretBox, row: repo.AgentTokenRecord): AgentToken {
+  const id = box.open(row.token_sealed, sealingContext(row.account_id, row.sort_key))
+  return { id, token: id, label: row.label }
+}
+
+export async function createAgentToken (db: Database, box: SecretBox, accountId: string, label: string | null): Promise<TokenRef> {
+  for (let attempt = 1; ; attempt++) {
+    const { id, sortKey } = newTokenId(accountId)
+    try {
+      await repo.insertAgentToken(db, {
+        account_id: accountId,
+        sort_key: sortKey,
+        secret_hash: sha256(id),
+        token_sealed: box.seal(id, sealingContext(accountId, sortKey)),
+        label
+      })
+      return { id, sortKey }
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS) throw error
+    }
+  }
+}
+
+export async function getAgentToken (db: Database, box: SecretBox, accountId: string, id: string): Promise<AgentToken> {
+  sortKeyOrNotFound(id, accountId)
+  const row = await repo.findAgentToken(db, accountId, sha256(id))
+  if (!row) throw notFound(id)
+  return reveal(box, row)
+}
+
+/**
+ * One page in id order, starting at the first id at or after the marker (inclusive: Monitoring
+ * markers name the first item of the page; an unknown marker needs no special case). Ids differ
+ * within their first 16 characters, so the database compares those with the sort key; only a row
+ * whose sort key equals them can still sort before a longer marker, and that row is dropped here.
+ */
+export async function listAgentTokenPage (db: Database, box: SecretBox, accountId: string, page: { marker?: string | undefined, limit: number }): Promise<KeysetPage<AgentToken>> {
+  const { marker, limit } = page
+  const from = marker?.slice(0, SORT_KEY_LENGTH)
+  const rows = await repo.listAgentTokens(db, accountId, { from, limit: marker === undefined ? limit : limit + 1 })
+  const tokens = rows.map((row) => reveal(box, row))
+  if (marker !== undefined && tokens[0] !== undefined && tokens[0].id < marker) tokens.shift()
+  return toKeysetPage(tokens, limit)
+}
+
+/** Changes the label when `label` is given (null clears it); a missing label changes nothing. */
+export async function relabelAgentToken (db: Database, accountId: string, id: string, label: string | null | undefined): Promise<TokenRef> {
+  const sortKey = sortKeyOrNotFound(id, accountId)
+  const found = label === undefined
+    ? (await repo.findAgentToken(db, accountId, sha256(id)))?.sort_key
+    : await repo.updateAgentTokenLabel(db, accountId, sha256(id), label)
+  if (found === undefined) throw notFound(id)
+  return { id, sortKey }
+}
+
+export async function deleteAgentToken (db: Database, accountId: string, id: string): Promise<TokenRef> {
+  const sortKey = sortKeyOrNotFound(id, accountId)
+  if (!await repo.deleteAgentToken(db, accountId, sha256(id))) throw notFound(id)
+  return { id, sortKey }
+}

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config.js'
+import { defaultCatalogTemplate } from '../../src/core/catalog.js'
+import { spawnServer } from '../server/server-process.js'
+
+/** Calls loadConfig and returns the ConfigError it throws (failing the test if it does not). */
+function configError (env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return error as ConfigError
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
+}
+
+function expectRejected (variable: string, value: string): void {
+  const error = configError({ [variable]: value })
+  expect(error.variable).toBe(variable)
+  expect(error.message.startsWith(`${variable} `)).toBe(true)
+}
+
+let directory: string
+beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-config-')) })
+afterAll(() => rm(directory, { recursive: true, force: true }))
+
+describe('loadConfig defaults', () => {
+  it('fills every setting from an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      databasePoolMax: 10,
+      dataDir: './data',
+      publicUrl: undefined,
+      trustProxy: false,
+      logLevel: 'info',
+      secretKey: undefined,
+      admin: { account: 'admin', user: 'admin', password: undefined },
+      migrateOnStart: true,
+      tokenTtlSeconds: 24 * 3600,
+      sessionPurgeIntervalSeconds: 300,
+      catalog: defaultCatalogTemplate,
+      catalogRegion: 'RegionOne'
+    })
+  })
+
+  it('treats empty strings as unset and ignores variables it does not know', () => {
+    const config = loadConfig({ PORT: '', LOG_LEVEL: '', TOKEN_TTL: '', PATH: '/bin', SOMETHING_ELSE: 'x' })
+    expect(config.port).toBe(8080)
+    expect(config.logLevel).toBe('info')
+    expect(config.tokenTtlSeconds).toBe(86400)
+  })
+
+  it('reads valid values, converting types and durations', () => {
+    const key = randomBytes(32).toString('hex')
+    const config = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgresql://user@db.example:5432/tessera',
+      PUBLIC_URL: 'https://id.example.com/base/',
+      LOG_LEVEL: 'debug',
+      TESSERA_SECRET_KEY: key,
+      TOKEN_TTL: '5m',
+      SESSION_PURGE_INTERVAL: '30s',
+      MIGRATE_ON_START: 'false',
+      TRUST_PROXY: 'true'
+    })
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgresql://user@db.example:5432/tessera',
+      publicUrl: 'https://id.example.com/base',
+      logLevel: 'debug',
+      secretKey: key,
+      tokenTtlSeconds: 300,
+      sessionPurgeIntervalSeconds: 30,
+      migrateOnStart: false,
+      trustProxy: true
+    })
+  })
+
+  it.each([['3600', 3600], ['90m', 5400], ['2h', 7200], ['7d', 604800], ['300s', 300]])('reads TOKEN_TTL %s as %i seconds', (text, seconds) => {
+    expect(loadConfig({ TOKEN_TTL: text }).tokenTtlSeconds).toBe(seconds)
+  })
+
+  it('lists every variable it reads', () => {
+    expect(ENV_VARIABLES).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'TESSERA_SECRET_KEY', 'TOKEN_TTL', 'MIGRATE_ON_START', 'CATALOG_FILE']))
+  })
+})
+
+describe('loadConfig refuses bad values, naming the variable', () => {
+  it.each(['0', '65536', '-1', 'abc', '80.5', '8080x'])('PORT=%s', (value) => expectRejected('PORT', value))
+
+  it.each(['mysql://db/x', 'http://db:5432/x', 'db:5432', 'postgres:/db'])('DATABASE_URL=%s', (value) => expectRejected('DATABASE_URL', value))
+
+  it.each(['example.com', 'ftp://example.com', 'http://', 'https://example.com?x=1', 'https://example.com/#frag', 'http://exa mple.com', 'http://host:99999'])(
+    'PUBLIC_URL=%s', (value) => expectRejected('PUBLIC_URL', value))
+
+  it.each(['verbose', 'INFO', 'warning', '1'])('LOG_LEVEL=%s', (value) => expectRejected('LOG_LEVEL', value))
+
+  it.each([
+    ['too short', 'abc'],
+    ['31 bytes of base64', randomBytes(31).toString('base64')],
+    ['33 bytes of base64', randomBytes(33).toString('base64')],
+    ['31 bytes of hex', randomBytes(31).toString('hex')],
+    ['33 bytes of hex', randomBytes(33).toString('hex')],
+    ['64 characters that are not hex', 'g'.repeat(64)],
+    ['44 characters that are not base64', '!'.repeat(43) + '=']
+  ])('TESSERA_SECRET_KEY: %s', (_what, value) => {
+    const error = configError({ TESSERA_SECRET_KEY: value })
+    expect(error.variable).toBe('TESSERA_SECRET_KEY')
+    expect(error.message).toMatch(/^TESSERA_SECRET_KEY must be 32 bytes/)
+    // The message must not echo the (possibly almost right) key.
+    expect(error.message).not.toContain(value)
+  })
+
+  it.each(['4m', '299s', '299', '0', '1h30m', 'abc', '5 m', '1w', '-10m', '24H'])('TOKEN_TTL=%s', (value) => expectRejected('TOKEN_TTL', value))
+
+  it('says why a TOKEN_TTL below 5 minutes is refused', () => {
+    expect(configError({ TOKEN_TTL: '4m' }).message).toMatch(/^TOKEN_TTL must be at least 5 minutes/)
+  })
+
+  it('refuses a TOKEN_TTL so long that expiry times cannot be written', () => {
+    expectRejected('TOKEN_TTL', '99999999999d')
+    expectRejected('TOKEN_TTL', '367d')
+    expect(loadConfig({ TOKEN_TTL: '366d' }).tokenTtlSeconds).toBe(366 * 86400)
+  })
+
+  // 30 days is more than a Node timer can wait: setInterval would fire every millisecond instead.
+  it.each(['0', '0s', 'soon', '30d', '25h'])('SESSION_PURGE_INTERVAL=%s', (value) => expectRejected('SESSION_PURGE_INTERVAL', value))
+
+  it('DATABASE_URL that is refused is not echoed, as it may hold a password', () => {
+    const error = configError({ DATABASE_URL: 'mysql://tessera:hunter2-secret@db/x' })
+    expect(error.variable).toBe('DATABASE_URL')
+    expect(error.message).not.toContain('hunter2-secret')
+  })
+
+  it.each(['maybe', 'yes', 'on', '2'])('MIGRATE_ON_START=%s', (value) => expectRejected('MIGRATE_ON_START', value))
+
+  it('CATALOG_FILE that does not exist', () => {
+    const error = configError({ CATALOG_FILE: join(directory, 'missing.json') })
+    expect(error.variable).toBe('CATALOG_FILE')
+    expect(error.message).toMatch(/^CATALOG_FILE cannot be read: /)
+  })
+
+  it('CATALOG_FILE that is a directory', () => {
+    expect(configError({ CATALOG_FILE: directory }).variable).toBe('CATALOG_FILE')
+  })
+
+  it('CATALOG_FILE that is not JSON', async () => {
+    const path = join(directory, 'not-json.json')
+    await writeFile(path, '{ "name": ')
+    const error = configError({ CATALOG_FILE: path })
+    expect(error.variable).toBe('CATALOG_FILE')
+    expect(error.message).toMatch(/^CATALOG_FILE is not a valid catalog template: /)
+  })
+
+  it('CATALOG_FILE whose JSON is not a catalog template', async () => {
+    const path = join(directory, 'bad-template.json')
+    await writeFile(path, JSON.stringify([{ name: 'x', type: 'y', endpoints: [] }]))
+    const error = configError({ CATALOG_FILE: path })
+    expect(error.variable).toBe('CATALOG_FILE')
+    expect(error.message).toMatch(/^CATALOG_FILE is not a valid catalog template: \/0\/endpoints /)
+  })
+
+  it('reads a valid CATALOG_FILE', async () => {
+    const path = join(directory, 'catalog.json')
+    const template = [{ name: 'swift', type: 'object-store', endpoints: [{ region: '{region}', publicURL: 'https://swift.example/v1/{tenantId}' }] }]
+    await writeFile(path, JSON.stringify(template))
+    expect(loadConfig({ CATALOG_FILE: path }).catalog).toEqual(template)
+  })
+
+  it.each(['bad account!', 'a'.repeat(65)])('TESSERA_ADMIN_ACCOUNT=%s', (value) => expectRejected('TESSERA_ADMIN_ACCOUNT', value))
+
+  it('TESSERA_ADMIN_PASSWORD shorter than 8 characters, without echoing it', () => {
+    const error = configError({ TESSERA_ADMIN_PASSWORD: 'short' })
+    expect(error.variable).toBe('TESSERA_ADMIN_PASSWORD')
+    expect(error.message).not.toContain('short')
+  })
+})
+
+describe.concurrent('the server process refuses a bad configuration', () => {
+  /** Starts the real server; it must print one line naming the variable on stderr and exit non-zero. */
+  async function startFails (env: Record<string, string>): Promise<string> {
+    const server = await spawnServer({ DATA_DIR: join(directory, `data-${randomBytes(4).toString('hex')}`), ...env })
+    const { code } = await server.exited
+    expect(code).not.toBe(0)
+    expect(code).not.toBeNull()
+    const lines = server.stderr().split('\n').filter((line) => line.trim() !== '')
+    expect(lines).toHaveLength(1)
+    expect(server.stdout()).toBe('')
+    return lines[0]!
+  }
+
+  it('PORT that is not a number', async () => {
+    expect(await startFails({ PORT: 'abc' })).toBe('tessera: configuration error: PORT must be integer (got "abc")')
+  }, 60_000)
+
+  it('LOG_LEVEL that is unknown', async () => {
+    expect(await startFails({ LOG_LEVEL: 'loud' })).toMatch(/^tessera: configuration error: LOG_LEVEL /)
+  }, 60_000)
+
+  it('TESSERA_SECRET_KEY that is not 32 bytes', async () => {
+    expect(await startFails({ TESSERA_SECRET_KEY: 'abcd' })).toMatch(/^tessera: configuration error: TESSERA_SECRET_KEY must be 32 bytes/)
+  }, 60_000)
+
+  it('DATABASE_URL without TESSERA_SECRET_KEY, before touching the database', async () => {
+    // Nothing listens on port 1: had the server tried the database first, the message would differ.
+    const line = await startFails({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' })
+    expect(line).toBe('tessera: configuration error: TESSERA_SECRET_KEY is required with DATABASE_URL: every replica must share one key (generate one with `openssl rand -base64 32`)')
+  }, 60_000)
+
+  it('a valid configuration whose database is down: one line, exit 1, no hanging', async () => {
+    const line = await startFails({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', TESSERA_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' })
+    expect(line).toMatch(/^tessera: could not start: .*ECONNREFUSED/)
+  }, 60_000)
+})

@@ -1,0 +1,116 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp, type App } from '../../src/app.js'
+import { loggerOptions, redactUrl } from '../../src/logging.js'
+import { insertTenantUser, login, unique } from '../helpers/factories.js'
+import { testConfig } from '../helpers/test-app.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
+
+/** Everything the app logs, as text, at level trace. */
+let captured = ''
+const sink = new Writable({
+  write (chunk, _encoding, done) {
+    captured += String(chunk)
+    done()
+  }
+})
+
+let database: TestDatabase
+let app: App
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const config = testConfig({ LOG_LEVEL: 'trace' })
+  app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config), sink) })
+  await app.ready()
+})
+afterAll(async () => {
+  await app.close()
+  await database.drop()
+})
+
+describe('redactUrl', () => {
+  it.each([
+    ['/v2.0/tokens/abc123', '/v2.0/tokens/[redacted]'],
+    ['/v2.0/tokens/abc123/endpoints', '/v2.0/tokens/[redacted]/endpoints'],
+    ['/v2.0/tokens/abc123?belongsTo=42', '/v2.0/tokens/[redacted]?belongsTo=42'],
+    ['/v2.0/tokens', '/v2.0/tokens'],
+    ['/v1.0/123/agent_tokens/0123abc.123', '/v1.0/123/agent_tokens/[redacted]'],
+    ['/healthz', '/healthz'],
+    // The router ignores duplicate slashes, so these reach the token routes too.
+    ['/v2.0//tokens//abc123', '/v2.0//tokens//[redacted]'],
+    ['/v1.0/123/agent_tokens//0123abc.123', '/v1.0/123/agent_tokens//[redacted]'],
+    ['/v1.0/123/agent_tokens?limit=5&marker=0123abc.123', '/v1.0/123/agent_tokens?limit=5&marker=[redacted]'],
+    ['/v1.0/123/agent_tokens//?marker=0123abc.123', '/v1.0/123/agent_tokens//?marker=[redacted]']
+  ])('%s → %s', (url, redacted) => {
+    expect(redactUrl(url)).toBe(redacted)
+  })
+})
+
+describe('the log at level trace', () => {
+  it('never holds a password, an API key or a token id, only [redacted] in their place', async () => {
+    const { account, user, password, apiKey } = await insertTenantUser(database.db, ['admin'])
+    const wrongPassword = unique('wrong-pw')
+    const secrets: Record<string, string> = { password, wrongPassword, apiKey }
+    const before = captured.length
+
+    // Log in with a password, with a wrong one, and with the API key.
+    const byPassword = await login(app, { username: user.name, password, tenantId: account.id })
+    secrets.passwordToken = byPassword.token
+    const refused = await app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.name, password: wrongPassword } } } })
+    expect(refused.statusCode).toBe(401)
+    const byApiKey = await app.inject({
+      method: 'POST', url: '/v2.0/tokens', payload: { auth: { 'RAX-KSKEY:apiKeyCredentials': { username: user.name, apiKey }, tenantId: account.id } }
+    })
+    expect(byApiKey.statusCode).toBe(200)
+    secrets.apiKeyToken = byApiKey.json().access.token.id
+    // Re-scope by token: the old token travels in the body.
+    const rescoped = await app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { token: { id: secrets.apiKeyToken }, tenantId: account.id } } })
+    expect(rescoped.statusCode).toBe(200)
+    secrets.rescopedToken = rescoped.json().access.token.id
+
+    // Validate, check and list endpoints: the token is in the URL and in X-Auth-Token (or Bearer).
+    const token = secrets.passwordToken
+    const validated = await app.inject({ url: `/v2.0/tokens/${token}?belongsTo=${account.id}`, headers: { 'x-auth-token': token } })
+    expect(validated.statusCode).toBe(200)
+    const checked = await app.inject({ method: 'HEAD', url: `/v2.0/tokens/${secrets.apiKeyToken}`, headers: { authorization: `Bearer ${token}` } })
+    expect(checked.statusCode).toBe(200)
+    const endpoints = await app.inject({ url: `/v2.0/tokens/${token}/endpoints`, headers: { 'x-auth-token': token } })
+    expect(endpoints.statusCode).toBe(200)
+    // fog writes `/v2.0//tokens`; the router forgives doubled slashes, and so must the redaction.
+    const doubled = await app.inject({ url: `/v2.0//tokens//${token}`, headers: { 'x-auth-token': token } })
+    expect(doubled.statusCode).toBe(200)
+    // A mistyped path under a token: the 404 names the URL, which the log must not repeat.
+    const unknown = await app.inject({ url: `/v2.0/tokens/${token}/no-such-thing`, headers: { 'x-auth-token': token } })
+    expect(unknown.statusCode).toBe(404)
+
+    // An agent token: its id is the secret, in the reply's headers and in later URLs.
+    const created = await app.inject({ method: 'POST', url: `/v1.0/${account.id}/agent_tokens`, headers: { 'x-auth-token': token }, payload: { label: 'logging-test' } })
+    expect(created.statusCode).toBe(201)
+    secrets.agentToken = String(created.headers['x-object-id'])
+    const fetched = await app.inject({ url: `/v1.0/${account.id}/agent_tokens/${secrets.agentToken}`, headers: { 'x-auth-token': token } })
+    expect(fetched.statusCode).toBe(200)
+
+    // Revoke the password token by id, then the re-scoped one by itself.
+    const revoked = await app.inject({ method: 'DELETE', url: `/v2.0/tokens/${token}`, headers: { 'x-auth-token': token } })
+    expect(revoked.statusCode).toBe(204)
+    const revokedOwn = await app.inject({ method: 'DELETE', url: '/v2.0/tokens', headers: { 'x-auth-token': secrets.rescopedToken } })
+    expect(revokedOwn.statusCode).toBe(204)
+    const stale = await app.inject({ url: `/v2.0/tokens/${token}`, headers: { 'x-auth-token': token } })
+    expect(stale.statusCode).toBe(401)
+
+    const log = captured.slice(before)
+    const lines = log.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    // The log did record these requests (a silent logger would pass the checks below vacuously).
+    expect(lines.filter((line) => line.msg === 'incoming request').length).toBeGreaterThanOrEqual(12)
+    expect(lines.some((line) => line.level === 10 || line.level === 20 || line.level === 30)).toBe(true)
+    expect(log).toContain(`"url":"/v2.0/tokens/[redacted]?belongsTo=${account.id}"`)
+    expect(log).toContain('"url":"/v2.0/tokens/[redacted]/endpoints"')
+    expect(log).toContain(`"url":"/v1.0/${account.id}/agent_tokens/[redacted]"`)
+
+    for (const [what, secret] of Object.entries(secrets)) {
+      expect(secret.length, what).toBeGreaterThanOrEqual(12)
+      expect(log.includes(secret), `${what} appears in the log`).toBe(false)
+    }
+  })
+})

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The project root, where `npx tsx src/server.ts` runs. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/**
+ * The user's npmrc may hold settings npm warns about on stderr ("Unknown user config"); an
+ * empty one keeps npx's own noise out of the server's stderr, which the tests read line by line.
+ */
+let emptyNpmrc: Promise<string> | undefined
+function quietNpmrc (): Promise<string> {
+  // One fixed file, rewritten with the same text by whichever test file comes first.
+  const path = join(tmpdir(), 'tessera-test-quiet.npmrc')
+  emptyNpmrc ??= writeFile(path, 'update-notifier=false\nfund=false\naudit=false\n').then(() => path)
+  return emptyNpmrc
+}
+
+/**
+ * Only what the server needs from this environment: none of the test runner's TESSERA_* or
+ * DATABASE_URL leaks into the child, so every variable it sees is one the test set.
+ */
+async function childEnv (env: Record<string, string>): Promise<Record<string, string>> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'C.UTF-8',
+    npm_config_userconfig: await quietNpmrc(),
+    ...env
+  }
+}
+
+export interface ServerProcess {
+  child: ChildProcessWithoutNullStreams
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  /** Resolves when stdout contains `text`; rejects if the process ends first or after `timeoutMs`. */
+  waitForOutput: (text: string | RegExp, timeoutMs?: number) => Promise<void>
+  /**
+   * Signals the server itself. npx runs it under `sh -c` and tsx, and a signal sent to npx is not
+   * passed down (the server would be orphaned), so this targets the pid the server logs.
+   */
+  signal: (signal: NodeJS.Signals) => void
+}
+
+/** Spawns `npx tsx src/server.ts` (or another entry point) with exactly `env` (plus PATH and HOME). */
+export async function spawnServer (env: Record<string, string>, entryPoint = 'src/server.ts'): Promise<ServerProcess> {
+  const child = spawn('npx', ['tsx', entryPoint], { cwd: ROOT, env: await childEnv(env) })
+  let stdout = ''
+  let stderr = ''
+  const listeners = new Set<() => void>()
+  child.stdout.on('data', (chunk) => { stdout += chunk; for (const listener of listeners) listener() })
+  child.stderr.on('data', (chunk) => { stderr += chunk })
+  let ended = false
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      ended = true
+      resolve({ code, signal })
+      for (const listener of listeners) listener()
+    })
+  })
+
+  function waitForOutput (text: string | RegExp, timeoutMs = 60_000): Promise<void> {
+    const seen = () => (typeof text === 'string' ? stdout.includes(text) : text.test(stdout))
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`no ${String(text)} on stdout within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs)
+      function finish (error?: Error) {
+        clearTimeout(timer)
+        listeners.delete(check)
+        if (error) reject(error)
+        else resolve()
+      }
+      function check () {
+        if (seen()) finish()
+        else if (ended) finish(new Error(`server exited before printing ${String(text)}; stdout: ${stdout} stderr: ${stderr}`))
+      }
+      listeners.add(check)
+      check()
+    })
+  }
+
+  function signal (name: NodeJS.Signals): void {
+    if (ended) return
+    const logged = /"pid":(\d+)/.exec(stdout)
+    try {
+      if (logged) process.kill(Number(logged[1]), name)
+    } catch {
+      // Already gone.
+    }
+    if (!logged || name === 'SIGKILL') child.kill(name)
+  }
+
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, waitForOutput, signal }
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}

@@ -10,7 +10,7 @@ async function main (argv: string[], io: CliIo): Promise<number> {
 
   let runtime: Runtime
   try {
-    runtime = openRuntime(loadConfig(process.env))
+    runtime = openRuntime(loadConfig(process.env), { needsSecretKey: false })
   } catch (error) {
     return fail(error, io)
   }
@@ -19,13 +19,13 @@ async function main (argv: string[], io: CliIo): Promise<number> {
     const applied = await migrateToLatest(database.db)
     if (applied.length > 0) io.stderr.write(`tessera: applied migrations ${applied.join(', ')} to ${database.kind} (${database.location})\n`)
   } catch (error) {
-    await database.db.destroy()
+    await runtime.close()
     return fail(error, io)
   }
   try {
     return await runInvocation(invocation, { ...io, db: database.db, config })
   } finally {
-    await database.db.destroy()
+    await runtime.close()
   }
 }
 

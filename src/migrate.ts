@@ -1,16 +1,16 @@
 import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
-import { createDb } from './db/database.js'
+import { openRuntime } from './runtime.js'
 
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 async function main (): Promise<void> {
-  const config = loadConfig()
-  const { db, kind, location } = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 })
+  const runtime = openRuntime({ ...loadConfig(), databasePoolMax: 1 }, { needsSecretKey: false })
+  const { db, kind, location } = runtime.database
   try {
     const applied = await migrateToLatest(db)
     console.log(applied.length ? `applied ${applied.join(', ')} to ${kind} (${location})` : `${kind} (${location}) is up to date`)
   } finally {
-    await db.destroy()
+    await runtime.close()
   }
 }
 

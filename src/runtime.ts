@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import lockfile from 'proper-lockfile'
 import { ConfigError, type Config } from './config.js'
 import { loadOrCreateKeyFile } from './core/key-file.js'
 import { createDb, type DatabaseHandle } from './db/database.js'
@@ -8,23 +11,55 @@ export interface Runtime {
   database: DatabaseHandle
   /** The key file was created by this start (a fresh embedded database). */
   keyCreated: boolean
+  /** Destroys the database handle and releases the embedded database's lock. */
+  close (): Promise<void>
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same files would corrupt
+ * them. The lock is a directory beside the data that its holder keeps fresh; one left by a
+ * crashed process goes stale after 10 s.
+ */
+function lockDataDir (dataDir: string): () => void {
+  const directory = resolve(join(dataDir, 'pgdata'))
+  mkdirSync(dataDir, { recursive: true })
+  try {
+    return lockfile.lockSync(directory, { realpath: false, stale: 10_000, update: 5_000, lockfilePath: `${directory}.lock` })
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ELOCKED') throw error
+    throw new ConfigError('DATA_DIR', `holds an embedded database that another Tessera process has open (${directory}); stop it first, or use DATABASE_URL`)
+  }
 }
 
 /**
  * Opens the configured database and settles the server key: TESSERA_SECRET_KEY when set;
- * else, for the embedded database only, a key generated once and kept in DATA_DIR.
+ * else, for the embedded database only, a key generated once and kept in DATA_DIR. The CLI
+ * and migrations seal nothing, so they may run against PostgreSQL without the key.
  */
-export function openRuntime (config: Config): Runtime {
+export function openRuntime (config: Config, options: { needsSecretKey?: boolean } = {}): Runtime {
   let secretKey = config.secretKey
   let keyCreated = false
   if (secretKey === undefined) {
-    if (config.databaseUrl !== undefined) {
+    if (config.databaseUrl === undefined) {
+      const keyFile = loadOrCreateKeyFile(config.dataDir)
+      secretKey = keyFile.key
+      keyCreated = keyFile.created
+    } else if (options.needsSecretKey ?? true) {
       throw new ConfigError('TESSERA_SECRET_KEY', 'is required with DATABASE_URL: every replica must share one key (generate one with `openssl rand -base64 32`)')
     }
-    const keyFile = loadOrCreateKeyFile(config.dataDir)
-    secretKey = keyFile.key
-    keyCreated = keyFile.created
   }
+  const release = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : () => {}
   const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax })
-  return { config: { ...config, secretKey }, database, keyCreated }
+  return {
+    config: { ...config, secretKey },
+    database,
+    keyCreated,
+    async close () {
+      try {
+        await database.db.destroy()
+      } finally {
+        release()
+      }
+    }
+  }
 }

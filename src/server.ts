@@ -58,7 +58,7 @@ async function main (): Promise<void> {
     } finally {
       clearInterval(reaper)
     }
-    await database.db.destroy()
+    await runtime.close()
   })
   await app.listen({ port: config.port, host: config.host })
 }

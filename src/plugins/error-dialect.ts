@@ -59,6 +59,8 @@ export function toDomainError (error: unknown): DomainError {
   if (status === 409) return new Conflict(fastifyError.message ?? 'Conflict.')
   if (status === 413) return new TooLarge()
   if (status === 503) return new Unavailable(undefined, { cause: error })
+  // Anything else a client caused (a malformed URL, an over-long path parameter) is bad input.
+  if (status !== undefined && status >= 400 && status < 500) return new InvalidInput(fastifyError.message ?? 'Bad request.')
   return new InternalFailure(error)
 }
 
@@ -72,6 +74,40 @@ function send (reply: FastifyReply, rendered: RenderedError): void {
 function log (request: FastifyRequest, error: DomainError): void {
   if (error.statusCode >= 500) request.log.error({ err: error.cause ?? error }, error.message)
   else request.log.info({ status: error.statusCode, error: error.name, reason: error.message }, 'request refused')
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    errorDialects: ErrorDialects
+  }
+}
+
+/**
+ * Which dialect answers under which prefix. Fastify answers some errors before any route or
+ * scope is known (a malformed URL); these are rendered by the dialect owning the URL's prefix.
+ */
+export class ErrorDialects {
+  readonly #byPrefix: { prefix: string, dialect: ErrorDialect }[] = []
+
+  add (prefix: string, dialect: ErrorDialect): void {
+    this.#byPrefix.push({ prefix, dialect })
+    this.#byPrefix.sort((a, b) => b.prefix.length - a.prefix.length)
+  }
+
+  /** The dialect of the longest registered prefix that the URL's path starts with. */
+  for (url: string): ErrorDialect | undefined {
+    const path = url.split('?')[0]!.replace(/\/{2,}/g, '/')
+    return this.#byPrefix.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`) || prefix === '')?.dialect
+  }
+}
+
+/** Renders an error Fastify raised outside any route (its `frameworkErrors` option). */
+export function renderFrameworkError (dialects: ErrorDialects, error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const domainError = toDomainError(error)
+  const dialect = dialects.for(request.url)
+  if (!dialect) throw new Error('no error dialect is registered for the root')
+  log(request, domainError)
+  send(reply, dialect(domainError, request))
 }
 
 /** Makes `dialect` the renderer of errors thrown in this scope (handlers, hooks, validation, body parsing). */
@@ -89,6 +125,7 @@ export function renderErrorsWith (scope: FastifyInstance, dialect: ErrorDialect)
  */
 export function useErrorDialect (scope: FastifyInstance, dialect: ErrorDialect, options: { notFound?: (request: FastifyRequest) => NotFound } = {}): void {
   renderErrorsWith(scope, dialect)
+  scope.errorDialects.add(scope.prefix, dialect)
   scope.setNotFoundHandler((request, reply) => {
     const notFound = options.notFound?.(request) ?? new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}.`)
     send(reply, dialect(notFound, request))

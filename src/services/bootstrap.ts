@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { hashPassword, verifyPassword } from '../core/credentials.js'
+import { Conflict } from '../core/errors.js'
 import { ADMIN_ROLE } from '../core/principal.js'
 import { randomUrlSafe } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
@@ -51,6 +52,10 @@ export async function bootstrapAdmin (db: Database, admin: AdminSettings, option
     if (generated !== undefined && await adminExists(trx, admin.account)) return { action: 'unchanged' } as const
     if (!await findAccountById(trx, admin.account)) await insertAccount(trx, { id: admin.account, name: admin.account })
     const existing = await findLoginCandidate(trx, { name: admin.user })
+    if (existing && existing.account_id !== admin.account) {
+      // Granting admin to (and resetting the password of) another account's user would be a takeover.
+      throw new Conflict(`TESSERA_ADMIN_USER names ${admin.user}, a user of account ${existing.account_id}, not of TESSERA_ADMIN_ACCOUNT ${admin.account}`)
+    }
     let action: 'unchanged' | 'created' | 'password-updated' = 'unchanged'
     let userId = existing?.id
     if (!existing) {

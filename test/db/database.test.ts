@@ -88,14 +88,14 @@ describe('the server key of the embedded database', () => {
   it('is what openRuntime uses when TESSERA_SECRET_KEY is unset, the same on every start', async () => {
     const dataDir = newDataDir()
     const first = openRuntime(loadConfig({ DATA_DIR: dataDir }))
-    await first.database.db.destroy()
+    await first.close()
     expect(first.keyCreated).toBe(true)
     expect(first.database.kind).toBe('pglite')
     const key = (await readFile(join(dataDir, KEY_FILE_NAME), 'utf8')).trim()
     expect(first.config.secretKey).toBe(key)
 
     const second = openRuntime(loadConfig({ DATA_DIR: dataDir }))
-    await second.database.db.destroy()
+    await second.close()
     expect(second.keyCreated).toBe(false)
     expect(second.config.secretKey).toBe(key)
   })
@@ -104,7 +104,7 @@ describe('the server key of the embedded database', () => {
     const dataDir = newDataDir()
     const key = randomBytes(32).toString('base64')
     const runtime = openRuntime(loadConfig({ DATA_DIR: dataDir, TESSERA_SECRET_KEY: key }))
-    await runtime.database.db.destroy()
+    await runtime.close()
     expect(runtime.keyCreated).toBe(false)
     expect(runtime.config.secretKey).toBe(key)
     expect(() => statSync(join(dataDir, KEY_FILE_NAME))).toThrow()
@@ -148,5 +148,37 @@ describe('PostgreSQL (TEST_DATABASE_URL)', () => {
     } finally {
       await handle.db.destroy()
     }
+  })
+
+  it('is not needed by the CLI and migrations with PostgreSQL, which seal nothing', async () => {
+    const runtime = openRuntime(loadConfig({ DATA_DIR: newDataDir(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }), { needsSecretKey: false })
+    expect(runtime.config.secretKey).toBeUndefined()
+    await runtime.close()
+  })
+})
+
+describe('the embedded database lock', () => {
+  it('refuses a second process on the same DATA_DIR until the first closes', async () => {
+    const dataDir = newDataDir()
+    const first = openRuntime(loadConfig({ DATA_DIR: dataDir }))
+    let thrown: unknown
+    try {
+      openRuntime(loadConfig({ DATA_DIR: dataDir }))
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigError)
+    expect((thrown as ConfigError).variable).toBe('DATA_DIR')
+    expect((thrown as ConfigError).message).toMatch(/another Tessera process has open/)
+    await first.close()
+    const second = openRuntime(loadConfig({ DATA_DIR: dataDir }))
+    await second.close()
+  })
+
+  it('takes no lock for PostgreSQL', async () => {
+    const config = loadConfig({ DATA_DIR: newDataDir(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', TESSERA_SECRET_KEY: randomBytes(32).toString('base64') })
+    const first = openRuntime(config)
+    const second = openRuntime(config)
+    await Promise.all([first.close(), second.close()])
   })
 })

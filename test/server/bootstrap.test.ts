@@ -105,6 +105,17 @@ describe('bootstrapAdmin', () => {
     expect(await stateOf(admin)).toEqual(state)
   })
 
+  it('refuses a TESSERA_ADMIN_USER that names another account\'s user, changing nothing', async () => {
+    const other = settings(unique('pw'))
+    await bootstrapAdmin(database.db, other, { generateIfMissing: false })
+    const before = await stateOf(other)
+    const admin = { ...settings(unique('pw')), user: other.user }
+    await expect(bootstrapAdmin(database.db, admin, { generateIfMissing: false })).rejects.toThrow(
+      `TESSERA_ADMIN_USER names ${other.user}, a user of account ${other.account}, not of TESSERA_ADMIN_ACCOUNT ${admin.account}`)
+    expect(await stateOf(other)).toEqual(before)
+    expect((await stateOf(admin)).account).toBeUndefined()
+  })
+
   it('creates one admin when two replicas bootstrap at once', async () => {
     const admin = settings(unique('pw'))
     const outcomes = await Promise.all([

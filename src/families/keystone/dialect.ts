@@ -39,7 +39,8 @@ function message (error: DomainError): string {
 
 /** `{"error": {"message", "code", "title"}}`, with `WWW-Authenticate: Keystone uri=…` on 401 (spec §0.2). */
 export const keystoneDialect: ErrorDialect = (error: DomainError, request: FastifyRequest) => {
-  const headers: Record<string, string> = {}
+  // Also set by the family's hooks; repeated here for errors raised before any hook ran.
+  const headers: Record<string, string> = { vary: 'X-Auth-Token', 'x-openstack-request-id': `req-${request.id}` }
   if (error.statusCode === 401) headers['www-authenticate'] = `Keystone uri="${baseUrlOf(request)}"`
   if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
   return {

@@ -19,34 +19,33 @@ export interface BenchDatabase {
   close (): Promise<void>
 }
 
-export async function openBenchDatabase (kind: DatabaseKind, env: Record<string, string> = {}): Promise<BenchDatabase> {
-  const config = loadConfig({ TESSERA_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ...env })
-  if (kind === 'postgres') {
-    const name = `tessera_bench_${randomBytes(4).toString('hex')}`
-    const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
-    await sql`create database ${sql.id(name)}`.execute(admin)
-    const url = new URL(BENCH_DATABASE_URL)
-    url.pathname = `/${name}`
-    const db = createDb({ databaseUrl: url.toString(), poolMax: 10 }).db
-    await migrateToLatest(db)
-    const app = await buildApp({ config, db })
-    await app.ready()
-    return {
-      kind,
-      db,
-      app,
-      async close () {
-        await app.close()
-        await db.destroy()
-        await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
-        await admin.destroy()
-      }
+/** A new PostgreSQL database on the bench server, dropped by the returned function. */
+async function createServerDatabase (): Promise<{ db: Database, drop: () => Promise<void> }> {
+  const name = `tessera_bench_${randomBytes(4).toString('hex')}`
+  const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
+  await sql`create database ${sql.id(name)}`.execute(admin)
+  const url = new URL(BENCH_DATABASE_URL)
+  url.pathname = `/${name}`
+  return {
+    db: createDb({ databaseUrl: url.toString(), poolMax: 10 }).db,
+    async drop () {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+      await admin.destroy()
     }
   }
+}
+
+/** An embedded database in a temporary DATA_DIR, removed by the returned function. */
+async function createEmbeddedDatabase (): Promise<{ db: Database, drop: () => Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'))
-  const db = createDb({ dataDir }).db
+  return { db: createDb({ dataDir }).db, drop: () => rm(dataDir, { recursive: true, force: true }) }
+}
+
+export async function openBenchDatabase (kind: DatabaseKind, env: Record<string, string> = {}): Promise<BenchDatabase> {
+  const config = loadConfig({ TESSERA_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent', ...env })
+  const { db, drop } = kind === 'postgres' ? await createServerDatabase() : await createEmbeddedDatabase()
   await migrateToLatest(db)
-  const app = await buildApp({ config: { ...config, dataDir }, db })
+  const app = await buildApp({ config, db })
   await app.ready()
   return {
     kind,
@@ -55,7 +54,7 @@ export async function openBenchDatabase (kind: DatabaseKind, env: Record<string,
     async close () {
       await app.close()
       await db.destroy()
-      await rm(dataDir, { recursive: true, force: true })
+      await drop()
     }
   }
 }

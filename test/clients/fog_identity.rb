@@ -1,20 +1,12 @@
 # Drives Tessera with fog-rackspace's Identity service, unmodified; prints one JSON line per step.
 # Run with Debian's /usr/bin/ruby (package ruby-fog-rackspace). Environment: TESSERA_URL,
 # TESSERA_USERNAME, TESSERA_API_KEY.
-require 'json'
-require 'excon'
-$VERBOSE = nil
-require 'fog/rackspace'
-
-def emit(step, fields = {})
-  puts JSON.generate({ step: step }.merge(fields))
-  $stdout.flush
-end
+require_relative 'fog_support'
 
 identity = Fog::Rackspace::Identity.new(
   rackspace_username: ENV.fetch('TESSERA_USERNAME'),
   rackspace_api_key: ENV.fetch('TESSERA_API_KEY'),
-  rackspace_auth_url: ENV.fetch('TESSERA_URL') + '/v2.0'
+  rackspace_auth_url: auth_url
 )
 first_token = identity.auth_token
 catalog = identity.service_catalog
@@ -26,7 +18,7 @@ emit('tenants', tenants: tenants)
 
 # Revoke our own token behind fog's back (Rackspace's DELETE /v2.0/tokens): fog's next call gets a
 # 401, re-authenticates once with the API key, and retries.
-revoke = Excon.delete(ENV.fetch('TESSERA_URL') + '/v2.0/tokens', headers: { 'X-Auth-Token' => first_token })
+revoke = Excon.delete(auth_url + '/tokens', headers: { 'X-Auth-Token' => first_token })
 emit('revoked', status: revoke.status)
 tenants_after = identity.tenants.map(&:identity)
 emit('reauthenticated', token_changed: identity.auth_token != first_token, tenants: tenants_after)
@@ -35,7 +27,7 @@ begin
   Fog::Rackspace::Identity.new(
     rackspace_username: ENV.fetch('TESSERA_USERNAME'),
     rackspace_api_key: '0' * 32,
-    rackspace_auth_url: ENV.fetch('TESSERA_URL') + '/v2.0'
+    rackspace_auth_url: auth_url
   )
   emit('wrong-key', error: nil)
 rescue Excon::Error::Unauthorized => e

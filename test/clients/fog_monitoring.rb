@@ -1,21 +1,13 @@
 # Drives Tessera's agent tokens with fog-rackspace's Monitoring service, unmodified; prints one
 # JSON line per step. Run with Debian's /usr/bin/ruby (package ruby-fog-rackspace). Environment:
 # TESSERA_URL, TESSERA_USERNAME, TESSERA_API_KEY.
-require 'json'
-require 'excon'
-$VERBOSE = nil
-require 'fog/rackspace'
-
-def emit(step, fields = {})
-  puts JSON.generate({ step: step }.merge(fields))
-  $stdout.flush
-end
+require_relative 'fog_support'
 
 # API-key login through /v2.0/tokens; the endpoint comes from the catalog's cloudMonitoring entry.
 monitoring = Fog::Rackspace::Monitoring.new(
   rackspace_username: ENV.fetch('TESSERA_USERNAME'),
   rackspace_api_key: ENV.fetch('TESSERA_API_KEY'),
-  rackspace_auth_url: ENV.fetch('TESSERA_URL') + '/v2.0'
+  rackspace_auth_url: auth_url
 )
 emit('connected', endpoint: monitoring.instance_variable_get(:@uri).to_s)
 
@@ -51,7 +43,7 @@ end
 # Revoke fog's identity token behind its back: the next call gets 401, fog re-authenticates once
 # with the API key and retries.
 first_token = monitoring.send(:auth_token)
-revoke = Excon.delete(ENV.fetch('TESSERA_URL') + '/v2.0/tokens', headers: { 'X-Auth-Token' => first_token })
+revoke = Excon.delete(auth_url + '/tokens', headers: { 'X-Auth-Token' => first_token })
 emit('revoked', status: revoke.status)
 again = tokens.get(created.id)
 emit('reauthenticated', token_changed: monitoring.send(:auth_token) != first_token, id: again && again.id)

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { assignRole } from '../../src/services/identity.js'
-import { insertAccount, insertTenantUser, type UserFixture } from '../helpers/factories.js'
+import { insertTenantUser, superAdminSession, type UserFixture } from '../helpers/factories.js'
 import { DEBIAN_PYTHON, DEBIAN_RUBY, fogCheck, keystoneauthCheck, listen, REQUIRE_CLIENTS, runClient, type ClientCheck } from '../helpers/real-clients.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -29,10 +28,7 @@ describe('real identity clients against a listening server', () => {
     t = await setupTestApp()
     baseUrl = await listen(t.app)
     tenant = await insertTenantUser(t.app.db, ['admin', 'member'])
-    const adminAccount = await insertAccount(t.app.db, { id: t.config.admin.account, name: t.config.admin.account })
-    const adminUser = await insertTenantUser(t.app.db, ['member'])
-    await assignRole(t.app.db, adminUser.user.id, adminAccount.id, 'admin')
-    admin = { ...adminUser, accountId: adminAccount.id }
+    admin = { ...(await superAdminSession(t.app)).user, accountId: t.config.admin.account }
   })
   afterAll(() => t?.close())
 

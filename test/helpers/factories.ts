@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { App } from '../../src/app.js'
 import type { Database } from '../../src/db/database.js'
 import type { AccountRow } from '../../src/db/schema.js'
+import { findAccountById } from '../../src/db/repositories/accounts.js'
 import { createAccount, createUser, type CreatedUser } from '../../src/services/identity.js'
 
 /** Every test makes its own records, with unique values, and asserts only on those. */
@@ -56,4 +57,15 @@ export async function tenantSession (app: App, roles: string[] = ['admin']): Pro
   const { account, ...user } = await insertTenantUser(app.db, roles)
   const session = await login(app, { username: user.user.name, password: user.password, tenantId: account.id })
   return { ...session, account, user }
+}
+
+/**
+ * A session of a fresh administrator of the administrators' account (TESSERA_ADMIN_ACCOUNT),
+ * who may act on every account. Creates that account on first use.
+ */
+export async function superAdminSession (app: App): Promise<Login & { user: UserFixture }> {
+  const accountId = app.config.admin.account
+  if (!await findAccountById(app.db, accountId)) await insertAccount(app.db, { id: accountId, name: accountId })
+  const user = await insertUser(app.db, { accountId, roles: ['admin'] })
+  return { ...await login(app, { username: user.user.name, password: user.password, tenantId: accountId }), user }
 }

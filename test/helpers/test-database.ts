@@ -57,32 +57,36 @@ async function cloneTemplate (adminUrl: string, template: string, name: string):
   })
 }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase (): Promise<TestDatabase> {
-  const source = inject('testDatabase')
-  if (source.kind === 'postgres') {
-    const name = `tessera_t_${randomBytes(6).toString('hex')}`
-    await cloneTemplate(source.adminUrl, source.template, name)
-    const url = databaseUrl(source.adminUrl, name)
-    const handles: Database[] = []
-    const connect = () => {
-      const handle = createDb({ databaseUrl: url, poolMax: 5 }).db
-      handles.push(handle)
-      return handle
-    }
-    return {
-      kind: 'postgres',
-      db: connect(),
-      url,
-      connect,
-      async drop () {
-        await Promise.all(handles.map((handle) => handle.destroy()))
-        await withAdmin(source.adminUrl, (admin) => sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin))
-      }
+/**
+ * A database of its own on the test PostgreSQL server: a clone of `template`, or empty
+ * without one. Each handle `connect()` opens is closed by `drop()`.
+ */
+export async function createServerDatabase (adminUrl: string, template?: string): Promise<TestDatabase> {
+  const name = `tessera_t_${randomBytes(6).toString('hex')}`
+  if (template === undefined) await withAdmin(adminUrl, (admin) => sql`create database ${sql.id(name)}`.execute(admin))
+  else await cloneTemplate(adminUrl, template, name)
+  const url = databaseUrl(adminUrl, name)
+  const handles: Database[] = []
+  const connect = () => {
+    const handle = createDb({ databaseUrl: url, poolMax: 5 }).db
+    handles.push(handle)
+    return handle
+  }
+  return {
+    kind: 'postgres',
+    db: connect(),
+    url,
+    connect,
+    async drop () {
+      await Promise.all(handles.map((handle) => handle.destroy()))
+      await withAdmin(adminUrl, (admin) => sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin))
     }
   }
-  const pglite = new PGlite({ loadDataDir: new Blob([await readFile(source.dumpPath)]) })
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+}
+
+/** A PGlite database in memory, loaded from a data-directory dump or empty. */
+export function createPGliteDatabase (loadDataDir?: Blob): TestDatabase {
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite(loadDataDir ? { loadDataDir } : {}) }) })
   let dropped = false
   return {
     kind: 'pglite',
@@ -94,4 +98,11 @@ export async function createTestDatabase (): Promise<TestDatabase> {
       dropped = true
     }
   }
+}
+
+/** A fresh, migrated database for one test file. */
+export async function createTestDatabase (): Promise<TestDatabase> {
+  const source = inject('testDatabase')
+  if (source.kind === 'postgres') return createServerDatabase(source.adminUrl, source.template)
+  return createPGliteDatabase(new Blob([await readFile(source.dumpPath)]))
 }

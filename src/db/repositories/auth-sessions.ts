@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type ExpressionOrFactory, type SqlBool } from 'kysely'
 import type { Database } from '../database.js'
-import type { NewAuthSession } from '../schema.js'
+import type { DB, NewAuthSession } from '../schema.js'
 
 export interface ActiveSession {
   audit_id: string
@@ -41,16 +41,6 @@ export function findActiveSession (db: Database, secretHash: Uint8Array): Promis
     .executeTakeFirst()
 }
 
-/** Marks a live session revoked; false when there was none to revoke. */
-export async function revokeAuthSession (db: Database, auditId: string): Promise<boolean> {
-  const result = await db.updateTable('auth_sessions')
-    .set({ revoked_at: new Date() })
-    .where('audit_id', '=', auditId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
-}
-
 /**
  * Deletes up to `batchSize` sessions that expired before `cutoff`. Rows another replica's
  * purge holds are skipped, so each batch is one short transaction.
@@ -68,37 +58,35 @@ export async function purgeExpiredSessions (db: Database, cutoff: Date, batchSiz
   return Number(result.numDeletedRows)
 }
 
-/** Revokes a user's live sessions scoped to `accountId` that carry `role` (their roles are fixed at issue). */
-export async function revokeSessionsWithRole (db: Database, userId: string, accountId: string, role: string): Promise<number> {
+/** Marks the live sessions `filter` selects revoked; returns how many it revoked. */
+async function revokeSessionsWhere (db: Database, filter: ExpressionOrFactory<DB, 'auth_sessions', SqlBool>): Promise<number> {
   const result = await db.updateTable('auth_sessions')
     .set({ revoked_at: new Date() })
-    .where('user_id', '=', userId)
-    .where('account_id', '=', accountId)
-    .where(sql<boolean>`${role} = any(roles)`)
+    .where(filter)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
+}
+
+/** Revokes one live session; false when there was none to revoke. */
+export async function revokeAuthSession (db: Database, auditId: string): Promise<boolean> {
+  return await revokeSessionsWhere(db, (eb) => eb('audit_id', '=', auditId)) > 0
+}
+
+/** Revokes a user's live sessions scoped to `accountId` that carry `role` (their roles are fixed at issue). */
+export function revokeSessionsWithRole (db: Database, userId: string, accountId: string, role: string): Promise<number> {
+  return revokeSessionsWhere(db, (eb) => eb.and([eb('user_id', '=', userId), eb('account_id', '=', accountId), sql<boolean>`${role} = any(roles)`]))
 }
 
 /** Revokes every live session of a user (disabled, or given a new password). */
-export async function revokeSessionsOfUser (db: Database, userId: string): Promise<number> {
-  const result = await db.updateTable('auth_sessions')
-    .set({ revoked_at: new Date() })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+export function revokeSessionsOfUser (db: Database, userId: string): Promise<number> {
+  return revokeSessionsWhere(db, (eb) => eb('user_id', '=', userId))
 }
 
 /** Revokes every live session scoped to an account or held by one of its users (it was disabled). */
-export async function revokeSessionsOfAccount (db: Database, accountId: string): Promise<number> {
-  const result = await db.updateTable('auth_sessions')
-    .set({ revoked_at: new Date() })
-    .where((eb) => eb.or([
-      eb('account_id', '=', accountId),
-      eb('user_id', 'in', eb.selectFrom('users').select('id').where('users.account_id', '=', accountId))
-    ]))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+export function revokeSessionsOfAccount (db: Database, accountId: string): Promise<number> {
+  return revokeSessionsWhere(db, (eb) => eb.or([
+    eb('account_id', '=', accountId),
+    eb('user_id', 'in', eb.selectFrom('users').select('id').where('users.account_id', '=', accountId))
+  ]))
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assignRole } from '../../../src/services/identity.js'
-import { insertAccount, insertTenantUser, insertUser, login, tenantSession, unique, type Login } from '../../helpers/factories.js'
+import { insertAccount, insertTenantUser, insertUser, login, type Login, superAdminSession, tenantSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
-import { call, errorBody, FORBIDDEN, superAdminSession, UNAUTHENTICATED } from './admin-helpers.js'
+import { call, errorBody, FORBIDDEN, UNAUTHENTICATED } from './admin-helpers.js'
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -29,7 +29,7 @@ describe('admin API access', () => {
 
   beforeAll(async () => {
     t = await setupTestApp()
-    superAdmin = await superAdminSession(t)
+    superAdmin = await superAdminSession(t.app)
   })
   afterAll(() => t?.close())
 

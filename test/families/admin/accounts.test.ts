@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertAccount, insertTenantUser, login, unique, type Login } from '../../helpers/factories.js'
+import { insertAccount, insertTenantUser, login, type Login, superAdminSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
-import { call, errorBody, loginWithPassword, superAdminSession, UNAUTHENTICATED } from './admin-helpers.js'
+import { call, errorBody, loginWithPassword, UNAUTHENTICATED } from './admin-helpers.js'
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const ID_PATTERN_MESSAGE = 'must match pattern "^[A-Za-z0-9._:-]{1,64}$"'
@@ -12,7 +12,7 @@ describe('admin API: accounts', () => {
 
   beforeAll(async () => {
     t = await setupTestApp()
-    superAdmin = await superAdminSession(t)
+    superAdmin = await superAdminSession(t.app)
   })
   afterAll(() => t?.close())
 

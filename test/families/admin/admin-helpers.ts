@@ -1,14 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { App } from '../../../src/app.js'
-import type { TestApp } from '../../helpers/test-app.js'
-import { insertAccount, insertUser, login, type Login } from '../../helpers/factories.js'
-
-/** A session scoped to the administrators' account (TESSERA_ADMIN_ACCOUNT) with the admin role. */
-export async function superAdminSession (t: TestApp): Promise<Login> {
-  const account = await insertAccount(t.app.db, { id: t.config.admin.account })
-  const admin = await insertUser(t.app.db, { accountId: account.id, roles: ['admin'] })
-  return login(t.app, { username: admin.user.name, password: admin.password, tenantId: account.id })
-}
 
 type Method = NonNullable<InjectOptions['method']>
 

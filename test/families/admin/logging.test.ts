@@ -2,9 +2,9 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../../src/app.js'
-import { insertAccount, unique } from '../../helpers/factories.js'
+import { insertAccount, superAdminSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
-import { call, superAdminSession } from './admin-helpers.js'
+import { call } from './admin-helpers.js'
 
 describe('admin API logging', () => {
   let t: TestApp
@@ -28,7 +28,7 @@ describe('admin API logging', () => {
   })
 
   it('records who changed what, and never a password or an API key', async () => {
-    const { token } = await superAdminSession(t)
+    const { token } = await superAdminSession(t.app)
     const account = await insertAccount(t.app.db)
     const password = 'logged-password-must-not-appear'
     const created = await call(app, token, 'POST', `/accounts/${account.id}/users`, { name: unique('logged'), password, roles: ['member'] })

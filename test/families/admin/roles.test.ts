@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertAccount, insertTenantUser, insertUser, login, tenantSession, type Login } from '../../helpers/factories.js'
+import { insertAccount, insertTenantUser, insertUser, login, type Login, superAdminSession, tenantSession } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
-import { call, errorBody, loginWithPassword, superAdminSession, UNAUTHENTICATED } from './admin-helpers.js'
+import { call, errorBody, loginWithPassword, UNAUTHENTICATED } from './admin-helpers.js'
 
 describe('admin API: roles', () => {
   let t: TestApp
@@ -9,7 +9,7 @@ describe('admin API: roles', () => {
 
   beforeAll(async () => {
     t = await setupTestApp()
-    superAdmin = await superAdminSession(t)
+    superAdmin = await superAdminSession(t.app)
   })
   afterAll(() => t?.close())
 

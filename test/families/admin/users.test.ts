@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../../../src/core/secrets.js'
 import type { AccountRow } from '../../../src/db/schema.js'
-import { insertAccount, insertTenantUser, insertUser, unique, type Login } from '../../helpers/factories.js'
+import { insertAccount, insertTenantUser, insertUser, type Login, superAdminSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
-import { call, errorBody, loginWithApiKey, loginWithPassword, superAdminSession } from './admin-helpers.js'
+import { call, errorBody, loginWithApiKey, loginWithPassword } from './admin-helpers.js'
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const USER_KEYS = ['accountId', 'createdAt', 'email', 'enabled', 'id', 'name', 'roles']
@@ -15,7 +15,7 @@ describe('admin API: users', () => {
 
   beforeAll(async () => {
     t = await setupTestApp()
-    superAdmin = await superAdminSession(t)
+    superAdmin = await superAdminSession(t.app)
     account = await insertAccount(t.app.db)
   })
   afterAll(() => t?.close())

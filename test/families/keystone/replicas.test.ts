@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../../src/app.js'
-import { assignRole } from '../../../src/services/identity.js'
-import { insertAccount, insertTenantUser, login, tenantSession } from '../../helpers/factories.js'
+import { superAdminSession, tenantSession } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 
 describe('two replicas on one database', () => {
@@ -13,10 +12,7 @@ describe('two replicas on one database', () => {
     t = await setupTestApp()
     // With PostgreSQL the replica has its own connection pool, as a second process would.
     replica = await t.replica()
-    const adminAccount = await insertAccount(t.app.db, { id: t.config.admin.account, name: t.config.admin.account })
-    const admin = await insertTenantUser(t.app.db, ['admin'])
-    await assignRole(t.app.db, admin.user.id, adminAccount.id, 'admin')
-    adminToken = (await login(t.app, { username: admin.user.name, password: admin.password, tenantId: adminAccount.id })).token
+    adminToken = (await superAdminSession(t.app)).token
   })
   afterAll(() => t?.close())
 

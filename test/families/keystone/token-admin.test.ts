@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assignRole } from '../../../src/services/identity.js'
-import { insertAccount, insertTenantUser, login, tenantSession, type Login } from '../../helpers/factories.js'
+import { insertAccount, insertTenantUser, login, superAdminSession, tenantSession, type Login } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 
 const UNAUTHORIZED_BODY = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
@@ -14,12 +14,7 @@ describe('Keystone admin token calls', () => {
 
   beforeAll(async () => {
     t = await setupTestApp()
-    const adminAccount = await insertAccount(t.app.db, { id: t.config.admin.account, name: t.config.admin.account })
-    const { account: _, ...admin } = await insertTenantUser(t.app.db, ['admin']).then(async (fixture) => {
-      await assignRole(t.app.db, fixture.user.id, adminAccount.id, 'admin')
-      return fixture
-    })
-    serviceAdmin = await login(t.app, { username: admin.user.name, password: admin.password, tenantId: adminAccount.id })
+    serviceAdmin = await superAdminSession(t.app)
   })
   afterAll(() => t?.close())
 

@@ -68,7 +68,8 @@ function send (reply: FastifyReply, rendered: RenderedError): void {
   if (rendered.headers) reply.headers(rendered.headers)
   reply.code(rendered.statusCode)
   if (rendered.body === undefined) reply.send()
-  else reply.type('application/json; charset=utf-8').send(rendered.body)
+  // A dialect may name its own JSON media type (Monitoring writes `charset=UTF-8`).
+  else reply.type(rendered.headers?.['content-type'] ?? 'application/json; charset=utf-8').send(rendered.body)
 }
 
 function log (request: FastifyRequest, error: DomainError): void {

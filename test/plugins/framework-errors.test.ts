@@ -19,6 +19,7 @@ describe('errors outside any route', () => {
     const monitoring = await t.app.inject({ url: '/v1.0/%zz/agent_tokens' })
     expect(monitoring.statusCode).toBe(400)
     expect(monitoring.headers['x-ratelimit-limit']).toBe('50000')
+    expect(monitoring.headers['content-type']).toBe('application/json; charset=UTF-8')
     expect(monitoring.json()).toEqual({ type: 'badRequest', code: 400, message: 'Validation error', details: expect.stringContaining('is not a valid url component'), txnId: monitoring.headers['x-response-id'] })
 
     const admin = await t.app.inject({ url: '/admin/v1/accounts/%zz' })

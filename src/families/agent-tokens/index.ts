@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { useErrorDialect } from '../../plugins/error-dialect.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
-import { JSON_CONTENT_TYPE, monitoringHeaders } from './response-headers.js'
+import { monitoringHeaders } from './response-headers.js'
 import agentTokenRoutes from './routes.js'
 
 /**
@@ -15,12 +15,6 @@ export default async function agentTokens (app: FastifyInstance) {
   // JSON only (spec §10.1): any other media type is 400, not a string body.
   app.removeContentTypeParser('text/plain')
   app.addHook('onRequest', async (request, reply) => { reply.headers(monitoringHeaders(request)) })
-  // Monitoring names its charset in upper case (spec §10.2); Fastify and the error renderer write `utf-8`.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    const type = reply.getHeader('content-type')
-    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', JSON_CONTENT_TYPE)
-    return payload
-  })
 
   await app.register(agentTokenRoutes)
 }

@@ -38,9 +38,13 @@ export function transactionIdOf (request: FastifyRequest): string {
   return id
 }
 
-/** The headers of every Monitoring reply, errors included. */
+/**
+ * The headers of every Monitoring reply, errors included. JSON replies name their charset in
+ * upper case, as Monitoring does (spec §10.2); empty 201/204 replies override it (sendEmpty).
+ */
 export function monitoringHeaders (request: FastifyRequest): Record<string, string> {
   return {
+    'content-type': JSON_CONTENT_TYPE,
     'x-response-id': transactionIdOf(request),
     'x-ratelimit-limit': String(RATE_LIMIT),
     'x-ratelimit-remaining': String(RATE_LIMIT),

@@ -21,13 +21,29 @@ const CatalogTemplateSchema = Type.Array(Type.Object({
   endpoints: Type.Array(EndpointTemplateSchema, { minItems: 1 })
 }, { additionalProperties: false }))
 
-export type CatalogTemplate = Static<typeof CatalogTemplateSchema>
+type CatalogTemplateInput = Static<typeof CatalogTemplateSchema>
+type EndpointTemplate = CatalogTemplateInput[number]['endpoints'][number]
+
+/** A loaded template: every endpoint has its id, fixed once rather than per token. */
+export type CatalogTemplate = Array<Omit<CatalogTemplateInput[number], 'endpoints'> & { endpoints: Array<EndpointTemplate & { id: string }> }>
+
+/** Endpoint ids are stable across replicas and restarts: derived from the template position. */
+function endpointId (serviceName: string, index: number): string {
+  return sha256(`${serviceName}/${index}`).toString('hex').slice(0, 32)
+}
+
+function withEndpointIds (template: CatalogTemplateInput): CatalogTemplate {
+  return template.map((service) => ({
+    ...service,
+    endpoints: service.endpoints.map((endpoint, index) => ({ ...endpoint, id: endpoint.id ?? endpointId(service.name, index) }))
+  }))
+}
 
 /**
  * Identity points back at this server; Cloud Monitoring has exactly one endpoint and no
  * region, because fog (Monitoring) refuses several endpoints or a regioned one (spec §9.3, §12.3).
  */
-export const defaultCatalogTemplate: CatalogTemplate = [
+export const defaultCatalogTemplate: CatalogTemplate = withEndpointIds([
   {
     name: 'keystone',
     type: 'identity',
@@ -38,7 +54,7 @@ export const defaultCatalogTemplate: CatalogTemplate = [
     type: 'rax:monitor',
     endpoints: [{ tenantId: '{tenantId}', publicURL: '{baseUrl}/v1.0/{tenantId}' }]
   }
-]
+])
 
 const validateTemplate = new Ajv({ allErrors: false }).compile(CatalogTemplateSchema)
 
@@ -47,7 +63,7 @@ export function parseCatalogTemplate (value: unknown): CatalogTemplate {
     const error = validateTemplate.errors?.[0]
     throw new Error(`${error?.instancePath || '/'} ${error?.message ?? 'is invalid'}`)
   }
-  return value as CatalogTemplate
+  return withEndpointIds(value as CatalogTemplateInput)
 }
 
 export interface CatalogEndpoint {
@@ -76,17 +92,12 @@ function fill (text: string, context: CatalogContext): string {
   return text.replace(/\{(baseUrl|tenantId|tenantName|region)\}/g, (_, key: keyof CatalogContext) => context[key])
 }
 
-/** Endpoint ids are stable across replicas and restarts: derived from the template position. */
-function endpointId (serviceName: string, index: number): string {
-  return sha256(`${serviceName}/${index}`).toString('hex').slice(0, 32)
-}
-
 export function renderCatalog (template: CatalogTemplate, context: CatalogContext): CatalogService[] {
   return template.map((service) => ({
     name: service.name,
     type: service.type,
-    endpoints: service.endpoints.map((endpoint, index) => {
-      const rendered: CatalogEndpoint = { id: endpoint.id ?? endpointId(service.name, index), publicURL: fill(endpoint.publicURL, context) }
+    endpoints: service.endpoints.map((endpoint) => {
+      const rendered: CatalogEndpoint = { id: endpoint.id, publicURL: fill(endpoint.publicURL, context) }
       for (const key of ['region', 'tenantId', 'internalURL', 'adminURL'] as const) {
         const value = endpoint[key]
         if (value !== undefined) rendered[key] = fill(value, context)

@@ -170,7 +170,8 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     const path = join(directory, 'catalog.json')
     const template = [{ name: 'swift', type: 'object-store', endpoints: [{ region: '{region}', publicURL: 'https://swift.example/v1/{tenantId}' }] }]
     await writeFile(path, JSON.stringify(template))
-    expect(loadConfig({ CATALOG_FILE: path }).catalog).toEqual(template)
+    // Loaded as written, each endpoint given its stable id once.
+    expect(loadConfig({ CATALOG_FILE: path }).catalog).toEqual([{ ...template[0], endpoints: [{ ...template[0]!.endpoints[0], id: expect.stringMatching(/^[0-9a-f]{32}$/) }] }])
   })
 
   it.each(['bad account!', 'a'.repeat(65)])('TESSERA_ADMIN_ACCOUNT=%s', (value) => expectRejected('TESSERA_ADMIN_ACCOUNT', value))

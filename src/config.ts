@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } from './core/catalog.js'
+import { IDENTIFIER_PATTERN } from './core/identifiers.js'
 import { parseSecretKey } from './core/secrets.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -18,7 +19,7 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
   TESSERA_SECRET_KEY: Type.Optional(Type.String()),
-  TESSERA_ADMIN_ACCOUNT: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', default: 'admin' }),
+  TESSERA_ADMIN_ACCOUNT: Type.String({ pattern: IDENTIFIER_PATTERN, default: 'admin' }),
   TESSERA_ADMIN_USER: Type.String({ pattern: '^[A-Za-z0-9._@-]{1,64}$', default: 'admin' }),
   TESSERA_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 4096 })),
   MIGRATE_ON_START: Type.Boolean({ default: true }),

@@ -1,9 +1,8 @@
 import { InvalidInput } from '../core/errors.js'
+import { EMAIL_MAX_LENGTH as EMAIL_MAX, IDENTIFIER_PATTERN, NAME_MAX_LENGTH as NAME_MAX } from '../core/identifiers.js'
 
-/** The rules of migrations/0001_identity.sql, checked here so the operator gets a clear message. */
-const IDENTIFIER = /^[A-Za-z0-9._:-]{1,64}$/
-const NAME_MAX = 64
-const EMAIL_MAX = 254
+/** Checked here, before any write, so the operator gets a clear message. */
+const IDENTIFIER = new RegExp(IDENTIFIER_PATTERN)
 const EMAIL = /^[^\s@]+@[^\s@]+$/
 
 function invalid (field: string, problem: string): InvalidInput {

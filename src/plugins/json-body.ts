@@ -1,18 +1,28 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
- * Fastify's JSON parser, except that an empty body is no body: some clients send
- * `Content-Type: application/json` on GET and DELETE with nothing after it.
+ * Fastify's JSON parser (which refuses `__proto__` and `constructor` keys), except that an
+ * empty body is no body: some clients send `Content-Type: application/json` on GET and DELETE
+ * with nothing after it.
  */
-export default fp(async function jsonBody (app: FastifyInstance) {
+export function jsonOrNothing (app: FastifyInstance): FastifyBodyParser<string> {
   const parseJson = app.getDefaultJsonParser('error', 'error')
+  return (request, body, done) => {
+    if (body.trim() === '') done(null, undefined)
+    else parseJson(request, body, done)
+  }
+}
+
+/**
+ * preValidation hook of the APIs that read a missing body as `{}` (Keystone, Monitoring).
+ * Only a missing one: a JSON `null` is a body, and not an object.
+ */
+export async function emptyBodyIsObject (request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {}
+}
+
+export default fp(async function jsonBody (app: FastifyInstance) {
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') {
-      done(null, undefined)
-      return
-    }
-    parseJson(request, body as string, done)
-  })
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrNothing(app))
 }, { name: 'json-body' })

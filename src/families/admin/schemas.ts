@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/credentials.js'
+import { EMAIL_MAX_LENGTH, IDENTIFIER_PATTERN, NAME_MAX_LENGTH } from '../../core/identifiers.js'
 import { ErrorResponseSchema } from '../../plugins/default-dialect.js'
 
 /** Request and response shapes of Tessera's admin API (/admin/v1). */
@@ -11,17 +12,14 @@ export const security: Array<Record<string, string[]>> = [{ authToken: [] }, { b
 /** Said of every route that changes a user (see changeableUser). */
 export const CHANGE_NOTE = 'A user who also holds roles on other accounts can be changed only by a super-admin (403).'
 
-/** Account ids, user ids and role names share the accounts.id / role_assignments.role check. */
-const IDENTIFIER_PATTERN = '^[A-Za-z0-9._:-]{1,64}$'
-
 const accountId = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description, examples: ['123456'] })
 const AccountId = accountId('Account (tenant) id; Rackspace tenants are numeric strings')
 const UserId = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'User id', examples: ['5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f'] })
 const RoleName = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'Role name', examples: ['admin'] })
-const AccountName = Type.String({ minLength: 1, maxLength: 64, description: 'Unique account name', examples: ['acme'] })
-const UserName = Type.String({ minLength: 1, maxLength: 64, description: 'Unique user name (the login name)', examples: ['alice'] })
+const AccountName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique account name', examples: ['acme'] })
+const UserName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique user name (the login name)', examples: ['alice'] })
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Stored only as an argon2id hash' })
-const Email = Type.String({ format: 'email', maxLength: 254, examples: ['alice@example.com'] })
+const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH, examples: ['alice@example.com'] })
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC', examples: ['2026-11-22T10:00:00.000Z'] })
 
 export const AccountParamsSchema = Type.Object({ accountId: AccountId })

@@ -4,6 +4,7 @@ import { parseLimit } from '../../core/pagination.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
+import { emptyBodyIsObject } from '../../plugins/json-body.js'
 import { sendEmpty } from './response-headers.js'
 import {
   AuditQuerySchema, CreatedReplySchema, DeletedReplySchema, errorReplies, LabelBodySchema, ListQuerySchema, ListReplySchema,
@@ -26,11 +27,6 @@ async function requireTenantAdmin (request: FastifyRequest): Promise<void> {
   if (!hasRoleOn(await principalOf(request), tenantId, ADMIN_ROLE)) throw new Forbidden('agent_tokens')
 }
 const tenantAdmin = [requireAuthentication, requireTenantAdmin]
-
-/** fog sends `{}` and curl may send nothing: an empty body is an empty object. */
-async function emptyBodyIsObject (request: FastifyRequest): Promise<void> {
-  if (request.body === undefined) request.body = {}
-}
 
 /** `:` is a legal path character and appears in real tenant ids (`hybrid:000000`): keep it readable. */
 function segment (value: string): string {

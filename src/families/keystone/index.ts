@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { NotFound, InvalidInput } from '../../core/errors.js'
 import { renderErrorsWith, useErrorDialect } from '../../plugins/error-dialect.js'
+import { emptyBodyIsObject, jsonOrNothing } from '../../plugins/json-body.js'
 import { findSession, sessionPrincipal } from '../../services/sessions.js'
 import { keystoneDialect } from './dialect.js'
 import { MAX_REQUEST_BODY_BYTES } from './messages.js'
@@ -19,17 +20,15 @@ async function v2 (app: FastifyInstance) {
     reply.header('vary', 'X-Auth-Token')
   })
   // Keystone reads an empty body as {} (JsonBodyMiddleware).
-  app.addHook('preValidation', async (request) => { request.body ??= {} })
+  app.addHook('preValidation', emptyBodyIsObject)
 
   // Keystone accepts a body with no Content-Type as JSON, and refuses any other media type.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    if (request.headers['content-type'] !== undefined && (body as string).length > 0) {
+  const parseJson = jsonOrNothing(app)
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body: string, done) => {
+    if (request.headers['content-type'] !== undefined && body.length > 0) {
       done(new InvalidInput('Content-Type must be application/json.', { reason: 'unsupportedMediaType' }), undefined)
-    } else if ((body as string).trim() === '') {
-      done(null, undefined)
     } else {
-      parseJson(request, body as string, done)
+      parseJson(request, body, done)
     }
   })
 

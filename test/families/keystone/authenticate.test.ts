@@ -189,6 +189,7 @@ describe('POST /v2.0/tokens', () => {
         [{ auth: { passwordCredentials: { username: user.name, password: 42 } } }, expecting('password', 'passwordCredentials')],
         [{ auth: { passwordCredentials: 'x' } }, expecting('passwordCredentials', 'auth')],
         [[], expecting('valid JSON object', 'request body')],
+        ['null', expecting('valid JSON object', 'request body')],
         ['"text"', expecting('valid JSON object', 'request body')]
       ]
       for (const [payload, body] of cases) {

@@ -23,6 +23,7 @@ async function main (): Promise<void> {
   const { config, database } = runtime
   const log = pino(loggerOptions(config, process.stdout.isTTY))
   log.info({ database: database.kind, location: database.location }, 'database selected')
+  if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
 
   if (config.migrateOnStart) {
     const applied = await migrateToLatest(database.db)

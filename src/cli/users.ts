@@ -1,5 +1,5 @@
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { listRolesByAccount } from '../db/repositories/role-assignments.js'
+import { listRolesByAccountOfUsers } from '../db/repositories/role-assignments.js'
 import { listUsers, listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
 import { changeUser, createUser, resolveAccount, resolveUser, rotateApiKey, setPassword } from '../services/identity.js'
 import type { CliContext, CommandSpec, Printer } from './command.js'
@@ -80,9 +80,8 @@ export const userCommands: CommandSpec[] = [
         ? await listUsers(context.db, page)
         : await listUsersInAccount(context.db, (await resolveAccount(context.db, accountName)).id, page)
       const { items, next } = toKeysetPage(rows, limit)
-      // One query per user: an operator's page is small, and this shows grants on every account.
-      const roles = new Map<string, Map<string, string[]>>()
-      for (const user of items) roles.set(user.id, await listRolesByAccount(context.db, user.id))
+      const found = await listRolesByAccountOfUsers(context.db, items.map((user) => user.id))
+      const roles = new Map(items.map((user) => [user.id, found.get(user.id) ?? new Map<string, string[]>()]))
       print.table(items, [
         { header: 'ID', value: (user) => user.id },
         { header: 'NAME', value: (user) => user.name },

@@ -16,7 +16,7 @@ export function newId (): string {
   return randomHex(16)
 }
 
-export function checkPassword (password: string): void {
+function checkPassword (password: string): void {
   if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
     throw new InvalidInput(`password must be between ${PASSWORD_MIN_LENGTH} and ${PASSWORD_MAX_LENGTH} characters`, {
       fields: [{ path: ['password'], problem: `must be between ${PASSWORD_MIN_LENGTH} and ${PASSWORD_MAX_LENGTH} characters` }]

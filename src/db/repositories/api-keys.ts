@@ -7,8 +7,3 @@ export async function replaceApiKey (db: Database, userId: string, keyHash: Uint
     .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ key_hash: keyHash, created_at: new Date() }))
     .execute()
 }
-
-export async function deleteApiKey (db: Database, userId: string): Promise<boolean> {
-  const result = await db.deleteFrom('api_keys').where('user_id', '=', userId).executeTakeFirst()
-  return result.numDeletedRows > 0n
-}

@@ -36,13 +36,23 @@ export async function holdsAnyRole (db: Database, userId: string, accountId: str
   return row !== undefined
 }
 
-/** Role names per account for one user, e.g. for the admin view of a user. */
+/** Role names per account for one user. */
 export async function listRolesByAccount (db: Database, userId: string): Promise<Map<string, string[]>> {
-  const rows = await db.selectFrom('role_assignments').select(['account_id', 'role'])
-    .where('user_id', '=', userId).orderBy('account_id').orderBy('role').execute()
-  const byAccount = new Map<string, string[]>()
-  for (const row of rows) byAccount.set(row.account_id, [...(byAccount.get(row.account_id) ?? []), row.role])
-  return byAccount
+  return (await listRolesByAccountOfUsers(db, [userId])).get(userId) ?? new Map()
+}
+
+/** Role names per account for a page of users, in one query. Users without roles are absent. */
+export async function listRolesByAccountOfUsers (db: Database, userIds: readonly string[]): Promise<Map<string, Map<string, string[]>>> {
+  const byUser = new Map<string, Map<string, string[]>>()
+  if (userIds.length === 0) return byUser
+  const rows = await db.selectFrom('role_assignments').select(['user_id', 'account_id', 'role'])
+    .where('user_id', 'in', userIds).orderBy('user_id').orderBy('account_id').orderBy('role').execute()
+  for (const row of rows) {
+    const byAccount = byUser.get(row.user_id) ?? new Map<string, string[]>()
+    byAccount.set(row.account_id, [...(byAccount.get(row.account_id) ?? []), row.role])
+    byUser.set(row.user_id, byAccount)
+  }
+  return byUser
 }
 
 /**

@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 
 # Dependencies, with dev dependencies for the TypeScript build. Install scripts are off:
-# no runtime dependency has one, and the build needs none (esbuild's only checks its binary).
+# no runtime dependency has one, the build needs none (esbuild's only checks its binary), and
+# the project's own prepare (its build) is the next stage.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -28,5 +29,5 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Node directly, not `npm start`: its prestart would run the build, and npm would not pass signals on.
+# Node directly, not `npm start`: its prestart checks the build against src/, which the image leaves out.
 CMD ["node", "dist/server.js"]

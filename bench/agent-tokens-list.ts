@@ -33,7 +33,7 @@ async function seed (size: number): Promise<Seeded> {
   const { app, db } = bench
   const started = performance.now()
   await createAccount(db, { id: TENANT, name: 'bench-tenant' })
-  await createUser(db, { accountId: TENANT, name: 'bench-admin', password: 'bench-password', roles: ['admin'] })
+  await createUser(db, app.credentialTools, { accountId: TENANT, name: 'bench-admin', password: 'bench-password', roles: ['admin'] })
 
   // One creation millisecond per token, ending now: distinct, increasing sort keys.
   const firstMs = Date.now() - size
@@ -52,7 +52,7 @@ async function seed (size: number): Promise<Seeded> {
       if (index === size - PAGE) last = id
       sortKeys.push(sortKey)
       hashes.push(sha256(id))
-      sealed.push(app.secretBox.seal(id, sealingContext(TENANT, sortKey)))
+      sealed.push(app.credentialTools.box.seal(id, sealingContext(TENANT, sortKey)))
       labels.push(`agent-${index}`)
     }
     await sql`insert into agent_tokens (account_id, sort_key, secret_hash, token_sealed, label)

@@ -17,9 +17,9 @@ async function run (kind: DatabaseKind): Promise<Record<string, Rate>> {
   const { app, db } = bench
   try {
     const adminAccount = await createAccount(db, { id: app.config.admin.account, name: app.config.admin.account })
-    const admin = await createUser(db, { accountId: adminAccount.id, name: 'bench-admin', password: 'bench-password', roles: ['admin'] })
+    const admin = await createUser(db, app.credentialTools, { accountId: adminAccount.id, name: 'bench-admin', password: 'bench-password', roles: ['admin'] })
     const account = await createAccount(db, { id: '424242', name: 'bench-tenant' })
-    const users = await Promise.all(Array.from({ length: USERS }, (_, i) => createUser(db, { accountId: account.id, name: `bench-user-${i}`, password: 'bench-password', roles: ['member'] })))
+    const users = await Promise.all(Array.from({ length: USERS }, (_, i) => createUser(db, app.credentialTools, { accountId: account.id, name: `bench-user-${i}`, password: 'bench-password', roles: ['member'] })))
     await assignRole(db, admin.user.id, account.id, 'admin')
 
     const login = async (auth: object) => {

@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { systemClock, type Clock } from './core/clock.js'
 import { Unavailable } from './core/errors.js'
+import { PasswordHasher, type CredentialTools } from './core/credentials.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
 import type { Database } from './db/database.js'
-import admin from './families/admin/index.js'
-import agentTokens from './families/agent-tokens/index.js'
-import keystone from './families/keystone/index.js'
+import type { TokenFamily } from './families/family.js'
+import { FAMILIES } from './families/index.js'
 import auth from './plugins/auth.js'
+import { answerClientError } from './plugins/client-error.js'
+import { setCommonHeaders } from './plugins/common-headers.js'
 import { defaultDialect } from './plugins/default-dialect.js'
-import { ErrorDialects, renderFrameworkError, useErrorDialect } from './plugins/error-dialect.js'
+import { answerUnknownRoutes, ErrorDialects, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
+import noNul from './plugins/no-nul.js'
+import { sessionCredential } from './plugins/session-credential.js'
 import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
 import { validatorCompiler } from './plugins/validation.js'
@@ -19,27 +24,37 @@ import { validatorCompiler } from './plugins/validation.js'
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
+    clock: Clock
     db: Database
-    /** Seals the secrets an API must show again (agent tokens). */
-    secretBox: SecretBox
+    /** Seals the secrets an API must show again (agent tokens, API keys) and hashes passwords. */
+    credentialTools: CredentialTools
   }
 }
 
 export interface AppOptions {
   config: Config
+  /** The clock of expiry decisions; tests may pass their own. */
+  clock?: Clock
   /** Owned by the caller: buildApp never opens or closes it. */
   db: Database
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
+  /** The API families to serve; all of them unless a test narrows the list. */
+  families?: readonly TokenFamily[]
 }
 
 /** The largest body any route accepts; families set smaller limits of their own. */
 const BODY_LIMIT_BYTES = 1024 * 1024
 
-export async function buildApp ({ config, db, logger = false }: AppOptions) {
+export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES }: AppOptions) {
   const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
   if (!key) throw new Error('buildApp needs config.secretKey (32 bytes, base64 or hex)')
 
+  // Errors raised before any route is known answer in the dialect of the family owning the path.
   const errorDialects = new ErrorDialects()
+  errorDialects.add('', defaultDialect)
+  for (const family of families) {
+    for (const prefix of family.prefixes) errorDialects.add(prefix, family.dialect, family.notFound)
+  }
   const app = Fastify({
     ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
     genReqId: () => randomUUID(),
@@ -51,20 +66,22 @@ export async function buildApp ({ config, db, logger = false }: AppOptions) {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 512 },
     // A malformed URL is answered before routing: in the dialect of the family its path names.
     frameworkErrors: (error, request, reply) => renderFrameworkError(errorDialects, error, request, reply),
+    // So is a request Node's HTTP parser refuses, which never becomes a request at all.
+    clientErrorHandler: answerClientError(errorDialects),
     // Draining requests get a 503 in their family's dialect (below), not Fastify's fixed body.
     return503OnClosing: false
   })
   app.setValidatorCompiler(validatorCompiler)
 
   app.decorate('config', config)
+  app.decorate('clock', clock)
   app.decorate('db', db)
-  app.decorate('secretBox', new SecretBox(key))
-  app.decorate('errorDialects', errorDialects)
+  app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing) })
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
+    setCommonHeaders(request, reply)
     if (closing) {
       // A request on a kept-alive connection while this replica drains: send it elsewhere.
       reply.header('connection', 'close')
@@ -73,14 +90,19 @@ export async function buildApp ({ config, db, logger = false }: AppOptions) {
   })
 
   await app.register(jsonBody)
-  await app.register(auth)
-  await app.register(swagger)
-  useErrorDialect(app, defaultDialect)
+  await app.register(noNul)
+  await app.register(auth, { kinds: [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])] })
+  await app.register(swagger, { families })
+  renderErrorsWith(app, defaultDialect)
+  answerUnknownRoutes(app, errorDialects)
 
   await app.register(health)
-  await app.register(keystone)
-  await app.register(agentTokens, { prefix: '/v1.0' })
-  await app.register(admin, { prefix: '/admin/v1' })
+  for (const family of families) {
+    await app.register(async (scope) => {
+      renderErrorsWith(scope, family.dialect)
+      await scope.register(family.routes)
+    }, { prefix: family.mount })
+  }
   await app.register(sessionPurge)
   return app
 }

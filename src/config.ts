@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } from './core/catalog.js'
+import { OWASP_ARGON2, type Argon2Cost } from './core/credentials.js'
 import { IDENTIFIER_PATTERN } from './core/identifiers.js'
 import { parseSecretKey } from './core/secrets.js'
 
@@ -48,6 +49,8 @@ export interface Config {
   sessionPurgeIntervalSeconds: number
   catalog: CatalogTemplate
   catalogRegion: string
+  /** The cost of new password hashes: always OWASP's from the environment; only tests build a cheaper config. */
+  passwordHashing: Argon2Cost
 }
 
 /** A configuration problem, always naming the variable at fault. */
@@ -139,6 +142,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     tokenTtlSeconds,
     sessionPurgeIntervalSeconds,
     catalog: readCatalog(values.CATALOG_FILE),
-    catalogRegion: values.CATALOG_REGION
+    catalogRegion: values.CATALOG_REGION,
+    passwordHashing: OWASP_ARGON2
   }
 }

@@ -3,9 +3,12 @@ import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
+import { PasswordHasher } from './core/credentials.js'
+import { FAMILIES } from './families/index.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
 import { bootstrapAdmin } from './services/bootstrap.js'
+import { onStopSignals, STOP_SIGNALS, type StopSignal } from './stop-signals.js'
 
 function fail (message: string): never {
   console.error(`tessera: ${message}`)
@@ -21,7 +24,7 @@ async function main (): Promise<void> {
     throw error
   }
   const { config, database } = runtime
-  const log = pino(loggerOptions(config, process.stdout.isTTY))
+  const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
   log.info({ database: database.kind, location: database.location }, 'database selected')
   if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
 
@@ -30,7 +33,7 @@ async function main (): Promise<void> {
     log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
   }
 
-  const outcome = await bootstrapAdmin(database.db, config.admin, { generateIfMissing: database.kind === 'pglite' })
+  const outcome = await bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
   if (outcome.action === 'generated') {
     // Printed once, to the terminal rather than the log stream; only its hash is stored.
     console.log([
@@ -47,7 +50,10 @@ async function main (): Promise<void> {
   }
 
   const app = await buildApp({ config, db: database.db, logger: log })
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  let closing = false
+  let stopSignal: StopSignal | undefined
+  const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS] }, async ({ signal = stopSignal, err }) => {
+    closing = true
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     // app.close() ends the keep-alive connections that are idle when it starts. One whose request is
@@ -61,6 +67,15 @@ async function main (): Promise<void> {
     }
     await runtime.close()
   })
+  const exitNow = (signal: StopSignal) => {
+    console.error(`second ${signal}, exiting`)
+    process.exit(1)
+  }
+  onStopSignals((signal) => {
+    if (closing) return exitNow(signal)
+    stopSignal = signal
+    grace.close()
+  }, exitNow)
   await app.listen({ port: config.port, host: config.host })
 }
 

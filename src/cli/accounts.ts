@@ -1,6 +1,7 @@
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
 import { listAccounts } from '../db/repositories/accounts.js'
-import { changeAdministeredAccount, createAccount, resolveAccount } from '../services/identity.js'
+import { changeAccount, createAccount } from '../services/identity.js'
+import { resolveAccount } from '../services/lookups.js'
 import type { CliContext, CommandSpec, Printer } from './command.js'
 import { checkIdentifier, checkName } from './validate.js'
 import { accountView, describeAccount } from './views.js'
@@ -11,7 +12,7 @@ const ACCOUNT_ARGUMENT = { name: 'account', description: 'the account, by id or 
 
 async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
   const { id } = await resolveAccount(context.db, idOrName)
-  const account = await changeAdministeredAccount(context.db, id, { enabled }, context.config.admin.account)
+  const account = await changeAccount(context.db, id, { enabled }, context.config.admin.account)
   print.result(`${enabled ? 'enabled' : 'disabled'} ${describeAccount(account)}`, accountView(account))
 }
 
@@ -46,7 +47,8 @@ export const accountCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
-      const page = toKeysetPage(await listAccounts(context.db, { after: input.string('after'), limit }), limit)
+      const request = { after: input.string('after'), limit }
+      const page = toKeysetPage(await listAccounts(context.db, request), request)
       print.table(page.items, [
         { header: 'ID', value: (account) => account.id },
         { header: 'NAME', value: (account) => account.name },

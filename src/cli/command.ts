@@ -1,4 +1,6 @@
-import type { Config } from '../config.js'
+import { ConfigError, type Config } from '../config.js'
+import { PasswordHasher, type CredentialTools } from '../core/credentials.js'
+import { parseSecretKey, SecretBox } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 
 /** Exit codes of every CLI command (documented in the README). */
@@ -31,6 +33,21 @@ export interface CliIo {
 export interface CliContext extends CliIo {
   db: Database
   config: Config
+}
+
+/** The password hasher of a command that sets passwords. */
+export function passwordsOf (context: CliContext): PasswordHasher {
+  return new PasswordHasher(context.config.passwordHashing)
+}
+
+/**
+ * What a command that issues API keys needs: their sealed copies must open on the server
+ * (Conjur's login shows a key again), so the server's key. Other commands run without it.
+ */
+export function credentialToolsOf (context: CliContext): CredentialTools {
+  const key = context.config.secretKey === undefined ? null : parseSecretKey(context.config.secretKey)
+  if (!key) throw new ConfigError('TESSERA_SECRET_KEY', 'is required to issue API keys: they are kept sealed under the server key (use the same key as the server)')
+  return { box: new SecretBox(key), passwords: passwordsOf(context) }
 }
 
 export interface OptionSpec {

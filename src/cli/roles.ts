@@ -1,5 +1,6 @@
 import { NotFound } from '../core/errors.js'
-import { assignRole, resolveAccount, resolveUser, withdrawRole } from '../services/identity.js'
+import { assignRole, withdrawRole } from '../services/identity.js'
+import { resolveAccount, resolveUser } from '../services/lookups.js'
 import type { CliContext, CommandInput, CommandSpec } from './command.js'
 import { checkIdentifier } from './validate.js'
 import { describeAccount, describeUser } from './views.js'

@@ -1,19 +1,20 @@
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
 import { listRolesByAccountOfUsers } from '../db/repositories/role-assignments.js'
 import { listUsers, listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
-import { changeUser, createUser, resolveAccount, resolveUser, rotateApiKey, setPassword } from '../services/identity.js'
-import type { CliContext, CommandSpec, Printer } from './command.js'
+import { changeUser, createUser, rotateApiKey } from '../services/identity.js'
+import { resolveAccount, resolveUser } from '../services/lookups.js'
+import { credentialToolsOf, passwordsOf, type CliContext, type CommandSpec, type Printer } from './command.js'
 import { LIST_LIMIT } from './accounts.js'
 import { readNewPassword } from './secret-input.js'
 import { checkEmail, checkIdentifier, checkName } from './validate.js'
 import { describeAccount, describeUser, userView } from './views.js'
 
 const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' }
-const API_KEY_NOTE = 'The API key is shown only this once: only its hash is stored.'
+const API_KEY_NOTE = "The API key is printed only this once: it is stored as a hash, and sealed under the server key for Conjur's login."
 
 async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
   const { id } = await resolveUser(context.db, idOrName)
-  const user = await changeUser(context.db, id, { enabled })
+  const user = await changeUser(context.db, passwordsOf(context), id, { enabled })
   print.result(`${enabled ? 'enabled' : 'disabled'} ${describeUser(user)}`, userView(user))
 }
 
@@ -46,7 +47,7 @@ export const userCommands: CommandSpec[] = [
       const roles = input.strings('role').map((role) => checkIdentifier('role', role))
       const account = await resolveAccount(context.db, input.arg('account'))
       const password = input.flag('password-stdin') ? await readNewPassword(context.stdin, context.stderr, name) : undefined
-      const created = await createUser(context.db, {
+      const created = await createUser(context.db, credentialToolsOf(context), {
         accountId: account.id,
         name,
         email: email === undefined ? undefined : checkEmail(email),
@@ -79,7 +80,7 @@ export const userCommands: CommandSpec[] = [
       const rows = accountName === undefined
         ? await listUsers(context.db, page)
         : await listUsersInAccount(context.db, (await resolveAccount(context.db, accountName)).id, page)
-      const { items, next } = toKeysetPage(rows, limit)
+      const { items, next } = toKeysetPage(rows, page)
       const found = await listRolesByAccountOfUsers(context.db, items.map((user) => user.id))
       const roles = new Map(items.map((user) => [user.id, found.get(user.id) ?? new Map<string, string[]>()]))
       print.table(items, [
@@ -117,7 +118,8 @@ export const userCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const { id, name } = await resolveUser(context.db, input.arg('user'))
-      const user = await setPassword(context.db, id, await readNewPassword(context.stdin, context.stderr, name))
+      const password = await readNewPassword(context.stdin, context.stderr, name)
+      const user = await changeUser(context.db, passwordsOf(context), id, { password })
       print.result(`changed the password of ${describeUser(user)}`, userView(user))
     }
   },
@@ -129,7 +131,7 @@ export const userCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
-      const apiKey = await rotateApiKey(context.db, user.id)
+      const apiKey = await rotateApiKey(context.db, credentialToolsOf(context).box, user.id)
       print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`], { ...userView(user), apiKey })
       print.note(API_KEY_NOTE)
     }

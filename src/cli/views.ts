@@ -1,5 +1,5 @@
 import type { UserRecord } from '../db/repositories/users.js'
-import type { AccountRow } from '../db/schema.js'
+import type { AccountRow } from '../db/repositories/accounts.js'
 
 /** The --json shapes: camelCase, like the admin API; never a password or a hash. */
 export function accountView (account: AccountRow) {

@@ -1,36 +1,59 @@
 import { hash, verify, type Options } from '@node-rs/argon2'
-import { constantTimeEqual, randomHex, sha256 } from './secrets.js'
+import { constantTimeEqual, randomHex, sha256, type SecretBox } from './secrets.js'
+
+/** Argon2id's cost: memory in KiB and passes. Parallelism is 1, as OWASP's settings have it. */
+export interface Argon2Cost {
+  memoryCost: number
+  timeCost: number
+}
 
 /** OWASP Password Storage Cheat Sheet, argon2id option 2: m=19 MiB, t=2, p=1. */
-// algorithm 2 is Argon2id (a const enum in the binding's typings, which isolated modules cannot read).
-const ARGON2_OPTIONS: Options = { algorithm: 2 as Options['algorithm'], memoryCost: 19456, timeCost: 2, parallelism: 1 }
+export const OWASP_ARGON2: Argon2Cost = { memoryCost: 19456, timeCost: 2 }
 
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 4096
 
-/** Hashes on the libuv thread pool, so the event loop keeps serving other requests. */
-export function hashPassword (password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS)
+/**
+ * Hashes and verifies passwords with argon2id on the libuv thread pool, so the event loop
+ * keeps serving. The cost applies to new hashes (each hash records its own); only tests
+ * construct one cheaper than OWASP's.
+ */
+export class PasswordHasher {
+  readonly #options: Options
+  #dummyHash: Promise<string> | undefined
+
+  constructor (cost: Argon2Cost = OWASP_ARGON2) {
+    // algorithm 2 is Argon2id (a const enum in the binding's typings, which isolated modules cannot read).
+    this.#options = { algorithm: 2 as Options['algorithm'], ...cost, parallelism: 1 }
+  }
+
+  hash (password: string): Promise<string> {
+    return hash(password, this.#options)
+  }
+
+  /**
+   * Verifies a password against a stored hash. With no hash (unknown user, or a user without
+   * a password) it still runs one verification against a throwaway hash, so the answer takes
+   * the same time whether or not the user exists.
+   */
+  async verify (storedHash: string | null | undefined, password: string): Promise<boolean> {
+    if (!storedHash) {
+      this.#dummyHash ??= this.hash(randomHex(16))
+      await verify(await this.#dummyHash, password).catch(() => false)
+      return false
+    }
+    try {
+      return await verify(storedHash, password)
+    } catch {
+      return false
+    }
+  }
 }
 
-let dummyHash: Promise<string> | undefined
-
-/**
- * Verifies a password against a stored hash. With no hash (unknown user, or a user without a
- * password) it still runs one verification against a throwaway hash, so the answer takes the
- * same time whether or not the user exists.
- */
-export async function verifyPassword (storedHash: string | null | undefined, password: string): Promise<boolean> {
-  if (!storedHash) {
-    dummyHash ??= hashPassword(randomHex(16))
-    await verify(await dummyHash, password).catch(() => false)
-    return false
-  }
-  try {
-    return await verify(storedHash, password)
-  } catch {
-    return false
-  }
+/** What issuing credentials takes: the server key's box, and the password hasher. */
+export interface CredentialTools {
+  box: SecretBox
+  passwords: PasswordHasher
 }
 
 /** A Rackspace-style API key: 32 lowercase hex digits (128 bits). */
@@ -40,6 +63,21 @@ export function generateApiKey (): string {
 
 export function hashApiKey (apiKey: string): Buffer {
   return sha256(apiKey)
+}
+
+/** Binds a sealed API key to its user, so a copied ciphertext does not open for another. */
+function apiKeyContext (userId: string): string {
+  return `api-key:${userId}`
+}
+
+/** What api_keys stores for a new key: the lookup hash, and the sealed copy Conjur's login shows again. */
+export function storedApiKey (box: SecretBox, userId: string, apiKey: string): { keyHash: Buffer, keySealed: Buffer } {
+  return { keyHash: hashApiKey(apiKey), keySealed: box.seal(apiKey, apiKeyContext(userId)) }
+}
+
+/** The API key a sealed copy holds; throws if it was sealed under another key or for another user. */
+export function openApiKey (box: SecretBox, userId: string, sealed: Uint8Array): string {
+  return box.open(sealed, apiKeyContext(userId))
 }
 
 const NO_KEY = Buffer.alloc(32)

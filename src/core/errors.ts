@@ -75,6 +75,24 @@ export class TooLarge extends DomainError {
   }
 }
 
+/** The request's header section is larger than the server reads (HTTP 431). */
+export class HeadersTooLarge extends DomainError {
+  readonly statusCode = 431
+  constructor (message = 'The request\'s headers are too large.') {
+    super(message)
+    this.name = 'HeadersTooLarge'
+  }
+}
+
+/** The client did not send its request in time (HTTP 408). */
+export class RequestTimeout extends DomainError {
+  readonly statusCode = 408
+  constructor (message = 'The request was not received in time.') {
+    super(message)
+    this.name = 'RequestTimeout'
+  }
+}
+
 export class Unavailable extends DomainError {
   readonly statusCode = 503
   readonly retryAfterSeconds: number

@@ -22,13 +22,35 @@ export function parseLimit (raw: string | undefined, rule: LimitRule): number {
   return limit
 }
 
-/** One keyset page: repositories fetch `limit + 1` rows so the extra row tells whether more follow. */
+/**
+ * A keyset page request on a unique key: the rows after `after` (exclusive), or from `from`
+ * (inclusive), in key order. Without a limit, every row.
+ */
+export interface KeysetRequest {
+  after?: string | undefined
+  from?: string | undefined
+  limit?: number | undefined
+}
+
+/**
+ * How many rows a repository fetches for a page: one beyond it tells whether more follow. An
+ * inclusive bound is a prefix of the caller's marker, so the row at the bound may still sort
+ * before the marker and be dropped (toKeysetPage's `precedes`): one more covers it.
+ */
+export function rowsToFetch (page: KeysetRequest): number | undefined {
+  return page.limit === undefined ? undefined : page.limit + 1 + (page.from === undefined ? 0 : 1)
+}
+
+/** One keyset page. */
 export interface KeysetPage<T> {
   items: T[]
   /** The first row of the next page, or undefined on the last page. */
   next: T | undefined
 }
 
-export function toKeysetPage<T> (rows: T[], limit: number): KeysetPage<T> {
-  return { items: rows.slice(0, limit), next: rows[limit] }
+/** The page in rows fetched for `page` (rowsToFetch); `precedes` tells a leading row that sorts before the marker. */
+export function toKeysetPage<T> (rows: T[], page: KeysetRequest, precedes?: (row: T) => boolean): KeysetPage<T> {
+  const start = page.from !== undefined && rows[0] !== undefined && precedes?.(rows[0]) ? 1 : 0
+  if (page.limit === undefined) return { items: rows.slice(start), next: undefined }
+  return { items: rows.slice(start, start + page.limit), next: rows[start + page.limit] }
 }

@@ -1,6 +1,3 @@
-/** How the caller proved who they are. Families plug their token kinds into plugins/auth. */
-export type CredentialKind = 'session' | 'user-api-token' | 'conjur-access-token'
-
 /** The authenticated caller, the same whichever header dialect carried the credential. */
 export interface Principal {
   kind: 'user' | 'host'
@@ -9,7 +6,8 @@ export interface Principal {
   /** The account (tenant) the credential is scoped to, or null when unscoped. */
   accountId: string | null
   roles: readonly string[]
-  credential: { kind: CredentialKind, id: string, expiresAt: Date | null }
+  /** How the caller proved who they are: the credential kind's name, and the credential's id. */
+  credential: { kind: string, id: string, expiresAt: Date | null }
 }
 
 export const ADMIN_ROLE = 'admin'

@@ -33,8 +33,13 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
       query_timeout: 30_000,
       application_name: 'tessera'
     })
-    // An idle client losing its server emits here; without a listener the process would crash.
+    // A client losing its server emits `error`; unheard, it would crash the process. pg-pool
+    // listens on idle clients only (an idle one is dropped and re-emitted on the pool), not on
+    // checked-out ones: a backend terminated mid-transaction would go unheard. The query in
+    // flight fails with the cause (a 503), and the client, no longer queryable, is discarded
+    // on release; the next checkout opens a fresh connection.
     pool.on('error', () => {})
+    pool.on('connect', (client) => { client.on('error', () => {}) })
     return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
   // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command

@@ -13,16 +13,21 @@ export function isForeignKeyViolation (error: unknown): boolean {
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN', 'EPIPE',
-  '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006',
+  // Operator intervention: the backend was terminated (57P01), the server crashed or is starting
+  // (57P02, 57P03), the database was dropped (57P04), the session idled out (57P05).
+  '57P01', '57P02', '57P03', '57P04', '57P05', '53300',
   // The server answers but refuses the connection: its database was dropped or renamed (3D000),
   // or the role or its password no longer works (28000, 28P01). Every request would fail alike.
   '3D000', '28000', '28P01'])
-const CONNECTION_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|driver has already been destroyed|Cannot use a pool after calling end/i
+/** SQLSTATE class 08: connection exceptions (08000, 08003, 08006, 08P01…). */
+const CONNECTION_EXCEPTION_CLASS = '08'
+/** What pg and Kysely say when a connection is gone, or when a client broken by that is used again. */
+const CONNECTION_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|connection has been discarded|driver has already been destroyed|Cannot use a pool after calling end/i
 
 /** The database is unreachable or refusing work: a 503, not a bug. */
 export function isDatabaseUnavailable (error: unknown): boolean {
   const code = sqlState(error)
-  if (code !== undefined && CONNECTION_CODES.has(code)) return true
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS))) return true
   const causes = error instanceof AggregateError ? error.errors : []
   if (causes.some(isDatabaseUnavailable)) return true
   return error instanceof Error && CONNECTION_MESSAGES.test(error.message)

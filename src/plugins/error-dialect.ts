@@ -4,6 +4,7 @@ import {
   type FieldProblem
 } from '../core/errors.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
+import { setCommonHeaders } from './common-headers.js'
 
 /** How one API family writes an error: status, extra headers and body. */
 export interface RenderedError {
@@ -77,38 +78,47 @@ function log (request: FastifyRequest, error: DomainError): void {
   else request.log.info({ status: error.statusCode, error: error.name, reason: error.message }, 'request refused')
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    errorDialects: ErrorDialects
-  }
+/** Builds the 404 of an unknown route in a family's words. */
+export type NotFoundMessage = (request: FastifyRequest) => NotFound
+
+/** A dialect and the prefix it owns. */
+export interface DialectOwner {
+  prefix: string
+  dialect: ErrorDialect
+  notFound?: NotFoundMessage | undefined
 }
 
 /**
  * Which dialect answers under which prefix. Fastify answers some errors before any route or
- * scope is known (a malformed URL); these are rendered by the dialect owning the URL's prefix.
+ * scope is known (a malformed URL, an unknown route, a request Node's parser refuses); these
+ * are rendered by the dialect owning the URL's prefix.
  */
 export class ErrorDialects {
-  readonly #byPrefix: { prefix: string, dialect: ErrorDialect }[] = []
+  readonly #owners: DialectOwner[] = []
 
-  add (prefix: string, dialect: ErrorDialect): void {
-    this.#byPrefix.push({ prefix, dialect })
-    this.#byPrefix.sort((a, b) => b.prefix.length - a.prefix.length)
+  /** `prefix` owns itself and what lies below it; `/` owns only the root path itself. */
+  add (prefix: string, dialect: ErrorDialect, notFound?: NotFoundMessage): void {
+    this.#owners.push({ prefix, dialect, notFound })
+    this.#owners.sort((a, b) => b.prefix.length - a.prefix.length)
   }
 
-  /** The dialect of the longest registered prefix that the URL's path starts with. */
-  for (url: string): ErrorDialect | undefined {
+  /** The owner of the longest registered prefix that the URL's path starts with. */
+  for (url: string): DialectOwner | undefined {
     const path = url.split('?')[0]!.replace(/\/{2,}/g, '/')
-    return this.#byPrefix.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`) || prefix === '')?.dialect
+    return this.#owners.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`) || prefix === '')
   }
 }
 
 /** Renders an error Fastify raised outside any route (its `frameworkErrors` option). */
 export function renderFrameworkError (dialects: ErrorDialects, error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const domainError = toDomainError(error)
-  const dialect = dialects.for(request.url)
-  if (!dialect) throw new Error('no error dialect is registered for the root')
+  const owner = dialects.for(request.url)
+  if (!owner) throw new Error('no error dialect is registered for the root')
   log(request, domainError)
-  send(reply, dialect(domainError, request))
+  // No hook ran for a request refused before routing, whose route Fastify does not know (its
+  // routeOptions are another route's). The error may quote the URL, token and all: never cached.
+  setCommonHeaders(request, reply, true)
+  send(reply, owner.dialect(domainError, request))
 }
 
 /** Makes `dialect` the renderer of errors thrown in this scope (handlers, hooks, validation, body parsing). */
@@ -121,14 +131,14 @@ export function renderErrorsWith (scope: FastifyInstance, dialect: ErrorDialect)
 }
 
 /**
- * Makes `dialect` the error renderer of this scope, for thrown errors and for unknown routes
- * under its prefix alike. Each family plugin calls it once (and the root, for Tessera's own).
+ * Answers every unknown route in the dialect of the family owning its path (Keystone's `/` and
+ * `/v2.0`, Monitoring's `/v1.0`…), with that family's not-found message: one handler, at the root.
  */
-export function useErrorDialect (scope: FastifyInstance, dialect: ErrorDialect, options: { notFound?: (request: FastifyRequest) => NotFound } = {}): void {
-  renderErrorsWith(scope, dialect)
-  scope.errorDialects.add(scope.prefix, dialect)
-  scope.setNotFoundHandler((request, reply) => {
-    const notFound = options.notFound?.(request) ?? new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}.`)
-    send(reply, dialect(notFound, request))
+export function answerUnknownRoutes (app: FastifyInstance, dialects: ErrorDialects): void {
+  app.setNotFoundHandler((request, reply) => {
+    const owner = dialects.for(request.url)
+    if (!owner) throw new Error('no error dialect is registered for the root')
+    const notFound = owner.notFound?.(request) ?? new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}.`)
+    send(reply, owner.dialect(notFound, request))
   })
 }

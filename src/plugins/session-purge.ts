@@ -19,7 +19,7 @@ export default fp(async function sessionPurge (app: FastifyInstance) {
       // A full batch means more may wait. `closing` is set by onClose between batches (lint cannot see that).
       for (let more = true; more;) {
         if (closing) break
-        const deleted = await purgeExpiredSessions(app.db, new Date(), BATCH_SIZE)
+        const deleted = await purgeExpiredSessions(app.db, app.clock(), BATCH_SIZE)
         total += deleted
         more = deleted === BATCH_SIZE
       }

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import type { TokenFamily } from '../families/family.js'
 
 /** Registered before every family, so each route's schema lands in the document. */
-export default fp(async function openApi (app: FastifyInstance) {
+export default fp(async function openApi (app: FastifyInstance, options: { families: readonly TokenFamily[] }) {
   // @fastify/swagger leaves out every HEAD route. Fastify's automatic HEAD twin of a GET shares
   // the GET's operationId and should stay out; a HEAD route written on purpose (Keystone's token
   // check) has its own and belongs in the document. This hook runs before swagger's own.
@@ -29,20 +30,14 @@ export default fp(async function openApi (app: FastifyInstance) {
       info: {
         title: 'Tessera',
         version: '0.1.0',
-        description: 'Wire-compatible token service: OpenStack Identity v2.0 / Rackspace Cloud Identity sessions, ' +
-          'Rackspace Cloud Monitoring agent tokens, and Tessera\'s own admin API. Each family answers errors in its original API\'s shape.'
+        description: 'Wire-compatible token service: each API family (a tag below) answers as the original API does, errors included.'
       },
       tags: [
-        { name: 'identity', description: 'OpenStack Identity v2.0 tokens (Keystone profile, with Rackspace API-key credentials)' },
-        { name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' },
-        { name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys' },
+        ...options.families.flatMap((family) => family.openApi.tags),
         { name: 'operations', description: 'Health and readiness probes' }
       ],
       components: {
-        securitySchemes: {
-          authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'A token from POST /v2.0/tokens' },
-          bearer: { type: 'http', scheme: 'bearer', description: 'The same token as a bearer credential' }
-        }
+        securitySchemes: Object.assign({}, ...options.families.map((family) => family.openApi.securitySchemes ?? {}))
       }
     }
   })

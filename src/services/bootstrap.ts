@@ -1,13 +1,13 @@
 import { sql } from 'kysely'
-import { hashPassword, verifyPassword } from '../core/credentials.js'
+import type { PasswordHasher } from '../core/credentials.js'
 import { Conflict } from '../core/errors.js'
+import { newUuid } from '../core/identifiers.js'
 import { ADMIN_ROLE } from '../core/principal.js'
 import { randomUrlSafe } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 import { findAccountById, insertAccount } from '../db/repositories/accounts.js'
 import { grantRole } from '../db/repositories/role-assignments.js'
 import { findLoginCandidate, insertUser, updateUser } from '../db/repositories/users.js'
-import { newId } from './identity.js'
 
 export interface AdminSettings {
   account: string
@@ -38,14 +38,14 @@ async function adminExists (db: Database, accountId: string): Promise<boolean> {
  * Makes sure the admin account and user exist with the admin role. Idempotent, and
  * serialised by an advisory lock so replicas starting together create them once.
  */
-export async function bootstrapAdmin (db: Database, admin: AdminSettings, options: { generateIfMissing: boolean }): Promise<BootstrapOutcome> {
+export async function bootstrapAdmin (db: Database, passwords: PasswordHasher, admin: AdminSettings, options: { generateIfMissing: boolean }): Promise<BootstrapOutcome> {
   if (admin.password === undefined) {
     if (await adminExists(db, admin.account)) return { action: 'unchanged' }
     if (!options.generateIfMissing) return { action: 'missing' }
   }
   const generated = admin.password === undefined ? randomUrlSafe(18) : undefined
   const password = admin.password ?? generated!
-  const passwordHash = await hashPassword(password)
+  const passwordHash = await passwords.hash(password)
 
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('tessera.bootstrap-admin'))`.execute(trx)
@@ -59,10 +59,10 @@ export async function bootstrapAdmin (db: Database, admin: AdminSettings, option
     let action: 'unchanged' | 'created' | 'password-updated' = 'unchanged'
     let userId = existing?.id
     if (!existing) {
-      userId = newId()
+      userId = newUuid()
       await insertUser(trx, { id: userId, account_id: admin.account, name: admin.user, email: null, password_hash: passwordHash, enabled: true })
       action = 'created'
-    } else if (!await verifyPassword(existing.password_hash, password)) {
+    } else if (!await passwords.verify(existing.password_hash, password)) {
       await updateUser(trx, existing.id, { password_hash: passwordHash, enabled: true })
       action = 'password-updated'
     }

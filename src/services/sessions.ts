@@ -39,6 +39,9 @@ function newAuditId (): string {
   return randomUrlSafe(16)
 }
 
+/** Every session token's shape: 64 lowercase hex digits. Anything else is not a session. */
+export const SESSION_TOKEN_FORMAT = /^[0-9a-f]{64}$/
+
 /** 256-bit random token id; opaque to clients, like Keystone's UUID and Fernet tokens. */
 function newSessionToken (): string {
   return randomHex(32)
@@ -57,11 +60,11 @@ function toSession (row: ActiveSession): Session {
   }
 }
 
-export async function issueSession (db: Database, input: IssueSessionInput): Promise<IssuedSession> {
+export async function issueSession (db: Database, input: IssueSessionInput, now: Date): Promise<IssuedSession> {
   const token = newSessionToken()
   const auditId = newAuditId()
   const chainId = input.parent ? input.parent.auditIds.at(-1)! : auditId
-  const issuedAt = new Date()
+  const issuedAt = now
   const expiresAt = input.parent?.expiresAt ?? new Date(issuedAt.getTime() + input.ttlSeconds * 1000)
   await insertAuthSession(db, {
     audit_id: auditId,
@@ -89,8 +92,8 @@ export async function issueSession (db: Database, input: IssueSessionInput): Pro
 }
 
 /** The live session a token id stands for, or undefined (unknown, revoked, expired or disabled). */
-export async function findSession (db: Database, token: string): Promise<Session | undefined> {
-  const row = await findActiveSession(db, sha256(token))
+export async function findSession (db: Database, token: string, now: Date): Promise<Session | undefined> {
+  const row = await findActiveSession(db, sha256(token), now)
   return row && toSession(row)
 }
 

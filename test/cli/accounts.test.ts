@@ -24,7 +24,7 @@ describe('tessera accounts create', () => {
     const result = await cli(['accounts', 'create', name])
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')
-    const id = /^created account ([0-9a-f]{32}) \(([^)]+)\)\n$/.exec(result.stdout)?.[1]
+    const id = /^created account ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}) \(([^)]+)\)\n$/.exec(result.stdout)?.[1]
     expect(result.stdout).toBe(`created account ${id} (${name})\n`)
     expect(await findAccountById(database.db, id!)).toMatchObject({ name, enabled: true })
   })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyPassword } from '../../src/core/credentials.js'
+import { PasswordHasher } from '../../src/core/credentials.js'
 import { sha256 } from '../../src/core/secrets.js'
 import { createDb, type Database } from '../../src/db/database.js'
 import { findAccountById } from '../../src/db/repositories/accounts.js'
@@ -13,6 +13,9 @@ import { unique } from '../helpers/factories.js'
 import { TEST_SECRET_KEY } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
 import type { CliResult } from './run-cli.js'
+
+/** Any hasher verifies: a hash records its own cost. */
+const verifyPassword = (hash: string | null | undefined, password: string) => new PasswordHasher().verify(hash, password)
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -71,7 +74,7 @@ describe('the tessera process', () => {
     expect(account.stderr).toMatch(database.kind === 'postgres' ? /^$/ : /^tessera: applied migrations 0001_identity, .* to pglite \(.*\)\n$/)
 
     const user = await tessera(['users', 'create', accountName, userName, '--role', 'admin', '--password-stdin', '--json'], env, `${password}\n`)
-    expect(user).toMatchObject({ code: 0, stderr: 'The API key is shown only this once: only its hash is stored.\n' })
+    expect(user).toMatchObject({ code: 0, stderr: "The API key is printed only this once: it is stored as a hash, and sealed under the server key for Conjur's login.\n" })
     const created = JSON.parse(user.stdout)
     expect(created).toMatchObject({ name: userName, accountId, roles: ['admin'], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
 
@@ -103,7 +106,7 @@ describe('the tessera process', () => {
     ])
     expect(badLevel.code).toBe(3)
     expect(badLevel.stderr).toMatch(/^tessera: configuration error: LOG_LEVEL .*\(got "loud"\)\n$/)
-    // The CLI seals nothing, so PostgreSQL needs no TESSERA_SECRET_KEY here; the URL's password is never echoed.
+    // Only commands that issue API keys need TESSERA_SECRET_KEY; the URL's password is never echoed.
     expect(badUrl).toEqual({ code: 3, stdout: '', stderr: 'tessera: configuration error: DATABASE_URL must match pattern "^postgres(ql)?://"\n' })
   }, 60_000)
 

@@ -52,13 +52,13 @@ describe('tessera roles grant', () => {
 describe('tessera roles revoke', () => {
   it("revokes the role and ends the user's sessions on that account that carry it", async () => {
     const { account, user } = await insertTenantUser(database.db, ['admin', 'member'])
-    const session = await issueSession(database.db, { user, account, roles: ['admin', 'member'], method: 'password', ttlSeconds: 3600 })
-    expect(await findSession(database.db, session.token)).toBeDefined()
+    const session = await issueSession(database.db, { user, account, roles: ['admin', 'member'], method: 'password', ttlSeconds: 3600 }, new Date())
+    expect(await findSession(database.db, session.token, new Date())).toBeDefined()
     expect(await cli(['roles', 'revoke', user.name, account.name, 'admin'])).toEqual({
       code: 0, stdout: `revoked role admin on account ${account.id} (${account.name}) from user ${user.id} (${user.name})\n`, stderr: ''
     })
     expect(await listRoleNames(database.db, user.id, account.id)).toEqual(['member'])
-    expect(await findSession(database.db, session.token)).toBeUndefined()
+    expect(await findSession(database.db, session.token, new Date())).toBeUndefined()
   })
 
   it('prints the assignment with --json', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { verifyPassword } from '../../src/core/credentials.js'
+import { PasswordHasher } from '../../src/core/credentials.js'
 import { sha256 } from '../../src/core/secrets.js'
-import { listRolesByAccount } from '../../src/db/repositories/role-assignments.js'
+import { listRolesByAccountOfUsers } from '../../src/db/repositories/role-assignments.js'
 import { findLoginCandidate, findUserById, findUserByName } from '../../src/db/repositories/users.js'
 import { assignRole } from '../../src/services/identity.js'
 import { insertAccount, insertTenantUser, insertUser, unique } from '../helpers/factories.js'
@@ -9,8 +9,11 @@ import { testConfig } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
 import { cliOn, jsonLines, pipedStdin, terminalStdin } from './run-cli.js'
 
+/** Any hasher verifies: a hash records its own cost. */
+const verifyPassword = (hash: string | null | undefined, password: string) => new PasswordHasher().verify(hash, password)
+
 const ISO_DATE = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-const API_KEY_NOTE = 'The API key is shown only this once: only its hash is stored.\n'
+const API_KEY_NOTE = "The API key is printed only this once: it is stored as a hash, and sealed under the server key for Conjur's login.\n"
 
 let database: TestDatabase
 let cli: ReturnType<typeof cliOn>
@@ -36,12 +39,12 @@ describe('tessera users create', () => {
     const [name, password] = [unique('bob'), unique('secret')]
     const result = await cli(['users', 'create', account.name, name, '--email', 'bob@example.com', '--role', 'member', '--role', 'admin', '--password-stdin'], pipedStdin(`${password}\n`))
     expect(result.code).toBe(0)
-    const [, id, apiKey] = /^created user ([0-9a-f]{32}) .*\napi key: ([0-9a-f]{32})\n$/s.exec(result.stdout) ?? []
+    const [, id, apiKey] = /^created user ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}) .*\napi key: ([0-9a-f]{32})\n$/s.exec(result.stdout) ?? []
     expect(result.stdout).toBe(`created user ${id} (${name}) in account ${account.id} (${account.name})\nroles:   admin, member\napi key: ${apiKey}\n`)
     expect(result.stderr).toBe(API_KEY_NOTE)
 
     expect(await findUserById(database.db, id!)).toMatchObject({ name, account_id: account.id, email: 'bob@example.com', enabled: true })
-    expect(await listRolesByAccount(database.db, id!)).toEqual(new Map([[account.id, ['admin', 'member']]]))
+    expect((await listRolesByAccountOfUsers(database.db, [id!])).get(id!)).toEqual(new Map([[account.id, ['admin', 'member']]]))
     expect(await verifyPassword(await passwordHash(id!), password)).toBe(true)
     expect(await storedKeyHash(id!)).toEqual(sha256(apiKey!))
   })
@@ -52,7 +55,7 @@ describe('tessera users create', () => {
     const result = await cli(['users', 'create', account.id, name, '--disabled', '--json'])
     expect(result).toMatchObject({ code: 0, stderr: API_KEY_NOTE })
     const [created] = jsonLines(result.stdout)
-    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
     expect(await passwordHash(created.id)).toBeNull()
     expect(await storedKeyHash(created.id)).toEqual(sha256(created.apiKey))
   })
@@ -61,7 +64,7 @@ describe('tessera users create', () => {
     const account = await insertAccount(database.db)
     const name = unique('svc')
     const result = await cli(['users', 'create', account.id, name, '--disabled'])
-    expect(result.stdout).toMatch(new RegExp(`^created user [0-9a-f]{32} \\(${name}\\) in account ${account.id} \\(${account.name}\\), disabled\nroles:   none\napi key: [0-9a-f]{32}\n$`))
+    expect(result.stdout).toMatch(new RegExp(`^created user [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12} \\(${name}\\) in account ${account.id} \\(${account.name}\\), disabled\nroles:   none\napi key: [0-9a-f]{32}\n$`))
   })
 
   it('prompts twice without echo on a terminal', async () => {
@@ -87,6 +90,17 @@ describe('tessera users create', () => {
       code: 1, stdout: '', stderr: `New password for ${name}: \ntessera: cancelled\n`
     })
     expect(await findUserByName(database.db, name)).toBeUndefined()
+  })
+
+  it('needs TESSERA_SECRET_KEY to issue an API key (exit 3), and creates nothing', async () => {
+    const account = await insertAccount(database.db)
+    const keyless = cliOn(database.db, testConfig({}, { secretKey: undefined }))
+    const name = unique('keyless')
+    const refused = { code: 3, stdout: '', stderr: 'tessera: configuration error: TESSERA_SECRET_KEY is required to issue API keys: they are kept sealed under the server key (use the same key as the server)\n' }
+    expect(await keyless(['users', 'create', account.id, name])).toEqual(refused)
+    expect(await findUserByName(database.db, name)).toBeUndefined()
+    const { user } = await insertTenantUser(database.db)
+    expect(await keyless(['users', 'rotate-api-key', user.id])).toEqual(refused)
   })
 
   it('fails for an unknown account (exit 1)', async () => {

@@ -45,7 +45,9 @@ describe('loadConfig defaults', () => {
       tokenTtlSeconds: 24 * 3600,
       sessionPurgeIntervalSeconds: 300,
       catalog: defaultCatalogTemplate,
-      catalogRegion: 'RegionOne'
+      catalogRegion: 'RegionOne',
+      // Always OWASP's argon2id cost from the environment: no variable makes it cheaper.
+      passwordHashing: { memoryCost: 19456, timeCost: 2 }
     })
   })
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { generateApiKey, hashApiKey, hashPassword, verifyApiKey, verifyPassword } from '../../src/core/credentials.js'
+import { generateApiKey, hashApiKey, PasswordHasher, verifyApiKey } from '../../src/core/credentials.js'
 import { sha256 } from '../../src/core/secrets.js'
 
 // Watches (never replaces) timingSafeEqual, to see that an API-key check always makes one comparison.
@@ -14,6 +14,11 @@ vi.mock('node:crypto', async (importOriginal) => {
 const ARGON2ID = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/
 
 describe('passwords', () => {
+  // The production hasher: OWASP's cost.
+  const owasp = new PasswordHasher()
+  const hashPassword = (password: string) => owasp.hash(password)
+  const verifyPassword = (hash: string | null | undefined, password: string) => owasp.verify(hash, password)
+
   it('hashes with argon2id, OWASP parameters, a fresh salt each time', async () => {
     const first = await hashPassword('correct horse battery staple')
     const second = await hashPassword('correct horse battery staple')

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../../src/config.js'
 import { KEY_FILE_NAME, loadOrCreateKeyFile } from '../../src/core/key-file.js'
 import { parseSecretKey } from '../../src/core/secrets.js'
 import { createDb } from '../../src/db/database.js'
+import { isDatabaseUnavailable } from '../../src/db/errors.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { openRuntime } from '../../src/runtime.js'
 import { unique } from '../helpers/factories.js'
@@ -150,6 +151,30 @@ describe('PostgreSQL (TEST_DATABASE_URL)', () => {
     }
   })
 
+  it.runIf(source.kind === 'postgres')('survives its backend being terminated mid-transaction: a 503-class error, then a fresh connection', async () => {
+    if (source.kind !== 'postgres') return
+    const handle = createDb({ databaseUrl: source.adminUrl, poolMax: 1 })
+    const killer = createDb({ databaseUrl: source.adminUrl, poolMax: 1 })
+    try {
+      let firstPid = 0
+      const failed = await handle.db.transaction().execute(async (trx) => {
+        firstPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid
+        await sql`select pg_terminate_backend(${firstPid})`.execute(killer.db)
+        // The checked-out client hears its socket close now: an `error` event nobody else listens to.
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await sql`select 1`.execute(trx)
+      }).then(() => undefined, (error: unknown) => error)
+      expect(isDatabaseUnavailable(failed), String(failed)).toBe(true)
+
+      // The one pooled client was discarded, not handed out again broken.
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)
+      expect(rows[0]!.pid).not.toBe(firstPid)
+    } finally {
+      await handle.db.destroy()
+      await killer.db.destroy()
+    }
+  })
+
   it('is not needed by the CLI and migrations with PostgreSQL, which seal nothing', async () => {
     const runtime = openRuntime(loadConfig({ DATA_DIR: newDataDir(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }), { needsSecretKey: false })
     expect(runtime.config.secretKey).toBeUndefined()
@@ -176,9 +201,14 @@ describe('the embedded database lock', () => {
   })
 
   it('takes no lock for PostgreSQL', async () => {
-    const config = loadConfig({ DATA_DIR: newDataDir(), DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', TESSERA_SECRET_KEY: randomBytes(32).toString('base64') })
+    const dataDir = newDataDir()
+    const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', TESSERA_SECRET_KEY: randomBytes(32).toString('base64') })
+    // Two processes on one DATABASE_URL (replicas) both open, and nothing is written to DATA_DIR.
     const first = openRuntime(config)
     const second = openRuntime(config)
+    expect([first.database.kind, second.database.kind]).toEqual(['postgres', 'postgres'])
+    expect(existsSync(join(dataDir, 'pgdata.lock'))).toBe(false)
+    expect(existsSync(join(dataDir, 'pgdata'))).toBe(false)
     await Promise.all([first.close(), second.close()])
   })
 })

@@ -60,11 +60,12 @@ describe('migrations on a fresh database', () => {
     await migrateToLatest(fresh.db)
     const db = fresh.db
     await db.insertInto('accounts').values({ id: 'mig-1', name: 'mig-1' }).execute()
-    await db.insertInto('users').values({ id: 'u1', account_id: 'mig-1', name: 'mig-user', email: null, password_hash: null }).execute()
-    await db.insertInto('role_assignments').values({ user_id: 'u1', account_id: 'mig-1', role: 'admin' }).execute()
-    await db.insertInto('api_keys').values({ user_id: 'u1', key_hash: Buffer.alloc(32, 1) }).execute()
+    const u1 = '3f1c2a4b-5d6e-4f70-8a91-b2c3d4e5f607'
+    await db.insertInto('users').values({ id: u1, account_id: 'mig-1', name: 'mig-user', email: null, password_hash: null }).execute()
+    await db.insertInto('role_assignments').values({ user_id: u1, account_id: 'mig-1', role: 'admin' }).execute()
+    await db.insertInto('api_keys').values({ user_id: u1, key_hash: Buffer.alloc(32, 1), key_sealed: Buffer.alloc(40, 5) }).execute()
     await db.insertInto('auth_sessions').values({
-      audit_id: 'a1', secret_hash: Buffer.alloc(32, 2), user_id: 'u1', account_id: 'mig-1', roles: ['admin'], method: 'password', audit_chain_id: 'a1', rescoped_from: null, expires_at: new Date(Date.now() + 60_000)
+      audit_id: 'a1', secret_hash: Buffer.alloc(32, 2), user_id: u1, account_id: 'mig-1', roles: ['admin'], method: 'password', audit_chain_id: 'a1', rescoped_from: null, expires_at: new Date(Date.now() + 60_000)
     }).execute()
     await db.insertInto('agent_tokens').values({ account_id: 'mig-1', sort_key: '0123456789abcdef', secret_hash: Buffer.alloc(32, 3), token_sealed: Buffer.alloc(40, 4), label: null }).execute()
     // Deleting the account cascades to everything that hangs off it.
@@ -73,6 +74,40 @@ describe('migrations on a fresh database', () => {
       const { rows } = await sql<{ count: number }>`select count(*)::int as count from ${sql.table(table)}`.execute(db)
       expect(rows[0]!.count, table).toBe(0)
     }
+  })
+})
+
+describe('0004_user_ids_uuid', () => {
+  const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+  let fresh: FreshDatabase | undefined
+  afterEach(async () => {
+    await fresh?.drop()
+    fresh = undefined
+  })
+
+  it('gives existing users a UUID v4 id, and their roles, API key and sessions follow', async () => {
+    fresh = await createFreshDatabase()
+    const db = fresh.db
+    const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider() })
+    expect((await migrator.migrateTo('0003_agent_tokens')).error).toBeUndefined()
+    await db.insertInto('accounts').values({ id: 'old-1', name: 'old-1' }).execute()
+    await db.insertInto('users').values({ id: '5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f', account_id: 'old-1', name: 'old-user', email: null, password_hash: null }).execute()
+    await sql`insert into role_assignments (user_id, account_id, role) values ('5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f', 'old-1', 'admin')`.execute(db)
+    await sql`insert into api_keys (user_id, key_hash) values ('5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f', ${Buffer.alloc(32, 1)})`.execute(db)
+    await db.insertInto('auth_sessions').values({
+      audit_id: 'a1', secret_hash: Buffer.alloc(32, 2), user_id: '5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f', account_id: 'old-1', roles: ['admin'], method: 'password', audit_chain_id: 'a1', rescoped_from: null, expires_at: new Date(Date.now() + 60_000)
+    }).execute()
+
+    await migrateToLatest(db)
+
+    const user = await db.selectFrom('users').select('id').where('name', '=', 'old-user').executeTakeFirstOrThrow()
+    expect(user.id).toMatch(UUID_V4)
+    expect(await db.selectFrom('role_assignments').select(['user_id', 'role']).execute()).toEqual([{ user_id: user.id, role: 'admin' }])
+    expect(await db.selectFrom('api_keys').select(['user_id', 'key_sealed']).execute()).toEqual([{ user_id: user.id, key_sealed: null }])
+    expect(await db.selectFrom('auth_sessions').select('user_id').execute()).toEqual([{ user_id: user.id }])
+    // New rows must follow the rule too.
+    await expect(db.insertInto('users').values({ id: 'not-a-uuid', account_id: 'old-1', name: 'new-user', email: null, password_hash: null }).execute())
+      .rejects.toMatchObject({ code: '23514' })
   })
 })
 

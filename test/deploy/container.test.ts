@@ -127,11 +127,18 @@ describe('Dockerfile', () => {
     expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.indexOf('CMD'))
   })
 
-  it('starts dist/server.js with node directly, as npm start would without its prestart build', () => {
+  it('starts dist/server.js with node directly, as npm start does after its prestart build check', () => {
     expect(all(runtime, 'CMD').map(execForm)).toEqual([['node', 'dist/server.js']])
     expect(all(runtime, 'ENTRYPOINT')).toEqual([])
+    // exec: npm's `sh -c` (dash) must become the server, or npm's relayed signals stop at the shell.
     const packageJson = JSON.parse(read('package.json'))
-    expect(packageJson.scripts.start).toBe('node dist/server.js')
+    expect(packageJson.scripts.start).toBe('exec node dist/server.js')
+  })
+
+  it('installs without running the project\'s scripts (prepare would build, and needs TypeScript)', () => {
+    const installs = stages.flatMap((stage) => all(stage, 'RUN')).filter((command) => /\bnpm (ci|install)\b/.test(command))
+    expect(installs.length).toBe(2)
+    for (const command of installs) expect(command).toMatch(/--ignore-scripts\b/)
   })
 
   it('sets HOST, PORT and NODE_ENV, and exposes PORT', () => {

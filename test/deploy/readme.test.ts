@@ -17,6 +17,12 @@ describe('README.md', () => {
     expect(readme).toMatch(/^npm test\b/m)
   })
 
+  it('has a walk-through section for each API family, which CI runs (.ci/walkthrough)', () => {
+    const marked = [...readme.matchAll(/^#+ (.+)\n<!-- walkthrough -->$/gm)].map((match) => match[1])
+    expect(marked).toEqual(expect.arrayContaining(['Administration API', 'Identity sessions (Keystone v2.0)', 'Agent tokens (Rackspace Cloud Monitoring v1.0)']))
+    expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^[^#\n]*\.ci\/walkthrough$/m)
+  })
+
   it('documents exactly the variables config.ts reads', () => {
     const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### The first administrator'))
     const documented = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1])

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { App } from '../../src/app.js'
 import type { Database } from '../../src/db/database.js'
-import type { AccountRow } from '../../src/db/schema.js'
+import type { AccountRow } from '../../src/db/repositories/accounts.js'
 import { findAccountById } from '../../src/db/repositories/accounts.js'
 import { createAccount, createUser, type CreatedUser } from '../../src/services/identity.js'
+import { testCredentialTools } from './test-app.js'
 
 /** Every test makes its own records, with unique values, and asserts only on those. */
 export function unique (prefix: string): string {
@@ -20,7 +21,7 @@ export interface UserFixture extends CreatedUser {
 
 export async function insertUser (db: Database, overrides: { accountId: string, name?: string, password?: string, roles?: string[], enabled?: boolean, email?: string }): Promise<UserFixture> {
   const password = overrides.password ?? unique('pw')
-  const created = await createUser(db, {
+  const created = await createUser(db, testCredentialTools, {
     accountId: overrides.accountId,
     name: overrides.name ?? unique('user'),
     password,

@@ -1,13 +1,20 @@
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
+import type { Clock } from '../../src/core/clock.js'
+import { PasswordHasher, type CredentialTools } from '../../src/core/credentials.js'
+import { parseSecretKey, SecretBox } from '../../src/core/secrets.js'
 import { createTestDatabase, type TestDatabase } from './test-database.js'
 
 /** A fixed key for tests only. */
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
+/** Cheap argon2 for tests only: the suite hashes hundreds of passwords. Production always uses OWASP's cost. */
+export const TEST_PASSWORD_HASHING = { memoryCost: 256, timeCost: 1 }
+/** Seals and hashes as every test app does, for records made outside the API (factories). */
+export const testCredentialTools: CredentialTools = { box: new SecretBox(parseSecretKey(TEST_SECRET_KEY)!), passwords: new PasswordHasher(TEST_PASSWORD_HASHING) }
 
 /** Config as the server would build it from this environment (plus test defaults). */
 export function testConfig (env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...env }), ...overrides }
+  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...env }), passwordHashing: TEST_PASSWORD_HASHING, ...overrides }
 }
 
 export interface TestApp {
@@ -19,10 +26,10 @@ export interface TestApp {
   close (): Promise<void>
 }
 
-export async function setupTestApp (options: { env?: Record<string, string>, config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function setupTestApp (options: { env?: Record<string, string>, config?: Partial<Config>, clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase()
   const config = testConfig(options.env, options.config)
-  const app = await buildApp({ config, db: database.db })
+  const app = await buildApp({ config, db: database.db, clock: options.clock })
   await app.ready()
   const replicas: App[] = []
   return {
@@ -30,7 +37,7 @@ export async function setupTestApp (options: { env?: Record<string, string>, con
     database,
     config,
     async replica () {
-      const replica = await buildApp({ config, db: database.connect() })
+      const replica = await buildApp({ config, db: database.connect(), clock: options.clock })
       await replica.ready()
       replicas.push(replica)
       return replica

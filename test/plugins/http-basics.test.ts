@@ -28,7 +28,7 @@ beforeAll(async () => {
   await app.ready()
   const password = unique('pw')
   const user = unique('root')
-  await bootstrapAdmin(database.db, { account: config.admin.account, user, password }, { generateIfMissing: false })
+  await bootstrapAdmin(database.db, app.credentialTools.passwords, { account: config.admin.account, user, password }, { generateIfMissing: false })
   superAdmin = (await login(app, { username: user, password, tenantId: config.admin.account })).token
 })
 afterAll(async () => {

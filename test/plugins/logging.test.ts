@@ -2,8 +2,11 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
-import { loggerOptions, redactUrl } from '../../src/logging.js'
-import { insertTenantUser, login, unique } from '../helpers/factories.js'
+import { FAMILIES } from '../../src/families/index.js'
+import { loggerOptions, secretRedactor } from '../../src/logging.js'
+
+const redactSecrets = secretRedactor(FAMILIES)
+import { insertTenantUser, login, tenantSession, unique } from '../helpers/factories.js'
 import { testConfig } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
 
@@ -21,7 +24,7 @@ let app: App
 beforeAll(async () => {
   database = await createTestDatabase()
   const config = testConfig({ LOG_LEVEL: 'trace' })
-  app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config), sink) })
+  app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config, FAMILIES), sink) })
   await app.ready()
 })
 afterAll(async () => {
@@ -29,7 +32,7 @@ afterAll(async () => {
   await database.drop()
 })
 
-describe('redactUrl', () => {
+describe('redactSecrets', () => {
   it.each([
     ['/v2.0/tokens/abc123', '/v2.0/tokens/[redacted]'],
     ['/v2.0/tokens/abc123/endpoints', '/v2.0/tokens/[redacted]/endpoints'],
@@ -41,9 +44,30 @@ describe('redactUrl', () => {
     ['/v2.0//tokens//abc123', '/v2.0//tokens//[redacted]'],
     ['/v1.0/123/agent_tokens//0123abc.123', '/v1.0/123/agent_tokens//[redacted]'],
     ['/v1.0/123/agent_tokens?limit=5&marker=0123abc.123', '/v1.0/123/agent_tokens?limit=5&marker=[redacted]'],
-    ['/v1.0/123/agent_tokens//?marker=0123abc.123', '/v1.0/123/agent_tokens//?marker=[redacted]']
+    ['/v1.0/123/agent_tokens//?marker=0123abc.123', '/v1.0/123/agent_tokens//?marker=[redacted]'],
+    // Whatever the case, the encoding or the parameters, and wherever the URL sits in a line.
+    ['/v2.0/TOKENS/abc123', '/v2.0/TOKENS/[redacted]'],
+    ['/v2.0/ToKeNs/abc123?belongsTo=1', '/v2.0/ToKeNs/[redacted]?belongsTo=1'],
+    ['/v2.0/%74okens/abc123', '/v2.0/%74okens/[redacted]'],
+    ['/v2.0/TOK%45NS/abc123', '/v2.0/TOK%45NS/[redacted]'],
+    ['/v2.0/tokens%2Fabc123', '/v2.0/tokens%2F[redacted]'],
+    ['/v2.0/tokens;v=1/abc123', '/v2.0/tokens;v=1/[redacted]'],
+    ['/v2.0/tokens/abc123;v=1', '/v2.0/tokens/[redacted]'],
+    ['/v2.0/tokens/abc123%zz', '/v2.0/tokens/[redacted]'],
+    ['/v1.0/123/AGENT_TOKENS/0123abc.123', '/v1.0/123/AGENT_TOKENS/[redacted]'],
+    ['/v1.0/123/agent%5Ftokens/0123abc.123', '/v1.0/123/agent%5Ftokens/[redacted]'],
+    ['/v1.0/123/agent_tokens?MARKER=0123abc.123', '/v1.0/123/agent_tokens?MARKER=[redacted]'],
+    ['/v1.0/123/agent_tokens?%6Darker=0123abc.123', '/v1.0/123/agent_tokens?%6Darker=[redacted]'],
+    ["'/v2.0/tokens/abc123%zz' is not a valid url component", "'/v2.0/tokens/[redacted]' is not a valid url component"],
+    // A token (48 hex digits or more) is redacted wherever it appears.
+    [`/v2.0/%2574okens/${'ab'.repeat(32)}`, '/v2.0/%2574okens/[redacted]'],
+    [`/v1.0/123/x/${'0f'.repeat(32)}.123`, '/v1.0/123/x/[redacted].123'],
+    // What is not a secret stays readable.
+    ['/admin/v1/accounts/5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f?after=abc', '/admin/v1/accounts/5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f?after=abc'],
+    ['/v2.0/tokens?x=1', '/v2.0/tokens?x=1'],
+    ['at getAgentToken (file:///app/dist/families/agent-tokens/tokens.js:45:3)', 'at getAgentToken (file:///app/dist/families/agent-tokens/tokens.js:45:3)']
   ])('%s → %s', (url, redacted) => {
-    expect(redactUrl(url)).toBe(redacted)
+    expect(redactSecrets(url)).toBe(redacted)
   })
 })
 
@@ -111,6 +135,42 @@ describe('the log at level trace', () => {
     for (const [what, secret] of Object.entries(secrets)) {
       expect(secret.length, what).toBeGreaterThanOrEqual(12)
       expect(log.includes(secret), `${what} appears in the log`).toBe(false)
+    }
+  })
+
+  it('never holds a token id from an odd URL: malformed, another case, another encoding, parameters', async () => {
+    const { account, token } = await tenantSession(app, ['admin'])
+    const created = await app.inject({ method: 'POST', url: `/v1.0/${account.id}/agent_tokens`, headers: { 'x-auth-token': token }, payload: {} })
+    expect(created.statusCode).toBe(201)
+    const agentToken = String(created.headers['x-object-id'])
+    const headers = { 'x-auth-token': token }
+    const before = captured.length
+
+    const urls = [
+      `/v2.0/tokens/${token}%zz`,
+      `/v1.0/%FF/agent_tokens/${agentToken}`,
+      `/v2.0/TOKENS/${token}`,
+      `/v2.0/tokens;x=1/${token}`,
+      `/v2.0/tokens/${token};x=1`,
+      `/v2.0/%74okens/${token}`,
+      `/v2.0/tokens%2F${token}`,
+      `/v2.0/tokens/${token}/%zz`,
+      `/v1.0/${account.id}/AGENT_TOKENS/${agentToken}`,
+      `/v1.0/${account.id}/agent%5Ftokens/${agentToken}`,
+      `/v1.0/${account.id}/agent_tokens?marker=${agentToken}%zz`,
+      `/no/such/route/${token}`
+    ]
+    for (const url of urls) {
+      const response = await app.inject({ url, headers })
+      expect(response.statusCode, url).toBeGreaterThanOrEqual(200)
+      expect(response.statusCode, url).toBeLessThan(500)
+    }
+
+    const log = captured.slice(before)
+    expect(log.match(/"msg":"incoming request"/g)?.length).toBe(urls.length)
+    expect(log).toContain('request refused')
+    for (const [what, secret] of Object.entries({ token, agentToken, agentSecret: agentToken.slice(16, 64) })) {
+      expect(log.includes(secret), `${what} appears in the log:\n${log}`).toBe(false)
     }
   })
 })

@@ -4,7 +4,8 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { purgeExpiredSessions } from '../../src/db/repositories/auth-sessions.js'
-import type { NewAuthSession } from '../../src/db/schema.js'
+import type { NewAuthSession } from '../../src/db/repositories/auth-sessions.js'
+import { FAMILIES } from '../../src/families/index.js'
 import { loggerOptions } from '../../src/logging.js'
 import { insertTenantUser } from '../helpers/factories.js'
 import { testConfig } from '../helpers/test-app.js'
@@ -111,7 +112,7 @@ describe('the session-purge plugin', () => {
     const { userId, auditIds } = await userWithSessions([...Array.from({ length: 2500 }, (_, i) => -(i + 1) * 1000), 10 * MINUTE])
     const live = auditIds.at(-1)!
 
-    const app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config), sink) })
+    const app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config, FAMILIES), sink) })
     await app.ready()
     try {
       const deadline = Date.now() + 15_000

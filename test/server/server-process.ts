@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The project root, where `npx tsx src/server.ts` runs. */
+/** The project root, where `node --import tsx src/server.ts` runs. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /**
@@ -24,7 +24,7 @@ function quietNpmrc (): Promise<string> {
  * Only what the server needs from this environment: none of the test runner's TESSERA_* or
  * DATABASE_URL leaks into the child, so every variable it sees is one the test set.
  */
-async function childEnv (env: Record<string, string>): Promise<Record<string, string>> {
+export async function childEnv (env: Record<string, string>): Promise<Record<string, string>> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
@@ -42,16 +42,27 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
   /** Resolves when stdout contains `text`; rejects if the process ends first or after `timeoutMs`. */
   waitForOutput: (text: string | RegExp, timeoutMs?: number) => Promise<void>
-  /**
-   * Signals the server itself. npx runs it under `sh -c` and tsx, and a signal sent to npx is not
-   * passed down (the server would be orphaned), so this targets the pid the server logs.
-   */
+  /** Signals the server itself: the pid it logs (the child's own, as node is spawned directly). */
   signal: (signal: NodeJS.Signals) => void
 }
 
-/** Spawns `npx tsx src/server.ts` (or another entry point) with exactly `env` (plus PATH and HOME). */
+/**
+ * Spawns `node --import tsx src/server.ts` (or another entry point) with exactly `env` (plus PATH
+ * and HOME): node itself is the child, with no npx or shell between it and the test's signals.
+ */
 export async function spawnServer (env: Record<string, string>, entryPoint = 'src/server.ts'): Promise<ServerProcess> {
-  const child = spawn('npx', ['tsx', entryPoint], { cwd: ROOT, env: await childEnv(env) })
+  return track(spawn(process.execPath, ['--import', 'tsx', entryPoint], { cwd: ROOT, env: await childEnv(env) }))
+}
+
+/**
+ * Spawns `npm start` as a user would (it runs dist/, built if stale), leading a process group of
+ * its own so that a test can signal npm alone, or the whole group as a terminal's Ctrl-C does.
+ */
+export async function spawnNpmStart (env: Record<string, string>): Promise<ServerProcess> {
+  return track(spawn('npm', ['start'], { cwd: ROOT, env: await childEnv(env), detached: true }))
+}
+
+function track (child: ChildProcessWithoutNullStreams): ServerProcess {
   let stdout = ''
   let stderr = ''
   const listeners = new Set<() => void>()

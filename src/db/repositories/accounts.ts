@@ -1,5 +1,13 @@
+import { sql } from 'kysely'
+import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
-import type { AccountRow, AccountUpdate, NewAccount } from '../schema.js'
+import { keysetPage } from '../keyset.js'
+import type { Accounts } from '../schema.js'
+
+export type AccountRow = Selectable<Accounts>
+export type NewAccount = Insertable<Accounts>
+type AccountUpdate = Updateable<Accounts>
 
 const ACCOUNT_COLUMNS = ['id', 'name', 'enabled', 'created_at', 'updated_at'] as const
 
@@ -15,15 +23,13 @@ export function findAccountByName (db: Database, name: string): Promise<AccountR
   return db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('name', '=', name).executeTakeFirst()
 }
 
-/** Keyset page by id: `after` is exclusive. Returns up to `limit + 1` rows (see toKeysetPage). */
-export function listAccounts (db: Database, page: { after?: string | undefined, limit: number }): Promise<AccountRow[]> {
-  let query = db.selectFrom('accounts').select(ACCOUNT_COLUMNS).orderBy('id').limit(page.limit + 1)
-  if (page.after !== undefined) query = query.where('id', '>', page.after)
-  return query.execute()
+/** A keyset page of accounts by id (see toKeysetPage). */
+export function listAccounts (db: Database, page: KeysetRequest): Promise<AccountRow[]> {
+  return db.selectFrom('accounts').select(ACCOUNT_COLUMNS).$call(keysetPage('id', page)).execute()
 }
 
 export function updateAccount (db: Database, id: string, changes: Omit<AccountUpdate, 'id' | 'updated_at'>): Promise<AccountRow | undefined> {
-  return db.updateTable('accounts').set({ ...changes, updated_at: new Date() }).where('id', '=', id).returning(ACCOUNT_COLUMNS).executeTakeFirst()
+  return db.updateTable('accounts').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returning(ACCOUNT_COLUMNS).executeTakeFirst()
 }
 
 export async function deleteAccount (db: Database, id: string): Promise<boolean> {
@@ -32,9 +38,7 @@ export async function deleteAccount (db: Database, id: string): Promise<boolean>
 }
 
 /** listAccounts narrowed to the given ids (an account admin sees only their own account). */
-export function listAccountsAmong (db: Database, ids: readonly string[], page: { after?: string | undefined, limit: number }): Promise<AccountRow[]> {
+export function listAccountsAmong (db: Database, ids: readonly string[], page: KeysetRequest): Promise<AccountRow[]> {
   if (ids.length === 0) return Promise.resolve([])
-  let query = db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('id', 'in', ids).orderBy('id').limit(page.limit + 1)
-  if (page.after !== undefined) query = query.where('id', '>', page.after)
-  return query.execute()
+  return db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where('id', 'in', ids).$call(keysetPage('id', page)).execute()
 }

@@ -1,5 +1,12 @@
+import { sql } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
+import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
-import type { AgentTokenRow, NewAgentToken } from '../schema.js'
+import { keysetPage } from '../keyset.js'
+import type { AgentTokens } from '../schema.js'
+
+type AgentTokenRow = Selectable<AgentTokens>
+type NewAgentToken = Insertable<AgentTokens>
 
 /** Never secret_hash: it is only ever a lookup key. */
 const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'token_sealed', 'label', 'created_at', 'updated_at'] as const
@@ -18,23 +25,20 @@ export function findAgentToken (db: Database, accountId: string, secretHash: Uin
 }
 
 /**
- * Keyset page in id order: `from` is inclusive (Monitoring markers name the first item of the
- * page). One range scan of the primary key, whatever the table size. Returns up to `limit + 1`
- * rows (see toKeysetPage).
+ * A keyset page in id order by sort key (see toKeysetPage): the primary key's order, so one
+ * range scan whatever the table size.
  */
-export function listAgentTokens (db: Database, accountId: string, page: { from?: string | undefined, limit: number }): Promise<AgentTokenRecord[]> {
-  let query = db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS)
+export function listAgentTokens (db: Database, accountId: string, page: KeysetRequest): Promise<AgentTokenRecord[]> {
+  return db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS)
     .where('account_id', '=', accountId)
-    .orderBy('sort_key')
-    .limit(page.limit + 1)
-  if (page.from !== undefined) query = query.where('sort_key', '>=', page.from)
-  return query.execute()
+    .$call(keysetPage('sort_key', page))
+    .execute()
 }
 
 /** Sets the label (null clears it); the row's sort key, or undefined when there is no such token. */
 export async function updateAgentTokenLabel (db: Database, accountId: string, secretHash: Uint8Array, label: string | null): Promise<string | undefined> {
   const row = await db.updateTable('agent_tokens')
-    .set({ label, updated_at: new Date() })
+    .set({ label, updated_at: sql<Date>`now()` })
     .where('secret_hash', '=', secretHash)
     .where('account_id', '=', accountId)
     .returning('sort_key')

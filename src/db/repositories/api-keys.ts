@@ -1,9 +1,22 @@
+import { sql } from 'kysely'
 import type { Database } from '../database.js'
 
+export interface StoredApiKey {
+  keyHash: Uint8Array
+  /** AES-256-GCM copy under the server key (see core/credentials sealApiKey). */
+  keySealed: Uint8Array
+}
+
 /** Stores a user's one active key, replacing any earlier one. */
-export async function replaceApiKey (db: Database, userId: string, keyHash: Uint8Array): Promise<void> {
+export async function replaceApiKey (db: Database, userId: string, key: StoredApiKey): Promise<void> {
   await db.insertInto('api_keys')
-    .values({ user_id: userId, key_hash: keyHash })
-    .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ key_hash: keyHash, created_at: new Date() }))
+    .values({ user_id: userId, key_hash: key.keyHash, key_sealed: key.keySealed })
+    .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ key_hash: key.keyHash, key_sealed: key.keySealed, created_at: sql<Date>`now()` }))
     .execute()
+}
+
+/** The sealed copy of a user's key; null when the key predates sealed copies, undefined without a key. */
+export async function findSealedApiKey (db: Database, userId: string): Promise<Uint8Array | null | undefined> {
+  const row = await db.selectFrom('api_keys').select('key_sealed').where('user_id', '=', userId).executeTakeFirst()
+  return row?.key_sealed
 }

@@ -1,6 +1,8 @@
-import { sql, type ExpressionOrFactory, type SqlBool } from 'kysely'
+import { sql, type ExpressionOrFactory, type Insertable, type SqlBool } from 'kysely'
 import type { Database } from '../database.js'
-import type { DB, NewAuthSession } from '../schema.js'
+import type { AuthSessions, DB } from '../schema.js'
+
+export type NewAuthSession = Insertable<AuthSessions>
 
 export interface ActiveSession {
   audit_id: string
@@ -23,7 +25,7 @@ export async function insertAuthSession (db: Database, session: NewAuthSession):
  * The live session behind a secret hash: not revoked, not expired, its user and their
  * account enabled, and its tenant (if any) enabled. One indexed lookup, no write.
  */
-export function findActiveSession (db: Database, secretHash: Uint8Array): Promise<ActiveSession | undefined> {
+export function findActiveSession (db: Database, secretHash: Uint8Array, now: Date): Promise<ActiveSession | undefined> {
   return db.selectFrom('auth_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
     .innerJoin('accounts as home', 'home.id', 'u.account_id')
@@ -34,7 +36,7 @@ export function findActiveSession (db: Database, secretHash: Uint8Array): Promis
     ])
     .where('s.secret_hash', '=', secretHash)
     .where('s.revoked_at', 'is', null)
-    .where('s.expires_at', '>', sql<Date>`now()`)
+    .where('s.expires_at', '>', now)
     .where('u.enabled', '=', true)
     .where('home.enabled', '=', true)
     .where((eb) => eb.or([eb('s.account_id', 'is', null), eb('tenant.enabled', '=', true)]))
@@ -61,7 +63,7 @@ export async function purgeExpiredSessions (db: Database, cutoff: Date, batchSiz
 /** Marks the live sessions `filter` selects revoked; returns how many it revoked. */
 async function revokeSessionsWhere (db: Database, filter: ExpressionOrFactory<DB, 'auth_sessions', SqlBool>): Promise<number> {
   const result = await db.updateTable('auth_sessions')
-    .set({ revoked_at: new Date() })
+    .set({ revoked_at: sql<Date>`now()` })
     .where(filter)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()

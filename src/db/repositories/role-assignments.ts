@@ -1,5 +1,7 @@
+import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
-import type { AccountRow } from '../schema.js'
+import { keysetPage } from '../keyset.js'
+import type { AccountRow } from './accounts.js'
 
 export interface RoleAssignment {
   userId: string
@@ -36,11 +38,6 @@ export async function holdsAnyRole (db: Database, userId: string, accountId: str
   return row !== undefined
 }
 
-/** Role names per account for one user. */
-export async function listRolesByAccount (db: Database, userId: string): Promise<Map<string, string[]>> {
-  return (await listRolesByAccountOfUsers(db, [userId])).get(userId) ?? new Map()
-}
-
 /** Role names per account for a page of users, in one query. Users without roles are absent. */
 export async function listRolesByAccountOfUsers (db: Database, userIds: readonly string[]): Promise<Map<string, Map<string, string[]>>> {
   const byUser = new Map<string, Map<string, string[]>>()
@@ -55,19 +52,14 @@ export async function listRolesByAccountOfUsers (db: Database, userIds: readonly
   return byUser
 }
 
-/**
- * The enabled and disabled accounts on which a user holds any role, by id. `after` is
- * exclusive (Keystone's marker); returns up to `limit + 1` rows when a limit is given.
- */
-export function listAccountsWithRoles (db: Database, userId: string, page: { after?: string | undefined, limit?: number | undefined }): Promise<AccountRow[]> {
-  let query = db.selectFrom('accounts')
+/** A keyset page of the enabled and disabled accounts on which a user holds any role, by id. */
+export function listAccountsWithRoles (db: Database, userId: string, page: KeysetRequest): Promise<AccountRow[]> {
+  return db.selectFrom('accounts')
     .select(['accounts.id', 'accounts.name', 'accounts.enabled', 'accounts.created_at', 'accounts.updated_at'])
     .where((eb) => eb.exists(eb.selectFrom('role_assignments').select('role')
       .whereRef('role_assignments.account_id', '=', 'accounts.id').where('role_assignments.user_id', '=', userId)))
-    .orderBy('accounts.id')
-  if (page.after !== undefined) query = query.where('accounts.id', '>', page.after)
-  if (page.limit !== undefined) query = query.limit(page.limit + 1)
-  return query.execute()
+    .$call(keysetPage('accounts.id', page))
+    .execute()
 }
 
 /** Role names on one account for a page of users, in one query. Users without roles are absent from the map. */
@@ -78,4 +70,40 @@ export async function listRoleNamesOfUsers (db: Database, accountId: string, use
     .where('account_id', '=', accountId).where('user_id', 'in', userIds).orderBy('user_id').orderBy('role').execute()
   for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row.role])
   return byUser
+}
+
+/** Whether a user holds a role on any account other than `accountId`. */
+export async function userHoldsRolesElsewhere (db: Database, userId: string, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('role_assignments').select('role')
+    .where('user_id', '=', userId).where('account_id', '<>', accountId).limit(1).executeTakeFirst()
+  return row !== undefined
+}
+
+/** Whether any user whose home is `accountId` holds a role on another account. */
+export async function accountUsersHoldRolesElsewhere (db: Database, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('role_assignments')
+    .innerJoin('users', 'users.id', 'role_assignments.user_id')
+    .select('role_assignments.role')
+    .where('users.account_id', '=', accountId)
+    .where('role_assignments.account_id', '<>', accountId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export interface AccountRole {
+  accountId: string
+  accountName: string
+  role: string
+}
+
+/** A user's roles on every account (or only on `onAccount`), by account id then role. */
+export async function listAccountRolesOfUser (db: Database, userId: string, onAccount?: string): Promise<AccountRole[]> {
+  let query = db.selectFrom('role_assignments')
+    .innerJoin('accounts', 'accounts.id', 'role_assignments.account_id')
+    .select(['role_assignments.account_id as accountId', 'accounts.name as accountName', 'role_assignments.role'])
+    .where('role_assignments.user_id', '=', userId)
+    .orderBy('role_assignments.account_id').orderBy('role_assignments.role')
+  if (onAccount !== undefined) query = query.where('role_assignments.account_id', '=', onAccount)
+  return query.execute()
 }

@@ -1,5 +1,13 @@
+import { sql } from 'kysely'
+import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
-import type { NewUser, UserRow, UserUpdate } from '../schema.js'
+import { keysetPage } from '../keyset.js'
+import type { Users } from '../schema.js'
+
+type UserRow = Selectable<Users>
+type NewUser = Insertable<Users>
+type UserUpdate = Updateable<Users>
 
 // password_hash is selected only by findLoginCandidate.
 const USER_COLUMNS = ['users.id', 'users.account_id', 'users.name', 'users.email', 'users.enabled', 'users.created_at', 'users.updated_at'] as const
@@ -36,21 +44,18 @@ export function findLoginCandidate (db: Database, by: { name: string } | { id: s
   return ('name' in by ? query.where('users.name', '=', by.name) : query.where('users.id', '=', by.id)).executeTakeFirst()
 }
 
-/** Keyset page of an account's users by id; `after` is exclusive; up to `limit + 1` rows. */
-export function listUsersInAccount (db: Database, accountId: string, page: { after?: string | undefined, limit: number }): Promise<UserRecord[]> {
-  let query = db.selectFrom('users').select(USER_COLUMNS).where('account_id', '=', accountId).orderBy('id').limit(page.limit + 1)
-  if (page.after !== undefined) query = query.where('id', '>', page.after)
-  return query.execute()
+/** A keyset page of an account's users by id (see toKeysetPage). */
+export function listUsersInAccount (db: Database, accountId: string, page: KeysetRequest): Promise<UserRecord[]> {
+  return db.selectFrom('users').select(USER_COLUMNS).where('account_id', '=', accountId).$call(keysetPage('users.id', page)).execute()
 }
 
-export function listUsers (db: Database, page: { after?: string | undefined, limit: number }): Promise<UserRecord[]> {
-  let query = db.selectFrom('users').select(USER_COLUMNS).orderBy('id').limit(page.limit + 1)
-  if (page.after !== undefined) query = query.where('id', '>', page.after)
-  return query.execute()
+/** A keyset page of every account's users by id. */
+export function listUsers (db: Database, page: KeysetRequest): Promise<UserRecord[]> {
+  return db.selectFrom('users').select(USER_COLUMNS).$call(keysetPage('users.id', page)).execute()
 }
 
 export function updateUser (db: Database, id: string, changes: Omit<UserUpdate, 'id' | 'account_id' | 'updated_at'>): Promise<UserRecord | undefined> {
-  return db.updateTable('users').set({ ...changes, updated_at: new Date() }).where('id', '=', id).returning(USER_COLUMNS).executeTakeFirst()
+  return db.updateTable('users').set({ ...changes, updated_at: sql<Date>`now()` }).where('id', '=', id).returning(USER_COLUMNS).executeTakeFirst()
 }
 
 export async function deleteUser (db: Database, id: string): Promise<boolean> {

@@ -1,53 +1,99 @@
 import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import { ADMIN_ROLE, hasRoleOn, type Principal } from '../../core/principal.js'
-import { listRolesByAccount } from '../../db/repositories/role-assignments.js'
-import type { UserRecord } from '../../db/repositories/users.js'
+import { accountUsersHoldRolesElsewhere, holdsAnyRole, userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
+import { findUserById, findUserInAccount } from '../../db/repositories/users.js'
 import { principalOf } from '../../plugins/auth.js'
-import { existingUser } from './lookups.js'
+import { userNotFound } from '../../services/lookups.js'
 
 /**
- * Who may do what: the admin role on an account lets a session administer that account;
- * the admin role on the administrators' account (TESSERA_ADMIN_ACCOUNT) lets it administer all.
- * The hooks run on request, before the body is read: 401, then 403, then anything else.
+ * Who may do what in the admin API, as route hooks, so handlers only do the work. The admin
+ * role on an account lets a session administer that account; on the administrators' account
+ * (TESSERA_ADMIN_ACCOUNT) it lets it administer all. The onRequest hooks run before the body
+ * is read (401, then 403); the preHandler hooks, after the parameters are validated.
  */
+
+type AccountParams = { accountId: string }
+type UserParams = AccountParams & { userId: string }
 
 export function isSuperAdmin (caller: Principal, adminAccount: string): boolean {
   return hasRoleOn(caller, adminAccount, ADMIN_ROLE)
 }
 
-function mayAdminister (caller: Principal, accountId: string, adminAccount: string): boolean {
-  return isSuperAdmin(caller, adminAccount) || hasRoleOn(caller, accountId, ADMIN_ROLE)
+export async function callerIsSuperAdmin (request: FastifyRequest): Promise<boolean> {
+  return isSuperAdmin(await principalOf(request), request.server.config.admin.account)
 }
 
-/** For routes under /accounts/{accountId}: an admin of that account, or a super-admin. */
+/** onRequest, for routes under /accounts/{accountId}: an admin of that account, or a super-admin. */
 export async function requireAccountAdmin (request: FastifyRequest): Promise<void> {
   const caller = await principalOf(request)
-  const { accountId } = request.params as { accountId: string }
-  if (!mayAdminister(caller, accountId, request.server.config.admin.account)) throw new Forbidden()
+  const { accountId } = request.params as AccountParams
+  if (!isSuperAdmin(caller, request.server.config.admin.account) && !hasRoleOn(caller, accountId, ADMIN_ROLE)) throw new Forbidden()
 }
 
-/** For routes that reach beyond one account (creating accounts). */
+/** onRequest, for routes that reach beyond one account (creating accounts). */
 export async function requireSuperAdmin (request: FastifyRequest): Promise<void> {
-  if (!isSuperAdmin(await principalOf(request), request.server.config.admin.account)) throw new Forbidden()
+  if (!await callerIsSuperAdmin(request)) throw new Forbidden()
 }
 
-/** For listing accounts: any account admin; the handler narrows what they see. */
+/** onRequest, for listing accounts: any account admin; what they see is narrowed to their own. */
 export async function requireAnyAccountAdmin (request: FastifyRequest): Promise<void> {
   const caller = await principalOf(request)
   if (caller.accountId === null || !hasRoleOn(caller, caller.accountId, ADMIN_ROLE)) throw new Forbidden()
 }
 
 /**
- * The user a caller is about to change. An account admin may not change a user who also
- * holds roles on other accounts: a new password or API key would hand them those roles
- * (a super-admin's among them). Only a super-admin may.
+ * preHandler, for routes that change a user (profile, password, API key, deletion): a user
+ * of the account, whom an account admin may change only while they hold no roles on other
+ * accounts — a new password or API key would hand over those roles (a super-admin's among
+ * them). Only a super-admin may change such a user. 404 for anyone not of the account.
  */
-export async function changeableUser (request: FastifyRequest, accountId: string, userId: string): Promise<UserRecord> {
-  const { db, config } = request.server
-  const user = await existingUser(db, accountId, userId)
-  if (isSuperAdmin(await principalOf(request), config.admin.account)) return user
-  const rolesByAccount = await listRolesByAccount(db, userId)
-  if ([...rolesByAccount.keys()].some((id) => id !== accountId)) throw new Forbidden()
-  return user
+export async function requireChangeableUser (request: FastifyRequest): Promise<void> {
+  const { accountId, userId } = request.params as UserParams
+  const { db } = request.server
+  if (!await findUserInAccount(db, accountId, userId)) throw userNotFound(userId)
+  if (!await callerIsSuperAdmin(request) && await userHoldsRolesElsewhere(db, userId, accountId)) throw new Forbidden()
+}
+
+/**
+ * preHandler, for disabling or deleting an account: that locks out or deletes its users, so
+ * an account admin may do it only while none of them holds roles elsewhere (the same rule).
+ */
+export async function requireAccountUsersConfined (request: FastifyRequest): Promise<void> {
+  const { accountId } = request.params as AccountParams
+  const body = request.body as { enabled?: boolean } | undefined
+  if (request.method === 'PATCH' && body?.enabled !== false) return
+  if (await callerIsSuperAdmin(request)) return
+  if (await accountUsersHoldRolesElsewhere(request.server.db, accountId)) throw new Forbidden()
+}
+
+/**
+ * preHandler, for granting a role on the account. A super-admin may grant it to a user of any
+ * account (Keystone's one user, roles on many tenants); an account admin only to the account's
+ * own changeable users, so no account can entangle another's. A user of another account who
+ * already holds a role here is visible to this account's admin (403), any other is not (404).
+ */
+export async function requireGrantee (request: FastifyRequest): Promise<void> {
+  const { accountId, userId } = request.params as UserParams
+  const { db } = request.server
+  if (await callerIsSuperAdmin(request)) {
+    if (!await findUserById(db, userId)) throw userNotFound(userId)
+  } else if (await findUserInAccount(db, accountId, userId)) {
+    await requireChangeableUser(request)
+  } else {
+    throw await holdsAnyRole(db, userId, accountId) ? new Forbidden() : userNotFound(userId)
+  }
+}
+
+/**
+ * preHandler, for reading or withdrawing a user's roles on the account: withdrawing only
+ * narrows access to this account, so its admin may act on any user holding roles here, home
+ * user or not. A super-admin reaches every user.
+ */
+export async function requireRoleHolder (request: FastifyRequest): Promise<void> {
+  const { accountId, userId } = request.params as UserParams
+  const { db } = request.server
+  const user = await findUserById(db, userId)
+  if (user && (user.account_id === accountId || await callerIsSuperAdmin(request) || await holdsAnyRole(db, userId, accountId))) return
+  throw userNotFound(userId)
 }

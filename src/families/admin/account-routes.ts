@@ -1,20 +1,20 @@
-import type { FastifyInstance } from 'fastify'
-import { listAccounts, listAccountsAmong } from '../../db/repositories/accounts.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { listVisibleAccounts } from '../../services/directory.js'
 import { principalOf } from '../../plugins/auth.js'
-import { changeAdministeredAccount, createAccount, removeAccount } from '../../services/identity.js'
-import { isSuperAdmin, requireAccountAdmin, requireAnyAccountAdmin, requireSuperAdmin } from './access.js'
-import { existingAccount } from './lookups.js'
+import { changeAccount, createAccount, removeAccount } from '../../services/identity.js'
+import { isSuperAdmin, requireAccountAdmin, requireAccountUsersConfined, requireAnyAccountAdmin, requireSuperAdmin } from './access.js'
+import { existingAccount } from '../../services/lookups.js'
 import { toAccount } from './mappers.js'
-import { keysetPage, pageRequest } from './pagination.js'
+import { pageReply, pageRequest } from './pagination.js'
 import {
-  AccountChangesSchema, AccountPageSchema, AccountParamsSchema, AccountSchema, errorResponses, NewAccountSchema, NoContentSchema, PageQuerySchema,
-  security, tags, type AccountChanges, type AccountParams, type NewAccount, type PageQuery
+  AccountChangesSchema, AccountPageSchema, AccountParamsSchema, AccountSchema, errors, NewAccountSchema, NoContentSchema, PageQuerySchema,
+  security, tags
 } from './schemas.js'
 
-export default async function accountRoutes (app: FastifyInstance) {
+const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
-  app.post<{ Body: NewAccount }>('/accounts', {
+  app.post('/accounts', {
     onRequest: requireSuperAdmin,
     schema: {
       tags,
@@ -23,7 +23,7 @@ export default async function accountRoutes (app: FastifyInstance) {
       description: 'The id may be given (Rackspace tenants are usually numeric strings) or is generated.',
       security,
       body: NewAccountSchema,
-      response: { 201: AccountSchema, ...errorResponses(400, 401, 403, 409, 413, 503) }
+      response: { 201: AccountSchema, ...errors(400, 401, 403, 409, 413, 503) }
     }
   }, async (request, reply) => {
     const account = await createAccount(db, { id: request.body.id, name: request.body.name })
@@ -31,7 +31,7 @@ export default async function accountRoutes (app: FastifyInstance) {
     return reply.code(201).send(toAccount(account))
   })
 
-  app.get<{ Querystring: PageQuery }>('/accounts', {
+  app.get('/accounts', {
     onRequest: requireAnyAccountAdmin,
     schema: {
       tags,
@@ -40,18 +40,16 @@ export default async function accountRoutes (app: FastifyInstance) {
       description: 'Keyset pages: pass nextCursor as `after` (exclusive), or follow the Link header.',
       security,
       querystring: PageQuerySchema,
-      response: { 200: AccountPageSchema, ...errorResponses(400, 401, 403, 503) }
+      response: { 200: AccountPageSchema, ...errors(400, 401, 403, 503) }
     }
   }, async (request, reply) => {
     const caller = await principalOf(request)
     const page = pageRequest(request.query)
-    const rows = isSuperAdmin(caller, config.admin.account)
-      ? await listAccounts(db, page)
-      : await listAccountsAmong(db, [caller.accountId!], page)
-    return keysetPage(request, reply, rows, page, toAccount)
+    const accounts = await listVisibleAccounts(db, isSuperAdmin(caller, config.admin.account) ? 'all' : { only: caller.accountId! }, page)
+    return pageReply(request, reply, accounts, page.limit, (account) => account.id, toAccount)
   })
 
-  app.get<{ Params: AccountParams }>('/accounts/:accountId', {
+  app.get('/accounts/:accountId', {
     onRequest: requireAccountAdmin,
     schema: {
       tags,
@@ -59,46 +57,51 @@ export default async function accountRoutes (app: FastifyInstance) {
       summary: 'Get an account',
       security,
       params: AccountParamsSchema,
-      response: { 200: AccountSchema, ...errorResponses(400, 401, 403, 404, 503) }
+      response: { 200: AccountSchema, ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
     return toAccount(await existingAccount(db, request.params.accountId))
   })
 
-  app.patch<{ Params: AccountParams, Body: AccountChanges }>('/accounts/:accountId', {
+  app.patch('/accounts/:accountId', {
     onRequest: requireAccountAdmin,
+    preHandler: requireAccountUsersConfined,
     schema: {
       tags,
       operationId: 'updateAccount',
       summary: 'Rename, enable or disable an account',
-      description: 'Disabling an account ends its users\' sessions at once. The administrators\' account cannot be disabled (409).',
+      description: 'Disabling an account ends its users\' sessions at once. The administrators\' account cannot be disabled (409). ' +
+        'An account admin may not disable an account whose users hold roles on other accounts (403); a super-admin may.',
       security,
       params: AccountParamsSchema,
       body: AccountChangesSchema,
-      response: { 200: AccountSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 503) }
+      response: { 200: AccountSchema, ...errors(400, 401, 403, 404, 409, 413, 503) }
     }
   }, async (request) => {
     const { accountId } = request.params
-    const account = await changeAdministeredAccount(db, accountId, request.body, config.admin.account)
+    const account = await changeAccount(db, accountId, request.body, config.admin.account)
     request.log.info({ accountId, changed: Object.keys(request.body) }, 'account changed')
     return toAccount(account)
   })
 
-  app.delete<{ Params: AccountParams }>('/accounts/:accountId', {
+  app.delete('/accounts/:accountId', {
     onRequest: requireAccountAdmin,
+    preHandler: requireAccountUsersConfined,
     schema: {
       tags,
       operationId: 'deleteAccount',
       summary: 'Delete an account with its users, roles, keys and tokens',
-      description: 'The administrators\' account cannot be deleted (409).',
+      description: 'The administrators\' account cannot be deleted (409). An account admin may not delete an account whose users hold roles on other accounts (403); a super-admin may.',
       security,
       params: AccountParamsSchema,
-      response: { 204: NoContentSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 503) }
+      response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 409, 413, 503) }
     }
   }, async (request, reply) => {
     const { accountId } = request.params
     await removeAccount(db, accountId, config.admin.account)
     request.log.info({ accountId }, 'account deleted')
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 }
+
+export default accountRoutes

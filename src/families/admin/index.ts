@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { defaultDialect } from '../../plugins/default-dialect.js'
-import { useErrorDialect } from '../../plugins/error-dialect.js'
+import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import roleRoutes from './role-routes.js'
 import userRoutes from './user-routes.js'
@@ -8,12 +8,21 @@ import userRoutes from './user-routes.js'
 /** Admin bodies are small JSON documents; nothing here needs more. */
 const MAX_REQUEST_BODY_BYTES = 64 * 1024
 
-/** Tessera's own admin API: accounts, users, roles and API keys. */
-export default async function admin (app: FastifyInstance) {
-  useErrorDialect(app, defaultDialect)
+async function routes (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
-
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)
 }
+
+/** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */
+const admin: TokenFamily = {
+  name: 'admin',
+  mount: '/admin/v1',
+  routes,
+  prefixes: ['/admin/v1'],
+  dialect: defaultDialect,
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys' }] }
+}
+
+export default admin

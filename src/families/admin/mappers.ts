@@ -1,5 +1,5 @@
 import type { UserRecord } from '../../db/repositories/users.js'
-import type { AccountRow } from '../../db/schema.js'
+import type { AccountRow } from '../../db/repositories/accounts.js'
 import type { Account, User } from './schemas.js'
 
 /** Rows to API shapes: camelCase, ISO timestamps, and only the fields the API promises. */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { parseLimit, toKeysetPage } from '../../core/pagination.js'
+import { parseLimit, type KeysetPage } from '../../core/pagination.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 
 const LIMIT_RULE = { defaultLimit: 100, min: 1, max: 1000 }
@@ -19,14 +19,14 @@ export interface Page<Item> {
 }
 
 /**
- * A page from `limit + 1` rows by id: nextCursor is the last id shown (the next page's
+ * The admin API's page: nextCursor is the key of the last item shown (the next page's
  * exclusive `after`), and a Link header points at that page.
  */
-export function keysetPage<Row extends { id: string }, Item> (request: FastifyRequest, reply: FastifyReply, rows: Row[], page: PageRequest, toItem: (row: Row) => Item): Page<Item> {
-  const { items, next } = toKeysetPage(rows, page.limit)
-  const nextCursor = next === undefined ? null : items.at(-1)!.id
-  if (nextCursor !== null) reply.header('link', `<${nextPageUrl(request, page.limit, nextCursor)}>; rel="next"`)
-  return { items: items.map(toItem), nextCursor }
+export function pageReply<Row, Item> (request: FastifyRequest, reply: FastifyReply, page: KeysetPage<Row>, limit: number, keyOf: (row: Row) => string, toItem: (row: Row) => Item): Page<Item> {
+  const last = page.items.at(-1)
+  const nextCursor = page.next === undefined || last === undefined ? null : keyOf(last)
+  if (nextCursor !== null) reply.header('link', `<${nextPageUrl(request, limit, nextCursor)}>; rel="next"`)
+  return { items: page.items.map(toItem), nextCursor }
 }
 
 function nextPageUrl (request: FastifyRequest, limit: number, after: string): string {

@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/credentials.js'
-import { EMAIL_MAX_LENGTH, IDENTIFIER_PATTERN, NAME_MAX_LENGTH } from '../../core/identifiers.js'
+import { EMAIL_MAX_LENGTH, IDENTIFIER_PATTERN, NAME_MAX_LENGTH, USER_ID_PATTERN } from '../../core/identifiers.js'
 import { ErrorResponseSchema } from '../../plugins/default-dialect.js'
+import { errorResponses } from '../../plugins/error-responses.js'
 
 /** Request and response shapes of Tessera's admin API (/admin/v1). */
 
@@ -14,7 +15,7 @@ export const CHANGE_NOTE = 'A user who also holds roles on other accounts can be
 
 const accountId = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description, examples: ['123456'] })
 const AccountId = accountId('Account (tenant) id; Rackspace tenants are numeric strings')
-const UserId = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'User id', examples: ['5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f'] })
+const UserId = Type.String({ pattern: USER_ID_PATTERN, description: 'User id: a lowercase UUID v4', examples: ['5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f'] })
 const RoleName = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'Role name', examples: ['admin'] })
 const AccountName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique account name', examples: ['acme'] })
 const UserName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique user name (the login name)', examples: ['alice'] })
@@ -38,7 +39,7 @@ export type PageQuery = Static<typeof PageQuerySchema>
 
 export const NewAccountSchema = Type.Object({
   name: AccountName,
-  id: Type.Optional(accountId('Account id (Rackspace tenants are numeric strings); generated, 32 hex digits, when absent'))
+  id: Type.Optional(accountId('Account id (Rackspace tenants are numeric strings); generated, a lowercase UUID v4, when absent'))
 }, { additionalProperties: false, examples: [{ name: 'acme', id: '123456' }] })
 export type NewAccount = Static<typeof NewAccountSchema>
 
@@ -108,9 +109,17 @@ function pageOf (item: TSchema, description: string) {
 export const AccountPageSchema = pageOf(AccountSchema, 'A page of accounts, by id')
 export const UserPageSchema = pageOf(UserSchema, 'A page of the account\'s users, by id')
 
+export const RoleAssignmentListSchema = Type.Object({
+  items: Type.Array(Type.Object({
+    accountId: Type.String(),
+    accountName: Type.String(),
+    role: Type.String()
+  }), { description: 'By account id, then role' })
+}, { examples: [{ items: [{ accountId: '123456', accountName: 'acme', role: 'admin' }, { accountId: '654321', accountName: 'globex', role: 'member' }] }] })
+
 export const NoContentSchema = Type.Null({ description: 'No content' })
 
-/** The same error body for every status of this family. */
-export function errorResponses (...statusCodes: number[]): Record<number, typeof ErrorResponseSchema> {
-  return Object.fromEntries(statusCodes.map((statusCode) => [statusCode, ErrorResponseSchema]))
+/** The admin API's error responses: the same body for every status. */
+export function errors (...statuses: number[]) {
+  return errorResponses(ErrorResponseSchema, ...statuses)
 }

@@ -1,22 +1,20 @@
-import type { FastifyInstance } from 'fastify'
-import { listRoleNames, listRoleNamesOfUsers } from '../../db/repositories/role-assignments.js'
-import { listUsersInAccount } from '../../db/repositories/users.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { accountUser, listAccountUsers, withRolesOn } from '../../services/directory.js'
 import { changeUser, createUser, removeUser, rotateApiKey } from '../../services/identity.js'
-import { changeableUser, requireAccountAdmin } from './access.js'
-import { existingAccount, existingUser } from './lookups.js'
+import { requireAccountAdmin, requireChangeableUser } from './access.js'
 import { toUser } from './mappers.js'
-import { keysetPage, pageRequest } from './pagination.js'
+import { pageReply, pageRequest } from './pagination.js'
 import {
-  AccountParamsSchema, ApiKeySchema, CHANGE_NOTE, CreatedUserSchema, errorResponses, NewUserSchema, NoContentSchema, PageQuerySchema, UserChangesSchema,
-  UserPageSchema, UserParamsSchema, UserSchema, security, tags,
-  type AccountParams, type NewUser, type PageQuery, type UserChanges, type UserParams
+  AccountParamsSchema, ApiKeySchema, CHANGE_NOTE, CreatedUserSchema, errors, NewUserSchema, NoContentSchema, PageQuerySchema, UserChangesSchema,
+  UserPageSchema, UserParamsSchema, UserSchema, security, tags
 } from './schemas.js'
 
 /** An account's users: each belongs to one home account and is reached only under it. */
-export default async function userRoutes (app: FastifyInstance) {
-  const { db } = app
+const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, credentialTools } = app
 
-  app.post<{ Params: AccountParams, Body: NewUser }>('/accounts/:accountId/users', {
+  app.post('/accounts/:accountId/users', {
+    config: { secret: true },
     onRequest: requireAccountAdmin,
     schema: {
       tags,
@@ -26,16 +24,16 @@ export default async function userRoutes (app: FastifyInstance) {
       security,
       params: AccountParamsSchema,
       body: NewUserSchema,
-      response: { 201: CreatedUserSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 503) }
+      response: { 201: CreatedUserSchema, ...errors(400, 401, 403, 404, 409, 413, 503) }
     }
   }, async (request, reply) => {
     const { accountId } = request.params
-    const { user, roles, apiKey } = await createUser(db, { accountId, ...request.body })
+    const { user, roles, apiKey } = await createUser(db, credentialTools, { accountId, ...request.body })
     request.log.info({ accountId, userId: user.id, roles }, 'user created')
     return reply.code(201).send({ ...toUser(user, roles), apiKey })
   })
 
-  app.get<{ Params: AccountParams, Querystring: PageQuery }>('/accounts/:accountId/users', {
+  app.get('/accounts/:accountId/users', {
     onRequest: requireAccountAdmin,
     schema: {
       tags,
@@ -45,18 +43,15 @@ export default async function userRoutes (app: FastifyInstance) {
       security,
       params: AccountParamsSchema,
       querystring: PageQuerySchema,
-      response: { 200: UserPageSchema, ...errorResponses(400, 401, 403, 404, 503) }
+      response: { 200: UserPageSchema, ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request, reply) => {
-    const { accountId } = request.params
     const page = pageRequest(request.query)
-    await existingAccount(db, accountId)
-    const rows = await listUsersInAccount(db, accountId, page)
-    const roles = await listRoleNamesOfUsers(db, accountId, rows.map((row) => row.id))
-    return keysetPage(request, reply, rows, page, (row) => toUser(row, roles.get(row.id) ?? []))
+    const users = await listAccountUsers(db, request.params.accountId, page)
+    return pageReply(request, reply, users, page.limit, ({ user }) => user.id, ({ user, roles }) => toUser(user, roles))
   })
 
-  app.get<{ Params: UserParams }>('/accounts/:accountId/users/:userId', {
+  app.get('/accounts/:accountId/users/:userId', {
     onRequest: requireAccountAdmin,
     schema: {
       tags,
@@ -64,16 +59,16 @@ export default async function userRoutes (app: FastifyInstance) {
       summary: 'Get a user of an account',
       security,
       params: UserParamsSchema,
-      response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 503) }
+      response: { 200: UserSchema, ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
-    const { accountId, userId } = request.params
-    const user = await existingUser(db, accountId, userId)
-    return toUser(user, await listRoleNames(db, userId, accountId))
+    const { user, roles } = await accountUser(db, request.params.accountId, request.params.userId)
+    return toUser(user, roles)
   })
 
-  app.patch<{ Params: UserParams, Body: UserChanges }>('/accounts/:accountId/users/:userId', {
+  app.patch('/accounts/:accountId/users/:userId', {
     onRequest: requireAccountAdmin,
+    preHandler: requireChangeableUser,
     schema: {
       tags,
       operationId: 'updateUser',
@@ -82,19 +77,20 @@ export default async function userRoutes (app: FastifyInstance) {
       security,
       params: UserParamsSchema,
       body: UserChangesSchema,
-      response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 503) }
+      response: { 200: UserSchema, ...errors(400, 401, 403, 404, 409, 413, 503) }
     }
   }, async (request) => {
     const { accountId, userId } = request.params
-    await changeableUser(request, accountId, userId)
-    const user = await changeUser(db, userId, request.body)
+    const user = await changeUser(db, credentialTools.passwords, userId, request.body)
     // Field names only: the values may include a password.
     request.log.info({ accountId, userId, changed: Object.keys(request.body) }, 'user changed')
-    return toUser(user, await listRoleNames(db, userId, accountId))
+    const { roles } = await withRolesOn(db, accountId, user)
+    return toUser(user, roles)
   })
 
-  app.delete<{ Params: UserParams }>('/accounts/:accountId/users/:userId', {
+  app.delete('/accounts/:accountId/users/:userId', {
     onRequest: requireAccountAdmin,
+    preHandler: requireChangeableUser,
     schema: {
       tags,
       operationId: 'deleteUser',
@@ -102,18 +98,19 @@ export default async function userRoutes (app: FastifyInstance) {
       description: CHANGE_NOTE,
       security,
       params: UserParamsSchema,
-      response: { 204: NoContentSchema, ...errorResponses(400, 401, 403, 404, 413, 503) }
+      response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 413, 503) }
     }
   }, async (request, reply) => {
     const { accountId, userId } = request.params
-    await changeableUser(request, accountId, userId)
     await removeUser(db, userId)
     request.log.info({ accountId, userId }, 'user deleted')
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 
-  app.post<{ Params: UserParams }>('/accounts/:accountId/users/:userId/api-key', {
+  app.post('/accounts/:accountId/users/:userId/api-key', {
+    config: { secret: true },
     onRequest: requireAccountAdmin,
+    preHandler: requireChangeableUser,
     schema: {
       tags,
       operationId: 'rotateApiKey',
@@ -121,13 +118,14 @@ export default async function userRoutes (app: FastifyInstance) {
       description: `The new key is shown in this response only. ${CHANGE_NOTE}`,
       security,
       params: UserParamsSchema,
-      response: { 200: ApiKeySchema, ...errorResponses(400, 401, 403, 404, 413, 503) }
+      response: { 200: ApiKeySchema, ...errors(400, 401, 403, 404, 413, 503) }
     }
   }, async (request) => {
     const { accountId, userId } = request.params
-    await changeableUser(request, accountId, userId)
-    const apiKey = await rotateApiKey(db, userId)
+    const apiKey = await rotateApiKey(db, credentialTools.box, userId)
     request.log.info({ accountId, userId }, 'api key rotated')
     return { apiKey }
   })
 }
+
+export default userRoutes

@@ -43,9 +43,10 @@ function describeError (error: DomainError): MonitoringError {
     case 401: return { type: 'unauthorizedError', code: 401, message: 'Unauthorized', details: 'A valid X-Auth-Token is required.' }
     case 403: return { type: 'forbiddenError', code: 403, message: 'Forbidden', details: 'The token does not grant the admin role on this tenant.' }
     case 413: return { type: 'requestTooLargeError', code: 413, message: 'Request too large', details: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` }
+    case 431: return { type: 'requestTooLargeError', code: 431, message: 'Request headers too large', details: error.message }
     case 503: return { type: 'systemFailureError', code: 503, message: 'Service unavailable', details: error.message }
   }
-  // No other client error is raised in this family; should one appear, it keeps its status.
+  // Any other client error (a request timeout) keeps its status.
   if (error.statusCode < 500) return { type: 'badRequest', code: error.statusCode, message: 'Bad request', details: error.message }
   return { type: 'internalError', code: 500, message: 'Internal error', details: 'An unexpected error prevented the server from fulfilling the request.' }
 }

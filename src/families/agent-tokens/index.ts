@@ -1,20 +1,33 @@
 import type { FastifyInstance } from 'fastify'
-import { useErrorDialect } from '../../plugins/error-dialect.js'
+import type { TokenFamily } from '../family.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
 import { monitoringHeaders } from './response-headers.js'
 import agentTokenRoutes from './routes.js'
+
+async function routes (app: FastifyInstance) {
+  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
+  // JSON only (spec §10.1): any other media type is 400, not a string body.
+  app.removeContentTypeParser('text/plain')
+  app.addHook('onRequest', async (request, reply) => { reply.headers(monitoringHeaders(request)) })
+  await app.register(agentTokenRoutes)
+}
 
 /**
  * Rackspace Cloud Monitoring v1.0 agent tokens under /v1.0/{tenantId} (spec §10). Every reply
  * here, unknown routes and errors included, carries X-Response-Id and the X-RateLimit-* headers.
  * Those are informational until Tessera limits requests: X-RateLimit-Remaining = X-RateLimit-Limit.
+ * Callers authenticate with identity sessions; the family issues no credential of its own.
  */
-export default async function agentTokens (app: FastifyInstance) {
-  useErrorDialect(app, monitoringDialect)
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
-  // JSON only (spec §10.1): any other media type is 400, not a string body.
-  app.removeContentTypeParser('text/plain')
-  app.addHook('onRequest', async (request, reply) => { reply.headers(monitoringHeaders(request)) })
-
-  await app.register(agentTokenRoutes)
+const agentTokens: TokenFamily = {
+  name: 'agent-tokens',
+  mount: '/v1.0',
+  routes,
+  prefixes: ['/v1.0'],
+  dialect: monitoringDialect,
+  openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },
+  // Token ids travel in paths and as list markers.
+  secretPathSegments: [['agent_tokens']],
+  secretQueryParameters: ['marker']
 }
+
+export default agentTokens

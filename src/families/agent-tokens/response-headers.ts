@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { customAlphabet } from 'nanoid'
 
 /** package.json is two folders above src/ and dist/ alike. */
 const VERSION: string = createRequire(import.meta.url)('../../../package.json').version
 /** Dots separate the transaction id's fields, so the host name keeps none. */
 const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'tessera'
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+/** The random `rh-` part of a transaction id: 4 lowercase letters and digits, uniformly drawn. */
+const randomWord = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 4)
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8'
 
@@ -21,10 +22,6 @@ export const RATE_LIMIT_WINDOW = '24 hours'
 let counter = 0
 const transactionIds = new WeakMap<FastifyRequest, string>()
 
-function randomWord (length: number): string {
-  return Array.from(randomBytes(length), (byte) => ALPHABET[byte % ALPHABET.length]).join('')
-}
-
 /**
  * The request's transaction id, `.rh-<4>.h-<host>.r-<request id>.c-<counter>.ts-<epoch ms>.v-<version>`,
  * as Monitoring's X-Response-Id and error `txnId` (spec §10.2, §10.3). Made once per request.
@@ -32,7 +29,7 @@ function randomWord (length: number): string {
 export function transactionIdOf (request: FastifyRequest): string {
   let id = transactionIds.get(request)
   if (id === undefined) {
-    id = `.rh-${randomWord(4)}.h-${HOST}.r-${request.id}.c-${++counter}.ts-${Date.now()}.v-${VERSION}`
+    id = `.rh-${randomWord()}.h-${HOST}.r-${request.id}.c-${++counter}.ts-${Date.now()}.v-${VERSION}`
     transactionIds.set(request, id)
   }
   return id

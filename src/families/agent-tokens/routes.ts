@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
@@ -8,8 +9,7 @@ import { emptyBodyIsObject } from '../../plugins/json-body.js'
 import { sendEmpty } from './response-headers.js'
 import {
   AuditQuerySchema, CreatedReplySchema, DeletedReplySchema, errorReplies, LabelBodySchema, ListQuerySchema, ListReplySchema,
-  TenantParamsSchema, TokenParamsSchema, TokenReplySchema, UpdatedReplySchema,
-  type AuditQuery, type LabelBody, type ListQuery
+  TenantParamsSchema, TokenParamsSchema, TokenReplySchema, UpdatedReplySchema, type AuditQuery
 } from './schemas.js'
 import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
 
@@ -18,12 +18,9 @@ const TAGS = ['agent-tokens']
 const security = [{ authToken: [] }]
 const RATE_LIMIT_NOTE = 'Every reply carries X-Response-Id and the X-RateLimit-* headers; the rate-limit headers are informational until Tessera limits requests (Remaining = Limit).'
 
-type TenantParams = { tenantId: string }
-type TokenParams = TenantParams & { tokenId: string }
-
 /** 401 without a valid X-Auth-Token (requireAuthentication); 403 unless it holds `admin` on the path's tenant. */
 async function requireTenantAdmin (request: FastifyRequest): Promise<void> {
-  const { tenantId } = request.params as TenantParams
+  const { tenantId } = request.params as { tenantId: string }
   if (!hasRoleOn(await principalOf(request), tenantId, ADMIN_ROLE)) throw new Forbidden('agent_tokens')
 }
 const tenantAdmin = [requireAuthentication, requireTenantAdmin]
@@ -48,10 +45,12 @@ function logChange (request: FastifyRequest<{ Querystring: AuditQuery }>, tenant
   request.log.info({ tenantId, sortKey: token.sortKey, who, why }, message)
 }
 
-export default async function agentTokenRoutes (app: FastifyInstance) {
-  const { db, secretBox } = app
+const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app
+  const secretBox = app.credentialTools.box
 
-  app.post<{ Params: TenantParams, Querystring: AuditQuery, Body: LabelBody }>('/:tenantId/agent_tokens', {
+  app.post('/:tenantId/agent_tokens', {
+    config: { secret: true },
     onRequest: tenantAdmin,
     preValidation: emptyBodyIsObject,
     schema: {
@@ -72,8 +71,9 @@ export default async function agentTokenRoutes (app: FastifyInstance) {
     return sendEmpty(reply, 201, locationHeaders(request, tenantId, token))
   })
 
-  app.get<{ Params: TenantParams, Querystring: ListQuery }>('/:tenantId/agent_tokens', {
+  app.get('/:tenantId/agent_tokens', {
     exposeHeadRoute: false,
+    config: { secret: true },
     onRequest: tenantAdmin,
     schema: {
       tags: TAGS,
@@ -103,8 +103,9 @@ export default async function agentTokenRoutes (app: FastifyInstance) {
     }
   })
 
-  app.get<{ Params: TokenParams }>('/:tenantId/agent_tokens/:tokenId', {
+  app.get('/:tenantId/agent_tokens/:tokenId', {
     exposeHeadRoute: false,
+    config: { secret: true },
     onRequest: tenantAdmin,
     schema: {
       tags: TAGS,
@@ -115,9 +116,10 @@ export default async function agentTokenRoutes (app: FastifyInstance) {
       params: TokenParamsSchema,
       response: { 200: TokenReplySchema, ...errorReplies(401, 403, 404, 500, 503) }
     }
-  }, async (request) => getAgentToken(db, secretBox, request.params.tenantId, request.params.tokenId))
+  }, async (request) => getAgentToken(db, request.params.tenantId, request.params.tokenId))
 
-  app.put<{ Params: TokenParams, Querystring: AuditQuery, Body: LabelBody }>('/:tenantId/agent_tokens/:tokenId', {
+  app.put('/:tenantId/agent_tokens/:tokenId', {
+    config: { secret: true },
     onRequest: tenantAdmin,
     preValidation: emptyBodyIsObject,
     schema: {
@@ -138,7 +140,7 @@ export default async function agentTokenRoutes (app: FastifyInstance) {
     return sendEmpty(reply, 204, locationHeaders(request, tenantId, token))
   })
 
-  app.delete<{ Params: TokenParams, Querystring: AuditQuery }>('/:tenantId/agent_tokens/:tokenId', {
+  app.delete('/:tenantId/agent_tokens/:tokenId', {
     onRequest: tenantAdmin,
     schema: {
       tags: TAGS,
@@ -157,3 +159,5 @@ export default async function agentTokenRoutes (app: FastifyInstance) {
     return sendEmpty(reply, 204)
   })
 }
+
+export default agentTokenRoutes

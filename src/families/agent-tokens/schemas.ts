@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { errorResponses } from '../../plugins/error-responses.js'
 import { RATE_LIMIT, RATE_LIMIT_WINDOW } from './response-headers.js'
 
 /** Request and response shapes of Rackspace Cloud Monitoring v1.0 agent tokens (spec §10). */
@@ -17,9 +18,6 @@ const TokenId = Type.String({ minLength: 1, description: 'Agent token id: 64 low
 export const TenantParamsSchema = Type.Object({ tenantId: TenantId })
 export const TokenParamsSchema = Type.Object({ tenantId: TenantId, tokenId: TokenId })
 
-// PostgreSQL text cannot hold NUL, so a NUL is refused as bad input rather than failing in the database.
-const NO_NUL = '^[^\\u0000]*$'
-
 /** Optional audit fields (RAXMON-PY `_who`, `_why`): logged with the token's sort key, never stored. */
 const AuditFields = {
   _who: Type.Optional(Type.String({ description: 'Who makes the change (audit log only)', examples: ['jdoe'] })),
@@ -32,7 +30,6 @@ export const ListQuerySchema = Type.Object({
   // Text, not integer: a bad value is 400 `invalidLimit` in Monitoring's words (parseLimit).
   limit: Type.Optional(Type.String({ description: 'Page size, an integer from 1 to 1000 (default 100); anything else is 400 invalidLimit', examples: ['100'] })),
   marker: Type.Optional(Type.String({
-    pattern: NO_NUL,
     description: 'Id of the first token of the page (inclusive), from metadata.next_marker. An unknown marker starts at the first id after it.',
     examples: [EXAMPLE_ID]
   }))
@@ -44,7 +41,6 @@ export const LabelBodySchema = Type.Object({
   label: Type.Optional(nullable<string>('string', {
     minLength: 1,
     maxLength: 255,
-    pattern: NO_NUL,
     description: 'Optional label, 1 to 255 characters; null clears it'
   }))
 }, { examples: [{ label: 'web01.example.com' }, {}] })
@@ -120,11 +116,14 @@ const ERROR_EXAMPLES: Record<number, [description: string, type: string, message
   503: ['The database is unavailable (with Retry-After)', 'systemFailureError', 'Service unavailable', 'The database is unavailable; try again shortly.']
 }
 
+/** The Monitoring error body of one status, documented with an example and the headers. */
+function errorReply (code: number): TSchema {
+  const [description, type, message, details] = ERROR_EXAMPLES[code]!
+  const schema = Type.Object(MonitoringErrorSchema.properties, { description, examples: [{ type, code, message, details, txnId: TXN_EXAMPLE }] })
+  return withHeaders(schema, COMMON_HEADERS)
+}
+
 /** Error replies, each documented with the Monitoring body, an example and the headers. */
 export function errorReplies (...codes: number[]): Record<number, TSchema> {
-  return Object.fromEntries(codes.map((code) => {
-    const [description, type, message, details] = ERROR_EXAMPLES[code]!
-    const schema = Type.Object(MonitoringErrorSchema.properties, { description, examples: [{ type, code, message, details, txnId: TXN_EXAMPLE }] })
-    return [code, withHeaders(schema, COMMON_HEADERS)]
-  }))
+  return errorResponses(errorReply, ...codes)
 }

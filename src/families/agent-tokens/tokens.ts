@@ -56,11 +56,12 @@ export async function createAgentToken (db: Database, box: SecretBox, accountId:
   }
 }
 
-export async function getAgentToken (db: Database, box: SecretBox, accountId: string, id: string): Promise<AgentToken> {
+/** One token by its id: the caller has just sent the id, so nothing needs unsealing. */
+export async function getAgentToken (db: Database, accountId: string, id: string): Promise<AgentToken> {
   sortKeyOrNotFound(id, accountId)
   const row = await repo.findAgentToken(db, accountId, sha256(id))
   if (!row) throw notFound(id)
-  return reveal(box, row)
+  return { id, token: id, label: row.label }
 }
 
 /**
@@ -71,11 +72,9 @@ export async function getAgentToken (db: Database, box: SecretBox, accountId: st
  */
 export async function listAgentTokenPage (db: Database, box: SecretBox, accountId: string, page: { marker?: string | undefined, limit: number }): Promise<KeysetPage<AgentToken>> {
   const { marker, limit } = page
-  const from = marker?.slice(0, SORT_KEY_LENGTH)
-  const rows = await repo.listAgentTokens(db, accountId, { from, limit: marker === undefined ? limit : limit + 1 })
-  const tokens = rows.map((row) => reveal(box, row))
-  if (marker !== undefined && tokens[0] !== undefined && tokens[0].id < marker) tokens.shift()
-  return toKeysetPage(tokens, limit)
+  const request = { from: marker?.slice(0, SORT_KEY_LENGTH), limit }
+  const tokens = (await repo.listAgentTokens(db, accountId, request)).map((row) => reveal(box, row))
+  return toKeysetPage(tokens, request, (token) => token.id < marker!)
 }
 
 /** Changes the label when `label` is given (null clears it); a missing label changes nothing. */

@@ -1,10 +1,10 @@
 import { Forbidden, InvalidInput, Unauthenticated } from '../../core/errors.js'
-import { verifyApiKey, verifyPassword } from '../../core/credentials.js'
+import { verifyApiKey, type PasswordHasher } from '../../core/credentials.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById, findAccountByName } from '../../db/repositories/accounts.js'
 import { listRoleNames } from '../../db/repositories/role-assignments.js'
 import { findLoginCandidate } from '../../db/repositories/users.js'
-import type { AccountRow } from '../../db/schema.js'
+import type { AccountRow } from '../../db/repositories/accounts.js'
 import { findSession, issueSession, type IssuedSession, type Session, type SessionMethod } from '../../services/sessions.js'
 import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
 import type { AuthRequest } from './schemas.js'
@@ -29,7 +29,7 @@ function checkSize (attribute: string, value: string, size: number): void {
   if (value.length > size) throw invalid(attributeTooLarge(attribute, size))
 }
 
-async function passwordSubject (db: Database, credentials: Auth['passwordCredentials']): Promise<Subject> {
+async function passwordSubject (db: Database, passwords: PasswordHasher, credentials: Auth['passwordCredentials']): Promise<Subject> {
   if (credentials?.password === undefined) throw invalid(expecting('password', 'passwordCredentials'))
   checkSize('password', credentials.password, MAX_PASSWORD_LENGTH)
   const { username, userId } = credentials
@@ -38,7 +38,7 @@ async function passwordSubject (db: Database, credentials: Auth['passwordCredent
   if (userId) checkSize('userId', userId, MAX_PARAM_SIZE)
   // username wins over userId when both are given (Keystone's LocalAuthenticationMethod).
   const user = await findLoginCandidate(db, username ? { name: username } : { id: userId! })
-  const verified = await verifyPassword(user?.password_hash, credentials.password)
+  const verified = await passwords.verify(user?.password_hash, credentials.password)
   if (!user || !verified || !user.active) throw new Unauthenticated()
   return { user: { id: user.id, name: user.name }, method: 'password' }
 }
@@ -56,11 +56,11 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   return { user: { id: user.id, name: user.name }, defaultAccountId: user.account_id, method: 'apikey' }
 }
 
-async function tokenSubject (db: Database, token: Auth['token']): Promise<Subject> {
+async function tokenSubject (db: Database, token: Auth['token'], now: Date): Promise<Subject> {
   if (!token?.id) throw invalid(expecting('id', 'token'))
   checkSize('id', token.id, MAX_TOKEN_SIZE)
   // Unknown, revoked and expired tokens all read as bad credentials here (spec §3.2).
-  const parent = await findSession(db, token.id)
+  const parent = await findSession(db, token.id, now)
   if (!parent) throw new Unauthenticated()
   return { user: parent.user, method: 'token', parent }
 }
@@ -86,13 +86,13 @@ async function requestedTenant (db: Database, auth: Auth): Promise<AccountRow | 
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
  */
-export async function authenticate (db: Database, body: AuthRequest | undefined, ttlSeconds: number): Promise<IssuedSession> {
+export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }): Promise<IssuedSession> {
   const auth = body?.auth
   if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
 
   let subject: Subject
-  if (auth.token !== undefined) subject = await tokenSubject(db, auth.token)
-  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, auth.passwordCredentials)
+  if (auth.token !== undefined) subject = await tokenSubject(db, auth.token, lifetime.now)
+  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, passwords, auth.passwordCredentials)
   else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS])
   else throw invalid(expecting('auth', 'request body'))
 
@@ -112,7 +112,7 @@ export async function authenticate (db: Database, body: AuthRequest | undefined,
     account: account && { id: account.id, name: account.name },
     roles,
     method: subject.method,
-    ttlSeconds,
+    ttlSeconds: lifetime.ttlSeconds,
     parent: subject.parent
-  })
+  }, lifetime.now)
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { DomainError, Forbidden, InvalidInput, Unavailable } from '../../core/errors.js'
+import { DomainError, Forbidden, InvalidInput, NotFound, Unavailable } from '../../core/errors.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import type { ErrorDialect } from '../../plugins/error-dialect.js'
 import { expecting, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, UNEXPECTED } from './messages.js'
@@ -9,8 +9,10 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Request Entity Too Large',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable'
 }
@@ -48,4 +50,9 @@ export const keystoneDialect: ErrorDialect = (error: DomainError, request: Fasti
     headers,
     body: { error: { message: message(error), code: error.statusCode, title: TITLES[error.statusCode] ?? 'Error' } }
   }
+}
+
+/** An unknown route or a wrong method: 404 naming the full URL, as Keystone's router (spec §0.5). */
+export function resourceNotFound (request: FastifyRequest): NotFound {
+  return new NotFound(`(${request.protocol}://${request.host}${request.url}): The resource could not be found.`)
 }

@@ -1,19 +1,15 @@
 import type { FastifyInstance } from 'fastify'
-import { NotFound, InvalidInput } from '../../core/errors.js'
-import { renderErrorsWith, useErrorDialect } from '../../plugins/error-dialect.js'
+import { InvalidInput } from '../../core/errors.js'
 import { emptyBodyIsObject, jsonOrNothing } from '../../plugins/json-body.js'
-import { findSession, sessionPrincipal } from '../../services/sessions.js'
-import { keystoneDialect } from './dialect.js'
+import type { TokenFamily } from '../family.js'
+import { keystoneDialect, resourceNotFound } from './dialect.js'
 import { MAX_REQUEST_BODY_BYTES } from './messages.js'
 import tenantRoutes from './tenant-routes.js'
 import tokenRoutes from './token-routes.js'
 import { rootVersionRoutes, v2VersionRoutes } from './version-routes.js'
 
-/** Everything under /v2.0 answers the Keystone way: errors, headers, body rules (spec §0). */
+/** Everything under /v2.0 answers the Keystone way: headers and body rules (spec §0). */
 async function v2 (app: FastifyInstance) {
-  useErrorDialect(app, keystoneDialect, {
-    notFound: (request) => new NotFound(`(${request.protocol}://${request.host}${request.url}): The resource could not be found.`)
-  })
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-openstack-request-id', `req-${request.id}`)
@@ -22,7 +18,9 @@ async function v2 (app: FastifyInstance) {
   // Keystone reads an empty body as {} (JsonBodyMiddleware).
   app.addHook('preValidation', emptyBodyIsObject)
 
-  // Keystone accepts a body with no Content-Type as JSON, and refuses any other media type.
+  // Keystone accepts a body with no Content-Type as JSON, and refuses any other media type
+  // (spec §0.3): text/plain too, which Fastify would otherwise read as a string body.
+  app.removeContentTypeParser('text/plain')
   const parseJson = jsonOrNothing(app)
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body: string, done) => {
     if (request.headers['content-type'] !== undefined && body.length > 0) {
@@ -37,18 +35,34 @@ async function v2 (app: FastifyInstance) {
   await app.register(tenantRoutes)
 }
 
-/** OpenStack Identity v2.0 (Keystone profile, with Rackspace API-key credentials). */
-export default async function keystone (app: FastifyInstance) {
-  // Sessions are the token kind of X-Auth-Token (and of Bearer, tried first).
-  app.credentials.register('session', async (secret) => {
-    const session = await findSession(app.db, secret)
-    return session ? sessionPrincipal(session) : null
-  })
-
+async function routes (app: FastifyInstance) {
   await app.register(async (root) => {
-    renderErrorsWith(root, keystoneDialect)
     root.addHook('onRequest', async (_request, reply) => { reply.header('vary', 'X-Auth-Token') })
     await root.register(rootVersionRoutes)
   })
   await app.register(v2, { prefix: '/v2.0' })
 }
+
+/**
+ * OpenStack Identity v2.0 (Keystone profile, with Rackspace API-key credentials). `/` is
+ * Keystone's version discovery: a wrong method on it, or a request there that Node's parser
+ * refuses, answers as Keystone does. Its sessions are the identity core's (plugins/session-credential).
+ */
+const keystone: TokenFamily = {
+  name: 'keystone',
+  mount: '',
+  routes,
+  prefixes: ['/', '/v2.0'],
+  dialect: keystoneDialect,
+  notFound: resourceNotFound,
+  openApi: {
+    tags: [{ name: 'identity', description: 'OpenStack Identity v2.0 tokens (Keystone profile, with Rackspace API-key credentials)' }],
+    securitySchemes: {
+      authToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'A token from POST /v2.0/tokens' },
+      bearer: { type: 'http', scheme: 'bearer', description: 'The same token as a bearer credential' }
+    }
+  },
+  secretPathSegments: [['v2.0', 'tokens']]
+}
+
+export default keystone

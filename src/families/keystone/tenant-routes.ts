@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { InvalidInput } from '../../core/errors.js'
-import { toKeysetPage } from '../../core/pagination.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
-import { holdsAnyRole, listAccountsWithRoles } from '../../db/repositories/role-assignments.js'
+import { listTenantsOf } from '../../services/directory.js'
 import { KeystoneErrorSchema, TenantListQuerySchema, TenantListSchema } from './schemas.js'
 
 /** Keystone's limit: any integer ≥ 0; no limit means every tenant. */
@@ -12,8 +11,8 @@ function parseTenantLimit (raw: string | undefined): number | undefined {
   return Number(raw)
 }
 
-export default async function tenantRoutes (app: FastifyInstance) {
-  app.get<{ Querystring: { limit?: string, marker?: string } }>('/tenants', {
+const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/tenants', {
     onRequest: requireAuthentication,
     schema: {
       tags: ['identity'],
@@ -26,14 +25,12 @@ export default async function tenantRoutes (app: FastifyInstance) {
     }
   }, async (request) => {
     const caller = await principalOf(request)
-    const limit = parseTenantLimit(request.query.limit)
-    const { marker } = request.query
-    if (marker !== undefined && !await holdsAnyRole(app.db, caller.id, marker)) throw new InvalidInput('Marker could not be found')
-    const rows = await listAccountsWithRoles(app.db, caller.id, { after: marker, limit })
-    const accounts = limit === undefined ? rows : toKeysetPage(rows, limit).items
+    const accounts = await listTenantsOf(app.db, caller.id, { marker: request.query.marker, limit: parseTenantLimit(request.query.limit) })
     return {
       tenants: accounts.map((account) => ({ id: account.id, name: account.name, description: null, enabled: account.enabled })),
       tenants_links: []
     }
   })
 }
+
+export default tenantRoutes

@@ -1,43 +1,56 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type, type Static } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
+import { errorResponses } from '../../plugins/error-responses.js'
 import { revokeSession, type Session } from '../../services/sessions.js'
 import { accessDocument, catalogFor } from './access.js'
 import { authenticate } from './authenticate.js'
-import { findSessionAs, type TokenPolicy } from './policy.js'
+import { resourceNotFound } from './dialect.js'
+import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
 import {
-  AccessSchema, AuthRequestSchema, EndpointListSchema, KeystoneErrorSchema, TokenParamsSchema, ValidateQuerySchema,
-  type AuthRequest
+  AccessSchema, AuthRequestSchema, EndpointListSchema, KeystoneErrorSchema, TokenParamsSchema, ValidateQuerySchema
 } from './schemas.js'
 
-const VALIDATE: TokenPolicy = { action: 'identity:validate_token', allowSelf: true }
-const CHECK: TokenPolicy = { action: 'identity:validate_token_head', allowSelf: false }
-const LIST_ENDPOINTS: TokenPolicy = { action: 'admin_required', allowSelf: false }
-const REVOKE: TokenPolicy = { action: 'admin_required', allowSelf: true }
+// Keystone Pike's policies (spec §0.8). Only revocation lets a token act on itself.
+const VALIDATE: TokenPolicy = { action: 'identity:validate_token', roles: SERVICE_OR_ADMIN, allowSelf: false }
+const CHECK: TokenPolicy = { action: 'identity:validate_token_head', roles: SERVICE_OR_ADMIN, allowSelf: false }
+const LIST_ENDPOINTS: TokenPolicy = { action: 'admin_required', roles: ADMIN_ONLY, allowSelf: false }
+const REVOKE: TokenPolicy = { action: 'admin_required', roles: ADMIN_ONLY, allowSelf: true }
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, KeystoneErrorSchema]))
+const errors = (...statuses: number[]) => errorResponses(KeystoneErrorSchema, ...statuses)
 const security = [{ authToken: [] }]
 
-type TokenRequest = FastifyRequest<{ Params: { tokenId: string }, Querystring: { belongsTo?: string } }>
+/**
+ * `DELETE /v2.0/tokens/` names an empty token id: an unknown route, as in Keystone. The router's
+ * ignoreTrailingSlash would otherwise make it `DELETE /v2.0/tokens`, revoking the caller's token.
+ */
+async function refuseEmptyTokenId (request: FastifyRequest): Promise<void> {
+  if (request.url.split('?')[0]!.endsWith('/')) throw resourceNotFound(request)
+}
 
-export default async function tokenRoutes (app: FastifyInstance) {
+type TokenRequest = FastifyRequest & { params: Static<typeof TokenParamsSchema> }
+type ValidateRequest = TokenRequest & { query: Static<typeof ValidateQuerySchema> }
+
+const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
   function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {
-    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, config.admin.account))
+    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock() }))
   }
 
   /** Validation of GET and HEAD: the access document, or 401 when belongsTo names another tenant. */
-  async function validate (request: TokenRequest, policy: TokenPolicy) {
+  async function validate (request: ValidateRequest, policy: TokenPolicy) {
     const session = await sessionFor(request, policy)
     const { belongsTo } = request.query
     if (belongsTo !== undefined && session.account?.id !== belongsTo) throw new Unauthenticated()
     return accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrlOf(request)))
   }
 
-  app.post<{ Body: AuthRequest | undefined }>('/tokens', {
+  app.post('/tokens', {
+    config: { secret: true },
     schema: {
       tags: ['identity'],
       operationId: 'createToken',
@@ -47,40 +60,45 @@ export default async function tokenRoutes (app: FastifyInstance) {
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 503) }
     }
   }, async (request) => {
-    const session = await authenticate(db, request.body, config.tokenTtlSeconds)
+    const session = await authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() })
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })
 
   app.get('/tokens/:tokenId', {
     exposeHeadRoute: false,
+    config: { secret: true },
     onRequest: requireAuthentication,
     schema: {
       tags: ['identity'],
       operationId: 'validateToken',
-      summary: 'Validate a token (admin, or the token itself)',
+      summary: 'Validate a token (admin or service role)',
+      description: 'The caller needs the admin or service role: on the administrators\' account for any token, on another account for tokens scoped to it. ' +
+        'Any other caller gets 403, also when validating its own token (Keystone v2.0).',
       security,
       params: TokenParamsSchema,
       querystring: ValidateQuerySchema,
       response: { 200: AccessSchema, ...errors(401, 403, 404, 503) }
     }
-  }, (request: TokenRequest) => validate(request, VALIDATE))
+  }, (request) => validate(request, VALIDATE))
 
   app.head('/tokens/:tokenId', {
+    config: { secret: true },
     onRequest: requireAuthentication,
     schema: {
       tags: ['identity'],
       operationId: 'checkToken',
-      summary: 'Check a token: 200 when valid, 404 when not (admin)',
+      summary: 'Check a token: 200 when valid, 404 when not (admin or service role)',
       security,
       params: TokenParamsSchema,
       querystring: ValidateQuerySchema,
       response: { 200: Type.Null({ description: 'The headers of the GET, no body' }), ...errors(401, 403, 404, 503) }
     }
-  }, async (request: TokenRequest, reply) => {
-    // Same headers as the GET, Content-Length included; Node sends no body for HEAD.
+  }, async (request, reply) => {
+    // Same headers as the GET, Content-Length included; Node sends no body for HEAD. The text is
+    // sent as is (a string skips serialisation), so the schema's "no body" types it as never.
     const body = JSON.stringify(await validate(request, CHECK))
-    return reply.type('application/json; charset=utf-8').header('content-length', Buffer.byteLength(body)).send(body)
+    return reply.type('application/json; charset=utf-8').header('content-length', Buffer.byteLength(body)).send(body as never)
   })
 
   app.get('/tokens/:tokenId/endpoints', {
@@ -93,7 +111,7 @@ export default async function tokenRoutes (app: FastifyInstance) {
       params: TokenParamsSchema,
       response: { 200: EndpointListSchema, ...errors(401, 403, 404, 503) }
     }
-  }, async (request: TokenRequest) => {
+  }, async (request) => {
     const session = await sessionFor(request, LIST_ENDPOINTS)
     if (!session.account) return {}
     const endpoints = catalogFor(session, config, baseUrlOf(request))
@@ -111,27 +129,29 @@ export default async function tokenRoutes (app: FastifyInstance) {
       params: TokenParamsSchema,
       response: { 204: Type.Null(), ...errors(401, 403, 404, 503) }
     }
-  }, async (request: TokenRequest, reply) => {
+  }, async (request, reply) => {
     const session = await sessionFor(request, REVOKE)
     await revokeSession(db, session.auditId)
     request.log.info({ auditId: session.auditId }, 'token revoked')
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 
   app.delete('/tokens', {
-    onRequest: requireAuthentication,
+    onRequest: [refuseEmptyTokenId, requireAuthentication],
     schema: {
       tags: ['identity'],
       operationId: 'revokeOwnToken',
       summary: 'Revoke the caller\'s own X-Auth-Token (Rackspace Cloud Identity)',
       security,
-      response: { 204: Type.Null(), ...errors(401, 503) }
+      response: { 204: Type.Null(), ...errors(401, 404, 503) }
     }
   }, async (request, reply) => {
     const caller = await principalOf(request)
     if (caller.credential.kind !== 'session') throw new Unauthenticated()
     await revokeSession(db, caller.credential.id)
     request.log.info({ auditId: caller.credential.id }, 'token revoked by its holder')
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 }
+
+export default tokenRoutes

@@ -152,7 +152,6 @@ describe('admin API access', () => {
         ['PATCH', base, { password: 'taken-over-password' }],
         ['POST', `${base}/api-key`],
         ['PUT', `${base}/roles/admin`],
-        ['DELETE', `${base}/roles/member`],
         ['DELETE', base]
       ] as const) {
         const response = await call(t.app, admin.token, method, url, payload)

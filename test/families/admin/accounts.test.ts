@@ -35,7 +35,7 @@ describe('admin API: accounts', () => {
     it('generates an id when none is given', async () => {
       const response = await call(t.app, superAdmin.token, 'POST', '/accounts', { name: unique('acct') })
       expect(response.statusCode).toBe(201)
-      expect(response.json().id).toMatch(/^[0-9a-f]{32}$/)
+      expect(response.json().id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     })
 
     it.each([

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'patch /admin/v1/accounts/{accountId}/users/{userId}': { operationId: 'updateUser', success: '200', errors: ['400', '401', '403', '404', '409', '413', '503'] },
   'delete /admin/v1/accounts/{accountId}/users/{userId}': { operationId: 'deleteUser', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
   'post /admin/v1/accounts/{accountId}/users/{userId}/api-key': { operationId: 'rotateApiKey', success: '200', errors: ['400', '401', '403', '404', '413', '503'] },
+  'get /admin/v1/accounts/{accountId}/users/{userId}/roles': { operationId: 'listUserRoles', success: '200', errors: ['400', '401', '403', '404', '503'] },
   'put /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': { operationId: 'grantRole', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
   'delete /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': { operationId: 'revokeRole', success: '204', errors: ['400', '401', '403', '404', '413', '503'] }
 }

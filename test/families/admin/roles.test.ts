@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAccount, insertTenantUser, insertUser, login, type Login, superAdminSession, tenantSession } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
@@ -47,15 +48,12 @@ describe('admin API: roles', () => {
       expect((await call(t.app, promoted.token, 'GET', `/accounts/${admin.account.id}/users`)).statusCode).toBe(200)
     })
 
-    it('answers 404 for an unknown user and for a user of another account', async () => {
+    it('answers 404 for an unknown user', async () => {
       const account = await insertAccount(t.app.db)
-      const stranger = await insertTenantUser(t.app.db)
-      for (const userId of ['no-such-user', stranger.user.id]) {
-        const response = await call(t.app, superAdmin.token, 'PUT', roleUrl(account.id, userId, 'admin'))
-        expect(response.statusCode).toBe(404)
-        expect(response.json()).toEqual(errorBody(404, `user ${userId} does not exist`))
-      }
-      expect((await loginWithPassword(t.app, stranger.user.name, stranger.password, account.id)).statusCode).toBe(401)
+      const userId = randomUUID()
+      const response = await call(t.app, superAdmin.token, 'PUT', roleUrl(account.id, userId, 'admin'))
+      expect(response.statusCode).toBe(404)
+      expect(response.json()).toEqual(errorBody(404, `user ${userId} does not exist`))
     })
 
     it('answers 400 for a role name outside the pattern', async () => {
@@ -105,10 +103,10 @@ describe('admin API: roles', () => {
       expect(response.json()).toEqual(errorBody(404, `user ${user.id} does not hold role auditor on account ${account.id}`))
     })
 
-    it('answers 404 for a user of another account and revokes nothing', async () => {
-      const account = await insertAccount(t.app.db)
+    it('answers 404 to an account admin for a user of another account with no role on theirs, and revokes nothing', async () => {
+      const admin = await tenantSession(t.app, ['admin'])
       const stranger = await insertTenantUser(t.app.db, ['member'])
-      const response = await call(t.app, superAdmin.token, 'DELETE', roleUrl(account.id, stranger.user.id, 'member'))
+      const response = await call(t.app, admin.token, 'DELETE', roleUrl(admin.account.id, stranger.user.id, 'member'))
       expect(response.statusCode).toBe(404)
       expect(response.json()).toEqual(errorBody(404, `user ${stranger.user.id} does not exist`))
       expect((await loginWithPassword(t.app, stranger.user.name, stranger.password, stranger.account.id)).statusCode).toBe(200)

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto'
+import { openApiKey } from '../../../src/core/credentials.js'
+import { findSealedApiKey } from '../../../src/db/repositories/api-keys.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../../../src/core/secrets.js'
-import type { AccountRow } from '../../../src/db/schema.js'
+import type { AccountRow } from '../../../src/db/repositories/accounts.js'
 import { insertAccount, insertTenantUser, insertUser, type Login, superAdminSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { call, errorBody, loginWithApiKey, loginWithPassword } from './admin-helpers.js'
@@ -32,7 +35,7 @@ describe('admin API: users', () => {
       expect(response.statusCode).toBe(201)
       const created = response.json()
       expect(created).toEqual({
-        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
         name,
         accountId: account.id,
         email: 'alice@example.com',
@@ -50,12 +53,16 @@ describe('admin API: users', () => {
       expect((await loginWithApiKey(t.app, name, apiKey, account.id)).statusCode).toBe(200)
     })
 
-    it('stores only the SHA-256 of the API key and an argon2id hash of the password', async () => {
+    it('stores the API key only as its SHA-256 and a copy sealed to the user, and an argon2id hash of the password', async () => {
       const password = 'another long passphrase'
       const created = (await call(t.app, superAdmin.token, 'POST', usersOf(account.id), { name: unique('hashed'), password })).json()
       const row = await t.app.db.selectFrom('users').innerJoin('api_keys', 'api_keys.user_id', 'users.id')
-        .select(['users.password_hash', 'api_keys.key_hash']).where('users.id', '=', created.id).executeTakeFirstOrThrow()
+        .select(['users.password_hash', 'api_keys.key_hash', 'api_keys.key_sealed']).where('users.id', '=', created.id).executeTakeFirstOrThrow()
       expect(Buffer.from(row.key_hash).equals(sha256(created.apiKey))).toBe(true)
+      expect(Buffer.from(row.key_sealed!).includes(Buffer.from(created.apiKey))).toBe(false)
+      expect(openApiKey(t.app.credentialTools.box, created.id, row.key_sealed!)).toBe(created.apiKey)
+      // Bound to its user: the same ciphertext does not open as another user's key.
+      expect(() => openApiKey(t.app.credentialTools.box, randomUUID(), row.key_sealed!)).toThrow()
       expect(row.password_hash).toMatch(/^\$argon2id\$/)
       expect(row.password_hash).not.toContain(password)
     })
@@ -178,17 +185,19 @@ describe('admin API: users', () => {
 
     it('answers 404 for an unknown user and for a user of another account', async () => {
       const stranger = await insertTenantUser(t.app.db)
-      for (const userId of ['no-such-user', stranger.user.id]) {
+      for (const userId of [randomUUID(), stranger.user.id]) {
         const response = await call(t.app, superAdmin.token, 'GET', `${usersOf(account.id)}/${userId}`)
         expect(response.statusCode).toBe(404)
         expect(response.json()).toEqual(errorBody(404, `user ${userId} does not exist`))
       }
     })
 
-    it('answers 400 for a user id outside the pattern', async () => {
-      const response = await call(t.app, superAdmin.token, 'GET', `${usersOf(account.id)}/bad%20id`)
-      expect(response.statusCode).toBe(400)
-      expect(response.json()).toEqual(errorBody(400, 'params/userId must match pattern "^[A-Za-z0-9._:-]{1,64}$"'))
+    it('answers 400 for a user id that is not a lowercase UUID v4', async () => {
+      for (const userId of ['bad%20id', '5f2b9c0e8d7a4b3c9e1f0a2b3c4d5e6f', randomUUID().toUpperCase()]) {
+        const response = await call(t.app, superAdmin.token, 'GET', `${usersOf(account.id)}/${userId}`)
+        expect(response.statusCode).toBe(400)
+        expect(response.json()).toEqual(errorBody(400, 'params/userId must match pattern "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"'))
+      }
     })
   })
 
@@ -303,6 +312,18 @@ describe('admin API: users', () => {
       expect(withNew.json().access.user.id).toBe(fixture.user.id)
       const withOld = await loginWithApiKey(t.app, fixture.user.name, fixture.apiKey)
       expect(withOld.statusCode).toBe(401)
+      const sealed = await findSealedApiKey(t.app.db, fixture.user.id)
+      expect(openApiKey(t.app.credentialTools.box, fixture.user.id, sealed!)).toBe(apiKey)
+    })
+
+    it('keeps a key issued before sealed copies working for login, and the next rotation seals one', async () => {
+      const fixture = await insertUser(t.app.db, { accountId: account.id, roles: ['member'] })
+      await t.app.db.updateTable('api_keys').set({ key_sealed: null }).where('user_id', '=', fixture.user.id).execute()
+      expect((await loginWithApiKey(t.app, fixture.user.name, fixture.apiKey, account.id)).statusCode).toBe(200)
+      expect(await findSealedApiKey(t.app.db, fixture.user.id)).toBeNull()
+
+      const { apiKey } = (await call(t.app, superAdmin.token, 'POST', `${usersOf(account.id)}/${fixture.user.id}/api-key`)).json()
+      expect(openApiKey(t.app.credentialTools.box, fixture.user.id, (await findSealedApiKey(t.app.db, fixture.user.id))!)).toBe(apiKey)
     })
 
     it('answers 404 for a user of another account and leaves their key alone', async () => {

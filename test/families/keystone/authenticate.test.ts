@@ -42,6 +42,7 @@ describe('POST /v2.0/tokens', () => {
       expect(access.token.audit_ids).toHaveLength(1)
       expect(access.token.audit_ids[0]).toMatch(/^[A-Za-z0-9_-]{22}$/)
       expect(access.token.tenant).toEqual({ id: account.id, name: account.name, description: null, enabled: true })
+      expect(user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
       expect(access.user).toEqual({
         id: user.id,
         name: user.name,
@@ -135,9 +136,9 @@ describe('POST /v2.0/tokens', () => {
     it('answers every bad credential with the same generic 401 (§3.2 steps 6–9)', async () => {
       const { account, user, password } = await insertTenantUser(t.app.db)
       const disabledUser = await insertTenantUser(t.app.db)
-      await changeUser(t.app.db, disabledUser.user.id, { enabled: false })
+      await changeUser(t.app.db, t.app.credentialTools.passwords, disabledUser.user.id, { enabled: false })
       const disabledHome = await insertTenantUser(t.app.db)
-      await changeAccount(t.app.db, disabledHome.account.id, { enabled: false })
+      await changeAccount(t.app.db, disabledHome.account.id, { enabled: false }, t.app.config.admin.account)
       const disabledTenant = await insertAccount(t.app.db, { enabled: false })
       const roleless = await insertAccount(t.app.db)
 
@@ -243,7 +244,7 @@ describe('POST /v2.0/tokens', () => {
     it('refuses a wrong key, an unknown user and a disabled user with the generic 401', async () => {
       const { user, apiKey } = await insertTenantUser(t.app.db)
       const disabled = await insertTenantUser(t.app.db)
-      await changeUser(t.app.db, disabled.user.id, { enabled: false })
+      await changeUser(t.app.db, t.app.credentialTools.passwords, disabled.user.id, { enabled: false })
       for (const credentials of [
         { username: user.name, apiKey: '0'.repeat(32) },
         { username: user.name, apiKey: apiKey.toUpperCase() },
@@ -328,7 +329,7 @@ describe('POST /v2.0/tokens', () => {
     it('refuses a token whose user was disabled since', async () => {
       const { account, user, password } = await insertTenantUser(t.app.db)
       const session = await login(t.app, { username: user.name, password })
-      await changeUser(t.app.db, user.id, { enabled: false })
+      await changeUser(t.app.db, t.app.credentialTools.passwords, user.id, { enabled: false })
       const response = await post({ auth: { token: { id: session.token }, tenantId: account.id } })
       expect(response.statusCode).toBe(401)
     })

@@ -112,10 +112,23 @@ describe('Keystone protocol rules (spec §0–§2)', () => {
       expect((await post(body, { 'content-type': 'application/json; charset=UTF-8' })).statusCode).toBe(200)
     })
 
-    it('refuses another media type with 400', async () => {
-      const response = await post('auth=x', { 'content-type': 'application/x-www-form-urlencoded' })
-      expect(response.statusCode).toBe(400)
-      expect(response.json()).toEqual({ error: { message: `Expecting to find application/json in Content-Type header. ${MALFORMED}`, code: 400, title: 'Bad Request' } })
+    it('refuses another media type with 400, text/plain included, whatever the body', async () => {
+      const { user, password } = await insertTenantUser(t.app.db)
+      const json = JSON.stringify({ auth: { passwordCredentials: { username: user.name, password } } })
+      for (const [payload, contentType] of [
+        ['auth=x', 'application/x-www-form-urlencoded'],
+        [json, 'text/plain'],
+        [json, 'text/plain; charset=utf-8'],
+        [json, 'application/xml'],
+        [json, 'application/json-patch+json']
+      ]) {
+        const response = await post(payload!, { 'content-type': contentType! })
+        expect({ contentType, status: response.statusCode, body: response.json() }).toEqual({
+          contentType,
+          status: 400,
+          body: { error: { message: `Expecting to find application/json in Content-Type header. ${MALFORMED}`, code: 400, title: 'Bad Request' } }
+        })
+      }
     })
 
     it('refuses malformed JSON with 400', async () => {

@@ -30,11 +30,31 @@ describe('Keystone admin token calls', () => {
       expect(response.json()).toEqual({ access: subject.access })
     })
 
-    it('lets a token validate itself without the admin role', async () => {
+    it('refuses a token validating itself without the admin or service role (v2.0 is admin-only)', async () => {
       const subject = await tenantSession(t.app, ['member'])
       const response = await call('GET', `/v2.0/tokens/${subject.token}`, subject.token)
-      expect(response.statusCode).toBe(200)
-      expect(response.json().access.token.id).toBe(subject.token)
+      expect(response.statusCode).toBe(403)
+      expect(response.json()).toEqual(forbidden('identity:validate_token'))
+      // The token itself is untouched: it still works for what it may do.
+      expect((await call('GET', '/v2.0/tenants', subject.token)).statusCode).toBe(200)
+    })
+
+    it('lets a service-role token validate and check tokens of its account, but not list endpoints or revoke', async () => {
+      const service = await tenantSession(t.app, ['service'])
+      const subject = await insertTenantUser(t.app.db, ['member']).then(async (fixture) => {
+        await assignRole(t.app.db, fixture.user.id, service.account.id, 'member')
+        return login(t.app, { username: fixture.user.name, password: fixture.password, tenantId: service.account.id })
+      })
+      const validated = await call('GET', `/v2.0/tokens/${subject.token}`, service.token)
+      expect(validated.statusCode).toBe(200)
+      expect(validated.json()).toEqual({ access: subject.access })
+      expect((await call('HEAD', `/v2.0/tokens/${subject.token}`, service.token)).statusCode).toBe(200)
+      const endpoints = await call('GET', `/v2.0/tokens/${subject.token}/endpoints`, service.token)
+      expect(endpoints.statusCode).toBe(403)
+      expect(endpoints.json()).toEqual(forbidden('admin_required'))
+      const revoke = await call('DELETE', `/v2.0/tokens/${subject.token}`, service.token)
+      expect(revoke.statusCode).toBe(403)
+      expect(revoke.json()).toEqual(forbidden('admin_required'))
     })
 
     it('lets an account admin validate tokens of their account only', async () => {

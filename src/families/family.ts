@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { Principal } from '../core/principal.js'
+import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+
+/**
+ * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
+ * OpenAPI, error rendering and log redaction read the list, and nothing else names a family.
+ */
+export interface TokenFamily {
+  name: string
+  /** Where the family's routes are mounted ('' for the root). */
+  mount: string
+  /** The plugin holding the family's routes, its body rules and reply headers; registered at `mount`. */
+  routes: FastifyPluginAsync
+  /**
+   * The URL prefixes whose errors this family renders, including those raised before any
+   * route is known (a malformed URL, a request Node's parser refuses, an unknown route).
+   * A prefix owns itself and what lies below it; `/` owns only the root path.
+   */
+  prefixes: readonly string[]
+  dialect: ErrorDialect
+  /** The family's message for an unknown route (Keystone quotes the URL); a generic one otherwise. */
+  notFound?: NotFoundMessage
+  openApi: {
+    tags: ReadonlyArray<{ name: string, description: string }>
+    securitySchemes?: Readonly<Record<string, Record<string, unknown>>>
+  }
+  /** The credentials the family issues, for plugins/auth. */
+  credentials?: readonly CredentialKind[]
+  /**
+   * Path segments followed by a secret (a token in the URL), as the words before it:
+   * `['v2.0', 'tokens']` redacts what follows `/v2.0/tokens/` from every log line.
+   */
+  secretPathSegments?: ReadonlyArray<readonly string[]>
+  /** Query parameters whose values are secrets. */
+  secretQueryParameters?: readonly string[]
+}
+
+/** The header forms a credential can arrive in. */
+export type CredentialScheme =
+  /** `X-Auth-Token: <secret>` (Keystone, Rackspace). */
+  | 'x-auth-token'
+  /** `Authorization: Bearer <secret>` (Astra; sessions too). */
+  | 'bearer'
+  /** `Authorization: Token token="<secret>"` (Conjur). */
+  | 'token'
+
+/**
+ * One kind of credential: the header forms it arrives in, the shape of its secrets (so a
+ * header is matched to exactly one kind, by format, and resolved once), and its resolver.
+ */
+export interface CredentialKind {
+  name: string
+  schemes: readonly CredentialScheme[]
+  format: RegExp
+  /** The principal a well-formed secret stands for, or null: one hash and at most one indexed lookup. */
+  resolve (secret: string, app: FastifyInstance, request: FastifyRequest): Promise<Principal | null>
+}

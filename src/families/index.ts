@@ -1,0 +1,7 @@
+import admin from './admin/index.js'
+import agentTokens from './agent-tokens/index.js'
+import type { TokenFamily } from './family.js'
+import keystone from './keystone/index.js'
+
+/** The one list a token family joins (see README, "Adding a token family"). */
+export const FAMILIES: readonly TokenFamily[] = [keystone, agentTokens, admin]

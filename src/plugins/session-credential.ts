@@ -1,0 +1,16 @@
+import type { CredentialKind } from '../families/family.js'
+import { findSession, sessionPrincipal, SESSION_TOKEN_FORMAT } from '../services/sessions.js'
+
+/**
+ * Sessions are the identity core's credential, used by every family: Keystone's X-Auth-Token,
+ * and the same token as a bearer credential (the admin API, Astra).
+ */
+export const sessionCredential: CredentialKind = {
+  name: 'session',
+  schemes: ['x-auth-token', 'bearer'],
+  format: SESSION_TOKEN_FORMAT,
+  async resolve (secret, app) {
+    const session = await findSession(app.db, secret, app.clock())
+    return session ? sessionPrincipal(session) : null
+  }
+}

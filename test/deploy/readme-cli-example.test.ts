@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createFreshDatabase, type FreshDatabase } from '../db/fresh-database.js'
+import { TEST_SECRET_KEY } from '../helpers/test-app.js'
+import { childEnv, ROOT } from '../server/server-process.js'
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+
+/** The operator CLI's example: the sh block of the "## Operator CLI" section that creates a user. */
+function cliExample (): string {
+  const section = readme.slice(readme.indexOf('## Operator CLI'), readme.indexOf('\n## ', readme.indexOf('## Operator CLI') + 1))
+  const blocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!)
+  const [example, ...others] = blocks.filter((block) => block.includes('tessera -- users create'))
+  expect(others).toEqual([])
+  return example!
+}
+
+let directory: string
+let fresh: FreshDatabase | undefined
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'tessera-readme-cli-'))
+  if (inject('testDatabase').kind === 'postgres') fresh = await createFreshDatabase()
+})
+afterAll(async () => {
+  await fresh?.drop()
+  await rm(directory, { recursive: true, force: true })
+})
+
+describe('README.md, Operator CLI', () => {
+  it('has an example that works when pasted into bash, on a new database', async () => {
+    // PostgreSQL (with the server's key, as an operator has it) when the tests have it, else the embedded database.
+    const database: Record<string, string> = fresh?.url ? { DATABASE_URL: fresh.url, TESSERA_SECRET_KEY: TEST_SECRET_KEY } : { DATA_DIR: join(directory, 'data') }
+    // --norc: with its input on a socket, as Node gives it, Debian's bash would read /etc/bash.bashrc.
+    const { stdout } = await promisify(execFile)('bash', ['--norc', '-euo', 'pipefail', '-c', cliExample()], { cwd: ROOT, env: await childEnv(database) })
+    expect(stdout).toMatch(/^created account 100042 \(acme\)$/m)
+    expect(stdout).toMatch(/^created user \S+ \(alice\) in account 100042 \(acme\)$/m)
+    const rotated = JSON.parse(stdout.trim().split('\n').at(-1)!)
+    expect(rotated).toMatchObject({ name: 'alice', apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
+  }, 120_000)
+})

@@ -15,6 +15,9 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+  READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
   TRUST_PROXY: Type.Boolean({ default: false }),
@@ -37,6 +40,10 @@ export interface Config {
   host: string
   databaseUrl: string | undefined
   databasePoolMax: number
+  /** How long a new PostgreSQL connection and one query may take before the request answers 503. */
+  databaseTimeouts: { connectMs: number, queryMs: number }
+  /** How long /readyz waits for the database before answering 503. */
+  readinessTimeoutMs: number
   dataDir: string
   publicUrl: string | undefined
   trustProxy: boolean
@@ -132,6 +139,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
     databasePoolMax: values.DATABASE_POOL_MAX,
+    databaseTimeouts: { connectMs: values.DATABASE_CONNECT_TIMEOUT_MS, queryMs: values.DATABASE_QUERY_TIMEOUT_MS },
+    readinessTimeoutMs: values.READINESS_TIMEOUT_MS,
     dataDir: values.DATA_DIR,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: values.TRUST_PROXY,

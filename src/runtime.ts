@@ -49,7 +49,7 @@ export function openRuntime (config: Config, options: { needsSecretKey?: boolean
     }
   }
   const release = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : () => {}
-  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax })
+  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts })
   return {
     config: { ...config, secretKey },
     database,

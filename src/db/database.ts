@@ -20,6 +20,7 @@ export interface DatabaseOptions {
   /** For the embedded database: its files go under `<dataDir>/pgdata`. */
   dataDir?: string | undefined
   poolMax?: number | undefined
+  timeouts?: { connectMs: number, queryMs: number } | undefined
 }
 
 /** PostgreSQL when a URL is given; else an embedded PGlite kept under DATA_DIR (in memory without one). */
@@ -28,9 +29,9 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolMax ?? 10,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: options.timeouts?.connectMs ?? 5000,
       // A replica losing its database must not hang requests forever.
-      query_timeout: 30_000,
+      query_timeout: options.timeouts?.queryMs ?? 30_000,
       application_name: 'tessera'
     })
     // A client losing its server emits `error`; unheard, it would crash the process. pg-pool

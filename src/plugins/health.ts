@@ -5,8 +5,6 @@ import { Unavailable } from '../core/errors.js'
 import { pendingMigrations } from '../db/migrate.js'
 import { ErrorResponseSchema } from './default-dialect.js'
 
-const READINESS_TIMEOUT_MS = 2000
-
 function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms) })
@@ -41,9 +39,9 @@ export default async function health (app: FastifyInstance) {
     }
   }, async () => {
     try {
-      await withTimeout(sql`select 1`.execute(app.db), READINESS_TIMEOUT_MS)
+      await withTimeout(sql`select 1`.execute(app.db), app.config.readinessTimeoutMs)
       if (!migrated) {
-        const pending = await withTimeout(pendingMigrations(app.db), READINESS_TIMEOUT_MS)
+        const pending = await withTimeout(pendingMigrations(app.db), app.config.readinessTimeoutMs)
         if (pending.length > 0) throw new Unavailable(`migrations not applied: ${pending.join(', ')}`)
         migrated = true
       }

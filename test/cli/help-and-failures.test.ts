@@ -1,12 +1,10 @@
-import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { COMMANDS, describeFailure } from '../../src/cli/index.js'
 import { ConfigError } from '../../src/config.js'
 import { Conflict } from '../../src/core/errors.js'
 import { MigrationFailed } from '../../src/db/migrate.js'
 import { createDb, type Database } from '../../src/db/database.js'
-import type { DB } from '../../src/db/schema.js'
+import { createFreshDatabase } from '../db/fresh-database.js'
 import { testConfig } from '../helpers/test-app.js'
 import { cliOn } from './run-cli.js'
 
@@ -85,12 +83,12 @@ describe('usage errors (exit 2)', () => {
 })
 
 describe('database failures (exit 3)', () => {
-  const handles: Database[] = []
-  afterAll(() => Promise.all(handles.map((handle) => handle.destroy())))
+  const handles: { drop: () => Promise<void> }[] = []
+  afterAll(() => Promise.all(handles.map((handle) => handle.drop())))
 
   it('reports an unreachable database', async () => {
     const { db } = createDb({ databaseUrl: 'postgres://postgres@127.0.0.1:1/tessera' })
-    handles.push(db)
+    handles.push({ drop: () => db.destroy() })
     const result = await cliOn(db, testConfig())(['accounts', 'list'])
     expect(result.code).toBe(3)
     expect(result.stdout).toBe('')
@@ -98,10 +96,10 @@ describe('database failures (exit 3)', () => {
   })
 
   it('reports a database error that is not about the input', async () => {
-    // A database without Tessera's tables.
-    const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite() }) })
-    handles.push(db)
-    expect(await cliOn(db, testConfig())(['accounts', 'list'])).toEqual({ code: 3, stdout: '', stderr: 'tessera: database error: relation "accounts" does not exist\n' })
+    // A database without Tessera's tables: on the test server when there is one (a new PGlite takes seconds to start).
+    const fresh = await createFreshDatabase()
+    handles.push(fresh)
+    expect(await cliOn(fresh.db, testConfig())(['accounts', 'list'])).toEqual({ code: 3, stdout: '', stderr: 'tessera: database error: relation "accounts" does not exist\n' })
   })
 })
 

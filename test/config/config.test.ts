@@ -35,6 +35,8 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       databasePoolMax: 10,
+      databaseTimeouts: { connectMs: 5000, queryMs: 30_000 },
+      readinessTimeoutMs: 2000,
       dataDir: './data',
       publicUrl: undefined,
       trustProxy: false,
@@ -69,7 +71,10 @@ describe('loadConfig defaults', () => {
       TOKEN_TTL: '5m',
       SESSION_PURGE_INTERVAL: '30s',
       MIGRATE_ON_START: 'false',
-      TRUST_PROXY: 'true'
+      TRUST_PROXY: 'true',
+      DATABASE_CONNECT_TIMEOUT_MS: '750',
+      DATABASE_QUERY_TIMEOUT_MS: '4000',
+      READINESS_TIMEOUT_MS: '250'
     })
     expect(config).toMatchObject({
       port: 9000,
@@ -80,7 +85,9 @@ describe('loadConfig defaults', () => {
       tokenTtlSeconds: 300,
       sessionPurgeIntervalSeconds: 30,
       migrateOnStart: false,
-      trustProxy: true
+      trustProxy: true,
+      databaseTimeouts: { connectMs: 750, queryMs: 4000 },
+      readinessTimeoutMs: 250
     })
   })
 
@@ -141,6 +148,11 @@ describe('loadConfig refuses bad values, naming the variable', () => {
   })
 
   it.each(['maybe', 'yes', 'on', '2'])('MIGRATE_ON_START=%s', (value) => expectRejected('MIGRATE_ON_START', value))
+
+  it.each([
+    ['DATABASE_CONNECT_TIMEOUT_MS', '99'], ['DATABASE_CONNECT_TIMEOUT_MS', '5s'], ['DATABASE_QUERY_TIMEOUT_MS', '0'],
+    ['READINESS_TIMEOUT_MS', '49'], ['READINESS_TIMEOUT_MS', '60001'], ['READINESS_TIMEOUT_MS', '1.5']
+  ])('%s=%s', (variable, value) => expectRejected(variable, value))
 
   it('CATALOG_FILE that does not exist', () => {
     const error = configError({ CATALOG_FILE: join(directory, 'missing.json') })

@@ -163,9 +163,10 @@ describe('on a database that accepts connections but never answers', () => {
     blackhole = createServer((socket) => { sockets.add(socket) })
     await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve))
     const { port } = blackhole.address() as { port: number }
-    const { db } = createDb({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/none` })
+    const config = testConfig({ READINESS_TIMEOUT_MS: '300', DATABASE_CONNECT_TIMEOUT_MS: '3000' })
+    const { db } = createDb({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/none`, timeouts: config.databaseTimeouts })
     destroy = () => db.destroy()
-    app = await buildApp({ config: testConfig(), db })
+    app = await buildApp({ config, db })
     await app.ready()
   })
   afterAll(async () => {
@@ -175,21 +176,24 @@ describe('on a database that accepts connections but never answers', () => {
     await new Promise((resolve) => blackhole.close(resolve))
   })
 
-  it('GET /readyz gives up within its 2-second budget and answers 503', async () => {
+  it('GET /readyz gives up after READINESS_TIMEOUT_MS and answers 503', async () => {
     const started = Date.now()
     const response = await app.inject({ url: '/readyz' })
     expect(response.statusCode).toBe(503)
     expect(response.json()).toEqual({ statusCode: 503, code: 'TESSERA_UNAVAILABLE', message: 'The database is not reachable.' })
-    expect(Date.now() - started).toBeLessThan(4000)
+    // 300 ms configured: well before the 3 s connection timeout that would otherwise end it.
+    expect(Date.now() - started).toBeLessThan(2000)
   })
 
-  it('POST /v2.0/tokens answers 503 once the connection attempt times out, not 500', async () => {
+  it('POST /v2.0/tokens answers 503 once the connection attempt times out (DATABASE_CONNECT_TIMEOUT_MS), not 500', async () => {
+    const started = Date.now()
     const response = await app.inject({
       method: 'POST',
       url: '/v2.0/tokens',
       payload: { auth: { passwordCredentials: { username: 'someone', password: 'a-valid-looking-password' } } }
     })
     expectKeystone503(response)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2900)
   }, 20_000)
 })
 

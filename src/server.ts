@@ -1,28 +1,18 @@
 import closeWithGrace from 'close-with-grace'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
 import { bootstrapAdmin } from './services/bootstrap.js'
+import { describeStartupFailure } from './startup-failure.js'
 import { onStopSignals, STOP_SIGNALS, type StopSignal } from './stop-signals.js'
 
-function fail (message: string): never {
-  console.error(`tessera: ${message}`)
-  process.exit(1)
-}
-
 async function main (): Promise<void> {
-  let runtime
-  try {
-    runtime = openRuntime(loadConfig())
-  } catch (error) {
-    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`)
-    throw error
-  }
+  const runtime = openRuntime(loadConfig())
   const { config, database } = runtime
   const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
   log.info({ database: database.kind, location: database.location }, 'database selected')
@@ -79,4 +69,7 @@ async function main (): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
 }
 
-main().catch((error: unknown) => fail(`could not start: ${error instanceof Error ? error.message : String(error)}`))
+main().catch((error: unknown) => {
+  console.error(`tessera: ${describeStartupFailure(error)}`)
+  process.exit(1)
+})

@@ -3,7 +3,7 @@ import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import { isUniqueViolation } from '../../db/errors.js'
-import * as repo from '../../db/repositories/agent-tokens.js'
+import * as repo from './repository.js'
 import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
 
 /** Agent tokens as the API shows them: `id` and `token` are the same value (spec §10.5). */

@@ -1,9 +1,9 @@
 import { sql } from 'kysely'
 import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
-import type { Database } from '../database.js'
-import { keysetPage } from '../keyset.js'
-import type { AgentTokens } from '../schema.js'
+import type { Database } from '../../db/database.js'
+import { keysetPage } from '../../db/keyset.js'
+import type { AgentTokens } from '../../db/schema.js'
 
 type AgentTokenRow = Selectable<AgentTokens>
 type NewAgentToken = Insertable<AgentTokens>

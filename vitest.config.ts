@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
+/** Files that replace a module with vi.mock: they need a module cache of their own. */
+const MOCKING_FILES = ['test/core/credentials.test.ts']
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     // Each file gets its own database, so files run in parallel; forks isolate native modules.
     pool: 'forks',
     // Set for the 2-core machines we run on: files wait on the database as much as on the CPU, so
@@ -11,6 +12,16 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    teardownTimeout: 30_000
+    teardownTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        // A worker keeps its modules from one file to the next: importing the app anew for each
+        // file cost more time than any test (≈ 180 s of 300 s, summed over workers).
+        // The test databases (global-setup.ts) are this project's: the mocking files need none.
+        test: { name: 'shared-modules', include: ['test/**/*.test.ts'], exclude: MOCKING_FILES, isolate: false, globalSetup: ['test/global-setup.ts'] }
+      },
+      { extends: true, test: { name: 'isolated', include: MOCKING_FILES, isolate: true } }
+    ]
   }
 })

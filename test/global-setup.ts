@@ -1,14 +1,18 @@
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, sql } from 'kysely'
 import type { TestProject } from 'vitest/node'
 import { createDb } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
+import { createEmbeddedDataTemplate } from './helpers/embedded-data.js'
 import { databaseUrl, type TestDatabaseSource } from './helpers/test-database.js'
+import { ROOT } from './server/server-process.js'
 
 /** A Docker engine is worth asking testcontainers about only if one could be listening. */
 function dockerMayAnswer (): boolean {
@@ -29,8 +33,34 @@ async function startContainer (): Promise<{ url: string, stop: () => Promise<unk
   }
 }
 
-/** Migrates a template database once; every test file clones it (PostgreSQL) or loads its dump (PGlite). */
+/**
+ * Compiles src/ to dist/ as `npm install` and `npm start` do (tsc -b: nothing to do when it is
+ * fresh), for the tests that start the server, the CLI or the migrations as processes.
+ */
+async function buildDist (): Promise<void> {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  await promisify(execFile)(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: ROOT })
+}
+
+/**
+ * Migrates a template database once; every test file clones it (PostgreSQL) or loads its dump
+ * (PGlite). Beside it, an initialised embedded DATA_DIR for the processes tests start.
+ */
 export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+  const directory = await mkdtemp(join(tmpdir(), 'tessera-test-'))
+  const [embeddedTemplate, database] = await Promise.all([
+    createEmbeddedDataTemplate(directory),
+    provideTestDatabase(project, directory),
+    buildDist()
+  ])
+  project.provide('embeddedDataTemplate', embeddedTemplate)
+  return async () => {
+    await database.teardown()
+    await rm(directory, { recursive: true, force: true })
+  }
+}
+
+async function provideTestDatabase (project: TestProject, directory: string): Promise<{ teardown: () => Promise<void> }> {
   const container = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? undefined : await startContainer()
   const adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || container?.url
 
@@ -44,14 +74,15 @@ export default async function setup (project: TestProject): Promise<() => Promis
     const source: TestDatabaseSource = { kind: 'postgres', adminUrl, template }
     project.provide('testDatabase', source)
     console.info(`tests use PostgreSQL (${container ? 'testcontainers' : 'TEST_DATABASE_URL/DATABASE_URL'})`)
-    return async () => {
-      await sql`drop database if exists ${sql.id(template)} with (force)`.execute(admin)
-      await admin.destroy()
-      await container?.stop()
+    return {
+      async teardown () {
+        await sql`drop database if exists ${sql.id(template)} with (force)`.execute(admin)
+        await admin.destroy()
+        await container?.stop()
+      }
     }
   }
 
-  const directory = await mkdtemp(join(tmpdir(), 'tessera-test-'))
   const pglite = new PGlite()
   const db = new Kysely<unknown>({ dialect: new PGliteDialect({ pglite }) })
   await migrateToLatest(db)
@@ -60,5 +91,5 @@ export default async function setup (project: TestProject): Promise<() => Promis
   await db.destroy()
   project.provide('testDatabase', { kind: 'pglite', dumpPath } satisfies TestDatabaseSource)
   console.info('tests use PGlite (no TEST_DATABASE_URL, DATABASE_URL or Docker engine)')
-  return async () => { await rm(directory, { recursive: true, force: true }) }
+  return { teardown: async () => {} }
 }

@@ -9,9 +9,11 @@ import { sha256 } from '../../src/core/secrets.js'
 import { createDb, type Database } from '../../src/db/database.js'
 import { findAccountById } from '../../src/db/repositories/accounts.js'
 import { findLoginCandidate } from '../../src/db/repositories/users.js'
+import { freshDataDir } from '../helpers/embedded-data.js'
 import { unique } from '../helpers/factories.js'
 import { TEST_SECRET_KEY } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
+import { entryArgs } from '../server/server-process.js'
 import type { CliResult } from './run-cli.js'
 
 /** Any hasher verifies: a hash records its own cost. */
@@ -19,10 +21,10 @@ const verifyPassword = (hash: string | null | undefined, password: string) => ne
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** Runs `node --import tsx src/cli.ts …` as an operator would, with only the given environment. */
+/** Runs the CLI (`node dist/cli.js …`) as an operator would, with only the given environment. */
 function tessera (args: string[], env: Record<string, string>, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const child = spawn(process.execPath, [...entryArgs('cli'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }
     })
@@ -44,7 +46,7 @@ describe('the tessera process', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase()
-    dataDir = await mkdtemp(join(tmpdir(), 'tessera-cli-'))
+    dataDir = await freshDataDir(await mkdtemp(join(tmpdir(), 'tessera-cli-')))
     // PGlite cannot be shared between processes: the child gets an embedded database of its own.
     env = database.kind === 'postgres' ? { DATABASE_URL: database.url!, TESSERA_SECRET_KEY: TEST_SECRET_KEY } : { DATA_DIR: dataDir }
   })

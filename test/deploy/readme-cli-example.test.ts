@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createFreshDatabase, type FreshDatabase } from '../db/fresh-database.js'
+import { freshDataDir } from '../helpers/embedded-data.js'
 import { TEST_SECRET_KEY } from '../helpers/test-app.js'
 import { childEnv, ROOT } from '../server/server-process.js'
 
@@ -34,7 +35,7 @@ afterAll(async () => {
 describe('README.md, Operator CLI', () => {
   it('has an example that works when pasted into bash, on a new database', async () => {
     // PostgreSQL (with the server's key, as an operator has it) when the tests have it, else the embedded database.
-    const database: Record<string, string> = fresh?.url ? { DATABASE_URL: fresh.url, TESSERA_SECRET_KEY: TEST_SECRET_KEY } : { DATA_DIR: join(directory, 'data') }
+    const database: Record<string, string> = fresh?.url ? { DATABASE_URL: fresh.url, TESSERA_SECRET_KEY: TEST_SECRET_KEY } : { DATA_DIR: await freshDataDir(directory) }
     // --norc: with its input on a socket, as Node gives it, Debian's bash would read /etc/bash.bashrc.
     const { stdout } = await promisify(execFile)('bash', ['--norc', '-euo', 'pipefail', '-c', cliExample()], { cwd: ROOT, env: await childEnv(database) })
     expect(stdout).toMatch(/^created account 100042 \(acme\)$/m)

@@ -1,25 +1,25 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIGRATIONS_FOLDER } from '../../src/db/migrate.js'
+import { freshDataDir } from '../helpers/embedded-data.js'
 import { spawnServer } from './server-process.js'
 
 let directory: string
 beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-migrate-')) })
 afterAll(() => rm(directory, { recursive: true, force: true }))
 
-/** `npm run migrate` is `tsx src/migrate.ts`: runs it and returns its exit code and output. */
+/** `npm run migrate` runs src/migrate.ts: runs it (compiled) and returns its exit code and output. */
 async function migrate (env: Record<string, string>) {
-  const run = await spawnServer(env, 'src/migrate.ts')
+  const run = await spawnServer(env, 'migrate')
   const { code } = await run.exited
   return { code, stdout: run.stdout().trim(), stderr: run.stderr().trim() }
 }
 
 describe('npm run migrate', () => {
   it('applies every migration to the embedded database once, then reports it up to date', async () => {
-    const dataDir = join(directory, `data-${randomBytes(4).toString('hex')}`)
+    const dataDir = await freshDataDir(directory)
     const names = (await readdir(MIGRATIONS_FOLDER)).filter((file) => file.endsWith('.sql')).map((file) => file.replace(/\.sql$/, '')).sort()
     const location = join(dataDir, 'pgdata')
 

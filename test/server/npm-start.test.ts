@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -6,22 +5,17 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, ROOT, spawnNpmStart, type ServerProcess } from './server-process.js'
-
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+import { freshDataDir } from '../helpers/embedded-data.js'
+import { freePort, spawnNpmStart, type ServerProcess } from './server-process.js'
 
 // Budgets, raised on a slow machine with TESSERA_TEST_START_MS and TESSERA_TEST_STOP_MS.
 const START_MS = Number(process.env.TESSERA_TEST_START_MS ?? 60_000)
 const STOP_MS = Number(process.env.TESSERA_TEST_STOP_MS ?? 10_000)
 
 let directory: string
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'tessera-npm-start-'))
-  // What npm install's prepare did; builds here only if src/ changed since, so each start below is quick.
-  await promisify(execFile)(process.execPath, [TSC, '-b', 'tsconfig.build.json'], { cwd: ROOT })
-}, 240_000)
+// global-setup.ts built dist/ as npm install's prepare does, so each start below finds it fresh.
+beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-npm-start-')) })
 afterAll(() => rm(directory, { recursive: true, force: true }))
 
 /** Polls until `check` holds, failing after `timeoutMs` with `what`. */
@@ -61,7 +55,7 @@ async function startNpm (): Promise<{ npm: ServerProcess, port: number, password
   const npm = await spawnNpmStart({
     PORT: String(port),
     HOST: '127.0.0.1',
-    DATA_DIR: await mkdtemp(join(directory, 'data-')),
+    DATA_DIR: await freshDataDir(directory),
     TESSERA_ADMIN_PASSWORD: password
   })
   await until(`GET /healthz answers 200; stdout: ${npm.stdout()} stderr: ${npm.stderr()}`, START_MS, () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createFreshDatabase, type FreshDatabase } from '../db/fresh-database.js'
+import { freshDataDir } from '../helpers/embedded-data.js'
 import { freePort, spawnServer, type ServerProcess } from './server-process.js'
 
 let directory: string
@@ -89,7 +90,7 @@ async function checkGracefulShutdown (server: ServerProcess, port: number, crede
 describe('graceful shutdown of the real server', () => {
   it('on the embedded database: finishes the in-flight request, then exits 0', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`
-    const dataDir = join(directory, 'pglite')
+    const dataDir = await freshDataDir(directory)
     const { server, port } = await startServer({ DATA_DIR: dataDir, TESSERA_ADMIN_PASSWORD: password })
     try {
       await checkGracefulShutdown(server, port, { username: 'admin', password })

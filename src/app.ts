@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
+import { CredentialCache } from './core/credential-cache.js'
 import { Unavailable } from './core/errors.js'
 import { PasswordHasher, type CredentialTools } from './core/credentials.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
+import { followCredentialChanges } from './db/credential-changes.js'
 import type { Database } from './db/database.js'
+import { FlushOnWrite } from './db/flush-on-write.js'
 import type { TokenFamily } from './families/family.js'
 import { FAMILIES } from './families/index.js'
 import auth from './plugins/auth.js'
@@ -28,6 +31,8 @@ declare module 'fastify' {
     db: Database
     /** Seals the secrets an API must show again (agent tokens, API keys) and hashes passwords. */
     credentialTools: CredentialTools
+    /** Credentials validated in the last few seconds (see core/credential-cache.ts). */
+    credentialCache: CredentialCache
   }
 }
 
@@ -75,7 +80,15 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
 
   app.decorate('config', config)
   app.decorate('clock', clock)
-  app.decorate('db', db)
+  // Validated credentials are kept a few seconds; every change that can end one empties them
+  // here (FlushOnWrite) and on every replica (the database's notifications).
+  const credentialKinds = [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])]
+  const credentialCache = new CredentialCache(
+    { maxEntries: config.credentialCache.entries, recheckMs: config.credentialCache.seconds * 1000 }, { enabled: false })
+  const credentialChanges = followCredentialChanges(db, credentialCache, app.log)
+  app.addHook('onClose', () => credentialChanges.close())
+  app.decorate('credentialCache', credentialCache)
+  app.decorate('db', db.withPlugin(new FlushOnWrite(credentialKinds.flatMap((kind) => kind.tables ?? []), () => credentialChanges.flushLocal())))
   app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing) })
 
   let closing = false
@@ -91,7 +104,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
 
   await app.register(jsonBody)
   await app.register(noNul)
-  await app.register(auth, { kinds: [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])] })
+  await app.register(auth, { kinds: credentialKinds })
   await app.register(swagger, { families })
   renderErrorsWith(app, defaultDialect)
   answerUnknownRoutes(app, errorDialects)

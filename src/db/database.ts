@@ -23,6 +23,14 @@ export interface DatabaseOptions {
   timeouts?: { connectMs: number, queryMs: number } | undefined
 }
 
+/** How each handle createDb made reaches its server: for connections outside the pool (LISTEN). */
+const origins = new WeakMap<Database, { kind: 'postgres', url: string } | { kind: 'pglite' }>()
+
+/** Where a database handle made by createDb lives; undefined for any other handle. */
+export function originOf (db: Database): { kind: 'postgres', url: string } | { kind: 'pglite' } | undefined {
+  return origins.get(db)
+}
+
 /** PostgreSQL when a URL is given; else an embedded PGlite kept under DATA_DIR (in memory without one). */
 export function createDb (options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
@@ -41,16 +49,23 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     // on release; the next checkout opens a fresh connection.
     pool.on('error', () => {})
     pool.on('connect', (client) => { client.on('error', () => {}) })
-    return { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', location: redactUrl(options.databaseUrl) }
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    origins.set(db, { kind: 'postgres', url: options.databaseUrl })
+    return { db, kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
   // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command
   // that fails early) would otherwise leave PGlite initialising DATA_DIR, never closed.
-  if (options.dataDir === undefined) {
-    return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: () => new PGlite() }) }), kind: 'pglite', location: 'memory' }
-  }
+  if (options.dataDir === undefined) return embedded(() => new PGlite(), 'memory')
   const directory = resolve(join(options.dataDir, 'pgdata'))
   mkdirSync(directory, { recursive: true })
-  return { db: new Kysely<DB>({ dialect: new PGliteDialect({ pglite: () => new PGlite(directory) }) }), kind: 'pglite', location: directory }
+  return embedded(() => new PGlite(directory), directory)
+}
+
+/** A PGlite database: one process's own (DATA_DIR is locked), so every write to it is this process's. */
+export function embedded (pglite: PGlite | (() => PGlite), location: string): DatabaseHandle {
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+  origins.set(db, { kind: 'pglite' })
+  return { db, kind: 'pglite', location }
 }
 
 function redactUrl (url: string): string {

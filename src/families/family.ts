@@ -55,4 +55,9 @@ export interface CredentialKind {
   format: RegExp
   /** The principal a well-formed secret stands for, or null: one hash and at most one indexed lookup. */
   resolve (secret: string, app: FastifyInstance, request: FastifyRequest): Promise<Principal | null>
+  /**
+   * The tables whose updated or deleted rows can end a credential of this kind; resolvers that
+   * use app.credentialCache need them (and a migration's triggers notifying the same changes).
+   */
+  tables?: readonly string[]
 }

@@ -10,7 +10,9 @@ export const sessionCredential: CredentialKind = {
   schemes: ['x-auth-token', 'bearer'],
   format: SESSION_TOKEN_FORMAT,
   async resolve (secret, app) {
-    const session = await findSession(app.db, secret, app.clock())
+    const session = await findSession(app.db, secret, app.clock(), app.credentialCache)
     return session ? sessionPrincipal(session) : null
-  }
+  },
+  // A session ends when revoked or purged, or when its user or an account it names changes.
+  tables: ['auth_sessions', 'users', 'accounts']
 }

@@ -1,3 +1,4 @@
+import type { CredentialCache } from '../core/credential-cache.js'
 import type { Principal } from '../core/principal.js'
 import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
@@ -92,9 +93,30 @@ export async function issueSession (db: Database, input: IssueSessionInput, now:
 }
 
 /** The live session a token id stands for, or undefined (unknown, revoked, expired or disabled). */
-export async function findSession (db: Database, token: string, now: Date): Promise<Session | undefined> {
-  const row = await findActiveSession(db, sha256(token), now)
-  return row && toSession(row)
+/** The cache key of the session whose secret hashes to `hash`; migration 0008 notifies the same. */
+export function sessionCacheKey (hash: Uint8Array): string {
+  return `session:${Buffer.from(hash).toString('hex')}`
+}
+
+/**
+ * The live session a token id names: from `cache` when it holds it (the object is shared, so
+ * frozen), else one indexed lookup.
+ */
+export async function findSession (db: Database, token: string, now: Date, cache?: CredentialCache): Promise<Session | undefined> {
+  const hash = sha256(token)
+  const load = async () => {
+    const row = await findActiveSession(db, hash, now)
+    return row && { value: freezeSession(toSession(row)), expiresAt: row.expires_at }
+  }
+  return cache ? cache.getOrLoad(sessionCacheKey(hash), now, load) : (await load())?.value
+}
+
+function freezeSession (session: Session): Session {
+  Object.freeze(session.auditIds)
+  Object.freeze(session.roles)
+  Object.freeze(session.user)
+  if (session.account) Object.freeze(session.account)
+  return Object.freeze(session)
 }
 
 /** Revocation is one row update; every replica reads it on its next validation. */

@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
       databasePoolMax: 10,
       databaseTimeouts: { connectMs: 5000, queryMs: 30_000 },
       readinessTimeoutMs: 2000,
+      credentialCache: { seconds: 5, entries: 100_000 },
       dataDir: './data',
       publicUrl: undefined,
       trustProxy: false,

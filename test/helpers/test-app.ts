@@ -34,7 +34,9 @@ export async function setupTestApp (options: { env?: Record<string, string>, con
   const replicas: App[] = []
   return {
     app,
-    database,
+    // The app's own handle: a test's writes empty its credential cache at once, as the app's
+    // writes do. Other replicas hear of them through the database's notifications.
+    database: { ...database, db: app.db },
     config,
     async replica () {
       const replica = await buildApp({ config, db: database.connect(), clock: options.clock })

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect, sql } from 'kysely'
+import { Kysely, sql } from 'kysely'
 import { inject } from 'vitest'
-import { createDb, type Database, type DatabaseKind } from '../../src/db/database.js'
-import type { DB } from '../../src/db/schema.js'
+import { createDb, embedded, type Database, type DatabaseKind } from '../../src/db/database.js'
 
 /** What global-setup.ts provides: a server with a migrated template database, or a PGlite dump. */
 export type TestDatabaseSource =
@@ -86,7 +85,7 @@ export async function createServerDatabase (adminUrl: string, template?: string)
 
 /** A PGlite database in memory, loaded from a data-directory dump or empty. */
 export function createPGliteDatabase (loadDataDir?: Blob): TestDatabase {
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: new PGlite(loadDataDir ? { loadDataDir } : {}) }) })
+  const { db } = embedded(new PGlite(loadDataDir ? { loadDataDir } : {}), 'memory')
   let dropped = false
   return {
     kind: 'pglite',

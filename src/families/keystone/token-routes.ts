@@ -38,7 +38,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
   function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {
-    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock() }))
+    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock(), cache: app.credentialCache }))
   }
 
   /** Validation of GET and HEAD: the access document, or 401 when belongsTo names another tenant. */

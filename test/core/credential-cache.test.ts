@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import { CredentialCache, type Loaded } from '../../src/core/credential-cache.js'
+
+const at = (ms: number) => new Date(1_800_000_000_000 + ms)
+const far = at(3_600_000)
+
+/** A loader that counts its calls and returns `value` valid until `expiresAt`. */
+function loader<T> (value: T, expiresAt = far) {
+  const calls = { count: 0 }
+  const load = async (): Promise<Loaded<T>> => {
+    calls.count++
+    return { value, expiresAt }
+  }
+  return { calls, load }
+}
+
+describe('CredentialCache', () => {
+  it('loads once, then answers from memory until the re-check interval ends', async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 1000 })
+    const { calls, load } = loader('alice')
+    expect(await cache.getOrLoad('k', at(0), load)).toBe('alice')
+    expect(await cache.getOrLoad('k', at(999), load)).toBe('alice')
+    expect(calls.count).toBe(1)
+    expect(await cache.getOrLoad('k', at(1000), load)).toBe('alice')
+    expect(calls.count).toBe(2)
+  })
+
+  it("never keeps an entry past the credential's own expiry", async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    const { calls, load } = loader('alice', at(100))
+    await cache.getOrLoad('k', at(0), load)
+    await cache.getOrLoad('k', at(99), load)
+    expect(calls.count).toBe(1)
+    await cache.getOrLoad('k', at(100), load)
+    expect(calls.count).toBe(2)
+  })
+
+  it('remembers nothing that was not found', async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 1000 })
+    let calls = 0
+    const missing = async () => { calls++; return undefined }
+    expect(await cache.getOrLoad('k', at(0), missing)).toBeUndefined()
+    expect(await cache.getOrLoad('k', at(1), missing)).toBeUndefined()
+    expect(calls).toBe(2)
+    expect(cache.size).toBe(0)
+  })
+
+  it('forgets one key, or all of them, when told', async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    const a = loader('a')
+    const b = loader('b')
+    await cache.getOrLoad('a', at(0), a.load)
+    await cache.getOrLoad('b', at(0), b.load)
+    cache.forget('a')
+    await cache.getOrLoad('a', at(1), a.load)
+    await cache.getOrLoad('b', at(1), b.load)
+    expect([a.calls.count, b.calls.count]).toEqual([2, 1])
+    cache.flush()
+    await cache.getOrLoad('b', at(2), b.load)
+    expect(b.calls.count).toBe(2)
+  })
+
+  it('does not remember a load that a flush overlapped: it may have read what the flush was for', async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    let release!: () => void
+    const slow = async (): Promise<Loaded<string>> => {
+      await new Promise<void>((resolve) => { release = resolve })
+      return { value: 'stale', expiresAt: far }
+    }
+    const pending = cache.getOrLoad('k', at(0), slow)
+    cache.flush()
+    release()
+    expect(await pending).toBe('stale')
+    expect(cache.size).toBe(0)
+  })
+
+  it('holds at most maxEntries, dropping the oldest', async () => {
+    const cache = new CredentialCache({ maxEntries: 2, recheckMs: 60_000 })
+    const loads = ['a', 'b', 'c'].map((key) => loader(key))
+    for (const [i, key] of ['a', 'b', 'c'].entries()) await cache.getOrLoad(key, at(0), loads[i]!.load)
+    expect(cache.size).toBe(2)
+    await cache.getOrLoad('a', at(1), loads[0]!.load)
+    expect(loads[0]!.calls.count).toBe(2)
+  })
+
+  it('while disabled, loads every time; enabled again, starts empty', async () => {
+    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 }, { enabled: false })
+    const { calls, load } = loader('alice')
+    await cache.getOrLoad('k', at(0), load)
+    await cache.getOrLoad('k', at(1), load)
+    expect(calls.count).toBe(2)
+    cache.enable()
+    await cache.getOrLoad('k', at(2), load)
+    await cache.getOrLoad('k', at(3), load)
+    expect(calls.count).toBe(3)
+    cache.disable()
+    expect(cache.size).toBe(0)
+    expect(cache.enabled).toBe(false)
+  })
+
+  it('is off for good with a zero interval or size', async () => {
+    for (const options of [{ maxEntries: 0, recheckMs: 1000 }, { maxEntries: 10, recheckMs: 0 }]) {
+      const cache = new CredentialCache(options)
+      cache.enable()
+      expect(cache.enabled).toBe(false)
+    }
+  })
+})

@@ -12,6 +12,7 @@ import { createDb } from '../../src/db/database.js'
 import { isDatabaseUnavailable } from '../../src/db/errors.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { openRuntime } from '../../src/runtime.js'
+import { freshDataDir } from '../helpers/embedded-data.js'
 import { unique } from '../helpers/factories.js'
 
 let directory: string
@@ -22,7 +23,7 @@ const newDataDir = () => join(directory, `data-${randomBytes(4).toString('hex')}
 
 describe('the embedded database (PGlite under DATA_DIR)', () => {
   it('keeps data across close and reopen', async () => {
-    const dataDir = newDataDir()
+    const dataDir = await freshDataDir(directory)
     const first = createDb({ dataDir })
     expect(first.kind).toBe('pglite')
     expect(first.location).toBe(join(dataDir, 'pgdata'))

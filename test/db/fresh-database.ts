@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { inject } from 'vitest'
 import { createPGliteDatabase, createServerDatabase, type TestDatabase } from '../helpers/test-database.js'
 
@@ -6,5 +7,6 @@ export type FreshDatabase = TestDatabase
 
 export async function createFreshDatabase (): Promise<FreshDatabase> {
   const source = inject('testDatabase')
-  return source.kind === 'pglite' ? createPGliteDatabase() : createServerDatabase(source.adminUrl)
+  if (source.kind === 'postgres') return createServerDatabase(source.adminUrl)
+  return createPGliteDatabase(new Blob([await readFile(source.emptyDumpPath)]))
 }

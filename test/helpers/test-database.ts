@@ -8,7 +8,7 @@ import { createDb, embedded, type Database, type DatabaseKind } from '../../src/
 /** What global-setup.ts provides: a server with a migrated template database, or a PGlite dump. */
 export type TestDatabaseSource =
   | { kind: 'postgres', adminUrl: string, template: string }
-  | { kind: 'pglite', dumpPath: string }
+  | { kind: 'pglite', dumpPath: string, emptyDumpPath: string }
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -38,6 +38,7 @@ describe('loadConfig defaults', () => {
       dataDir: './data',
       publicUrl: undefined,
       trustProxy: false,
+      trustedProxies: [],
       logLevel: 'info',
       secretKey: undefined,
       admin: { account: 'admin', user: 'admin', password: undefined },

@@ -98,11 +98,14 @@ const ErrorBody = Type.Object({
   })
 })
 
+const V2ErrorBody = Type.Object({ code: Type.String({ examples: ['404'] }), message: Type.String() })
+
 function errorReply (status: number): TSchema {
   const description = ERROR_DESCRIPTIONS[status] ?? 'Error'
   if (status === 400 || status === 403) return Type.Null({ description })
   if (status === 401) return Type.Union([Type.Null(), Type.String()], { description })
-  return Type.Object(ErrorBody.properties, { description })
+  // Under `Accept: application/x.secretsmgr.v2beta+json`, 404, 409 and some 422s are `{code, message}`.
+  return Type.Union([ErrorBody, V2ErrorBody], { description })
 }
 
 export function errors (...statuses: number[]) {

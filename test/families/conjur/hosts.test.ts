@@ -141,7 +141,7 @@ describe('POST /host_factories/hosts (spec §A3)', () => {
       const ownFactory = await createHostFactory(app.app, own)
       const [allowed] = await newTokens(app.app, await userHeader(app.app, own, own.admin), { host_factory: hfId(own, ownFactory), cidr: [client] })
       const [elsewhere] = await newTokens(app.app, await userHeader(app.app, own, own.admin), { host_factory: hfId(own, ownFactory), cidr: ['198.51.100.0/24'] })
-      const headers = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }
+      const headers: Record<string, string> = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor }
       expect((await createHost(app.app, allowed!.token, { id: 'in' }, { remoteAddress: peer, headers })).statusCode).toBe(201)
       expectEmpty(await createHost(app.app, elsewhere!.token, { id: 'out' }, { remoteAddress: peer, headers }), 401)
     })

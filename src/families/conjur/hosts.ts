@@ -1,4 +1,4 @@
-import { Forbidden } from '../../core/errors.js'
+import { Forbidden, Unauthenticated } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById } from '../../db/repositories/accounts.js'
@@ -70,8 +70,9 @@ export async function enrolHost (db: Database, box: SecretBox, factory: { accoun
   const apiKey = newConjurSecret()
   const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)) }
   return db.transaction().execute(async (trx) => {
+    // A disabled account's tokens are as good as unknown.
     const account = await findAccountById(trx, factory.accountId)
-    if (!account) throw new Forbidden()
+    if (!account?.enabled) throw new Unauthenticated()
     let host = await repo.findHost(trx, factory.accountId, hostId, { lock: true })
     if (!host) {
       host = await repo.insertHost(trx, { account_id: factory.accountId, id: hostId, annotations, owner_host_factory_id: factory.id, api_key_hash: key.hash, api_key_sealed: key.sealed })

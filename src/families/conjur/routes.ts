@@ -63,7 +63,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Exchange an API key (the raw body) for an 8-minute access token',
       description: 'With `Accept-Encoding: base64` the token comes base64-encoded as text/plain, as `Token token="…"` wants it.',
       params: AuthenticateParamsSchema,
-      response: { 200: AccessTokenSchema, ...errors(400, 401, 503) }
+      response: { 200: AccessTokenSchema, ...errors(400, 401, 413, 503) }
     }
   }, async (request, reply) => {
     const { account, login: rawLogin } = request.params
@@ -83,7 +83,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Create host factory tokens (`execute` on the host factory)',
       description: 'Parameters `host_factory`, `expiration`, `count`, `cidr[]` from the query string, a form body or JSON (the body wins). 200 with an array, all or nothing.',
       security: accessTokenSecurity,
-      response: { 200: TokenListSchema, ...errors(400, 401, 403, 404, 422, 503) }
+      response: { 200: TokenListSchema, ...errors(400, 401, 403, 404, 413, 422, 503) }
     }
   }, async (request) => {
     const caller = await callerOf(request)
@@ -115,9 +115,10 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'createHostWithToken',
       summary: 'Create a host (or rotate the API key of one the factory owns) with a host factory token',
-      description: '`Authorization: Token token="<host factory token>"`, quotes required. Unknown, revoked, expired and wrong-origin tokens all get the same empty 401.',
+      description: '`Authorization: Token token="<host factory token>"`, quotes required. Parameters `id` and `annotations[<name>]` from the query string, a form body or JSON. ' +
+        'Unknown, revoked, expired and wrong-origin tokens all get the same empty 401.',
       security: hostFactoryTokenSecurity,
-      response: { 201: HostSchema, ...errors(400, 401, 403, 422, 503) }
+      response: { 201: HostSchema, ...errors(400, 401, 403, 413, 422, 503) }
     }
   }, async (request, reply) => {
     const header = request.headers.authorization
@@ -128,7 +129,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(201).send(host)
   })
 
-  app.get('/resources/:account/:kind/*', {
+  app.get('/resources/:account/:kind/:identifier', {
     exposeHeadRoute: false,
     config: { secret: true },
     onRequest: requireAccessToken,
@@ -136,12 +137,13 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'showHostFactory',
       summary: 'Show a host factory with its layers and tokens (any privilege on it)',
+      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it.',
       security: accessTokenSecurity,
       params: ResourceParamsSchema,
       response: { 200: HostFactoryResourceSchema, ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
-    const { account, kind, '*': identifier } = request.params
+    const { account, kind, identifier } = request.params
     return showResource(db, box, await callerOf(request), account, kind, identifier)
   })
 }

@@ -20,7 +20,7 @@ export const TokenParamsSchema = Type.Object({
 export const ResourceParamsSchema = Type.Object({
   account: Account,
   kind: Type.String({ minLength: 1, maxLength: 64, examples: ['host_factory'] }),
-  '*': Type.String({ description: 'The identifier (may hold `/`)', examples: ['hf-db'] })
+  identifier: Type.String({ minLength: 1, maxLength: 300, description: 'The identifier; a `/` in it as `%2F`', examples: ['hf-db', 'database%2Fusers'] })
 })
 
 const Expiration = Type.String({ description: 'UTC, whole seconds, `Z`', examples: ['2050-12-31T00:00:00Z'] })
@@ -34,13 +34,6 @@ export const HostFactoryTokenSchema = Type.Object({
 
 export const TokenListSchema = Type.Array(HostFactoryTokenSchema, { description: 'One entry per token created' })
 
-export const TokenParametersSchema = Type.Object({
-  host_factory: Type.Optional(Type.String({ description: 'Fully qualified id, `<account>:host_factory:<id>`', examples: ['myorg:host_factory:hf-db'] })),
-  expiration: Type.Optional(Type.String({ description: 'ISO 8601; no offset means UTC', examples: ['2050-12-31T00:00:00Z'] })),
-  count: Type.Optional(Type.String({ description: 'How many tokens, default 1 (at most 1000 in Tessera)', examples: ['2'] })),
-  'cidr[]': Type.Optional(Type.Array(Type.String(), { description: 'IP addresses or CIDR ranges, repeated' }))
-}, { description: 'Query string, form body (`cidr[]=…` repeated) or JSON object; the body wins' })
-
 const Annotation = Type.Object({ name: Type.String(), value: Type.String() })
 
 export const HostSchema = Type.Object({
@@ -52,11 +45,6 @@ export const HostSchema = Type.Object({
   restricted_to: Type.Array(Type.Never()),
   api_key: Type.String({ description: 'The host\'s API key, for /authn' })
 })
-
-export const HostParametersSchema = Type.Object({
-  id: Type.Optional(Type.String({ description: 'The host id, created at the top of the factory\'s account', examples: ['brand-new-host'] })),
-  'annotations[name]': Type.Optional(Type.String({ description: 'Annotations, as `annotations[<name>]=<value>`' }))
-}, { description: 'Query string, form body or JSON object; the body wins' })
 
 const RoleId = Type.String({ examples: ['myorg:user:alice'] })
 const Permission = Type.Object({ privilege: Type.String({ examples: ['execute'] }), role: RoleId })
@@ -85,6 +73,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Forbidden (empty body)',
   404: 'Not found: `{"error":{"code":"not_found","message","target","details"}}`',
   409: 'Conflict',
+  413: 'The body exceeds 64 KiB (empty body)',
   422: '`{"error":{"code":"argument_error"|"parameter_missing"|"unprocessable_entity","message"}}`',
   503: 'The database is unavailable'
 }
@@ -102,7 +91,7 @@ const V2ErrorBody = Type.Object({ code: Type.String({ examples: ['404'] }), mess
 
 function errorReply (status: number): TSchema {
   const description = ERROR_DESCRIPTIONS[status] ?? 'Error'
-  if (status === 400 || status === 403) return Type.Null({ description })
+  if (status === 400 || status === 403 || status === 413) return Type.Null({ description })
   if (status === 401) return Type.Union([Type.Null(), Type.String()], { description })
   // Under `Accept: application/x.secretsmgr.v2beta+json`, 404, 409 and some 422s are `{code, message}`.
   return Type.Union([ErrorBody, V2ErrorBody], { description })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertUser } from '../../helpers/factories.js'
+import { insertUser, superAdminSession } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { errorBody, FORBIDDEN, UNAUTHENTICATED } from '../admin/admin-helpers.js'
 import { adminCall, createHost, createHostFactory, grant, hfId, newMember, newTenant, newTokens, userHeader, type Tenant } from './helpers.js'
@@ -115,6 +115,27 @@ describe('admin API: /admin/v1/accounts/{accountId}/host-factories', () => {
       const again = await adminCall(t.app, tenant, 'DELETE', `/host-factories/${id}`)
       expect(again.statusCode).toBe(404)
       expect(again.json()).toEqual(errorBody(404, `host factory ${id} does not exist`))
+    })
+  })
+
+  describe('deletions elsewhere', () => {
+    it('deleting the owner leaves the factory without an owner; deleting the account takes everything with it', async () => {
+      const own = await newTenant(t.app)
+      const erin = await newMember(t.app, own)
+      const id = await createHostFactory(t.app, own, { owner: `${own.account.name}:user:${erin.user.name}` })
+      await grant(t.app, own, id, `${own.account.name}:user:${erin.user.name}`, 'read')
+      const [token] = await newTokens(t.app, await userHeader(t.app, own, own.admin), { host_factory: hfId(own, id) })
+      expect((await createHost(t.app, token!.token, { id: 'doomed-host' })).statusCode).toBe(201)
+      await t.app.db.deleteFrom('users').where('id', '=', erin.user.id).execute()
+      const orphan = (await adminCall(t.app, own, 'GET', `/host-factories/${id}`)).json()
+      expect(orphan.owner).toBeNull()
+      expect(orphan.permissions).toEqual([])
+      const superAdmin = await superAdminSession(t.app)
+      const deleted = await t.app.inject({ method: 'DELETE', url: `/admin/v1/accounts/${own.account.id}`, headers: { 'x-auth-token': superAdmin.token } })
+      expect(deleted.statusCode).toBe(204)
+      for (const table of ['hosts', 'layers', 'host_factories', 'host_factory_tokens'] as const) {
+        expect(await t.app.db.selectFrom(table).select('account_id').where('account_id', '=', own.account.id).execute(), table).toEqual([])
+      }
     })
   })
 

@@ -195,6 +195,18 @@ describe('POST /host_factories/hosts (spec §A3)', () => {
       expect(response.json().id).toBe(`${other.account.name}:host:shared-name`)
     })
 
+    it('a token of a disabled account → 401', async () => {
+      const other = await newTenant(t.app)
+      const otherFactory = await createHostFactory(t.app, other)
+      const [otherToken] = await newTokens(t.app, await userHeader(t.app, other, other.admin), { host_factory: hfId(other, otherFactory) })
+      await t.app.db.updateTable('accounts').set({ enabled: false }).where('id', '=', other.account.id).execute()
+      expectEmpty(await createHost(t.app, otherToken!.token, { id: 'disabled' }), 401)
+    })
+
+    it('a body over 64 KiB → 413 with an empty body', async () => {
+      expectEmpty(await createHost(t.app, await token(), { id: 'big', annotations: { big: 'x'.repeat(70 * 1024) } }), 413)
+    })
+
     it('bad annotations → 422; unparseable JSON → 400', async () => {
       expectArgumentError(await createHost(t.app, await token(), { id: 'a', annotations: 'text' }), "Invalid value for parameter 'annotations'")
       const response = await t.app.inject({ method: 'POST', url: '/host_factories/hosts', headers: { authorization: `Token token="${await token()}"`, 'content-type': 'application/json' }, payload: '{' })

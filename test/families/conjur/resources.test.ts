@@ -62,12 +62,12 @@ describe('GET /resources/{account}/host_factory/{id} (spec §A4)', () => {
     expect(v2.json()).toEqual({ code: '404', message: `Host_factory 'nope' not found in account '${tenant.account.name}'` })
   })
 
-  it('an identifier with slashes, and 401 text/plain without a token', async () => {
+  it('an identifier with slashes (as %2F), and 401 text/plain without a token', async () => {
     const factory = await createHostFactory(t.app, tenant, { id: 'database/users' })
-    const response = await t.app.inject({ url: `/resources/${tenant.account.name}/host_factory/database/users`, headers: { authorization: await userHeader(t.app, tenant, tenant.admin) } })
+    const response = await t.app.inject({ url: `/resources/${tenant.account.name}/host_factory/database%2Fusers`, headers: { authorization: await userHeader(t.app, tenant, tenant.admin) } })
     expect(response.statusCode).toBe(200)
     expect(response.json().id).toBe(hfId(tenant, factory))
-    expectMiddleware(await t.app.inject({ url: `/resources/${tenant.account.name}/host_factory/database/users` }), 401, 'Authorization missing')
+    expectMiddleware(await t.app.inject({ url: `/resources/${tenant.account.name}/host_factory/database%2Fusers` }), 401, 'Authorization missing')
   })
 
   it('an unknown route under the family answers in its dialect', async () => {

@@ -25,6 +25,8 @@ export interface VerifiedAccessToken {
   login: string
   issuedAt: Date
   expiresAt: Date
+  /** A `cidr` claim: the addresses the token may be used from (Tessera issues none; Conjur can). */
+  cidr: string[] | undefined
 }
 
 /** Why a presented token is refused, in the words of Conjur's middleware (spec §A0.2). */
@@ -98,7 +100,8 @@ export class AccessTokens {
     // Without exp, Slosilo allows 8 minutes from iat.
     const exp = typeof claims.exp === 'number' ? claims.exp : claims.iat + ACCESS_TOKEN_TTL_SECONDS
     if (now.getTime() >= exp * 1000) return 'Unauthorized: Invalid token'
-    return { accountId: header.account, login: claims.sub, issuedAt: new Date(claims.iat * 1000), expiresAt: new Date(exp * 1000) }
+    const cidr = Array.isArray(claims.cidr) ? claims.cidr.map(String) : undefined
+    return { accountId: header.account, login: claims.sub, issuedAt: new Date(claims.iat * 1000), expiresAt: new Date(exp * 1000), cidr }
   }
 }
 

@@ -3,7 +3,8 @@ import { Forbidden } from '../../core/errors.js'
 import { authenticate } from '../../plugins/auth.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
 import type { VerifiedAccessToken } from './access-token.js'
-import { accessTokenPrincipal, accessTokensOf, ACCESS_TOKEN_KIND, verifiedTokenOf } from './credentials.js'
+import { normaliseCidr, withinRanges } from './cidr.js'
+import { accessTokenPrincipal, accessTokensOf, ACCESS_TOKEN_KIND, clientIpOf, verifiedTokenOf } from './credentials.js'
 import { MiddlewareRefusal } from './errors.js'
 import { findHost, findUserRole, type RoleRef } from './repository.js'
 
@@ -34,8 +35,22 @@ async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessTo
     if (typeof verdict === 'string') throw new MiddlewareRefusal(verdict)
     token = verifiedTokenOf(accessTokenPrincipal(verdict))!
   }
+  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) throw new MiddlewareRefusal('IP address rejected', 403)
   verified.set(request, token)
   return token
+}
+
+/** The well-formed entries of a `cidr` claim; a malformed one admits nobody. */
+function validRanges (entries: readonly string[]): string[] {
+  const ranges = entries.flatMap((entry) => {
+    try {
+      return [normaliseCidr(entry)]
+    } catch {
+      return []
+    }
+  })
+  // An empty list would admit everyone: a claim of only bad entries must admit no one.
+  return ranges.length === 0 && entries.length > 0 ? ['0.0.0.0/32'] : ranges
 }
 
 /** The role an access token names, as it is now in the database. */

@@ -82,8 +82,6 @@ export function parseIso8601 (text: string): ParsedDateTime | null {
     millis = match[4] === undefined ? 0 : Math.floor(Number(`0.${match[4]}`) * 1000)
     const endOfDay = hours === 24 && minutes === 0 && seconds === 0 && millis === 0
     if ((hours > 23 && !endOfDay) || minutes > 59 || seconds > 59) return null
-  } else if (ZONE.test(datePart) && !/^\d/.test(datePart)) {
-    return null
   }
   const utc = Date.UTC(year, month - 1, day, hours, minutes, seconds, millis) - offsetMinutes * 60000
   const instant = new Date(utc)

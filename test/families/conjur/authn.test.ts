@@ -176,6 +176,16 @@ describe('Conjur authentication (spec §A6, §A0.2)', () => {
       expectMiddleware(await protectedCall(`Token token="${encodeAccessToken(odd)}"`), 401, 'token contains unrecognized claims')
     })
 
+    it('a cidr claim the client is outside of → 403 text/plain "IP address rejected"; inside, the token works', async () => {
+      const iat = Math.floor(now.getTime() / 1000)
+      const sign = (cidr: unknown) => `Token token="${encodeAccessToken(accessTokensOf(t.app.config).sign(tenant.account.id, { iat, exp: iat + 60, sub: alice.user.name, cidr }))}"`
+      expectMiddleware(await protectedCall(sign(['10.0.0.0/8'])), 403, 'IP address rejected')
+      expectMiddleware(await protectedCall(sign(['not an address'])), 403, 'IP address rejected')
+      const inside = await protectedCall(sign(['127.0.0.0/8']))
+      expect(inside.statusCode).toBe(422)
+      expect(inside.json()).toEqual({ error: { code: 'argument_error', message: 'host_factory' } })
+    })
+
     it('a valid token whose role is gone or disabled → 403 with an empty body', async () => {
       const carol = await newMember(t.app, tenant)
       const header = await userHeader(t.app, tenant, carol)

@@ -1,7 +1,7 @@
 import { Forbidden } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
-import { findAccountByName } from '../../db/repositories/accounts.js'
+import { findAccountById, findAccountByName } from '../../db/repositories/accounts.js'
 import type { Caller } from './caller.js'
 import { InvalidCidr, normaliseCidr } from './cidr.js'
 import { argumentError, ConjurNotFound, unprocessable } from './errors.js'
@@ -137,13 +137,9 @@ export async function revokeToken (db: Database, caller: Caller, token: string):
   const hash = sha256(token)
   const row = await repo.findToken(db, hash)
   if (!row) throw tokenNotFound(token)
-  const factoryId = `${caller.account.id === row.account_id ? caller.account.name : (await accountNameOf(db, row.account_id))}:host_factory:${row.host_factory_id}`
+  const account = row.account_id === caller.account.id ? caller.account : await findAccountById(db, row.account_id)
+  const factoryId = `${account?.name ?? row.account_id}:host_factory:${row.host_factory_id}`
   const resource = await visibleResource(db, caller, factoryId)
   if (!allowed(resource.relation, 'update')) throw new Forbidden()
   await repo.deleteToken(db, hash)
-}
-
-async function accountNameOf (db: Database, accountId: string): Promise<string> {
-  const row = await db.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirst()
-  return row?.name ?? accountId
 }

@@ -228,6 +228,15 @@ describe('DELETE /host_factory_tokens/{token} (spec §A2)', () => {
     expect(response.json()).toEqual(notFoundBody(hfId(tenant, factory), `Host_factory '${factory}' not found in account '${tenant.account.name}'`, 'host_factory'))
   })
 
+  it('2. a token of another account\'s factory → 404 naming that factory, even for this account\'s admin', async () => {
+    const other = await newTenant(t.app)
+    const otherFactory = await createHostFactory(t.app, other)
+    const [token] = await newTokens(t.app, await userHeader(t.app, other, other.admin), { host_factory: hfId(other, otherFactory) })
+    const response = await revoke(tenant.admin, token!.token)
+    expect(response.statusCode).toBe(404)
+    expect(response.json()).toEqual(notFoundBody(hfId(other, otherFactory), `Host_factory '${otherFactory}' not found in account '${other.account.name}'`, 'host_factory'))
+  })
+
   it('3. without update → 403 with an empty body', async () => {
     const [token] = await newTokens(t.app, await userHeader(t.app, tenant, executor), { host_factory: hfId(tenant, factory) })
     expectEmpty(await revoke(executor, token!.token), 403)

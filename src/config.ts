@@ -5,6 +5,7 @@ import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } fr
 import { OWASP_ARGON2, type Argon2Cost } from './core/credentials.js'
 import { IDENTIFIER_PATTERN } from './core/identifiers.js'
 import { parseSecretKey } from './core/secrets.js'
+import ipaddr from 'ipaddr.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const DURATION = '^[0-9]+[smhd]?$'
@@ -23,6 +24,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
   TRUST_PROXY: Type.Boolean({ default: false }),
+  TRUSTED_PROXIES: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
   TESSERA_SECRET_KEY: Type.Optional(Type.String()),
   TESSERA_ADMIN_ACCOUNT: Type.String({ pattern: IDENTIFIER_PATTERN, default: 'admin' }),
@@ -51,6 +53,8 @@ export interface Config {
   dataDir: string
   publicUrl: string | undefined
   trustProxy: boolean
+  /** Conjur's TRUSTED_PROXIES: IPs and CIDR ranges whose X-Forwarded-For a host factory token's CIDR check believes (spec §A5). */
+  trustedProxies: string[]
   logLevel: (typeof LOG_LEVELS)[number]
   /** Base64 or hex text of the 32-byte key; server.ts fills it in for the embedded database. */
   secretKey: string | undefined
@@ -86,6 +90,14 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 function durationSeconds (text: string): number {
   const unit = text.at(-1) ?? ''
   return unit in UNIT_SECONDS ? Number(text.slice(0, -1)) * UNIT_SECONDS[unit]! : Number(text)
+}
+
+function isIpOrCidr (text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/')
+  if (rest.length > 0 || !ipaddr.isValid(address) || address.includes('%')) return false
+  if (ipaddr.IPv4.isIPv4(address) && !ipaddr.IPv4.isValidFourPartDecimal(address)) return false
+  const max = ipaddr.parse(address).kind() === 'ipv4' ? 32 : 128
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max)
 }
 
 function readEnv (env: Record<string, string | undefined>): Env {
@@ -127,6 +139,10 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (values.PUBLIC_URL !== undefined && !URL.canParse(values.PUBLIC_URL)) {
     throw new ConfigError('PUBLIC_URL', `is not a valid URL (got ${JSON.stringify(values.PUBLIC_URL)})`)
   }
+  const trustedProxies = (values.TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  for (const entry of trustedProxies) {
+    if (!isIpOrCidr(entry)) throw new ConfigError('TRUSTED_PROXIES', `must be a comma-separated list of IP addresses or CIDR ranges (got ${JSON.stringify(entry)})`)
+  }
   const tokenTtlSeconds = durationSeconds(values.TOKEN_TTL)
   if (tokenTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
     throw new ConfigError('TOKEN_TTL', `must be at least 5 minutes, because clients re-authenticate up to 5 minutes before expiry (got ${JSON.stringify(values.TOKEN_TTL)})`)
@@ -149,6 +165,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     dataDir: values.DATA_DIR,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: values.TRUST_PROXY,
+    trustedProxies,
     logLevel: values.LOG_LEVEL,
     secretKey: values.TESSERA_SECRET_KEY,
     admin: { account: values.TESSERA_ADMIN_ACCOUNT, user: values.TESSERA_ADMIN_USER, password: values.TESSERA_ADMIN_PASSWORD },

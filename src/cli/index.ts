@@ -3,6 +3,7 @@ import { accountCommands } from './accounts.js'
 import { EXIT, UsageError, type CliContext, type CliIo, type CommandInput, type CommandSpec, type TextSink } from './command.js'
 import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
+import { hostFactoryCommands } from './host-factories.js'
 import { createPrinter } from './printer.js'
 import { roleCommands } from './roles.js'
 import { userCommands } from './users.js'
@@ -10,7 +11,7 @@ import { userCommands } from './users.js'
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands]
+export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }

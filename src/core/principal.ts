@@ -1,6 +1,6 @@
 /** The authenticated caller, the same whichever header dialect carried the credential. */
 export interface Principal {
-  kind: 'user' | 'host'
+  kind: 'user' | 'host' | 'host_factory'
   id: string
   name: string
   /** The account (tenant) the credential is scoped to, or null when unscoped. */

@@ -9,6 +9,18 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface Accounts {
@@ -50,6 +62,62 @@ export interface AuthSessions {
   user_id: string;
 }
 
+export interface HostFactories {
+  account_id: string;
+  created_at: Generated<Timestamp>;
+  id: string;
+  owner_host_id: string | null;
+  owner_user_id: string | null;
+}
+
+export interface HostFactoryLayers {
+  account_id: string;
+  host_factory_id: string;
+  layer_id: string;
+}
+
+export interface HostFactoryPermissions {
+  account_id: string;
+  created_at: Generated<Timestamp>;
+  host_factory_id: string;
+  host_id: string | null;
+  privilege: string;
+  user_id: string | null;
+}
+
+export interface HostFactoryTokens {
+  account_id: string;
+  cidr: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  expiration: Timestamp;
+  host_factory_id: string;
+  token_sealed: Uint8Array;
+  token_sha256: Uint8Array;
+}
+
+export interface Hosts {
+  account_id: string;
+  annotations: Generated<Json>;
+  api_key_hash: Uint8Array;
+  api_key_sealed: Uint8Array;
+  created_at: Generated<Timestamp>;
+  id: string;
+  owner_host_factory_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface LayerHosts {
+  account_id: string;
+  host_id: string;
+  layer_id: string;
+}
+
+export interface Layers {
+  account_id: string;
+  created_at: Generated<Timestamp>;
+  id: string;
+}
+
 export interface RoleAssignments {
   account_id: string;
   created_at: Generated<Timestamp>;
@@ -73,6 +141,13 @@ export interface DB {
   agent_tokens: AgentTokens;
   api_keys: ApiKeys;
   auth_sessions: AuthSessions;
+  host_factories: HostFactories;
+  host_factory_layers: HostFactoryLayers;
+  host_factory_permissions: HostFactoryPermissions;
+  host_factory_tokens: HostFactoryTokens;
+  hosts: Hosts;
+  layer_hosts: LayerHosts;
+  layers: Layers;
   role_assignments: RoleAssignments;
   users: Users;
 }

@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
       dataDir: './data',
       publicUrl: undefined,
       trustProxy: false,
+      trustedProxies: [],
       logLevel: 'info',
       secretKey: undefined,
       admin: { account: 'admin', user: 'admin', password: undefined },
@@ -104,6 +105,12 @@ describe('loadConfig defaults', () => {
 })
 
 describe('loadConfig refuses bad values, naming the variable', () => {
+  it.each(['10.0.0.1/33', 'proxy.example.com', '10.0.0.1,nope', '010.0.0.1', 'fe80::1%eth0', '1.2.3.4/8/9'])('TRUSTED_PROXIES=%s', (value) => expectRejected('TRUSTED_PROXIES', value))
+
+  it('reads TRUSTED_PROXIES as a list of IPs and CIDRs', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.1 ,2001:db8::/32,' }).trustedProxies).toEqual(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32'])
+  })
+
   it.each(['0', '65536', '-1', 'abc', '80.5', '8080x'])('PORT=%s', (value) => expectRejected('PORT', value))
 
   it.each(['mysql://db/x', 'http://db:5432/x', 'db:5432', 'postgres:/db'])('DATABASE_URL=%s', (value) => expectRejected('DATABASE_URL', value))

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { defaultDialect } from '../../plugins/default-dialect.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
+import hostFactoryRoutes from './host-factory-routes.js'
 import roleRoutes from './role-routes.js'
 import userRoutes from './user-routes.js'
 
@@ -13,6 +14,7 @@ async function routes (app: FastifyInstance) {
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)
+  await app.register(hostFactoryRoutes)
 }
 
 /** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */
@@ -22,7 +24,7 @@ const admin: TokenFamily = {
   routes,
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
-  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys' }] }
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys and Conjur host factories' }] }
 }
 
 export default admin

@@ -27,7 +27,13 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'post /admin/v1/accounts/{accountId}/users/{userId}/api-key': { operationId: 'rotateApiKey', success: '200', errors: ['400', '401', '403', '404', '413', '503'] },
   'get /admin/v1/accounts/{accountId}/users/{userId}/roles': { operationId: 'listUserRoles', success: '200', errors: ['400', '401', '403', '404', '503'] },
   'put /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': { operationId: 'grantRole', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
-  'delete /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': { operationId: 'revokeRole', success: '204', errors: ['400', '401', '403', '404', '413', '503'] }
+  'delete /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': { operationId: 'revokeRole', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
+  'post /admin/v1/accounts/{accountId}/host-factories': { operationId: 'createHostFactory', success: '201', errors: ['400', '401', '403', '404', '409', '413', '503'] },
+  'get /admin/v1/accounts/{accountId}/host-factories': { operationId: 'listHostFactories', success: '200', errors: ['400', '401', '403', '404', '503'] },
+  'get /admin/v1/accounts/{accountId}/host-factories/{id}': { operationId: 'getHostFactory', success: '200', errors: ['400', '401', '403', '404', '503'] },
+  'delete /admin/v1/accounts/{accountId}/host-factories/{id}': { operationId: 'deleteHostFactory', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
+  'post /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'grantHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
+  'delete /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'revokeHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] }
 }
 
 const ERROR_BODY = { type: 'object', required: ['statusCode', 'code', 'message'] }

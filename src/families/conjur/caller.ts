@@ -1,0 +1,80 @@
+import type { FastifyRequest } from 'fastify'
+import { Forbidden } from '../../core/errors.js'
+import { authenticate } from '../../plugins/auth.js'
+import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
+import type { VerifiedAccessToken } from './access-token.js'
+import { normaliseCidr, withinRanges } from './cidr.js'
+import { accessTokenPrincipal, accessTokensOf, ACCESS_TOKEN_KIND, clientIpOf, verifiedTokenOf } from './credentials.js'
+import { MiddlewareRefusal } from './errors.js'
+import { findHost, findUserRole, type RoleRef } from './repository.js'
+
+/** Conjur's middleware pattern: anchored at a line start, the literal `Token token="`, a closing quote (spec §A0.2). */
+export const TOKEN_HEADER = /^Token token="(.*)"/m
+
+/**
+ * onRequest of the routes that need an access token: Conjur's middleware refusals, as
+ * text/plain 401s (spec §A0.2). The principal comes from plugins/auth; when that read another
+ * header (X-Auth-Token wins there) or another kind, the token is verified here, still without I/O.
+ */
+export async function requireAccessToken (request: FastifyRequest): Promise<void> {
+  await accessTokenOf(request)
+}
+
+const verified = new WeakMap<FastifyRequest, VerifiedAccessToken>()
+
+async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessToken> {
+  const known = verified.get(request)
+  if (known) return known
+  const header = request.headers.authorization
+  const match = typeof header === 'string' ? TOKEN_HEADER.exec(header) : null
+  if (!match) throw new MiddlewareRefusal('Authorization missing')
+  const principal = await authenticate(request)
+  let token = principal?.credential.kind === ACCESS_TOKEN_KIND ? verifiedTokenOf(principal) : undefined
+  if (!token) {
+    const verdict = accessTokensOf(request.server.config).verify(match[1]!, request.server.clock())
+    if (typeof verdict === 'string') throw new MiddlewareRefusal(verdict)
+    token = verifiedTokenOf(accessTokenPrincipal(verdict))!
+  }
+  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) throw new MiddlewareRefusal('IP address rejected', 403)
+  verified.set(request, token)
+  return token
+}
+
+/** The well-formed entries of a `cidr` claim; a malformed one admits nobody. */
+function validRanges (entries: readonly string[]): string[] {
+  const ranges = entries.flatMap((entry) => {
+    try {
+      return [normaliseCidr(entry)]
+    } catch {
+      return []
+    }
+  })
+  // An empty list would admit everyone: a claim of only bad entries must admit no one.
+  return ranges.length === 0 && entries.length > 0 ? ['0.0.0.0/32'] : ranges
+}
+
+/** The role an access token names, as it is now in the database. */
+export interface Caller {
+  account: AccountRow
+  login: string
+  role: RoleRef & { isAdmin: boolean }
+}
+
+/**
+ * The caller's role, read now: a token outlives changes, so a role deleted or disabled since,
+ * or no longer of the account, is refused with Conjur's empty 403 (spec §A0.2).
+ */
+export async function callerOf (request: FastifyRequest): Promise<Caller> {
+  const token = await accessTokenOf(request)
+  const { db } = request.server
+  const account = await findAccountById(db, token.accountId)
+  if (!account?.enabled) throw new Forbidden()
+  if (token.login.startsWith('host/')) {
+    const hostId = token.login.slice('host/'.length)
+    if (!await findHost(db, account.id, hostId)) throw new Forbidden()
+    return { account, login: token.login, role: { kind: 'host', hostId, isAdmin: false } }
+  }
+  const user = await findUserRole(db, account.id, token.login)
+  if (!user?.active) throw new Forbidden()
+  return { account, login: token.login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Config } from '../../config.js'
+import type { Principal } from '../../core/principal.js'
+import { parseSecretKey, sha256 } from '../../core/secrets.js'
+import type { CredentialKind } from '../family.js'
+import { AccessTokens, type VerifiedAccessToken } from './access-token.js'
+import { withinRanges } from './cidr.js'
+import { clientIp, trustedRanges, type Range } from './client-ip.js'
+import { findToken } from './repository.js'
+import { CONJUR_SECRET_FORMAT } from './secrets.js'
+
+export const ACCESS_TOKEN_KIND = 'conjur-access-token'
+export const HOST_FACTORY_TOKEN_KIND = 'conjur-host-factory-token'
+
+const accessTokens = new WeakMap<Config, AccessTokens>()
+const trusted = new WeakMap<Config, Range[]>()
+
+/** The app's access-token signer, keyed from TESSERA_SECRET_KEY: the same on every replica. */
+export function accessTokensOf (config: Config): AccessTokens {
+  let tokens = accessTokens.get(config)
+  if (!tokens) {
+    const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
+    if (!key) throw new Error('the Conjur family needs config.secretKey')
+    tokens = new AccessTokens(key)
+    accessTokens.set(config, tokens)
+  }
+  return tokens
+}
+
+/** The client address a token's CIDR list is judged by (spec §A5). */
+export function clientIpOf (request: FastifyRequest): string {
+  const { config } = request.server
+  let ranges = trusted.get(config)
+  if (!ranges) {
+    ranges = trustedRanges(config.trustedProxies)
+    trusted.set(config, ranges)
+  }
+  return clientIp(request.raw.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], ranges)
+}
+
+/** The Conjur login an access-token principal stands for. */
+const verifiedTokens = new WeakMap<Principal, VerifiedAccessToken>()
+
+export function verifiedTokenOf (principal: Principal): VerifiedAccessToken | undefined {
+  return verifiedTokens.get(principal)
+}
+
+export function accessTokenPrincipal (verified: VerifiedAccessToken): Principal {
+  const host = verified.login.startsWith('host/')
+  const principal: Principal = {
+    kind: host ? 'host' : 'user',
+    id: host ? verified.login.slice('host/'.length) : verified.login,
+    name: verified.login,
+    accountId: verified.accountId,
+    // Conjur reads privileges from the database on each request, not from the token.
+    roles: [],
+    credential: { kind: ACCESS_TOKEN_KIND, id: `${verified.accountId}:${verified.login}:${verified.issuedAt.getTime() / 1000}`, expiresAt: verified.expiresAt }
+  }
+  verifiedTokens.set(principal, verified)
+  return principal
+}
+
+/**
+ * Conjur access tokens: the base64 of a JSON object, so always `eyJ…`. Verified by signature
+ * alone, with no database read (spec §A0.2).
+ */
+export const accessTokenCredential: CredentialKind = {
+  name: ACCESS_TOKEN_KIND,
+  schemes: ['token'],
+  format: /^eyJ[A-Za-z0-9+/=_-]+$/,
+  async resolve (secret: string, app: FastifyInstance) {
+    const verified = accessTokensOf(app.config).verify(secret, app.clock())
+    return typeof verified === 'string' ? null : accessTokenPrincipal(verified)
+  }
+}
+
+/**
+ * Raw host factory tokens, good only for POST /host_factories/hosts: one SHA-256 and one
+ * indexed read. Unknown, expired and wrong-origin tokens all resolve to nobody (spec §A3).
+ */
+export const hostFactoryTokenCredential: CredentialKind = {
+  name: HOST_FACTORY_TOKEN_KIND,
+  schemes: ['token'],
+  format: CONJUR_SECRET_FORMAT,
+  async resolve (secret: string, app: FastifyInstance, request: FastifyRequest) {
+    const hash = sha256(secret)
+    const token = await findToken(app.db, hash)
+    if (!token || app.clock().getTime() >= token.expiration.getTime()) return null
+    if (!withinRanges(clientIpOf(request), token.cidr)) return null
+    return {
+      kind: 'host_factory',
+      id: token.host_factory_id,
+      name: token.host_factory_id,
+      accountId: token.account_id,
+      roles: [],
+      credential: { kind: HOST_FACTORY_TOKEN_KIND, id: hash.subarray(0, 8).toString('hex'), expiresAt: token.expiration }
+    }
+  }
+}

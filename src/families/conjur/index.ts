@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import type { TokenFamily } from '../family.js'
+import { accessTokenCredential, hostFactoryTokenCredential } from './credentials.js'
+import { conjurDialect } from './dialect.js'
+import conjurRoutes from './routes.js'
+
+/** Parameters are a few short strings; nothing here needs more. */
+const MAX_BODY_BYTES = 64 * 1024
+
+async function routes (app: FastifyInstance) {
+  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
+  // Bodies are kept as text and read per route (spec §A0.4): form, JSON or no Content-Type for
+  // parameters, the raw API key for authenticate; any other media type is ignored, not refused.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+  await app.register(conjurRoutes)
+}
+
+/**
+ * CyberArk Conjur's host factory API (spec conjur-astra.md Part A): /authn login and
+ * authenticate, host factory tokens, host enrolment and the host factory resource. It issues
+ * two credentials on `Authorization: Token token="…"`, told apart by format: access tokens
+ * (base64 JSON, verified by signature) and raw host factory tokens (Crockford base32).
+ */
+const conjur: TokenFamily = {
+  name: 'conjur',
+  mount: '',
+  routes,
+  prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources'],
+  dialect: conjurDialect,
+  openApi: {
+    tags: [{ name: 'conjur', description: 'CyberArk Conjur host factories: authentication, host factory tokens, host enrolment' }],
+    securitySchemes: {
+      conjurAccessToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token token="<base64 of the access token JSON>"` from POST /authn/{account}/{login}/authenticate' },
+      conjurHostFactoryToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: '`Token token="<host factory token>"` (quotes required)' },
+      conjurBasic: { type: 'http', scheme: 'basic', description: 'A user name (or `host/<id>`) and a password or API key' }
+    }
+  },
+  credentials: [accessTokenCredential, hostFactoryTokenCredential],
+  // DELETE /host_factory_tokens/<token> carries the token in its path.
+  secretPathSegments: [['host_factory_tokens']]
+}
+
+export default conjur

@@ -1,0 +1,43 @@
+import type { SecretBox } from '../../core/secrets.js'
+import type { Database } from '../../db/database.js'
+import type { Caller } from './caller.js'
+import { ConjurNotFound } from './errors.js'
+import { permissionRole, roleId } from './host-factories.js'
+import * as repo from './repository.js'
+import { tokenView, visibleResource, type TokenView } from './tokens.js'
+
+/** A host factory as GET /resources shows it (spec §A4), tokens in clear. */
+export interface HostFactoryResource {
+  created_at: string
+  id: string
+  owner: string | null
+  permissions: Array<{ privilege: string, role: string }>
+  annotations: never[]
+  layers: string[]
+  tokens: TokenView[]
+}
+
+/** GET /resources/{account}/{kind}/{id}: host factories only; anything invisible or else is 404. */
+export async function showResource (db: Database, box: SecretBox, caller: Caller, account: string, kind: string, identifier: string): Promise<HostFactoryResource> {
+  const fullId = `${account}:${kind}:${identifier}`
+  const resource = await visibleResource(db, caller, fullId)
+  if (resource.kind !== 'host_factory') throw new ConjurNotFound(fullId)
+  const accountId = caller.account.id
+  const accountName = caller.account.name
+  const factory = await repo.findHostFactory(db, accountId, resource.factoryId)
+  if (!factory) throw new ConjurNotFound(fullId)
+  const layers = (await repo.layersOf(db, accountId, [factory.id])).get(factory.id) ?? []
+  const permissions = await repo.permissionsOf(db, accountId, [factory.id])
+  const tokens = await repo.tokensOf(db, accountId, factory.id)
+  return {
+    created_at: factory.created_at.toISOString().replace(/Z$/, '+00:00'),
+    id: roleId(accountName, 'host_factory', factory.id),
+    owner: factory.owner_user_name !== null
+      ? roleId(accountName, 'user', factory.owner_user_name)
+      : factory.owner_host_id !== null ? roleId(accountName, 'host', factory.owner_host_id) : null,
+    permissions: permissions.map((permission) => ({ privilege: permission.privilege, role: permissionRole(accountName, permission) })),
+    annotations: [],
+    layers: layers.map((layer) => roleId(accountName, 'layer', layer)),
+    tokens: tokens.map((token) => tokenView(box, token))
+  }
+}

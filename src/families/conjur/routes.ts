@@ -1,0 +1,151 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { Unauthenticated } from '../../core/errors.js'
+import { authenticate } from '../../plugins/auth.js'
+import { authenticateWithApiKey, login } from './authn.js'
+import { callerOf, requireAccessToken, TOKEN_HEADER } from './caller.js'
+import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
+import { enrolHost } from './hosts.js'
+import { conjurParams, rawBody } from './params.js'
+import { showResource } from './resources.js'
+import {
+  AccessTokenSchema, AccountParamsSchema, accessTokenSecurity, ApiKeyTextSchema, AuthenticateParamsSchema, errors, HostFactoryResourceSchema,
+  hostFactoryTokenSecurity, HostSchema, ResourceParamsSchema, tags, TokenListSchema, TokenParamsSchema
+} from './schemas.js'
+import { createTokens, revokeToken } from './tokens.js'
+
+const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
+/** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
+const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i
+
+function basicCredentials (request: FastifyRequest): { login: string, secret: string } {
+  const match = BASIC.exec(String(request.headers.authorization ?? ''))
+  if (!match) throw new Unauthenticated()
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon <= 0) throw new Unauthenticated()
+  return { login: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+}
+
+function sendText (reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('text/plain').send(text)
+}
+
+const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, credentialTools } = app
+  const { box } = credentialTools
+
+  app.get('/authn/:account/login', {
+    exposeHeadRoute: false,
+    config: { secret: true },
+    schema: {
+      tags,
+      operationId: 'conjurLogin',
+      summary: 'Log in with HTTP Basic (password or API key); answers the existing API key',
+      description: 'Users log in by name with their Tessera password or API key; hosts as `host/<id>` with their API key.',
+      security: [{ conjurBasic: [] }],
+      params: AccountParamsSchema,
+      response: { 200: ApiKeyTextSchema, ...errors(400, 401, 503) }
+    }
+  }, async (request, reply) => {
+    // Impersonation (`?role=`) is not a login (spec §A6).
+    if (/[?&]role=/.test(request.url)) throw new Unauthenticated()
+    const apiKey = await login(db, credentialTools, request.params.account, basicCredentials(request))
+    return sendText(reply, apiKey)
+  })
+
+  app.post('/authn/:account/:login/authenticate', {
+    config: { secret: true },
+    schema: {
+      tags,
+      operationId: 'conjurAuthenticate',
+      summary: 'Exchange an API key (the raw body) for an 8-minute access token',
+      description: 'With `Accept-Encoding: base64` the token comes base64-encoded as text/plain, as `Token token="…"` wants it.',
+      params: AuthenticateParamsSchema,
+      response: { 200: AccessTokenSchema, ...errors(400, 401, 413, 503) }
+    }
+  }, async (request, reply) => {
+    const { account, login: rawLogin } = request.params
+    const token = await authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock())
+    if (WANTS_BASE64.test(String(request.headers['accept-encoding'] ?? ''))) {
+      return sendText(reply.header('content-encoding', 'base64'), Buffer.from(JSON.stringify(token)).toString('base64'))
+    }
+    return token
+  })
+
+  app.post('/host_factory_tokens', {
+    config: { secret: true },
+    onRequest: requireAccessToken,
+    schema: {
+      tags,
+      operationId: 'createHostFactoryTokens',
+      summary: 'Create host factory tokens (`execute` on the host factory)',
+      description: 'Parameters `host_factory`, `expiration`, `count`, `cidr[]` from the query string, a form body or JSON (the body wins). 200 with an array, all or nothing.',
+      security: accessTokenSecurity,
+      response: { 200: TokenListSchema, ...errors(400, 401, 403, 404, 413, 422, 503) }
+    }
+  }, async (request) => {
+    const caller = await callerOf(request)
+    const tokens = await createTokens(db, box, caller, conjurParams(request), app.clock())
+    request.log.info({ accountId: caller.account.id, count: tokens.length }, 'host factory tokens created')
+    return tokens
+  })
+
+  app.delete('/host_factory_tokens/:token', {
+    onRequest: requireAccessToken,
+    schema: {
+      tags,
+      operationId: 'revokeHostFactoryToken',
+      summary: 'Revoke a host factory token (`update` on its host factory)',
+      security: accessTokenSecurity,
+      params: TokenParamsSchema,
+      response: { 204: Type.Null({ description: 'Revoked; no body' }), ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const caller = await callerOf(request)
+    await revokeToken(db, caller, request.params.token)
+    request.log.info({ accountId: caller.account.id }, 'host factory token revoked')
+    return reply.code(204).send(null)
+  })
+
+  app.post('/host_factories/hosts', {
+    config: { secret: true },
+    schema: {
+      tags,
+      operationId: 'createHostWithToken',
+      summary: 'Create a host (or rotate the API key of one the factory owns) with a host factory token',
+      description: '`Authorization: Token token="<host factory token>"`, quotes required. Parameters `id` and `annotations[<name>]` from the query string, a form body or JSON. ' +
+        'Unknown, revoked, expired and wrong-origin tokens all get the same empty 401.',
+      security: hostFactoryTokenSecurity,
+      response: { 201: HostSchema, ...errors(400, 401, 403, 413, 422, 503) }
+    }
+  }, async (request, reply) => {
+    const header = request.headers.authorization
+    const principal = typeof header === 'string' && TOKEN_HEADER.test(header) ? await authenticate(request) : null
+    if (principal?.credential.kind !== HOST_FACTORY_TOKEN_KIND || principal.accountId === null) throw new Unauthenticated()
+    const host = await enrolHost(db, box, { accountId: principal.accountId, id: principal.id }, conjurParams(request))
+    request.log.info({ accountId: principal.accountId, hostFactory: principal.id, host: host.id }, 'host enrolled')
+    return reply.code(201).send(host)
+  })
+
+  app.get('/resources/:account/:kind/:identifier', {
+    exposeHeadRoute: false,
+    config: { secret: true },
+    onRequest: requireAccessToken,
+    schema: {
+      tags,
+      operationId: 'showHostFactory',
+      summary: 'Show a host factory with its layers and tokens (any privilege on it)',
+      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it.',
+      security: accessTokenSecurity,
+      params: ResourceParamsSchema,
+      response: { 200: HostFactoryResourceSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request) => {
+    const { account, kind, identifier } = request.params
+    return showResource(db, box, await callerOf(request), account, kind, identifier)
+  })
+}
+
+export default conjurRoutes

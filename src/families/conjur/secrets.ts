@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto'
+
+/** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
+/** JavaScript's base32 digits, position for position. */
+const RADIX_32 = '0123456789abcdefghijklmnopqrstuv'
+
+/**
+ * A Conjur secret (host factory token or API key) as Conjur makes one (spec §A5): 32 random
+ * bytes read as eight big-endian 32-bit integers, each in Crockford base32 without padding,
+ * concatenated. 8 to 56 characters, nearly always 53 to 56.
+ */
+export function newConjurSecret (): string {
+  const bytes = randomBytes(32)
+  let secret = ''
+  for (let offset = 0; offset < 32; offset += 4) {
+    for (const digit of bytes.readUInt32BE(offset).toString(32)) secret += CROCKFORD[RADIX_32.indexOf(digit)]
+  }
+  return secret
+}
+
+/** The shape of every secret newConjurSecret makes; anything else cannot be one. */
+export const CONJUR_SECRET_FORMAT = /^[0-9a-hjkmnp-tv-z]{8,56}$/
+
+/** Binds a sealed host factory token to its lookup hash, so a copied ciphertext opens nowhere else. */
+export function tokenSealingContext (tokenSha256: Uint8Array): string {
+  return `host-factory-token:${Buffer.from(tokenSha256).toString('hex')}`
+}
+
+/** Binds a sealed host API key to its host. */
+export function hostKeySealingContext (accountId: string, hostId: string): string {
+  return `host-api-key:${accountId}:${hostId}`
+}

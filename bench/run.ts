@@ -1,7 +1,7 @@
-/** `npm run bench -- <name>`: runs bench/<name>.ts (sessions, agent-tokens-list). */
-const name = process.argv[2]
-const benches = ['sessions', 'agent-tokens-list']
-if (!name || !benches.includes(name)) {
+/** `npm run bench`: the suite (bench/suite.ts); `npm run bench -- <name>`: one of the older in-process benches. */
+const name = process.argv[2] ?? 'suite'
+const benches = ['suite', 'sessions', 'agent-tokens-list']
+if (!benches.includes(name)) {
   process.stderr.write(`usage: npm run bench -- <${benches.join('|')}>\n`)
   process.exit(2)
 }

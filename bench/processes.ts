@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+
+export interface BenchProcess {
+  url: string
+  pid: number
+  /** Resident memory now, in MB (Linux /proc). */
+  rssMb (): number
+  stop (): Promise<void>
+}
+
+export function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
+
+async function waitForHealth (url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the process ended: ${output()}`)
+    if (await fetch(`${url}/healthz`).then((response) => response.ok, () => false)) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`no answer on ${url}/healthz: ${output()}`)
+}
+
+async function start (args: string[], env: Record<string, string>, port: number): Promise<BenchProcess> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
+  child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
+  const url = `http://127.0.0.1:${port}`
+  await waitForHealth(url, child, () => output)
+  return {
+    url,
+    pid: child.pid!,
+    rssMb: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024,
+    async stop () {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
+
+/** Tessera as deployed: the compiled server (npm run build), its own process. */
+export async function startTessera (env: Record<string, string>): Promise<BenchProcess> {
+  const port = await freePort()
+  return start(['dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, port)
+}
+
+/** Baseline B1: Fastify's hello world, its own process. */
+export async function startHelloWorld (): Promise<BenchProcess> {
+  const port = await freePort()
+  return start(['--import', 'tsx', 'bench/hello-world.ts'], { PORT: String(port) }, port)
+}

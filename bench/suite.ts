@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { OWASP_ARGON2, PasswordHasher } from '../src/core/credentials.js'
+import { sha256, SecretBox } from '../src/core/secrets.js'
+import { createDb, type Database } from '../src/db/database.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import { newTokenId, sealingContext } from '../src/families/agent-tokens/token-id.js'
+import { BENCH_DATABASE_URL } from './lib.js'
+import { load, rate, type LoadFigures } from './load.js'
+import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
+import { writeReport, type Row } from './report.js'
+import { call, conjurToken, createTenant, expectCall, keystoneLogin } from './tessera-client.js'
+
+/**
+ * `npm run bench`: Tessera in its own process on PostgreSQL (and once on the embedded database),
+ * driven over real sockets by autocannon, each scenario beside the baseline it is measured
+ * against, all in one run. Writes bench/results/<time>.{md,json} and bench/results/latest.md.
+ * BENCH_SECONDS (5), BENCH_RUNS (3), BENCH_CONNECTIONS (50), BENCH_LARGE (1 000 000 tokens for S7).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000)
+const WARMUP = Math.min(2, SECONDS)
+const ADMIN_PASSWORD = 'bench admin password'
+const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS }
+
+/** A database of its own on the bench server, migrated. */
+async function benchDatabase (): Promise<{ url: string, db: Database, drop: () => Promise<void> }> {
+  const name = `tessera_bench_${randomBytes(4).toString('hex')}`
+  const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
+  await sql`create database ${sql.id(name)}`.execute(admin)
+  const url = new URL(BENCH_DATABASE_URL)
+  url.pathname = `/${name}`
+  const db = createDb({ databaseUrl: url.toString(), poolMax: 4 }).db
+  await migrateToLatest(db)
+  return {
+    url: url.toString(),
+    db,
+    async drop () {
+      await db.destroy()
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+      await admin.destroy()
+    }
+  }
+}
+
+/** B2: single-row INSERTs into a table shaped like a token table, 16 node-postgres clients. */
+async function insertBaseline (url: string): Promise<LoadFigures> {
+  const pool = new pg.Pool({ connectionString: url, max: 16 })
+  await pool.query('create table bench_tokens (id text primary key, account_id text not null, secret_hash bytea not null unique, label text, created_at timestamptz not null default now())')
+  try {
+    return await rate(async () => {
+      const id = randomBytes(16).toString('hex')
+      await pool.query('insert into bench_tokens (id, account_id, secret_hash, label) values ($1, $2, $3, $4)', [id, 'bench', sha256(id), 'bench'])
+    }, { parallel: 16, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS })
+  } finally {
+    await pool.end()
+  }
+}
+
+/** B3: argon2id verifications at Tessera's parameters, 2 at once. */
+async function argonBaseline (): Promise<LoadFigures> {
+  const hasher = new PasswordHasher(OWASP_ARGON2)
+  const hash = await hasher.hash('bench password 1234')
+  return rate(async () => { if (!await hasher.verify(hash, 'bench password 1234')) throw new Error('argon2 verify failed') },
+    { parallel: 2, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS })
+}
+
+/** `count` agent tokens in the tenant, inserted 10 000 per statement, as Tessera would store them. */
+async function seedAgentTokens (db: Database, box: SecretBox, accountId: string, count: number): Promise<void> {
+  const firstMs = Date.now() - count
+  for (let offset = 0; offset < count; offset += 10_000) {
+    const sortKeys: string[] = []
+    const hashes: Buffer[] = []
+    const sealed: Buffer[] = []
+    for (let i = offset; i < Math.min(count, offset + 10_000); i++) {
+      const { id, sortKey } = newTokenId(accountId, firstMs + i)
+      sortKeys.push(sortKey)
+      hashes.push(sha256(id))
+      sealed.push(box.seal(id, sealingContext(accountId, sortKey)))
+    }
+    await sql`insert into agent_tokens (account_id, sort_key, secret_hash, token_sealed, label)
+      select ${accountId}, k, h, s, 'bench' from unnest(${sortKeys}::text[], ${hashes}::bytea[], ${sealed}::bytea[]) as t(k, h, s)`.execute(db)
+  }
+  await sql`vacuum analyze agent_tokens`.execute(db)
+}
+
+/** Revoked on replica A, refused by replica B: how long after A's answer (ms), over `trials`. */
+async function crossReplicaRevocation (a: BenchProcess, b: BenchProcess, adminToken: string, tenant: { user: { name: string, password: string }, accountId: string }, trials: number): Promise<number[]> {
+  const delays: number[] = []
+  for (let i = 0; i < trials; i++) {
+    const token = await keystoneLogin(a.url, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
+    await expectCall(200, b.url, '/v2.0/tenants', { headers: { 'x-auth-token': token } })
+    await expectCall(200, b.url, '/v2.0/tenants', { headers: { 'x-auth-token': token } })
+    await expectCall(204, a.url, `/v2.0/tokens/${token}`, { method: 'DELETE', headers: { 'x-auth-token': adminToken } })
+    const revoked = performance.now()
+    for (;;) {
+      if ((await call(b.url, '/v2.0/tenants', { headers: { 'x-auth-token': token } })).status === 401) break
+      if (performance.now() - revoked > 5000) throw new Error('replica B still accepts a token revoked 5 s ago')
+    }
+    delays.push(performance.now() - revoked)
+  }
+  return delays.sort((x, y) => x - y)
+}
+
+const rows: Row[] = []
+const key = randomBytes(32)
+const database = await benchDatabase()
+const box = new SecretBox(key)
+const env = { DATABASE_URL: database.url, TESSERA_SECRET_KEY: key.toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD }
+let tessera: BenchProcess | undefined
+let replica: BenchProcess | undefined
+let embedded: BenchProcess | undefined
+let hello: BenchProcess | undefined
+const embeddedDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'))
+try {
+  hello = await startHelloWorld()
+  const b1 = await load({ ...shape, url: `${hello.url}/`, expectStatus: 200 })
+  await hello.stop()
+  rows.push({ id: 'B1', name: 'bare Fastify hello world', figures: b1 })
+
+  tessera = await startTessera(env)
+  const base = tessera.url
+  const adminToken = await keystoneLogin(base, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
+  const tenant = await createTenant(base, adminToken, 'bench')
+  const subject = await keystoneLogin(base, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
+  const agentTokenId = (await expectCall(201, base, `/v1.0/${tenant.accountId}/agent_tokens`, { headers: { 'x-auth-token': tenant.token }, json: { label: 'bench' } })).headers.get('x-object-id')!
+
+  rows.push({ id: 'S1', name: 'GET /v2.0/tokens/{id} by an admin', baseline: 'B1', goal: 0.5, figures: await load({ ...shape, url: `${base}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }) })
+  rows.push({ id: 'S2', name: 'GET /v1.0/{tenant}/agent_tokens/{id}', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}/v1.0/${tenant.accountId}/agent_tokens/${agentTokenId}`, headers: { 'x-auth-token': tenant.token }, expectStatus: 200 }) })
+
+  // Conjur: Alice (admin of her account, so Conjur's admin there) and two host factories.
+  for (const id of ['hf-read', 'hf-write']) {
+    await expectCall(201, base, `/admin/v1/accounts/${tenant.accountId}/host-factories`, { headers: { 'x-auth-token': adminToken }, json: { id, layers: ['bench'] } })
+  }
+  const conjur = () => conjurToken(base, tenant.accountName, tenant.user.name, tenant.user.apiKey)
+  rows.push({ id: 'S8', name: 'GET /resources/{account}/host_factory/{id} with Token token="…"', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}/resources/${tenant.accountName}/host_factory/hf-read`, headers: { authorization: `Token token="${await conjur()}"` }, expectStatus: 200 }) })
+
+  const b2 = await insertBaseline(database.url)
+  rows.push({ id: 'B2', name: 'single-row INSERT, node-postgres, 16 clients', figures: b2 })
+  rows.push({ id: 'S4', name: 'POST /v1.0/{tenant}/agent_tokens', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${base}/v1.0/${tenant.accountId}/agent_tokens`, headers: { 'x-auth-token': tenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 }) })
+  rows.push({ id: 'S5', name: 'POST /host_factory_tokens (one token)', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${base}/host_factory_tokens`, headers: { authorization: `Token token="${await conjur()}"`, 'content-type': 'application/x-www-form-urlencoded' }, body: `host_factory=${encodeURIComponent(`${tenant.accountName}:host_factory:hf-write`)}&expiration=2050-12-31T23%3A59%3A59Z`, expectStatus: 200 }) })
+
+  const b3 = await argonBaseline()
+  rows.push({ id: 'B3', name: 'argon2id verify (m=19 MiB, t=2, p=1), 2 at once', figures: b3 })
+  rows.push({ id: 'S6', name: 'POST /v2.0/tokens (password)', baseline: 'B3', goal: 0.8, figures: await load({ ...shape, method: 'POST', url: `${base}/v2.0/tokens`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId } }), expectStatus: 200 }) })
+
+  // S7: the same page with 1 000 and with LARGE tokens in the tenant.
+  for (const size of [1000, LARGE]) {
+    const big = await createTenant(base, adminToken, `bench-${size}`)
+    await seedAgentTokens(database.db, box, big.accountId, size)
+    rows.push({ id: `S7 ${size.toLocaleString('en-US')}`, name: `GET agent_tokens?limit=100, ${size.toLocaleString('en-US')} tokens in the tenant`, figures: await load({ ...shape, url: `${base}/v1.0/${big.accountId}/agent_tokens?limit=100`, headers: { 'x-auth-token': big.token }, expectStatus: 200 }) })
+  }
+
+  // Cross-replica revocation: a second process on the same database.
+  replica = await startTessera(env)
+  const delays = await crossReplicaRevocation(tessera, replica, adminToken, tenant, Number(process.env.BENCH_REVOCATIONS ?? 1000))
+  await replica.stop()
+  const rssMb = tessera.rssMb()
+  await tessera.stop()
+
+  // S9: S1 and S4 on the embedded database.
+  embedded = await startTessera({ DATA_DIR: embeddedDir, TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD })
+  const eAdmin = await keystoneLogin(embedded.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
+  const eTenant = await createTenant(embedded.url, eAdmin, 'bench')
+  const eSubject = await keystoneLogin(embedded.url, { passwordCredentials: { username: eTenant.user.name, password: eTenant.user.password }, tenantId: eTenant.accountId })
+  rows.push({ id: 'S9 S1', name: 'S1 on the embedded database', baseline: 'B1', goal: 0.5, figures: await load({ ...shape, url: `${embedded.url}/v2.0/tokens/${eSubject}`, headers: { 'x-auth-token': eAdmin }, expectStatus: 200 }) })
+  rows.push({ id: 'S9 S4', name: 'S4 on the embedded database', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${embedded.url}/v1.0/${eTenant.accountId}/agent_tokens`, headers: { 'x-auth-token': eTenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 }) })
+  await embedded.stop()
+
+  await writeReport(rows, { connections: CONNECTIONS, seconds: SECONDS, runs: RUNS, warmupSeconds: WARMUP, rssMb, revocationDelaysMs: delays, largeTokens: LARGE }, database.db)
+} finally {
+  for (const child of [hello, tessera, replica, embedded]) await child?.stop().catch(() => {})
+  await database.drop()
+  await rm(embeddedDir, { recursive: true, force: true })
+}

@@ -136,6 +136,20 @@ export interface Users {
   updated_at: Generated<Timestamp>;
 }
 
+export interface UserTokens {
+  account_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: string;
+  id: string;
+  labels: Generated<Json>;
+  modified_at: Generated<Timestamp>;
+  modified_by: string | null;
+  name: string;
+  revoked_at: Timestamp | null;
+  secret_hash: Uint8Array;
+  user_id: string;
+}
+
 export interface DB {
   accounts: Accounts;
   agent_tokens: AgentTokens;
@@ -149,5 +163,6 @@ export interface DB {
   layer_hosts: LayerHosts;
   layers: Layers;
   role_assignments: RoleAssignments;
+  user_tokens: UserTokens;
   users: Users;
 }

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import { sha256 } from '../../core/secrets.js'
+import { findUserTokenHolder } from '../../db/repositories/user-tokens.js'
+import { jsonOrNothing } from '../../plugins/json-body.js'
+import type { CredentialKind, TokenFamily } from '../family.js'
+import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
+import { TOKEN_MEDIA_TYPE } from './resource.js'
+import astraRoutes from './routes.js'
+import { TOKEN_SECRET_FORMAT } from './tokens.js'
+
+async function routes (app: FastifyInstance) {
+  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
+  // Bodies are JSON under either media type (spec §B1); any other is problem 12.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser(TOKEN_MEDIA_TYPE, { parseAs: 'string' }, jsonOrNothing(app))
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-correlation-id', request.id) })
+  await app.register(astraRoutes)
+}
+
+/**
+ * An Astra API token as a bearer credential: base64 of 32 bytes, which no session (64 hex
+ * digits) resembles. It acts as its user, with the user's roles on the token's account now.
+ */
+export const astraTokenCredential: CredentialKind = {
+  name: 'astra-token',
+  schemes: ['bearer'],
+  format: TOKEN_SECRET_FORMAT,
+  async resolve (secret, app) {
+    const holder = await findUserTokenHolder(app.db, sha256(secret))
+    if (!holder) return null
+    return {
+      kind: 'user',
+      id: holder.user_id,
+      name: holder.user_name,
+      accountId: holder.account_id,
+      roles: holder.roles,
+      credential: { kind: 'astra-token', id: holder.token_id, expiresAt: null }
+    }
+  }
+}
+
+/** NetApp Astra Control user API tokens under /accounts/{account_id}/core/v1/users/{user_id}/tokens (spec Part B). */
+const astra: TokenFamily = {
+  name: 'astra',
+  mount: '/accounts',
+  routes,
+  prefixes: ['/accounts'],
+  dialect: astraDialect,
+  openApi: {
+    tags: [{ name: 'astra', description: 'NetApp Astra Control user API tokens' }],
+    securitySchemes: {
+      astraApiToken: { type: 'http', scheme: 'bearer', description: 'An Astra API token (base64 of 32 bytes), or a Tessera session token' }
+    }
+  },
+  credentials: [astraTokenCredential]
+  // No secret travels in a path or a query: token ids and continue values are not secrets.
+}
+
+export default astra

@@ -1,0 +1,219 @@
+import { InvalidInput } from '../../core/errors.js'
+import type { Comparison, TokenCondition, TokenListQuery } from '../../db/repositories/user-tokens.js'
+import { RESOURCE_TYPE, RESOURCE_VERSION } from './resource.js'
+
+/**
+ * The list query parameters of §B3, parsed into a typed query: a filter is a list of
+ * conditions on known fields with known operators, and values only ever travel as SQL
+ * parameters. Anything else is refused here, as problem 5 (a value breaking its pattern) or
+ * problem 6 (a parameter the endpoint does not take).
+ */
+
+export const LIST_PARAMETERS = ['include', 'limit', 'skip', 'count', 'continue', 'filter', 'orderBy'] as const
+export const ORDER_FIELDS = ['id', 'name', 'createdBy', 'creationTimestamp', 'modificationTimestamp'] as const
+export type OrderField = typeof ORDER_FIELDS[number]
+export const INCLUDE_FIELDS = ['type', 'version', 'id', 'name', 'userID', 'metadata'] as const
+export type IncludeField = typeof INCLUDE_FIELDS[number]
+
+/** The largest page; a larger `limit` is cut to it (the page says so through `continue`). */
+export const MAX_LIMIT = 1000
+/** Also the page size without `limit`. */
+export const DEFAULT_LIMIT = MAX_LIMIT
+
+const PATTERNS = {
+  include: /^([0-9a-zA-Z]+)(,[0-9a-zA-Z]+)*$/,
+  limit: /^([1-9][0-9]*)$/,
+  skip: /^([1-9][0-9]*)$/,
+  count: /^true$/,
+  continue: /^([A-Za-z0-9+/]{4})*(([A-Za-z0-9+/]{2})==|([A-Za-z0-9+/]{3})=)?$/,
+  orderBy: /^(([0-9a-zA-Z]+)(( |%20)desc)?)$/
+}
+
+/** Filterable fields: the resource's, with metadata's under `metadata.` (also accepted bare). */
+const FILTER_FIELDS: Record<string, (op: Comparison, value: string) => TokenCondition> = {}
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/
+
+function timestampOf (value: string): Date | null {
+  if (!TIMESTAMP.test(value)) return null
+  const date = new Date(value.replace(/(\.\d{3})\d+Z$/, '$1Z'))
+  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== value.slice(0, 19) ? null : date
+}
+
+function constant (actual: string) {
+  return (op: Comparison, value: string): TokenCondition => ({ on: 'constant', holds: compare(actual, op, value) })
+}
+
+function compare (actual: string, op: Comparison, value: string): boolean {
+  switch (op) {
+    case 'eq': return actual === value
+    case 'lt': return actual < value
+    case 'gt': return actual > value
+    case 'lte': return actual <= value
+    case 'gte': return actual >= value
+  }
+}
+
+const column = (name: 'id' | 'name' | 'userID' | 'createdBy' | 'modifiedBy') =>
+  (op: Comparison, value: string): TokenCondition => ({ on: 'column', column: name, op, value })
+const time = (name: 'creationTimestamp' | 'modificationTimestamp') => (op: Comparison, value: string): TokenCondition => {
+  const date = timestampOf(value)
+  if (date === null) throw invalidParam('filter', `'${value}' is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)`)
+  return { on: 'column', column: name, op, value: date }
+}
+const label = (part: 'name' | 'value') => (op: Comparison, value: string): TokenCondition => ({ on: 'label', part, op, value })
+
+Object.assign(FILTER_FIELDS, {
+  type: constant(RESOURCE_TYPE),
+  version: constant(RESOURCE_VERSION),
+  id: column('id'),
+  name: column('name'),
+  userID: column('userID'),
+  'metadata.createdBy': column('createdBy'),
+  'metadata.modifiedBy': column('modifiedBy'),
+  'metadata.creationTimestamp': time('creationTimestamp'),
+  'metadata.modificationTimestamp': time('modificationTimestamp'),
+  'metadata.labels[*].name': label('name'),
+  'metadata.labels[*].value': label('value'),
+  'metadata.labels.name': label('name'),
+  'metadata.labels.value': label('value')
+})
+for (const bare of ['createdBy', 'modifiedBy', 'creationTimestamp', 'modificationTimestamp']) FILTER_FIELDS[bare] = FILTER_FIELDS[`metadata.${bare}`]!
+
+export function invalidParam (name: string, reason: string): InvalidInput {
+  return new InvalidInput(`${name}: ${reason}`, { reason: 'invalidQuery', fields: [{ path: [name], problem: reason }] })
+}
+
+export function unsupportedParams (names: string[]): InvalidInput {
+  return new InvalidInput(`unsupported query parameters: ${names.join(', ')}`, {
+    reason: 'unsupportedQuery',
+    fields: names.map((name) => ({ path: [name], problem: 'This query parameter is not supported by this endpoint.' }))
+  })
+}
+
+/** One condition: `field op 'value'`, the separator a space or a literal `%20` (§B3 pattern). */
+const CONDITION = /^([0-9a-zA-Z]+(?:\[\*\])?(?:\.[0-9a-zA-Z]+(?:\[\*\])?)*)(?: |%20)(eq|lt|gt|lte|gte|in)(?: |%20)'([^']*)'(,|$)/
+
+/** A filter's conditions, all of which must hold. The grammar is §B3's; `in` is refused. */
+export function parseFilter (filter: string): TokenCondition[] {
+  const conditions: TokenCondition[] = []
+  let rest = filter
+  do {
+    const match = CONDITION.exec(rest)
+    if (!match) throw invalidParam('filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas")
+    const [whole, field, op, value, separator] = match as unknown as [string, string, string, string, string]
+    if (op === 'in') throw invalidParam('filter', 'operator in is not supported; use eq, lt, gt, lte or gte')
+    const make = Object.hasOwn(FILTER_FIELDS, field) ? FILTER_FIELDS[field] : undefined
+    if (!make) throw invalidParam('filter', `field ${field} cannot be filtered on`)
+    if (value === '') throw invalidParam('filter', 'the value must not be empty')
+    conditions.push(make(op as Comparison, value))
+    rest = rest.slice(whole.length)
+    if (separator === ',' && rest === '') throw invalidParam('filter', 'a comma must be followed by another condition')
+  } while (rest !== '')
+  return conditions
+}
+
+export interface Order {
+  field: OrderField
+  descending: boolean
+}
+
+export function parseOrderBy (orderBy: string): Order {
+  if (!PATTERNS.orderBy.test(orderBy)) throw invalidParam('orderBy', "must be a field name, optionally followed by ' desc'")
+  const [field, direction] = orderBy.split(/ |%20/)
+  if (!(ORDER_FIELDS as readonly string[]).includes(field!)) throw invalidParam('orderBy', `field ${field} cannot be ordered by; use one of ${ORDER_FIELDS.join(', ')}`)
+  return { field: field as OrderField, descending: direction === 'desc' }
+}
+
+/** What a `continue` value carries: the list it belongs to and where the next page starts. */
+interface Cursor {
+  orderBy: string
+  filter: string
+  /** The order field's value (ISO text for timestamps) and the id of the last token shown. */
+  value: string
+  id: string
+}
+
+export function encodeCursor (cursor: Cursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, o: cursor.orderBy, f: cursor.filter, k: [cursor.value, cursor.id] }), 'utf8').toString('base64')
+}
+
+function decodeCursor (text: string): Cursor {
+  const bad = () => invalidParam('continue', 'is not a continue value this endpoint issued')
+  if (!PATTERNS.continue.test(text)) throw bad()
+  let decoded: unknown
+  try {
+    decoded = JSON.parse(Buffer.from(text, 'base64').toString('utf8'))
+  } catch {
+    throw bad()
+  }
+  const { v, o, f, k } = (decoded ?? {}) as Record<string, unknown>
+  if (v !== 1 || typeof o !== 'string' || typeof f !== 'string' || !Array.isArray(k) || k.length !== 2 ||
+    typeof k[0] !== 'string' || typeof k[1] !== 'string') throw bad()
+  return { orderBy: o, filter: f, value: k[0], id: k[1] }
+}
+
+export interface ListRequest {
+  query: TokenListQuery
+  limit: number
+  include: IncludeField[] | undefined
+  count: boolean
+  /** The order and filter as given (or carried by `continue`), for the next cursor. */
+  orderBy: string
+  filter: string
+  order: Order
+}
+
+function positiveInteger (name: 'limit' | 'skip', value: string): number {
+  if (!PATTERNS[name].test(value)) throw invalidParam(name, 'must be a positive integer')
+  const number = Number(value)
+  if (!Number.isSafeInteger(number)) throw invalidParam(name, 'is too large')
+  return number
+}
+
+/** Parses a list request's query string; throws problem 5 or 6. */
+export function parseListQuery (raw: Record<string, string | undefined>): ListRequest {
+  const unsupported = Object.keys(raw).filter((name) => !(LIST_PARAMETERS as readonly string[]).includes(name))
+  if (unsupported.length > 0) throw unsupportedParams(unsupported)
+
+  let include: IncludeField[] | undefined
+  if (raw.include !== undefined) {
+    if (!PATTERNS.include.test(raw.include)) throw invalidParam('include', 'must be field names joined by commas')
+    const fields = raw.include.split(',')
+    const unknown = fields.find((field) => !(INCLUDE_FIELDS as readonly string[]).includes(field))
+    if (unknown !== undefined) throw invalidParam('include', `field ${unknown} does not exist; use ${INCLUDE_FIELDS.join(', ')}`)
+    include = fields as IncludeField[]
+  }
+  const limit = raw.limit === undefined ? DEFAULT_LIMIT : Math.min(positiveInteger('limit', raw.limit), MAX_LIMIT)
+  const skip = raw.skip === undefined ? 0 : positiveInteger('skip', raw.skip)
+  if (raw.count !== undefined && !PATTERNS.count.test(raw.count)) throw invalidParam('count', 'must be true')
+
+  let orderBy = raw.orderBy
+  let filter = raw.filter
+  let after: TokenListQuery['after']
+  if (raw.continue !== undefined) {
+    const cursor = decodeCursor(raw.continue)
+    // The cursor belongs to one order and filter: a different one would skip or repeat tokens.
+    if ((orderBy !== undefined && orderBy !== cursor.orderBy) || (filter !== undefined && filter !== cursor.filter)) {
+      throw invalidParam('continue', 'belongs to a list with another orderBy or filter')
+    }
+    orderBy = cursor.orderBy
+    filter = cursor.filter
+    after = { value: cursor.value, id: cursor.id }
+  }
+  const order = orderBy === undefined || orderBy === '' ? { field: 'id' as const, descending: false } : parseOrderBy(orderBy)
+  const conditions = filter === undefined || filter === '' ? [] : parseFilter(filter)
+  if (after !== undefined && (order.field === 'creationTimestamp' || order.field === 'modificationTimestamp')) {
+    const date = timestampOf(String(after.value))
+    if (date === null) throw invalidParam('continue', 'is not a continue value this endpoint issued')
+    after = { value: date, id: after.id }
+  }
+  return {
+    query: { conditions, order: { column: order.field, descending: order.descending }, after, skip, rows: limit + 1 },
+    limit,
+    include,
+    count: raw.count === 'true',
+    orderBy: orderBy ?? '',
+    filter: filter ?? '',
+    order
+  }
+}

@@ -14,6 +14,7 @@ import {
 import { collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection } from './tokens.js'
 
 const TAGS = ['astra']
+const BODY_MEDIA_TYPES = [TOKEN_MEDIA_TYPE, 'application/json']
 const security = [{ astraApiToken: [] }]
 /** Roles on the account that manage every user's tokens there (spec §B1, Tessera's rule). */
 const MANAGER_ROLES = [ADMIN_ROLE, 'owner']
@@ -81,6 +82,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'The reply is application/astra-token+json when Accept asks for it, else application/json.',
       security,
       params: CollectionParamsSchema,
+      consumes: BODY_MEDIA_TYPES,
       body: NewTokenSchema,
       response: { 201: CreatedReplySchema, ...problemReplies(400, 401, 403, 404, 409, 413, 500, 503) }
     }
@@ -147,6 +149,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security,
       params: TokenParamsSchema,
       headers: IfMatchHeadersSchema,
+      consumes: BODY_MEDIA_TYPES,
       body: TokenReplacementSchema,
       response: { 204: ReplacedReplySchema, ...problemReplies(400, 401, 403, 404, 409, 412, 413, 500, 503) }
     }

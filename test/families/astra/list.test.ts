@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+import { expectValid } from './astra-schemas.js'
+import { call, collectionPath, createToken, expectProblem, newCaller, type Caller } from './helpers.js'
+
+let t: TestApp
+beforeAll(async () => { t = await setupTestApp() })
+afterAll(() => t?.close())
+
+function list (caller: Caller, query: Record<string, string> = {}) {
+  const search = new URLSearchParams(query).toString()
+  return call(t.app, caller.token, 'GET', `${collectionPath(caller.accountId, caller.userId)}${search === '' ? '' : `?${search}`}`)
+}
+
+async function listBody (caller: Caller, query: Record<string, string> = {}) {
+  const response = await list(caller, query)
+  expect(response.statusCode, response.body).toBe(200)
+  expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
+  const body = response.json()
+  expectValid('token_1.0_list_response_body', body)
+  return body
+}
+
+/** A caller with tokens named `names`, labelled `{ name: 'n', value: <index> }`, created in order. */
+async function withTokens (names: string[]): Promise<{ caller: Caller, tokens: any[] }> {
+  const caller = await newCaller(t.app)
+  const tokens = []
+  for (const [index, name] of names.entries()) {
+    const { token, ...resource } = await createToken(t.app, caller, name, { metadata: { labels: [{ name: 'n', value: String(index) }] } })
+    expect(token).toBeDefined()
+    tokens.push(resource)
+  }
+  return { caller, tokens }
+}
+
+const ids = (items: Array<{ id: string }>) => items.map((item) => item.id)
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1)
+
+describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () => {
+  it('answers 200 with type, version, items (never a secret) and metadata, in id order by default', async () => {
+    const { caller, tokens } = await withTokens(['b', 'a', 'c'])
+    const body = await listBody(caller)
+    expect(body).toEqual({ type: 'application/astra-tokens', version: '1.0', items: [...tokens].sort(byId), metadata: { labels: [] } })
+    for (const item of body.items) expectValid('token_1.0_get_response_body', item)
+    expect(await listBody(await newCaller(t.app))).toEqual({ type: 'application/astra-tokens', version: '1.0', items: [], metadata: { labels: [] } })
+  })
+
+  it('pages with limit and continue, and counts every matching token with count=true', async () => {
+    const { caller, tokens } = await withTokens(['t1', 't2', 't3', 't4', 't5'])
+    const sorted = [...tokens].sort(byId)
+    const first = await listBody(caller, { limit: '2', count: 'true' })
+    expect(first.items).toEqual(sorted.slice(0, 2))
+    expect(first.metadata.count).toBe(5)
+    expect(first.metadata.continue).toMatch(/^[A-Za-z0-9+/]+=*$/)
+    const second = await listBody(caller, { limit: '2', continue: first.metadata.continue })
+    expect(second.items).toEqual(sorted.slice(2, 4))
+    const third = await listBody(caller, { limit: '2', continue: second.metadata.continue })
+    expect(third).toEqual({ type: 'application/astra-tokens', version: '1.0', items: sorted.slice(4), metadata: { labels: [] } })
+    expect((await listBody(caller, { limit: '5' })).metadata).toEqual({ labels: [] })
+  })
+
+  it('never skips or repeats a token while others are created between pages', async () => {
+    const { caller, tokens } = await withTokens(['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'])
+    for (const orderBy of ['id', 'name desc', 'creationTimestamp']) {
+      const seen: string[] = []
+      let next: string | undefined
+      do {
+        const page = await listBody(caller, { limit: '3', ...(next ? { continue: next } : { orderBy }) })
+        seen.push(...ids(page.items))
+        next = page.metadata.continue
+        await createToken(t.app, caller, `late-${seen.length}`)
+      } while (next !== undefined)
+      expect(new Set(seen).size).toBe(seen.length)
+      for (const token of tokens) expect(seen).toContain(token.id)
+    }
+  })
+
+  it('orders by name, creationTimestamp or modificationTimestamp, ascending or with desc, ties by id', async () => {
+    const { caller, tokens } = await withTokens(['m', 'a', 'z', 'a'])
+    const byName = [...tokens].sort((a, b) => (a.name === b.name ? byId(a, b) : a.name < b.name ? -1 : 1))
+    expect(ids((await listBody(caller, { orderBy: 'name' })).items)).toEqual(ids(byName))
+    expect(ids((await listBody(caller, { orderBy: 'name desc' })).items)).toEqual(ids(byName).reverse())
+    expect(ids((await listBody(caller, { orderBy: 'creationTimestamp' })).items)).toEqual(ids(tokens))
+    expect(ids((await listBody(caller, { orderBy: 'creationTimestamp desc' })).items)).toEqual(ids(tokens).reverse())
+    // The URL-encoded space of the spec's pattern (%20) reads the same.
+    const encoded = await call(t.app, caller.token, 'GET', `${collectionPath(caller.accountId, caller.userId)}?orderBy=name%2520desc`)
+    expect(ids(encoded.json().items)).toEqual(ids(byName).reverse())
+    const renamed = tokens[0]
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    expect((await call(t.app, caller.token, 'PUT', `${collectionPath(caller.accountId, caller.userId)}/${renamed.id}`, { type: 'application/astra-token', version: '1.0' })).statusCode).toBe(204)
+    expect(ids((await listBody(caller, { orderBy: 'modificationTimestamp desc' })).items)[0]).toBe(renamed.id)
+  })
+
+  it('filters with eq, lt, gt, lte and gte, comma-joined, on fields, metadata and labels', async () => {
+    const { caller, tokens } = await withTokens(['alpha', 'beta', 'gamma', 'delta'])
+    const names = async (filter: string, orderBy = 'name') => (await listBody(caller, { filter, orderBy })).items.map((item: any) => item.name)
+    expect(await names("name eq 'beta'")).toEqual(['beta'])
+    expect(await names("name lt 'c'")).toEqual(['alpha', 'beta'])
+    expect(await names("name gt 'beta'")).toEqual(['delta', 'gamma'])
+    expect(await names("name lte 'beta'")).toEqual(['alpha', 'beta'])
+    expect(await names("name gte 'delta',name lt 'gamma'")).toEqual(['delta'])
+    expect(await names("metadata.labels[*].value eq '2'")).toEqual(['gamma'])
+    expect(await names("metadata.labels[*].name eq 'n',metadata.labels[*].value gte '2'")).toEqual(['delta', 'gamma'])
+    expect(await names(`id eq '${tokens[1].id}'`)).toEqual(['beta'])
+    expect(await names(`userID eq '${caller.userId}'`)).toHaveLength(4)
+    expect(await names(`metadata.createdBy eq '${caller.userId}'`)).toHaveLength(4)
+    expect(await names(`metadata.creationTimestamp gte '${tokens[2].metadata.creationTimestamp}'`, 'creationTimestamp')).toEqual(['gamma', 'delta'])
+    expect(await names("type eq 'application/astra-token'")).toHaveLength(4)
+    expect(await names("version eq '2.0'")).toEqual([])
+    expect(await names("metadata.modifiedBy eq 'x'")).toEqual([])
+    // A filter's values are data, whatever they look like.
+    expect(await names("name eq 'x or 1=1; drop table user_tokens'")).toEqual([])
+    const counted = await listBody(caller, { filter: "name gt 'b'", count: 'true', limit: '1' })
+    expect(counted.metadata.count).toBe(3)
+    const rest = await listBody(caller, { continue: counted.metadata.continue, limit: '5' })
+    expect([...counted.items, ...rest.items].map((item: any) => item.name).sort()).toEqual(['beta', 'delta', 'gamma'])
+  })
+
+  it('returns arrays of the included fields, in the requested order', async () => {
+    const { caller, tokens } = await withTokens(['one', 'two'])
+    const sorted = [...tokens].sort(byId)
+    const body = await listBody(caller, { include: 'name,id' })
+    expect(body.items).toEqual(sorted.map((token) => [token.name, token.id]))
+    const all = await listBody(caller, { include: 'type,version,id,name,userID,metadata', limit: '1' })
+    expect(all.items).toEqual([[sorted[0].type, sorted[0].version, sorted[0].id, sorted[0].name, sorted[0].userID, sorted[0].metadata]])
+  })
+
+  it('passes over `skip` tokens', async () => {
+    const { caller, tokens } = await withTokens(['s1', 's2', 's3'])
+    const sorted = [...tokens].sort(byId)
+    expect((await listBody(caller, { skip: '1' })).items).toEqual(sorted.slice(1))
+    expect((await listBody(caller, { skip: '1', limit: '1' })).items).toEqual(sorted.slice(1, 2))
+    expect((await listBody(caller, { skip: '5' })).items).toEqual([])
+  })
+
+  it('answers values breaking their pattern with problem 5, naming each parameter', async () => {
+    const caller = await newCaller(t.app)
+    const cases: Array<[Record<string, string>, string, string]> = [
+      [{ limit: '0' }, 'limit', 'must be a positive integer'],
+      [{ limit: 'ten' }, 'limit', 'must be a positive integer'],
+      [{ limit: '99999999999999999999' }, 'limit', 'is too large'],
+      [{ skip: '0' }, 'skip', 'must be a positive integer'],
+      [{ count: 'false' }, 'count', 'must be true'],
+      [{ include: 'id,,name' }, 'include', 'must be field names joined by commas'],
+      [{ include: 'token' }, 'include', 'field token does not exist; use type, version, id, name, userID, metadata'],
+      [{ orderBy: 'name asc' }, 'orderBy', "must be a field name, optionally followed by ' desc'"],
+      [{ orderBy: 'token' }, 'orderBy', 'field token cannot be ordered by; use one of id, name, createdBy, creationTimestamp, modificationTimestamp'],
+      [{ filter: 'name eq beta' }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas"],
+      [{ filter: "name like 'b'" }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas"],
+      [{ filter: "name in 'a,b'" }, 'filter', 'operator in is not supported; use eq, lt, gt, lte or gte'],
+      [{ filter: "token eq 'x'" }, 'filter', 'field token cannot be filtered on'],
+      [{ filter: "name eq 'a'," }, 'filter', 'a comma must be followed by another condition'],
+      [{ filter: "name eq ''" }, 'filter', 'the value must not be empty'],
+      [{ filter: "metadata.creationTimestamp gt 'yesterday'" }, 'filter', "'yesterday' is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)"],
+      [{ continue: 'not base64!' }, 'continue', 'is not a continue value this endpoint issued'],
+      [{ continue: Buffer.from('{"v":2}').toString('base64') }, 'continue', 'is not a continue value this endpoint issued'],
+      [{ continue: Buffer.from('[]').toString('base64') }, 'continue', 'is not a continue value this endpoint issued']
+    ]
+    for (const [query, name, reason] of cases) {
+      expectProblem(await list(caller, query), 5, { invalidParams: [{ name, reason }] })
+    }
+    const repeated = await call(t.app, caller.token, 'GET', `${collectionPath(caller.accountId, caller.userId)}?limit=1&limit=2`)
+    expectProblem(repeated, 5, { invalidParams: [{ name: 'limit', reason: 'must be string' }] })
+  })
+
+  it('refuses a continue value with another orderBy or filter (problem 5)', async () => {
+    const { caller } = await withTokens(['c1', 'c2'])
+    const page = await listBody(caller, { limit: '1', orderBy: 'name' })
+    expect((await listBody(caller, { limit: '1', orderBy: 'name', continue: page.metadata.continue })).items).toHaveLength(1)
+    expectProblem(await list(caller, { orderBy: 'id', continue: page.metadata.continue }), 5, {
+      invalidParams: [{ name: 'continue', reason: 'belongs to a list with another orderBy or filter' }]
+    })
+    expectProblem(await list(caller, { filter: "name eq 'c1'", continue: page.metadata.continue }), 5, {
+      invalidParams: [{ name: 'continue', reason: 'belongs to a list with another orderBy or filter' }]
+    })
+  })
+
+  it('answers parameters the endpoint does not take with problem 6, naming each', async () => {
+    const caller = await newCaller(t.app)
+    expectProblem(await list(caller, { marker: 'x', limit: '1', sort: 'name' }), 6, {
+      invalidParams: [
+        { name: 'marker', reason: 'This query parameter is not supported by this endpoint.' },
+        { name: 'sort', reason: 'This query parameter is not supported by this endpoint.' }
+      ]
+    })
+  })
+})

@@ -1,5 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely'
+import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
+import { keysetPage } from '../keyset.js'
 import type { DB, UserTokens } from '../schema.js'
 
 /** NetApp Astra user tokens (migrations/0006). */
@@ -192,4 +194,23 @@ export function listUserTokens (db: Database, accountId: string, userId: string,
 export async function countUserTokens (db: Database, accountId: string, userId: string, conditions: readonly TokenCondition[]): Promise<number> {
   const row = await live(db, accountId, userId, conditions).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
   return Number(row.count)
+}
+
+/**
+ * A keyset page of a user's live tokens by id, on one account or on all (the admin API and
+ * the CLI): the primary key's order within an account, the user index across accounts.
+ */
+export function listTokensOfUser (db: Database, userId: string, page: KeysetRequest, accountId?: string): Promise<UserTokenRecord[]> {
+  let query = db.selectFrom('user_tokens').select(USER_TOKEN_COLUMNS)
+    .where('user_tokens.user_id', '=', userId).where('user_tokens.revoked_at', 'is', null)
+  if (accountId !== undefined) query = query.where('user_tokens.account_id', '=', accountId)
+  return query.$call(keysetPage('user_tokens.id', page)).execute()
+}
+
+/** Revokes a user's live token by id, on whichever account it is; false when there was none. */
+export async function revokeTokenOfUser (db: Database, userId: string, id: string): Promise<boolean> {
+  const result = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', userId).where('id', '=', id).where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }

@@ -3,6 +3,7 @@ import { defaultDialect } from '../../plugins/default-dialect.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import hostFactoryRoutes from './host-factory-routes.js'
+import astraTokenRoutes from './astra-token-routes.js'
 import roleRoutes from './role-routes.js'
 import userRoutes from './user-routes.js'
 
@@ -15,6 +16,7 @@ async function routes (app: FastifyInstance) {
   await app.register(userRoutes)
   await app.register(roleRoutes)
   await app.register(hostFactoryRoutes)
+  await app.register(astraTokenRoutes)
 }
 
 /** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */
@@ -24,7 +26,7 @@ const admin: TokenFamily = {
   routes,
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
-  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys and Conjur host factories' }] }
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] }
 }
 
 export default admin

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { NotFound } from '../../core/errors.js'
+import { toKeysetPage } from '../../core/pagination.js'
+import { isUserOfAccount, listTokensOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../../db/repositories/user-tokens.js'
+import { userNotFound } from '../../services/lookups.js'
+import { requireAccountAdmin } from './access.js'
+import { pageReply, pageRequest } from './pagination.js'
+import { errors, NoContentSchema, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
+
+/** A user's NetApp Astra API tokens on an account, for its admins: listed (never a secret) and revoked. */
+
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC', examples: ['2026-11-22T10:00:00.000Z'] })
+
+const AstraTokenSchema = Type.Object({
+  id: Type.String({ description: 'The token id (not a secret)' }),
+  name: Type.String(),
+  accountId: Type.String(),
+  userId: Type.String({ description: 'The user the token acts as' }),
+  labels: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+  createdAt: Timestamp,
+  createdBy: Type.String({ description: 'The user who created it' }),
+  modifiedAt: Timestamp,
+  modifiedBy: Type.Union([Type.String(), Type.Null()])
+}, {
+  examples: [{
+    id: '822fab12-c224-4d1f-8118-5fb5d2def8b9',
+    name: 'Snapshot Script',
+    accountId: '5a3e8f0c-2b7d-4c1e-9f6a-0d4b2c8e7a15',
+    userId: '09f8933c-ad74-4f4e-8ef5-1ffaa0fb8e9b',
+    labels: [],
+    createdAt: '2026-11-22T10:00:00.000Z',
+    createdBy: '09f8933c-ad74-4f4e-8ef5-1ffaa0fb8e9b',
+    modifiedAt: '2026-11-22T10:00:00.000Z',
+    modifiedBy: null
+  }]
+})
+
+const AstraTokenPageSchema = Type.Object({
+  items: Type.Array(AstraTokenSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()])
+}, {
+  description: 'A page of the user\'s live Astra tokens on the account, by id',
+  headers: { link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' } }
+})
+
+const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id' }) })
+
+function toAstraToken (row: UserTokenRecord) {
+  return {
+    id: row.id,
+    name: row.name,
+    accountId: row.account_id,
+    userId: row.user_id,
+    labels: row.labels as unknown as Label[],
+    createdAt: row.created_at.toISOString(),
+    createdBy: row.created_by,
+    modifiedAt: row.modified_at.toISOString(),
+    modifiedBy: row.modified_by
+  }
+}
+
+/** preHandler: the user is of the account (home, or holding a role on it); 404 otherwise. */
+async function requireUserOfAccount (request: FastifyRequest): Promise<void> {
+  const { accountId, userId } = request.params as { accountId: string, userId: string }
+  if (!await isUserOfAccount(request.server.db, accountId, userId)) throw userNotFound(userId)
+}
+
+const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app
+
+  app.get('/accounts/:accountId/users/:userId/astra-tokens', {
+    onRequest: requireAccountAdmin,
+    preHandler: requireUserOfAccount,
+    schema: {
+      tags,
+      operationId: 'listUserAstraTokens',
+      summary: 'List a user\'s live NetApp Astra API tokens on an account, by id',
+      description: 'Keyset pages: pass nextCursor as `after` (exclusive), or follow the Link header. Secrets are never shown.',
+      security,
+      params: UserParamsSchema,
+      querystring: PageQuerySchema,
+      response: { 200: AstraTokenPageSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const { accountId, userId } = request.params
+    const page = pageRequest(request.query)
+    const rows = await listTokensOfUser(db, userId, { after: page.after, limit: page.limit }, accountId)
+    return pageReply(request, reply, toKeysetPage(rows, page), page.limit, (row) => row.id, toAstraToken)
+  })
+
+  app.delete('/accounts/:accountId/users/:userId/astra-tokens/:tokenId', {
+    onRequest: requireAccountAdmin,
+    preHandler: requireUserOfAccount,
+    schema: {
+      tags,
+      operationId: 'revokeUserAstraToken',
+      summary: 'Revoke one of a user\'s NetApp Astra API tokens: its bearer value is refused at once',
+      security,
+      params: AstraTokenParamsSchema,
+      response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const { accountId, userId, tokenId } = request.params
+    if (!await revokeUserToken(db, accountId, userId, tokenId)) {
+      throw new NotFound(`user ${userId} has no Astra token ${tokenId} on account ${accountId}`, { type: 'AstraToken', key: tokenId })
+    }
+    request.log.info({ accountId, userId, tokenId }, 'astra token revoked by an administrator')
+    return reply.code(204).send(null)
+  })
+}
+
+export default astraTokenRoutes

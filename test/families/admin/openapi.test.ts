@@ -33,7 +33,9 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'get /admin/v1/accounts/{accountId}/host-factories/{id}': { operationId: 'getHostFactory', success: '200', errors: ['400', '401', '403', '404', '503'] },
   'delete /admin/v1/accounts/{accountId}/host-factories/{id}': { operationId: 'deleteHostFactory', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
   'post /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'grantHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
-  'delete /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'revokeHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] }
+  'delete /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'revokeHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
+  'get /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': { operationId: 'listUserAstraTokens', success: '200', errors: ['400', '401', '403', '404', '503'] },
+  'delete /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': { operationId: 'revokeUserAstraToken', success: '204', errors: ['400', '401', '403', '404', '503'] }
 }
 
 const ERROR_BODY = { type: 'object', required: ['statusCode', 'code', 'message'] }

@@ -121,7 +121,8 @@ function catalogued (error: DomainError, request: FastifyRequest): [ProblemNumbe
     case 'invalid-body': return [8, { schemaValidationFailure: error.message }]
     case 'nulCharacter': {
       const [where] = error.message.split('/')
-      if (where === 'body') return [8, { schemaValidationFailure: error.message }]
+      // U+0000 is a control character: in a body value, the extended validation's problem 9.
+      if (where === 'body') return [9, { invalidFields: error.fields.map((field) => ({ name: field.path.join('.') || 'body', reason: 'must not contain control characters' })) }]
       if (where === 'querystring') return [5, { invalidParams: invalidParams(error) }]
       return null
     }

@@ -135,6 +135,10 @@ describe('POST /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B2)', ()
     for (const [name, reason] of refused) {
       expectProblem(await post(caller, tokenBody(name)), 9, { invalidFields: [{ name: 'name', reason }] })
     }
+    expectProblem(await post(caller, tokenBody('nul\u0000')), 9, { invalidFields: [{ name: 'name', reason: 'must not contain control characters' }] })
+    expectProblem(await post(caller, tokenBody('n', { metadata: { labels: [{ name: 'k', value: 'v\u0000' }] } })), 9, {
+      invalidFields: [{ name: 'metadata.labels.0.value', reason: 'must not contain control characters' }]
+    })
   })
 
   it('answers server-owned metadata values with problem 10', async () => {
@@ -420,5 +424,37 @@ describe('DELETE …/tokens/{token_id} (§B6)', () => {
     const caller = await newCaller(t.app)
     expectProblem(await del(caller.token, caller, randomUUID()), 1)
     expectProblem(await del(caller.token, caller, '../x'), 1)
+  })
+})
+
+describe('odd input', () => {
+  it('never answers 5xx, and always in problem details', async () => {
+    const caller = await newCaller(t.app)
+    const token = await createToken(t.app, caller)
+    const path = collectionPath(caller.accountId, caller.userId)
+    const requests: Array<[('GET' | 'POST' | 'PUT' | 'DELETE'), string, unknown?]> = [
+      ['GET', `${path}/${'f'.repeat(400)}`],
+      ['GET', `${path}/%E2%9C%93`],
+      ['GET', `${path}/${token.id}%00`],
+      ['GET', `${path}?filter=${encodeURIComponent("name eq '✓ ünïcode'")}`],
+      ['GET', `${path}?filter=${encodeURIComponent("metadata.creationTimestamp eq '2026-02-30T00:00:00Z'")}`],
+      ['GET', `${path}?filter=${encodeURIComponent("metadata.labels[*].name gt '%'")}`],
+      ['GET', `${path}?orderBy=name%20desc%20desc`],
+      ['GET', `${path}?continue=${encodeURIComponent(Buffer.from(JSON.stringify({ v: 1, o: 'creationTimestamp', f: '', k: ['x', 'y'] })).toString('base64'))}`],
+      ['GET', `${path}?continue=${encodeURIComponent(Buffer.from(JSON.stringify({ v: 1, o: 'bogus', f: "name eq 'a'", k: ['x', 'y'] })).toString('base64'))}`],
+      ['GET', `${path}?skip=${'9'.repeat(30)}`],
+      ['GET', `${path}?limit=1000000`],
+      ['POST', path, tokenBody('n', { metadata: { labels: Array.from({ length: 200 }, (_, index) => ({ name: `k${index}`, value: 'v' })) } })],
+      ['POST', path, tokenBody('n', { metadata: { labels: [{ name: 'k', value: 'x'.repeat(10_000) }] } })],
+      ['PUT', `${path}/${token.id}`, tokenBody('n', { id: 'not-a-uuid' })],
+      ['PUT', `${path}/${token.id}`, { type: 'application/astra-token', version: '1.0', metadata: { creationTimestamp: '2026-13-45T99:99:99Z' } }],
+      ['DELETE', `${path}/${'%2e%2e%2f'.repeat(20)}`]
+    ]
+    for (const [method, url, payload] of requests) {
+      const response = await call(t.app, caller.token, method, url, payload)
+      expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(500)
+      if (response.statusCode >= 400) expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+    }
+    expect((await getOne(caller.token, caller, token.id)).statusCode).toBe(200)
   })
 })

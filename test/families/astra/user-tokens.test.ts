@@ -1,7 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
 import { sql } from 'kysely'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../../src/app.js'
 import { sha256 } from '../../../src/core/secrets.js'
+import { FAMILIES } from '../../../src/families/index.js'
+import { loggerOptions } from '../../../src/logging.js'
 import { changeUser, withdrawRole } from '../../../src/services/identity.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import {
@@ -456,5 +461,36 @@ describe('odd input', () => {
       if (response.statusCode >= 400) expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8')
     }
     expect((await getOne(caller.token, caller, token.id)).statusCode).toBe(200)
+  })
+})
+
+describe('logging', () => {
+  it('logs changes with ids and the correlation id, and never a secret', async () => {
+    const lines: string[] = []
+    const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+    const logged = await buildApp({ config: t.config, db: t.app.db, logger: pino(loggerOptions({ logLevel: 'info' }, FAMILIES), stream) })
+    await logged.ready()
+    try {
+      const caller = await newCaller(t.app)
+      const path = collectionPath(caller.accountId, caller.userId)
+      const created = await call(logged, caller.token, 'POST', path, tokenBody('logged'))
+      expect(created.statusCode).toBe(201)
+      const { id, token } = created.json()
+      expect((await call(logged, token, 'GET', `${path}/${id}`)).statusCode).toBe(200)
+      expect((await call(logged, token, 'PUT', `${path}/${id}`, tokenBody('renamed'))).statusCode).toBe(204)
+      const refused = await call(logged, token, 'GET', `${path}?limit=0`)
+      expect((await call(logged, token, 'DELETE', `${path}/${id}`)).statusCode).toBe(204)
+      expect((await call(logged, token, 'GET', path)).statusCode).toBe(401)
+
+      const entries = lines.map((line) => JSON.parse(line))
+      const scope = { accountId: caller.accountId, userId: caller.userId, tokenId: id }
+      for (const msg of ['astra token created', 'astra token replaced', 'astra token revoked']) expect(entries).toContainEqual(expect.objectContaining({ msg, ...scope }))
+      expect(entries).toContainEqual(expect.objectContaining({ msg: 'request refused', status: 400, reqId: refused.json().correlationID }))
+      const text = lines.join('\n')
+      expect(text).not.toContain(token)
+      expect(text).not.toContain(caller.token)
+    } finally {
+      await logged.close()
+    }
   })
 })

@@ -29,18 +29,13 @@ const PATTERNS = {
   orderBy: /^(([0-9a-zA-Z]+)(( |%20)desc)?)$/
 }
 
-/** Filterable fields: the resource's, with metadata's under `metadata.` (also accepted bare). */
-const FILTER_FIELDS: Record<string, (op: Comparison, value: string) => TokenCondition> = {}
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/
 
+/** A type_astra_time as a Date, to the millisecond (finer fractions are cut); null when it is none. */
 function timestampOf (value: string): Date | null {
   if (!TIMESTAMP.test(value)) return null
   const date = new Date(value.replace(/(\.\d{3})\d+Z$/, '$1Z'))
   return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== value.slice(0, 19) ? null : date
-}
-
-function constant (actual: string) {
-  return (op: Comparison, value: string): TokenCondition => ({ on: 'constant', holds: compare(actual, op, value) })
 }
 
 function compare (actual: string, op: Comparison, value: string): boolean {
@@ -53,31 +48,39 @@ function compare (actual: string, op: Comparison, value: string): boolean {
   }
 }
 
-const column = (name: 'id' | 'name' | 'userID' | 'createdBy' | 'modifiedBy') =>
-  (op: Comparison, value: string): TokenCondition => ({ on: 'column', column: name, op, value })
-const time = (name: 'creationTimestamp' | 'modificationTimestamp') => (op: Comparison, value: string): TokenCondition => {
+/** Turns one `field op 'value'` into a condition; the field decides how the value is read. */
+type ConditionOf = (op: Comparison, value: string) => TokenCondition
+
+/** A value every token shares (type, version): the condition is decided here, not in SQL. */
+const constant = (actual: string): ConditionOf => (op, value) => ({ on: 'constant', holds: compare(actual, op, value) })
+const column = (name: 'id' | 'name' | 'userID' | 'createdBy' | 'modifiedBy'): ConditionOf => (op, value) => ({ on: 'column', column: name, op, value })
+const time = (name: 'creationTimestamp' | 'modificationTimestamp'): ConditionOf => (op, value) => {
   const date = timestampOf(value)
   if (date === null) throw invalidParam('filter', `'${value}' is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)`)
   return { on: 'column', column: name, op, value: date }
 }
-const label = (part: 'name' | 'value') => (op: Comparison, value: string): TokenCondition => ({ on: 'label', part, op, value })
+const label = (part: 'name' | 'value'): ConditionOf => (op, value) => ({ on: 'label', part, op, value })
 
-Object.assign(FILTER_FIELDS, {
+/** Filterable fields: the resource's, with metadata's under `metadata.` (also accepted bare). */
+const METADATA_FIELDS: Record<string, ConditionOf> = {
+  createdBy: column('createdBy'),
+  modifiedBy: column('modifiedBy'),
+  creationTimestamp: time('creationTimestamp'),
+  modificationTimestamp: time('modificationTimestamp')
+}
+const FILTER_FIELDS: Record<string, ConditionOf> = {
   type: constant(RESOURCE_TYPE),
   version: constant(RESOURCE_VERSION),
   id: column('id'),
   name: column('name'),
   userID: column('userID'),
-  'metadata.createdBy': column('createdBy'),
-  'metadata.modifiedBy': column('modifiedBy'),
-  'metadata.creationTimestamp': time('creationTimestamp'),
-  'metadata.modificationTimestamp': time('modificationTimestamp'),
+  ...METADATA_FIELDS,
+  ...Object.fromEntries(Object.entries(METADATA_FIELDS).map(([field, condition]) => [`metadata.${field}`, condition])),
   'metadata.labels[*].name': label('name'),
   'metadata.labels[*].value': label('value'),
   'metadata.labels.name': label('name'),
   'metadata.labels.value': label('value')
-})
-for (const bare of ['createdBy', 'modifiedBy', 'creationTimestamp', 'modificationTimestamp']) FILTER_FIELDS[bare] = FILTER_FIELDS[`metadata.${bare}`]!
+}
 
 export function invalidParam (name: string, reason: string): InvalidInput {
   return new InvalidInput(`${name}: ${reason}`, { reason: 'invalidQuery', fields: [{ path: [name], problem: reason }] })

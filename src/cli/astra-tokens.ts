@@ -1,6 +1,6 @@
 import { NotFound } from '../core/errors.js'
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { listTokensOfUser, revokeTokenOfUser, type UserTokenRecord } from '../db/repositories/user-tokens.js'
+import { listTokensOfUser, revokeTokenOfUser, type UserTokenRecord } from '../families/astra/repository.js'
 import { resolveUser } from '../services/lookups.js'
 import type { CommandSpec } from './command.js'
 import { LIST_LIMIT } from './accounts.js'

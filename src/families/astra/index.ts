@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { sha256 } from '../../core/secrets.js'
-import { findUserTokenHolder } from '../../db/repositories/user-tokens.js'
+import { findUserTokenHolder } from './repository.js'
 import { jsonOrNothing } from '../../plugins/json-body.js'
 import type { CredentialKind, TokenFamily } from '../family.js'
 import { astraDialect, MAX_BODY_BYTES } from './dialect.js'

@@ -1,5 +1,5 @@
 import { InvalidInput } from '../../core/errors.js'
-import type { Comparison, TokenCondition, TokenListQuery } from '../../db/repositories/user-tokens.js'
+import type { Comparison, TokenCondition, TokenListQuery } from './repository.js'
 import { RESOURCE_TYPE, RESOURCE_VERSION } from './resource.js'
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Label, UserTokenRecord } from '../../db/repositories/user-tokens.js'
+import type { Label, UserTokenRecord } from './repository.js'
 
 /** The token resource as Astra shows it (spec §B2, §B4): the one place rows become resources. */
 

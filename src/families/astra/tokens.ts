@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { sha256 } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
-import * as repo from '../../db/repositories/user-tokens.js'
+import * as repo from './repository.js'
 import { AstraNotFound, FailedExtendedValidation, PreconditionFailed, ServerOwnedConflict, type InvalidField } from './dialect.js'
 import { encodeCursor, type IncludeField, type ListRequest } from './list-query.js'
 import { etagOf, toTokenResource, type TokenResource } from './resource.js'

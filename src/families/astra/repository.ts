@@ -1,8 +1,8 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
-import type { Database } from '../database.js'
-import { keysetPage } from '../keyset.js'
-import type { DB, UserTokens } from '../schema.js'
+import type { Database } from '../../db/database.js'
+import { keysetPage } from '../../db/keyset.js'
+import type { DB, UserTokens } from '../../db/schema.js'
 
 /** NetApp Astra user tokens (migrations/0006). */
 

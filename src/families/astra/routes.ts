@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
-import { isUserOfAccount } from './repository.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { parseListQuery, unsupportedParams } from './list-query.js'
+import { isUserOfAccount } from './repository.js'
 import { COLLECTION_TYPE, etagOf, RESOURCE_VERSION, TOKEN_MEDIA_TYPE } from './resource.js'
 import {
   CollectionParamsSchema, CreatedReplySchema, DeletedReplySchema, IfMatchHeadersSchema, ListQuerySchema, ListReplySchema, NewTokenSchema,

@@ -19,7 +19,7 @@ describe('README.md', () => {
 
   it('has a walk-through section for each API family, which CI runs (.ci/walkthrough)', () => {
     const marked = [...readme.matchAll(/^#+ (.+)\n<!-- walkthrough -->$/gm)].map((match) => match[1])
-    expect(marked).toEqual(expect.arrayContaining(['Administration API', 'Identity sessions (Keystone v2.0)', 'Agent tokens (Rackspace Cloud Monitoring v1.0)', 'CyberArk Conjur host factories']))
+    expect(marked).toEqual(expect.arrayContaining(['Administration API', 'Identity sessions (Keystone v2.0)', 'Agent tokens (Rackspace Cloud Monitoring v1.0)', 'CyberArk Conjur host factories', 'User API tokens (NetApp Astra Control)']))
     expect(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8')).toMatch(/^[^#\n]*\.ci\/walkthrough$/m)
   })
 

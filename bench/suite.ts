@@ -134,6 +134,14 @@ try {
   rows.push({ id: 'S1', name: 'GET /v2.0/tokens/{id} by an admin', baseline: 'B1', goal: 0.5, figures: await load({ ...shape, url: `${base}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }) })
   rows.push({ id: 'S2', name: 'GET /v1.0/{tenant}/agent_tokens/{id}', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}/v1.0/${tenant.accountId}/agent_tokens/${agentTokenId}`, headers: { 'x-auth-token': tenant.token }, expectStatus: 200 }) })
 
+  // Astra: Alice's own API token, and a page of 10 of her 20 tokens.
+  const astraTokens = `/accounts/${tenant.accountId}/core/v1/users/${tenant.user.id}/tokens`
+  let astraToken = ''
+  for (let i = 0; i < 20; i++) {
+    astraToken = (await expectCall(201, base, astraTokens, { headers: { authorization: `Bearer ${tenant.token}` }, json: { type: 'application/astra-token', version: '1.0', name: `bench ${i}` } })).json().token
+  }
+  rows.push({ id: 'S3', name: 'Astra GET …/users/{user_id}/tokens?limit=10 with Bearer', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}${astraTokens}?limit=10`, headers: { authorization: `Bearer ${astraToken}` }, expectStatus: 200 }) })
+
   // Conjur: Alice (admin of her account, so Conjur's admin there) and two host factories.
   for (const id of ['hf-read', 'hf-write']) {
     await expectCall(201, base, `/admin/v1/accounts/${tenant.accountId}/host-factories`, { headers: { 'x-auth-token': adminToken }, json: { id, layers: ['bench'] } })

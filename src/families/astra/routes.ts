@@ -91,7 +91,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const caller = await principalOf(request)
     const { resource, token } = await createUserToken(db, collection, request.body, caller.id)
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token created')
-    reply.header('location', tokenUrl(request, collection, resource.id))
+    reply.header('location', tokenUrl(request, collection, resource.id)).header('etag', etagOf(resource))
     return sendJson(reply, 201, resourceMediaType(request), { ...resource, token })
   })
 

@@ -154,7 +154,7 @@ const Empty = (description: string, headers: Record<string, TSchema> = {}) => ({
 const ETAG_HEADER = { ETag: Type.String({ description: 'Quoted hex MD5 of the JSON resource; send it back in If-Match' }) }
 const CORRELATION_HEADER = { 'X-Correlation-ID': Type.String({ description: 'The correlationID of the request (also in log lines)' }) }
 
-export const CreatedReplySchema = { ...CreatedTokenSchema, headers: { Location: Type.String({ description: 'Absolute URL of the new token' }), ...CORRELATION_HEADER } }
+export const CreatedReplySchema = { ...CreatedTokenSchema, headers: { Location: Type.String({ description: 'Absolute URL of the new token' }), ...ETAG_HEADER, ...CORRELATION_HEADER } }
 export const TokenReplySchema = { ...TokenSchema, headers: { ...ETAG_HEADER, ...CORRELATION_HEADER } }
 export const ListReplySchema = { ...TokenListSchema, headers: CORRELATION_HEADER }
 export const ReplacedReplySchema = Empty('Replaced; no body', { ...ETAG_HEADER, ...CORRELATION_HEADER })

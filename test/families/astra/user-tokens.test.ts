@@ -72,6 +72,16 @@ describe('POST /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B2)', ()
     }
   })
 
+  it('carries an ETag (§B1): the hex MD5 of the JSON resource, as GET shows it, usable in If-Match', async () => {
+    const caller = await newCaller(t.app)
+    const created = await post(caller, tokenBody('tagged'))
+    expect(created.statusCode, created.body).toBe(201)
+    const read = await getOne(caller.token, caller, created.json().id)
+    expect(created.headers.etag).toBe(`"${createHash('md5').update(read.body).digest('hex')}"`)
+    expect(created.headers.etag).toBe(read.headers.etag)
+    expect((await put(caller, created.json().id, tokenBody('retagged'), { 'if-match': String(created.headers.etag) })).statusCode).toBe(204)
+  })
+
   it('keeps the labels given in metadata, and a createdBy equal to the caller', async () => {
     const caller = await newCaller(t.app)
     const labels = [{ name: 'team', value: 'storage' }, { name: 'env', value: 'prod' }]

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
@@ -50,7 +51,7 @@ async function refuseQuery (request: FastifyRequest): Promise<void> {
 
 /**
  * A token's media type when the client asks for it in Accept, else application/json (spec §B1:
- * absent or `*\/*` is JSON). The list's resource type is application/json whatever is asked.
+ * absent or `*\/*` is JSON). §B1's rule wins over the per-operation types, the list's included.
  */
 function resourceMediaType (request: FastifyRequest): string {
   const accept = request.headers.accept ?? ''
@@ -115,7 +116,10 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const metadata: Record<string, unknown> = { labels: [] }
     if (page.continue !== undefined) metadata.continue = page.continue
     if (page.count !== undefined) metadata.count = page.count
-    return sendJson(reply, 200, 'application/json', { type: COLLECTION_TYPE, version: RESOURCE_VERSION, items: page.items, metadata })
+    // Serialized here so that the ETag is the hex MD5 of the very JSON sent (spec §B1).
+    const payload = String(reply.code(200).serialize({ type: COLLECTION_TYPE, version: RESOURCE_VERSION, items: page.items, metadata }))
+    reply.header('etag', `"${createHash('md5').update(payload).digest('hex')}"`)
+    return sendJson(reply, 200, resourceMediaType(request), payload)
   })
 
   app.get(tokenPath, {

@@ -156,7 +156,7 @@ const CORRELATION_HEADER = { 'X-Correlation-ID': Type.String({ description: 'The
 
 export const CreatedReplySchema = { ...CreatedTokenSchema, headers: { Location: Type.String({ description: 'Absolute URL of the new token' }), ...ETAG_HEADER, ...CORRELATION_HEADER } }
 export const TokenReplySchema = { ...TokenSchema, headers: { ...ETAG_HEADER, ...CORRELATION_HEADER } }
-export const ListReplySchema = { ...TokenListSchema, headers: CORRELATION_HEADER }
+export const ListReplySchema = { ...TokenListSchema, headers: { ...ETAG_HEADER, ...CORRELATION_HEADER } }
 export const ReplacedReplySchema = Empty('Replaced; no body', { ...ETAG_HEADER, ...CORRELATION_HEADER })
 export const DeletedReplySchema = Empty('Deleted (revoked at once); no body', CORRELATION_HEADER)
 

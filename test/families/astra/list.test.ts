@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { expectValid } from './astra-schemas.js'
-import { call, collectionPath, createToken, expectProblem, newCaller, type Caller } from './helpers.js'
+import { call, collectionPath, createToken, expectProblem, newCaller, TOKEN_MEDIA, type Caller } from './helpers.js'
 
 let t: TestApp
 beforeAll(async () => { t = await setupTestApp() })
@@ -183,5 +184,19 @@ describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () 
         { name: 'sort', reason: 'This query parameter is not supported by this endpoint.' }
       ]
     })
+  })
+
+  it('echoes the token media type when Accept asks for it, and carries an ETag: the hex MD5 of the JSON (§B1)', async () => {
+    const { caller } = await withTokens(['a'])
+    const path = collectionPath(caller.accountId, caller.userId)
+    const plain = await call(t.app, caller.token, 'GET', path)
+    expect(plain.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(plain.headers.etag).toBe(`"${createHash('md5').update(plain.body).digest('hex')}"`)
+    for (const accept of [TOKEN_MEDIA, `${TOKEN_MEDIA}, application/json;q=0.5`]) {
+      const typed = await call(t.app, caller.token, 'GET', path, undefined, { accept })
+      expect(typed.statusCode, typed.body).toBe(200)
+      expect(typed.headers['content-type']).toBe(`${TOKEN_MEDIA}; charset=utf-8`)
+      expect(typed.body).toBe(plain.body)
+    }
   })
 })

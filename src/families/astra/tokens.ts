@@ -142,9 +142,10 @@ export async function replaceUserToken (db: Database, collection: Collection, id
     const row = await repo.findUserToken(trx, collection.accountId, collection.userId, id, true)
     if (!row) throw tokenNotFound(id, 1)
     const current = toTokenResource(row)
-    checkPreconditions(current, row.modified_at, preconditions)
+    // Preconditions only decide between a 2xx and 412 (RFC 7232 §5): a conflict is 409 regardless.
     const conflicts = replacementConflicts(body, current)
     if (conflicts.length > 0) throw new ServerOwnedConflict(conflicts)
+    checkPreconditions(current, row.modified_at, preconditions)
     const labels = body.metadata === undefined ? current.metadata.labels : (body.metadata.labels ?? [])
     const updated = await repo.updateUserToken(trx, collection.accountId, collection.userId, id, { name: body.name ?? current.name, labels, modifiedBy: callerId })
     if (!updated) throw tokenNotFound(id, 1)

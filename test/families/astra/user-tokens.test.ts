@@ -416,6 +416,13 @@ describe('PUT …/tokens/{token_id} (§B5)', () => {
     expect((await put(caller, created.id, tokenBody('v5'), { 'if-unmodified-since': future })).statusCode).toBe(204)
     expect((await getOne(caller.token, caller, created.id)).json().name).toBe('v5')
   })
+
+  it('answers a conflict with problem 10 even under a precondition that fails (RFC 7232 §5: only a 2xx is conditional)', async () => {
+    const caller = await newCaller(t.app)
+    const created = await createToken(t.app, caller)
+    const response = await put(caller, created.id, tokenBody('n', { id: randomUUID() }), { 'if-match': '"0"' })
+    expectProblem(response, 10, { invalidFields: [{ name: 'id', reason: 'differs from the token\'s id' }] })
+  })
 })
 
 describe('DELETE …/tokens/{token_id} (§B6)', () => {

@@ -140,8 +140,10 @@ export function encodeCursor (cursor: Cursor): string {
   return Buffer.from(JSON.stringify({ v: 1, o: cursor.orderBy, f: cursor.filter, k: [cursor.value, cursor.id] }), 'utf8').toString('base64')
 }
 
-function decodeCursor (text: string): Cursor {
+function decodeCursor (given: string): Cursor {
   const bad = () => invalidParam('continue', 'is not a continue value this endpoint issued')
+  // A value pasted into a URL unencoded has its '+' read as a space; base64 never holds one.
+  const text = given.replaceAll(' ', '+')
   if (!PATTERNS.continue.test(text)) throw bad()
   let decoded: unknown
   try {

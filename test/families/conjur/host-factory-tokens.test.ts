@@ -160,6 +160,9 @@ describe('POST /host_factory_tokens (spec §A1)', () => {
     it('9. normalises CIDRs: /32 and /128 for bare addresses, 0.0.0.0/0 and IPv6 ranges kept, an empty list for none', async () => {
       const [token] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: ['192.0.2.1', '0.0.0.0/0', '0.0.0.0/32', '2001:db8::/32', '::1'] })
       expect(token!.cidr).toEqual(['192.0.2.1/32', '0.0.0.0/0', '0.0.0.0/32', '2001:db8::/32', '::1/128'])
+      // Conjur keeps the list as given, normalised entry by entry: no merging of repeats.
+      const [repeated] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: ['10.0.0.1', '10.0.0.1/32', '10.0.0.1'] })
+      expect(repeated!.cidr).toEqual(['10.0.0.1/32', '10.0.0.1/32', '10.0.0.1/32'])
       const [none] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: [] })
       expect(none!.cidr).toEqual([])
     })

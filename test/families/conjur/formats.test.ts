@@ -54,7 +54,7 @@ describe('CIDR entries (spec §A1 step 9, §A5)', () => {
     expect(() => normaliseCidr(entry)).toThrow(new InvalidCidr(entry, suggestion))
   })
 
-  it.each(['10.0.0.0/255.0.255.0', 'fe80::1%eth0', '1.2.3', '1.2.3.4/', '1.2.3.4/-1', '::/129', 42])('%j is invalid', (entry) => {
+  it.each(['10.0.0.0/255.0.255.0', 'fe80::1%eth0', '1.2.3', '1.2.3.4/', '1.2.3.4/-1', '::/129', '10.0.0.0/08', '10.0.0.0/024', '::/00', 42])('%j is invalid', (entry) => {
     expect(() => normaliseCidr(entry)).toThrow(InvalidCidr)
   })
 

@@ -20,6 +20,16 @@ export async function requireAccessToken (request: FastifyRequest): Promise<void
   await accessTokenOf(request)
 }
 
+/**
+ * onRequest of the /authn routes, where Conjur's middleware makes the token optional (spec §A0.2):
+ * no `Token token="…"` header passes, but one that is presented is checked, with the same
+ * text/plain refusals.
+ */
+export async function optionalAccessToken (request: FastifyRequest): Promise<void> {
+  const header = request.headers.authorization
+  if (typeof header === 'string' && TOKEN_HEADER.test(header)) await accessTokenOf(request)
+}
+
 const verified = new WeakMap<FastifyRequest, VerifiedAccessToken>()
 
 async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessToken> {

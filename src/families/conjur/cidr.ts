@@ -63,7 +63,8 @@ export function normaliseCidr (entry: unknown): string {
   if (!address) throw new InvalidCidr(entry)
   const mask = parts[1]
   if (mask === undefined) return `${render(address)}/${maxPrefix(address)}`
-  if (/^\d{1,3}$/.test(mask) && Number(mask) <= maxPrefix(address)) {
+  // Ruby's IPAddr refuses a prefix written with leading zeros (`/024`).
+  if (/^(?:0|[1-9]\d{0,2})$/.test(mask) && Number(mask) <= maxPrefix(address)) {
     const prefix = Number(mask)
     const network = networkOf(address, prefix)
     if (render(network) !== render(address)) throw new InvalidCidr(entry, `${render(network)}/${prefix}`)

@@ -12,7 +12,11 @@ const DATE_FORMS: Array<[RegExp, (match: RegExpExecArray) => [number, number, nu
   [/^(\d{4})-?W(\d{2})-?([1-7])$/, (m) => week(Number(m[1]), Number(m[2]), Number(m[3]))]
 ]
 
-const TIME = /^(\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?$/
+/** A time is written like its date: `hh:mm[:ss[.f]]` after an extended date, `hhmm[ss[.f]]` after a basic one; minutes are required. */
+const EXTENDED_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?$/
+const BASIC_TIME = /^(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?$/
+/** Ruby's `\s`, which DateTime.iso8601 allows around the text. */
+const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g
 const ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i
 
 function daysInMonth (year: number, month: number): number {
@@ -47,11 +51,11 @@ function parseZone (zone: string): number | null {
 
 /**
  * Parses the forms Conjur accepts for `expiration` (spec §A1 step 7): calendar, basic, ordinal
- * and week dates; a time to the hour, minute or (fractional) second; `Z`, an offset, or none
+ * and week dates; a time to the minute or (fractional) second, in the date's format; `Z`, an offset, or none
  * (UTC); 24:00:00 rolls over to the next day. Null for anything else (a space for `T` too).
  */
 export function parseIso8601 (text: string): ParsedDateTime | null {
-  const [datePart, timePart, ...rest] = text.split(/T/i)
+  const [datePart, timePart, ...rest] = text.replace(SPACE, '').split(/T/i)
   if (datePart === undefined || rest.length > 0) return null
   let ymd: [number, number, number] | null = null
   for (const [pattern, read] of DATE_FORMS) {
@@ -74,7 +78,10 @@ export function parseIso8601 (text: string): ParsedDateTime | null {
       if (parsed === null) return null
       offsetMinutes = parsed
     }
-    const match = TIME.exec(clock)
+    const extended = datePart.includes('-')
+    // A basic-format time takes its offset without a colon.
+    if (!extended && zone?.[0].includes(':')) return null
+    const match = (extended ? EXTENDED_TIME : BASIC_TIME).exec(clock)
     if (!match) return null
     hours = Number(match[1])
     minutes = Number(match[2] ?? 0)

@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import qs from 'qs'
 import { InvalidInput } from '../../core/errors.js'
 
-/** Rack's nested parameters: `cidr[]=a&cidr[]=b` is a list, `annotations[k]=v` an object. */
-const QS_OPTIONS: qs.IParseOptions = { depth: 2, arrayLimit: 1000, parameterLimit: 1000, allowPrototypes: false, allowDots: false }
+/** Rack's nested parameters: `cidr[]=a&cidr[]=b` is a list, `annotations[k]=v` an object, a repeated plain key keeps its last value. */
+const QS_OPTIONS: qs.IParseOptions = { depth: 2, arrayLimit: 1000, parameterLimit: 1000, allowPrototypes: false, allowDots: false, duplicates: 'last' }
 
 export type Params = Record<string, unknown>
 

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
 import { authenticate } from '../../plugins/auth.js'
 import { authenticateWithApiKey, login } from './authn.js'
-import { callerOf, requireAccessToken, TOKEN_HEADER } from './caller.js'
+import { callerOf, optionalAccessToken, requireAccessToken, TOKEN_HEADER } from './caller.js'
 import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
 import { enrolHost } from './hosts.js'
 import { conjurParams, rawBody } from './params.js'
@@ -39,6 +39,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/authn/:account/login', {
     exposeHeadRoute: false,
     config: { secret: true },
+    onRequest: optionalAccessToken,
     schema: {
       tags,
       operationId: 'conjurLogin',

@@ -58,7 +58,7 @@ function parseCidrs (value: unknown): string[] {
   if (value === undefined || value === null) return []
   const entries = Array.isArray(value) ? value : typeof value === 'object' ? Object.values(value) : [value]
   try {
-    return [...new Set(entries.map(normaliseCidr))]
+    return entries.map(normaliseCidr)
   } catch (error) {
     if (error instanceof InvalidCidr) throw unprocessable(error.message)
     throw error

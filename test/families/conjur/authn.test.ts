@@ -44,10 +44,16 @@ describe('Conjur authentication (spec §A6, §A0.2)', () => {
       ['an unknown user', () => basic('nobody-here', 'whatever1')],
       ['an empty user name', () => basic('', alice.password)],
       ['no credentials', () => undefined],
-      ['an access token instead of Basic', () => 'Token token="eyJhbGciOi"'],
       ['odd characters', () => 'Basic !!!']
     ])('401 with an empty body for %s', async (_case, authorization) => {
       expectEmpty(await loginAs(authorization()), 401)
+    })
+
+    it('a valid access token instead of Basic → 401 with an empty body; a bad one is refused as on protected routes (the token is optional on /authn, spec §A0.2)', async () => {
+      expectEmpty(await loginAs(await userHeader(t.app, tenant, alice)), 401)
+      expectMiddleware(await loginAs('Token token="eyJhbGciOi"'), 401, 'Malformed authorization token')
+      const expired = accessTokensOf(t.app.config).sign(tenant.account.id, { iat: 1, exp: 2, sub: alice.user.name })
+      expectMiddleware(await loginAs(`Token token="${encodeAccessToken(expired)}"`), 401, 'Unauthorized: Invalid token')
     })
 
     it('401 for a user of another account, an unknown or disabled account, a disabled user, and ?role=', async () => {

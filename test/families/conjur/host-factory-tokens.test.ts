@@ -66,6 +66,15 @@ describe('POST /host_factory_tokens (spec §A1)', () => {
     expectArgumentError(ignored, 'host_factory')
   })
 
+  it('a plain key repeated keeps its last value, as Rack parses it (only `cidr[]` makes a list)', async () => {
+    const form = `host_factory=${encodeURIComponent(hfId(tenant, factory))}&expiration=2000-01-01&expiration=${FUTURE}&count=1&count=2&cidr[]=10.0.0.1&cidr[]=10.0.0.2`
+    const response = await t.app.inject({ method: 'POST', url: '/host_factory_tokens?count=5', headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' }, payload: form })
+    expect(response.statusCode, response.body).toBe(200)
+    expect(response.json()).toEqual([0, 1].map(() => ({ expiration: '2050-12-31T00:00:00Z', cidr: ['10.0.0.1/32', '10.0.0.2/32'], token: expect.stringMatching(CONJUR_SECRET) })))
+    const fromQuery = await t.app.inject({ method: 'POST', url: `/host_factory_tokens?host_factory=${encodeURIComponent(hfId(tenant, factory))}&expiration=${FUTURE}&count=3&count=1`, headers: { authorization: header } })
+    expect(fromQuery.json()).toHaveLength(1)
+  })
+
   it('treats an offset-less expiration as UTC and drops fractions from the output', async () => {
     const [token] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), expiration: '2050-08-01T22:03:39.123456' })
     expect(token!.expiration).toBe('2050-08-01T22:03:39Z')
@@ -160,6 +169,9 @@ describe('POST /host_factory_tokens (spec §A1)', () => {
     it('9. normalises CIDRs: /32 and /128 for bare addresses, 0.0.0.0/0 and IPv6 ranges kept, an empty list for none', async () => {
       const [token] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: ['192.0.2.1', '0.0.0.0/0', '0.0.0.0/32', '2001:db8::/32', '::1'] })
       expect(token!.cidr).toEqual(['192.0.2.1/32', '0.0.0.0/0', '0.0.0.0/32', '2001:db8::/32', '::1/128'])
+      // Conjur keeps the list as given, normalised entry by entry: no merging of repeats.
+      const [repeated] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: ['10.0.0.1', '10.0.0.1/32', '10.0.0.1'] })
+      expect(repeated!.cidr).toEqual(['10.0.0.1/32', '10.0.0.1/32', '10.0.0.1/32'])
       const [none] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), cidr: [] })
       expect(none!.cidr).toEqual([])
     })

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect } from '../../plugins/error-dialect.js'
@@ -73,19 +74,6 @@ export class AstraNotFound extends NotFound {
   }
 }
 
-/** Statuses outside the catalogue keep RFC 7807's `about:blank` with the status's own title. */
-const GENERIC_TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Payload Too Large',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable'
-}
-
 function presentsCredential (request: FastifyRequest): boolean {
   return request.headers.authorization !== undefined || request.headers['x-auth-token'] !== undefined
 }
@@ -140,12 +128,12 @@ export const astraDialect: ErrorDialect = (error: DomainError, request: FastifyR
     const [status, title, detail] = PROBLEMS[number]
     return { statusCode: Number(status), headers, body: { type: problemType(number), title, detail, status, correlationID: request.id, ...extra } }
   }
-  // Outside the catalogue: RFC 7807's about:blank. Only client errors say what went wrong.
+  // Outside the catalogue: RFC 7807's about:blank, titled from Node's status table. Only client errors say what went wrong.
   const status = error.statusCode
   const detail = status < 500 || error instanceof Unavailable ? error.message : 'An unexpected error prevented the server from fulfilling the request.'
   return {
     statusCode: status,
     headers,
-    body: { type: 'about:blank', title: GENERIC_TITLES[status] ?? 'Error', detail, status: String(status), correlationID: request.id }
+    body: { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', detail, status: String(status), correlationID: request.id }
   }
 }

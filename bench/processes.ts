@@ -52,10 +52,10 @@ async function start (args: string[], env: Record<string, string>, port: number)
   }
 }
 
-/** Tessera as deployed: the compiled server (npm run build), its own process. */
-export async function startTessera (env: Record<string, string>): Promise<BenchProcess> {
+/** Tessera as deployed: the compiled server (npm run build), its own process; `nodeArgs` such as --cpu-prof. */
+export async function startTessera (env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
   const port = await freePort()
-  return start(['dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, port)
+  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, port)
 }
 
 /** Baseline B1: Fastify's hello world, its own process. */

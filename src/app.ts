@@ -88,18 +88,19 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   const credentialChanges = followCredentialChanges(db, credentialCache, app.log)
   app.addHook('onClose', () => credentialChanges.close())
   app.decorate('credentialCache', credentialCache)
-  app.decorate('db', db.withPlugin(new FlushOnWrite(credentialKinds.flatMap((kind) => kind.tables ?? []), () => credentialChanges.flushLocal())))
+  const watched = { changes: credentialKinds.flatMap((kind) => kind.tables ?? []), inserts: credentialKinds.flatMap((kind) => kind.insertTables ?? []) }
+  app.decorate('db', db.withPlugin(new FlushOnWrite(watched, () => credentialChanges.flushLocal())))
   app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing) })
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks on every request: an async one costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     setCommonHeaders(request, reply)
-    if (closing) {
-      // A request on a kept-alive connection while this replica drains: send it elsewhere.
-      reply.header('connection', 'close')
-      throw new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 })
-    }
+    if (!closing) return done()
+    // A request on a kept-alive connection while this replica drains: send it elsewhere.
+    reply.header('connection', 'close')
+    done(new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 }))
   })
 
   await app.register(jsonBody)

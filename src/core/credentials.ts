@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os'
 import { hash, verify, type Options } from '@node-rs/argon2'
+import pLimit from 'p-limit'
 import { constantTimeEqual, randomHex, sha256, type SecretBox } from './secrets.js'
 
 /** Argon2id's cost: memory in KiB and passes. Parallelism is 1, as OWASP's settings have it. */
@@ -12,6 +14,12 @@ export const OWASP_ARGON2: Argon2Cost = { memoryCost: 19456, timeCost: 2 }
 
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 4096
+
+/**
+ * At most one argon2 computation per core at a time, process-wide: more only share the cores
+ * (and their caches) with each other, the event loop and PostgreSQL, at 19 MiB of memory each.
+ */
+const oneAtATimePerCore = pLimit(availableParallelism())
 
 /**
  * Hashes and verifies passwords with argon2id on the libuv thread pool, so the event loop
@@ -28,7 +36,7 @@ export class PasswordHasher {
   }
 
   hash (password: string): Promise<string> {
-    return hash(password, this.#options)
+    return oneAtATimePerCore(() => hash(password, this.#options))
   }
 
   /**
@@ -39,11 +47,12 @@ export class PasswordHasher {
   async verify (storedHash: string | null | undefined, password: string): Promise<boolean> {
     if (!storedHash) {
       this.#dummyHash ??= this.hash(randomHex(16))
-      await verify(await this.#dummyHash, password).catch(() => false)
+      const dummy = await this.#dummyHash
+      await oneAtATimePerCore(() => verify(dummy, password)).catch(() => false)
       return false
     }
     try {
-      return await verify(storedHash, password)
+      return await oneAtATimePerCore(() => verify(storedHash, password))
     } catch {
       return false
     }

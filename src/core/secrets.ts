@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 const KEY_BYTES = 32
 const IV_BYTES = 12
@@ -16,7 +16,8 @@ export function randomUrlSafe (bytes: number): string {
 
 /** Lookup hash of a high-entropy secret. A slow KDF would add nothing here (design.md). */
 export function sha256 (value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest()
+  // One-shot: no Hash object per call (every validated request hashes its secret).
+  return hash('sha256', value, 'buffer')
 }
 
 export function constantTimeEqual (a: Uint8Array, b: Uint8Array): boolean {

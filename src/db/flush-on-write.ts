@@ -7,29 +7,34 @@ function tableName (node: OperationNode): string | undefined {
   return (table as unknown as { table: { identifier: { name: string } } }).table.identifier.name
 }
 
-function tablesChanged (node: RootOperationNode): OperationNode[] {
-  if (node.kind === 'UpdateQueryNode') return node.table ? [node.table] : []
-  if (node.kind === 'DeleteQueryNode') return [...node.from.froms]
-  return []
+/** The tables an UPDATE or DELETE changes, and those an INSERT adds to. */
+function tablesWritten (node: RootOperationNode): { changed: OperationNode[], inserted: OperationNode[] } {
+  if (node.kind === 'UpdateQueryNode') return { changed: node.table ? [node.table] : [], inserted: [] }
+  if (node.kind === 'DeleteQueryNode') return { changed: [...node.from.froms], inserted: [] }
+  if (node.kind === 'InsertQueryNode') return { changed: [], inserted: node.into ? [node.into] : [] }
+  return { changed: [], inserted: [] }
 }
 
 /**
- * Calls `onWrite` when this process updates or deletes rows of a watched table, before and
- * after the statement runs: the in-process half of credential-cache invalidation (the other
- * half, for every replica, is the database's notifications).
+ * Calls `onWrite` when this process updates or deletes rows of a watched table (or inserts
+ * into one whose inserts matter), before and after the statement runs: the in-process half of
+ * credential-cache invalidation (the other half, for every replica, is the database's notifications).
  */
 export class FlushOnWrite implements KyselyPlugin {
-  readonly #tables: ReadonlySet<string>
+  readonly #changes: ReadonlySet<string>
+  readonly #inserts: ReadonlySet<string>
   readonly #onWrite: () => void
   readonly #writes = new WeakSet<object>()
 
-  constructor (tables: Iterable<string>, onWrite: () => void) {
-    this.#tables = new Set(tables)
+  constructor (watched: { changes: Iterable<string>, inserts?: Iterable<string> }, onWrite: () => void) {
+    this.#changes = new Set(watched.changes)
+    this.#inserts = new Set(watched.inserts ?? [])
     this.#onWrite = onWrite
   }
 
   transformQuery ({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
-    if (tablesChanged(node).some((table) => this.#tables.has(tableName(table) ?? ''))) {
+    const { changed, inserted } = tablesWritten(node)
+    if (changed.some((table) => this.#changes.has(tableName(table) ?? '')) || inserted.some((table) => this.#inserts.has(tableName(table) ?? ''))) {
       this.#writes.add(queryId)
       this.#onWrite()
     }

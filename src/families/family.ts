@@ -60,4 +60,6 @@ export interface CredentialKind {
    * use app.credentialCache need them (and a migration's triggers notifying the same changes).
    */
   tables?: readonly string[]
+  /** Tables whose inserted rows change a credential of this kind too (a role granted). */
+  insertTables?: readonly string[]
 }

@@ -1,4 +1,4 @@
-import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyBodyParser, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
@@ -18,8 +18,9 @@ export function jsonOrNothing (app: FastifyInstance): FastifyBodyParser<string> 
  * preValidation hook of the APIs that read a missing body as `{}` (Keystone, Monitoring).
  * Only a missing one: a JSON `null` is a body, and not an object.
  */
-export async function emptyBodyIsObject (request: FastifyRequest): Promise<void> {
+export function emptyBodyIsObject (request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
   if (request.body === undefined) request.body = {}
+  done()
 }
 
 export default fp(async function jsonBody (app: FastifyInstance) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { InvalidInput } from '../core/errors.js'
 
@@ -47,22 +47,32 @@ function refuse (context: string, path: string[]): InvalidInput {
   return new InvalidInput(`${[context, ...path].join('/')} ${PROBLEM}`, { fields: [{ path, problem: PROBLEM }], reason: 'nulCharacter' })
 }
 
-/** onRequest: what the URL and headers carry, refused before any route hook (auth) reads it. */
-async function refuseNulInUrlAndHeaders (request: FastifyRequest): Promise<void> {
+/** What the URL and headers carry that holds a NUL, or null. */
+function nulInUrlAndHeaders (request: FastifyRequest): InvalidInput | null {
   for (const name of HEADERS_READ) {
     const value = request.headers[name]
-    if (typeof value === 'string' && value.includes(NUL)) throw refuse('headers', [name])
+    if (typeof value === 'string' && value.includes(NUL)) return refuse('headers', [name])
   }
   const inParams = findNul(request.params)
-  if (inParams) throw refuse('params', inParams)
+  if (inParams) return refuse('params', inParams)
   const inQuery = findNul(request.query)
-  if (inQuery) throw refuse('querystring', inQuery)
+  return inQuery ? refuse('querystring', inQuery) : null
+}
+
+// Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+
+/** onRequest: what the URL and headers carry, refused before any route hook (auth) reads it. */
+function refuseNulInUrlAndHeaders (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const error = nulInUrlAndHeaders(request)
+  if (error) done(error)
+  else done()
 }
 
 /** preValidation: the parsed body, at any depth, keys included. */
-async function refuseNulInBody (request: FastifyRequest): Promise<void> {
+function refuseNulInBody (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   const inBody = findNul(request.body)
-  if (inBody) throw refuse('body', inBody)
+  if (inBody) done(refuse('body', inBody))
+  else done()
 }
 
 /**

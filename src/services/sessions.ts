@@ -92,10 +92,9 @@ export async function issueSession (db: Database, input: IssueSessionInput, now:
   }
 }
 
-/** The live session a token id stands for, or undefined (unknown, revoked, expired or disabled). */
 /** The cache key of the session whose secret hashes to `hash`; migration 0008 notifies the same. */
 export function sessionCacheKey (hash: Uint8Array): string {
-  return `session:${Buffer.from(hash).toString('hex')}`
+  return `session:${Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')}`
 }
 
 /**

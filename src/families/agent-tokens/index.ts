@@ -8,7 +8,7 @@ async function routes (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
   // JSON only (spec §10.1): any other media type is 400, not a string body.
   app.removeContentTypeParser('text/plain')
-  app.addHook('onRequest', async (request, reply) => { reply.headers(monitoringHeaders(request)) })
+  app.addHook('onRequest', (request, reply, done) => { reply.headers(monitoringHeaders(request)); done() })
   await app.register(agentTokenRoutes)
 }
 

@@ -2,18 +2,21 @@ import type { FastifyInstance } from 'fastify'
 import { sha256 } from '../../core/secrets.js'
 import { findUserTokenHolder } from './repository.js'
 import { jsonOrNothing } from '../../plugins/json-body.js'
+import type { Principal } from '../../core/principal.js'
 import type { CredentialKind, TokenFamily } from '../family.js'
 import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
 import { TOKEN_MEDIA_TYPE } from './resource.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 
+const NEVER = new Date(8.64e15)
+
 async function routes (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(TOKEN_MEDIA_TYPE, { parseAs: 'string' }, jsonOrNothing(app))
-  app.addHook('onRequest', async (request, reply) => { reply.header('x-correlation-id', request.id) })
+  app.addHook('onRequest', (request, reply, done) => { reply.header('x-correlation-id', request.id); done() })
   await app.register(astraRoutes)
 }
 
@@ -26,17 +29,27 @@ export const astraTokenCredential: CredentialKind = {
   schemes: ['bearer'],
   format: TOKEN_SECRET_FORMAT,
   async resolve (secret, app) {
-    const holder = await findUserTokenHolder(app.db, sha256(secret))
-    if (!holder) return null
-    return {
-      kind: 'user',
-      id: holder.user_id,
-      name: holder.user_name,
-      accountId: holder.account_id,
-      roles: holder.roles,
-      credential: { kind: 'astra-token', id: holder.token_id, expiresAt: null }
-    }
-  }
+    const hash = sha256(secret)
+    const principal = await app.credentialCache.getOrLoad(`astra-token:${hash.toString('hex')}`, app.clock(), async () => {
+      const holder = await findUserTokenHolder(app.db, hash)
+      if (!holder) return undefined
+      // Shared by the requests the cache answers: frozen.
+      const value: Principal = Object.freeze({
+        kind: 'user',
+        id: holder.user_id,
+        name: holder.user_name,
+        accountId: holder.account_id,
+        roles: Object.freeze(holder.roles),
+        credential: Object.freeze({ kind: 'astra-token', id: holder.token_id, expiresAt: null })
+      })
+      // Astra tokens do not expire: the cache's own re-check interval bounds the entry.
+      return { value, expiresAt: NEVER }
+    })
+    return principal ?? null
+  },
+  // Revoked or deleted (migration 0013 notifies its hash); its user, account or roles changed.
+  tables: ['user_tokens', 'users', 'accounts', 'role_assignments'],
+  insertTables: ['role_assignments']
 }
 
 /** NetApp Astra Control user API tokens under /accounts/{account_id}/core/v1/users/{user_id}/tokens (spec Part B). */

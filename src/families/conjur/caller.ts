@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import { authenticate } from '../../plugins/auth.js'
+import type { Database } from '../../db/database.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
 import type { VerifiedAccessToken } from './access-token.js'
 import { normaliseCidr, withinRanges } from './cidr.js'
@@ -70,21 +71,40 @@ export interface Caller {
   role: RoleRef & { isAdmin: boolean }
 }
 
+/** The role `login` names on the account now, or undefined when it is gone, disabled or not of the account. */
+async function loadCaller (db: Database, accountId: string, login: string): Promise<Caller | undefined> {
+  const account = await findAccountById(db, accountId)
+  if (!account?.enabled) return undefined
+  if (login.startsWith('host/')) {
+    const hostId = login.slice('host/'.length)
+    if (!await findHost(db, account.id, hostId)) return undefined
+    return { account, login, role: { kind: 'host', hostId, isAdmin: false } }
+  }
+  const user = await findUserRole(db, account.id, login)
+  if (!user?.active) return undefined
+  return { account, login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }
+}
+
 /**
- * The caller's role, read now: a token outlives changes, so a role deleted or disabled since,
- * or no longer of the account, is refused with Conjur's empty 403 (spec §A0.2).
+ * The caller's role, as it is now: a token outlives changes, so a role deleted or disabled
+ * since, or no longer of the account, is refused with Conjur's empty 403 (spec §A0.2). "Now"
+ * is the credential cache's: a change to accounts, users, roles or hosts empties it on every
+ * replica (migrations 0008 and 0013), and an entry is re-read after a few seconds regardless.
  */
 export async function callerOf (request: FastifyRequest): Promise<Caller> {
   const token = await accessTokenOf(request)
-  const { db } = request.server
-  const account = await findAccountById(db, token.accountId)
-  if (!account?.enabled) throw new Forbidden()
-  if (token.login.startsWith('host/')) {
-    const hostId = token.login.slice('host/'.length)
-    if (!await findHost(db, account.id, hostId)) throw new Forbidden()
-    return { account, login: token.login, role: { kind: 'host', hostId, isAdmin: false } }
-  }
-  const user = await findUserRole(db, account.id, token.login)
-  if (!user?.active) throw new Forbidden()
-  return { account, login: token.login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }
+  const { db, credentialCache } = request.server
+  const caller = await credentialCache.getOrLoad(`conjur-caller:${token.accountId}/${token.login}`, request.server.clock(), async () => {
+    const loaded = await loadCaller(db, token.accountId, token.login)
+    // Shared by the requests the cache answers: frozen. The entry lives no longer than the token.
+    return loaded && { value: deepFreeze(loaded), expiresAt: token.expiresAt }
+  })
+  if (!caller) throw new Forbidden()
+  return caller
+}
+
+function deepFreeze (caller: Caller): Caller {
+  Object.freeze(caller.account)
+  Object.freeze(caller.role)
+  return Object.freeze(caller)
 }

@@ -71,7 +71,11 @@ export const accessTokenCredential: CredentialKind = {
   async resolve (secret: string, app: FastifyInstance) {
     const verified = accessTokensOf(app.config).verify(secret, app.clock())
     return typeof verified === 'string' ? null : accessTokenPrincipal(verified)
-  }
+  },
+  // The token itself needs no database; the role it names is cached (caller.ts callerOf), and
+  // ends with its account, user, roles (migration 0008, 0013) or host (0013, its key).
+  tables: ['accounts', 'users', 'role_assignments', 'hosts'],
+  insertTables: ['role_assignments']
 }
 
 /**

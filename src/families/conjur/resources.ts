@@ -26,9 +26,11 @@ export async function showResource (db: Database, box: SecretBox, caller: Caller
   const accountName = caller.account.name
   const factory = await repo.findHostFactory(db, accountId, resource.factoryId)
   if (!factory) throw new ConjurNotFound(fullId)
-  const layers = (await repo.layersOf(db, accountId, [factory.id])).get(factory.id) ?? []
-  const permissions = await repo.permissionsOf(db, accountId, [factory.id])
-  const tokens = await repo.tokensOf(db, accountId, factory.id)
+  // Independent reads: on a pool they overlap.
+  const [layersByFactory, permissions, tokens] = await Promise.all([
+    repo.layersOf(db, accountId, [factory.id]), repo.permissionsOf(db, accountId, [factory.id]), repo.tokensOf(db, accountId, factory.id)
+  ])
+  const layers = layersByFactory.get(factory.id) ?? []
   return {
     created_at: factory.created_at.toISOString().replace(/Z$/, '+00:00'),
     id: roleId(accountName, 'host_factory', factory.id),

@@ -1,7 +1,7 @@
 import { Forbidden } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
-import { findAccountById, findAccountByName } from '../../db/repositories/accounts.js'
+import { findAccountById } from '../../db/repositories/accounts.js'
 import type { Caller } from './caller.js'
 import { InvalidCidr, normaliseCidr } from './cidr.js'
 import { argumentError, ConjurNotFound, unprocessable } from './errors.js'
@@ -73,8 +73,9 @@ function parseCidrs (value: unknown): string[] {
 export async function visibleResource (db: Database, caller: Caller, fullId: string): Promise<{ kind: string, factoryId: string, relation: repo.Relation }> {
   const [accountName = '', kind = '', ...rest] = fullId.split(':')
   const identifier = rest.join(':')
-  const account = rest.length === 0 ? undefined : await findAccountByName(db, accountName)
-  if (!account || account.id !== caller.account.id || identifier === '') throw new ConjurNotFound(fullId)
+  // Names are unique (exact match), so only the caller's own account's name can name it: no read.
+  const account = rest.length > 0 && accountName === caller.account.name ? caller.account : undefined
+  if (!account || identifier === '') throw new ConjurNotFound(fullId)
   if (kind === 'host_factory') {
     const relation = await repo.relationTo(db, account.id, identifier, caller.role)
     if (!relation || (!relation.owns && relation.privileges.length === 0)) throw new ConjurNotFound(fullId)

@@ -6,21 +6,43 @@ import type { Access } from './schemas.js'
 
 /** Keystone Pike timestamps: UTC, six fractional digits, `Z` (spec §0.7). */
 export function keystoneTime (date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+  // toISOString is always `…T12:34:56.789Z` for the years a token can have.
+  return `${date.toISOString().slice(0, -1)}000Z`
 }
 
+// A validation answers with the same few role ids and catalogs again and again: each is worked
+// out once. Bounded: a map that grows past its cap starts over.
+const MEMO_CAP = 10_000
+function memo<T> (map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key)
+  if (value === undefined) {
+    if (map.size >= MEMO_CAP) map.clear()
+    value = make()
+    map.set(key, value)
+  }
+  return value
+}
+
+const roleIds = new Map<string, string>()
 /** Role ids are stable names' hashes: metadata.roles must list ids in user.roles order. */
 export function roleId (name: string): string {
-  return sha256(`role:${name}`).toString('hex').slice(0, 32)
+  return memo(roleIds, name, () => sha256(`role:${name}`).toString('hex').slice(0, 32))
 }
 
-export function catalogFor (session: Session, config: Config, baseUrl: string): CatalogService[] {
-  if (!session.account) return []
-  return renderCatalog(config.catalog, { baseUrl, tenantId: session.account.id, tenantName: session.account.name, region: config.catalogRegion })
+/** Rendered catalogs of each template, by account and base URL; shared, so never mutated. */
+const catalogs = new WeakMap<Config['catalog'], Map<string, readonly CatalogService[]>>()
+
+export function catalogFor (session: Session, config: Config, baseUrl: string): readonly CatalogService[] {
+  const account = session.account
+  if (!account) return []
+  let rendered = catalogs.get(config.catalog)
+  if (!rendered) catalogs.set(config.catalog, rendered = new Map())
+  return memo(rendered, `${account.id}\n${account.name}\n${config.catalogRegion}\n${baseUrl}`,
+    () => renderCatalog(config.catalog, { baseUrl, tenantId: account.id, tenantName: account.name, region: config.catalogRegion }))
 }
 
 /** The `access` document of POST /v2.0/tokens and GET /v2.0/tokens/{id} (spec §3.3). */
-export function accessDocument (session: Session, tokenId: string, catalog: CatalogService[]): Access {
+export function accessDocument (session: Session, tokenId: string, catalog: readonly CatalogService[]): Access {
   const token: Access['access']['token'] = {
     id: tokenId,
     issued_at: keystoneTime(session.issuedAt),

@@ -11,9 +11,10 @@ import { rootVersionRoutes, v2VersionRoutes } from './version-routes.js'
 /** Everything under /v2.0 answers the Keystone way: headers and body rules (spec §0). */
 async function v2 (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', `req-${request.id}`)
     reply.header('vary', 'X-Auth-Token')
+    done()
   })
   // Keystone reads an empty body as {} (JsonBodyMiddleware).
   app.addHook('preValidation', emptyBodyIsObject)

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { createDb } from '../src/db/database.js'
+import { BENCH_DATABASE_URL } from './lib.js'
+import { load } from './load.js'
+import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
+import { createTenant, keystoneLogin } from './tessera-client.js'
+
+/**
+ * `npm run bench -- profile`: scenario S1 (an admin validating a token) against Tessera started
+ * with `node --cpu-prof`, then where its CPU time went: the functions and the packages with the
+ * most self time. BENCH_SECONDS (10) of load at BENCH_CONNECTIONS (50).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const ADMIN_PASSWORD = 'bench admin password'
+/** BENCH_PROFILE=0: the figures without the profiler's overhead, and no profile. */
+const PROFILE = process.env.BENCH_PROFILE !== '0'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string, url: string, lineNumber: number }
+}
+interface CpuProfile { nodes: ProfileNode[], samples: number[] }
+
+/** Where a script lives, in words: a package, Tessera's own code, or Node itself. */
+function owner (url: string): string {
+  const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
+  if (module) return module[1]!
+  if (url.includes('/dist/')) return 'tessera'
+  if (url.startsWith('node:')) return 'node'
+  return url === '' ? '(native, gc, idle)' : url
+}
+
+function summarise (profile: CpuProfile): string {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const functions = new Map<string, number>()
+  const owners = new Map<string, number>()
+  for (const id of profile.samples) {
+    const frame = byId.get(id)!.callFrame
+    const name = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${frame.lineNumber + 1}`
+    functions.set(name, (functions.get(name) ?? 0) + 1)
+    owners.set(owner(frame.url), (owners.get(owner(frame.url)) ?? 0) + 1)
+  }
+  const total = profile.samples.length
+  const top = (counts: Map<string, number>, n: number) => [...counts].sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([name, count]) => `| ${(100 * count / total).toFixed(1)}% | ${name} |`).join('\n')
+  return `### Self time by owner\n\n| share | owner |\n| --- | --- |\n${top(owners, 15)}\n\n### Self time by function\n\n| share | function |\n| --- | --- |\n${top(functions, 30)}\n`
+}
+
+/** CPU seconds (user + system) the process has used so far (Linux /proc). */
+function cpuSeconds (process: BenchProcess): number {
+  const fields = readFileSync(`/proc/${process.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Load on `url` of `server`: req/s, latencies, and the server's CPU time per request (less sensitive to a busy machine). */
+async function measure (server: BenchProcess, url: string, headers: Record<string, string> = {}): Promise<string> {
+  const before = cpuSeconds(server)
+  const figures = await load({ url, headers, expectStatus: 200, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: 1 })
+  const requests = figures.requestsPerSecond.median * SECONDS
+  return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSeconds(server) - before) / requests)} µs of CPU per request`
+}
+
+const hello = await startHelloWorld()
+try {
+  process.stdout.write(`B1 hello world: ${await measure(hello, `${hello.url}/`)}\n`)
+} finally {
+  await hello.stop()
+}
+
+const name = `tessera_bench_${randomBytes(4).toString('hex')}`
+const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
+await sql`create database ${sql.id(name)}`.execute(admin)
+const url = new URL(BENCH_DATABASE_URL)
+url.pathname = `/${name}`
+const profileDir = await mkdtemp(join(tmpdir(), 'tessera-profile-'))
+try {
+  const env = { DATABASE_URL: url.toString(), TESSERA_SECRET_KEY: randomBytes(32).toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD }
+  const tessera = await startTessera(env, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
+  try {
+    const adminToken = await keystoneLogin(tessera.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
+    const tenant = await createTenant(tessera.url, adminToken, 'profile')
+    const subject = await keystoneLogin(tessera.url, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
+    process.stdout.write(`S1${PROFILE ? ' under --cpu-prof' : ''}: ${await measure(tessera, `${tessera.url}/v2.0/tokens/${subject}`, { 'x-auth-token': adminToken })}\n\n`)
+  } finally {
+    await tessera.stop()
+  }
+  if (PROFILE) {
+    const [file] = (await readdir(profileDir)).filter((entry) => entry.endsWith('.cpuprofile'))
+    if (!file) throw new Error('the server wrote no CPU profile')
+    process.stdout.write(summarise(JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile))
+  }
+} finally {
+  await rm(profileDir, { recursive: true, force: true })
+  await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+  await admin.destroy()
+}

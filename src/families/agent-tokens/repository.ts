@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
+import { compiledOnce } from '../../db/compiled-once.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
 
@@ -13,15 +14,19 @@ const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'token_sealed', 'label', 
 
 export type AgentTokenRecord = Pick<AgentTokenRow, typeof AGENT_TOKEN_COLUMNS[number]>
 
+// Issuing and reading one token are what the API is called for most: compiled once.
+const insertRow = compiledOnce((db, accountId: string, sortKey: string, secretHash: Uint8Array, tokenSealed: Uint8Array, label: string | null) =>
+  db.insertInto('agent_tokens').values({ account_id: accountId, sort_key: sortKey, secret_hash: secretHash, token_sealed: tokenSealed, label }))
+
+const findRow = compiledOnce((db, accountId: string, secretHash: Uint8Array) =>
+  db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS).where('secret_hash', '=', secretHash).where('account_id', '=', accountId))
+
 export async function insertAgentToken (db: Database, token: NewAgentToken): Promise<void> {
-  await db.insertInto('agent_tokens').values(token).execute()
+  await insertRow(db, token.account_id, token.sort_key, token.secret_hash, token.token_sealed, token.label ?? null)
 }
 
-export function findAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<AgentTokenRecord | undefined> {
-  return db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS)
-    .where('secret_hash', '=', secretHash)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst()
+export async function findAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<AgentTokenRecord | undefined> {
+  return (await findRow(db, accountId, secretHash))[0]
 }
 
 /**

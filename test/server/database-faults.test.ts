@@ -1,119 +1,15 @@
-import { randomBytes } from 'node:crypto'
-import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { buildApp, type App } from '../../src/app.js'
-import { createDb, type Database } from '../../src/db/database.js'
-import { createToken, newCaller } from '../families/astra/helpers.js'
-import { FUTURE, hfId, createHostFactory, newTenant, userHeader } from '../families/conjur/helpers.js'
+import type { App } from '../../src/app.js'
 import { eventually } from '../helpers/eventually.js'
-import { superAdminSession, tenantSession } from '../helpers/factories.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
-import { testConfig } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
-
-// Short on purpose: a fault must be answered within these, however the database is lost.
-const CONNECT_MS = 500
-const QUERY_MS = 800
-const READINESS_MS = 500
-/** The longest any request may take during a fault: a wait for a pooled client, then one query, plus this busy machine's slack. */
-const ANSWER_WITHIN_MS = CONNECT_MS + QUERY_MS + 1200
-/** Reconnection backs off to 5 s at most (credential-changes.ts); the pool reconnects on the next request. */
-const RECOVERY_WITHIN_MS = 10_000
-
-/** One request of one family: what it answers when the database is there, and its 503 body when not. */
-interface Probe {
-  name: string
-  request: () => InjectOptions
-  ok: number
-  unavailable: (response: LightMyRequestResponse) => unknown
-}
-
-const keystone = () => ({ error: { message: expect.any(String), code: 503, title: 'Service Unavailable' } })
-const monitoring = (response: LightMyRequestResponse) => ({ type: 'systemFailureError', code: 503, message: 'Service unavailable', details: expect.any(String), txnId: response.headers['x-response-id'] })
-const astra = (response: LightMyRequestResponse) => ({ type: 'about:blank', title: 'Service Unavailable', detail: expect.any(String), status: '503', correlationID: response.headers['x-correlation-id'] })
-const conjur = () => ({ error: { code: 'service_unavailable', message: expect.any(String) } })
-const tessera = () => ({ statusCode: 503, code: 'TESSERA_UNAVAILABLE', message: expect.any(String) })
-
-async function seedProbes (app: App): Promise<Probe[]> {
-  const superAdmin = await superAdminSession(app)
-  const tenant = await tenantSession(app, ['admin'])
-  const caller = await newCaller(app)
-  const astraToken = (await createToken(app, caller)).token as string
-  const conjurTenant = await newTenant(app)
-  const factory = await createHostFactory(app, conjurTenant)
-  const conjurHeader = await userHeader(app, conjurTenant, conjurTenant.admin)
-  return [
-    {
-      name: 'keystone login',
-      request: () => ({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: superAdmin.user.user.name, password: superAdmin.user.password } } } }),
-      ok: 200,
-      unavailable: keystone
-    },
-    { name: 'keystone validate', request: () => ({ url: `/v2.0/tokens/${tenant.token}`, headers: { 'x-auth-token': superAdmin.token } }), ok: 200, unavailable: keystone },
-    { name: 'agent tokens list', request: () => ({ url: `/v1.0/${tenant.account.id}/agent_tokens`, headers: { 'x-auth-token': tenant.token } }), ok: 200, unavailable: monitoring },
-    {
-      name: 'agent token create',
-      request: () => ({ method: 'POST', url: `/v1.0/${tenant.account.id}/agent_tokens`, headers: { 'x-auth-token': tenant.token }, payload: { label: 'fault' } }),
-      ok: 201,
-      unavailable: monitoring
-    },
-    { name: 'astra list', request: () => ({ url: `/accounts/${caller.accountId}/core/v1/users/${caller.userId}/tokens`, headers: { authorization: `Bearer ${astraToken}` } }), ok: 200, unavailable: astra },
-    {
-      name: 'conjur authenticate',
-      request: () => ({ method: 'POST', url: `/authn/${conjurTenant.account.name}/${conjurTenant.admin.user.name}/authenticate`, payload: conjurTenant.admin.apiKey }),
-      ok: 200,
-      unavailable: conjur
-    },
-    {
-      name: 'conjur host factory tokens',
-      request: () => ({ method: 'POST', url: '/host_factory_tokens', headers: { authorization: conjurHeader }, payload: { host_factory: hfId(conjurTenant, factory), expiration: FUTURE } }),
-      ok: 200,
-      unavailable: conjur
-    },
-    { name: 'admin accounts', request: () => ({ url: '/admin/v1/accounts?limit=5', headers: { 'x-auth-token': superAdmin.token } }), ok: 200, unavailable: tessera },
-    { name: 'readyz', request: () => ({ url: '/readyz' }), ok: 200, unavailable: tessera }
-  ]
-}
-
-interface Answer {
-  probe: Probe
-  response: LightMyRequestResponse
-  ms: number
-}
-
-async function send (app: App, probe: Probe): Promise<Answer> {
-  const started = performance.now()
-  const response = await app.inject(probe.request())
-  return { probe, response, ms: performance.now() - started }
-}
-
-/** Every probe `rounds` times at once: more requests than pooled clients, so some wait for one. */
-async function sendAll (app: App, probes: Probe[], rounds = 1): Promise<Answer[]> {
-  return Promise.all(Array.from({ length: rounds }, () => probes.map((probe) => send(app, probe))).flat())
-}
-
-function expectUnavailable ({ probe, response, ms }: Answer): void {
-  const label = `${probe.name}: ${response.statusCode} ${response.body} in ${Math.round(ms)} ms`
-  expect(response.statusCode, label).toBe(503)
-  expect(response.headers['retry-after'], label).toMatch(/^\d+$/)
-  expect(response.json(), label).toEqual(probe.unavailable(response))
-  expect(ms, label).toBeLessThan(ANSWER_WITHIN_MS)
-}
-
-/** Until every probe answers as it does with the database there; returns how long that took. */
-async function recovery (app: App, probes: Probe[]): Promise<number> {
-  const started = Date.now()
-  await eventually(async () => {
-    for (const answer of await sendAll(app, probes)) expect(answer.response.statusCode, `${answer.probe.name}: ${answer.response.body}`).toBe(answer.probe.ok)
-  }, RECOVERY_WITHIN_MS, 100)
-  return Date.now() - started
-}
+import { ANSWER_WITHIN_MS, expectUnavailable, recovery, RECOVERY_WITHIN_MS, seedProbes, sendAll, startFaultApp, type Probe } from './fault-probes.js'
 
 describe.runIf(inject('testDatabase').kind === 'postgres')('database faults through a TCP proxy (PostgreSQL only: PGlite has no connection to lose)', () => {
   let database: TestDatabase
   let proxy: TcpProxy
-  let db: Database
   let app: App
+  let closeApp: (() => Promise<void>) | undefined
   let probes: Probe[]
   const figures: Record<string, unknown> = {}
 
@@ -121,40 +17,34 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('database faults thro
     database = await createTestDatabase()
     const target = new URL(database.url!)
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) })
-    db = createDb({ databaseUrl: proxy.proxied(database.url!), poolMax: 3, timeouts: { connectMs: CONNECT_MS, queryMs: QUERY_MS } }).db
-    const config = testConfig({ TESSERA_SECRET_KEY: randomBytes(32).toString('base64') }, {
-      readinessTimeoutMs: READINESS_MS,
-      databaseTimeouts: { connectMs: CONNECT_MS, queryMs: QUERY_MS },
-      credentialCache: { seconds: 1, entries: 1000 }
-    })
-    app = await buildApp({ config, db })
-    await app.ready()
+    const started = await startFaultApp(proxy.proxied(database.url!))
+    app = started.app
+    closeApp = started.close
     probes = await seedProbes(app)
     await eventually(() => expect(app.credentialCache.enabled).toBe(true), 5000)
   })
   afterAll(async () => {
     console.info(`database faults: ${JSON.stringify(figures)}`)
     proxy?.restore()
-    await app?.close()
-    await db?.destroy()
+    await closeApp?.()
     await proxy?.close()
     await database?.drop()
   })
 
   it('answers every probe normally through the proxy', async () => {
-    for (const answer of await sendAll(app, probes)) expect(answer.response.statusCode, `${answer.probe.name}: ${answer.response.body}`).toBe(answer.probe.ok)
+    await recovery(app, probes, RECOVERY_WITHIN_MS)
   })
 
   it('a cut link: 503 in every dialect at once, /readyz 503, the credential cache off; then it recovers by itself', async () => {
     proxy.cut()
     await eventually(() => expect(app.credentialCache.enabled).toBe(false), ANSWER_WITHIN_MS)
     const answers = await sendAll(app, probes, 2)
-    for (const answer of answers) expectUnavailable(answer)
+    for (const answer of answers) expectUnavailable(answer, ANSWER_WITHIN_MS)
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200)
     figures.cutSlowestMs = Math.round(Math.max(...answers.map((answer) => answer.ms)))
 
     proxy.restore()
-    figures.cutRecoveryMs = await recovery(app, probes)
+    figures.cutRecoveryMs = await recovery(app, probes, RECOVERY_WITHIN_MS)
     await eventually(() => expect(app.credentialCache.enabled).toBe(true), RECOVERY_WITHIN_MS)
   }, 30_000)
 
@@ -163,15 +53,15 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('database faults thro
     proxy.blackhole()
     // Three times the pool's size at once: requests wait for a client as well as for answers.
     const answers = await sendAll(app, probes, 3)
-    for (const answer of answers) expectUnavailable(answer)
+    for (const answer of answers) expectUnavailable(answer, ANSWER_WITHIN_MS)
     figures.blackholeSlowestMs = Math.round(Math.max(...answers.map((answer) => answer.ms)))
     // Nothing tells the LISTEN connection it is dead: the cache must find out by itself, and soon.
     await eventually(() => expect(app.credentialCache.enabled).toBe(false), 4000, 20)
     figures.blackholeCacheOffAfterMs = Date.now() - started
-    for (const answer of await sendAll(app, probes)) expectUnavailable(answer)
+    for (const answer of await sendAll(app, probes)) expectUnavailable(answer, ANSWER_WITHIN_MS)
 
     proxy.restore()
-    figures.blackholeRecoveryMs = await recovery(app, probes)
+    figures.blackholeRecoveryMs = await recovery(app, probes, RECOVERY_WITHIN_MS)
     await eventually(() => expect(app.credentialCache.enabled).toBe(true), RECOVERY_WITHIN_MS)
   }, 60_000)
 })

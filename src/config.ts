@@ -19,6 +19,7 @@ export const EnvSchema = Type.Object({
   DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
   DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 2000 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   CREDENTIAL_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
   CREDENTIAL_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 100_000 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
@@ -48,6 +49,8 @@ export interface Config {
   databaseTimeouts: { connectMs: number, queryMs: number }
   /** How long /readyz waits for the database before answering 503. */
   readinessTimeoutMs: number
+  /** How long a stop signal waits for requests in flight before the process exits anyway (exit code 1). */
+  shutdownGraceMs: number
   /** Validated credentials kept in memory: at most `entries`, each trusted `seconds` at most (0: no cache). */
   credentialCache: { seconds: number, entries: number }
   dataDir: string
@@ -161,6 +164,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     databasePoolMax: values.DATABASE_POOL_MAX,
     databaseTimeouts: { connectMs: values.DATABASE_CONNECT_TIMEOUT_MS, queryMs: values.DATABASE_QUERY_TIMEOUT_MS },
     readinessTimeoutMs: values.READINESS_TIMEOUT_MS,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     credentialCache: { seconds: values.CREDENTIAL_CACHE_SECONDS, entries: values.CREDENTIAL_CACHE_ENTRIES },
     dataDir: values.DATA_DIR,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),

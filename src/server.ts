@@ -42,7 +42,7 @@ async function main (): Promise<void> {
   const app = await buildApp({ config, db: database.db, logger: log })
   let closing = false
   let stopSignal: StopSignal | undefined
-  const grace = closeWithGrace({ delay: 10_000, skip: [...STOP_SIGNALS] }, async ({ signal = stopSignal, err }) => {
+  const grace = closeWithGrace({ delay: config.shutdownGraceMs, skip: [...STOP_SIGNALS] }, async ({ signal = stopSignal, err }) => {
     closing = true
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')

@@ -7,6 +7,12 @@ import { originOf, type Database } from './database.js'
 export const CREDENTIALS_CHANNEL = 'tessera_credentials'
 const RECONNECT_MIN_MS = 250
 const RECONNECT_MAX_MS = 5000
+/**
+ * How often the LISTEN connection is asked `select 1`. An idle connection whose link went silent
+ * (packets dropped, no RST) hears nothing and reports nothing: only a question that goes
+ * unanswered within the connect timeout reveals it, and then the cache turns off.
+ */
+const HEARTBEAT_MS = 1000
 
 export interface CredentialChanges {
   /** This process changed credentials: empty the caches that would not hear of it otherwise. */
@@ -41,12 +47,15 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
   let closed = false
   let client: pg.Client | undefined
   let retryTimer: NodeJS.Timeout | undefined
+  let heartbeat: NodeJS.Timeout | undefined
   let delay = RECONNECT_MIN_MS
+  const { url, timeouts: { connectMs } } = origin
 
   const lost = (error?: Error) => {
     if (closed) return
     if (cache.enabled) log.warn({ err: error }, 'credential notifications lost: validating every credential against the database until they are back')
     cache.disable()
+    clearInterval(heartbeat)
     client?.removeAllListeners()
     client?.on('error', () => {})
     client?.end().catch(() => {})
@@ -58,7 +67,8 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
   async function connect (): Promise<void> {
     retryTimer = undefined
     if (closed) return
-    const next = new pg.Client({ connectionString: origin!.kind === 'postgres' ? origin!.url : undefined, application_name: applicationName, connectionTimeoutMillis: 5000 })
+    // A `select 1` or a LISTEN takes one round trip: unanswered within the connect timeout, the link is gone.
+    const next = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: connectMs, query_timeout: connectMs })
     client = next
     next.on('error', lost)
     next.on('end', () => lost())
@@ -75,6 +85,12 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
     }
     if (closed || client !== next) return
     delay = RECONNECT_MIN_MS
+    let asking = false
+    heartbeat = setInterval(() => {
+      if (asking) return
+      asking = true
+      next.query('select 1').then(() => { asking = false }, (error: Error) => { if (client === next) lost(error) })
+    }, HEARTBEAT_MS).unref()
     cache.enable()
     log.debug('listening for credential changes')
   }
@@ -85,6 +101,7 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
     async close () {
       closed = true
       cache.disable()
+      clearInterval(heartbeat)
       if (retryTimer) clearTimeout(retryTimer)
       const last = client
       client = undefined

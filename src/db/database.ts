@@ -20,26 +20,54 @@ export interface DatabaseOptions {
   /** For the embedded database: its files go under `<dataDir>/pgdata`. */
   dataDir?: string | undefined
   poolMax?: number | undefined
-  timeouts?: { connectMs: number, queryMs: number } | undefined
+  timeouts?: DatabaseTimeouts | undefined
 }
 
+export interface DatabaseTimeouts {
+  connectMs: number
+  queryMs: number
+}
+
+export type DatabaseOrigin = { kind: 'postgres', url: string, timeouts: DatabaseTimeouts } | { kind: 'pglite' }
+
 /** How each handle createDb made reaches its server: for connections outside the pool (LISTEN). */
-const origins = new WeakMap<Database, { kind: 'postgres', url: string } | { kind: 'pglite' }>()
+const origins = new WeakMap<Database, DatabaseOrigin>()
 
 /** Where a database handle made by createDb lives; undefined for any other handle. */
-export function originOf (db: Database): { kind: 'postgres', url: string } | { kind: 'pglite' } | undefined {
+export function originOf (db: Database): DatabaseOrigin | undefined {
   return origins.get(db)
+}
+
+/**
+ * pg's query_timeout only stops waiting: the connection goes back to the pool with the lost
+ * query still ahead of every later one. Over a link gone silent (packets dropped, no RST) it
+ * never answers again, and each pooled connection would fail every request for as long as the
+ * kernel keeps it (many minutes). Ending it makes the pool discard it and connect afresh.
+ */
+class EndOnTimeoutClient extends pg.Client {
+  override query (...args: unknown[]): any {
+    const result = (pg.Client.prototype.query as (...args: unknown[]) => unknown).apply(this, args)
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === 'Query read timeout') this.end().catch(() => {})
+      })
+    }
+    return result
+  }
 }
 
 /** PostgreSQL when a URL is given; else an embedded PGlite kept under DATA_DIR (in memory without one). */
 export function createDb (options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
+    const timeouts = options.timeouts ?? { connectMs: 5000, queryMs: 30_000 }
     const pool = new pg.Pool({
+      Client: EndOnTimeoutClient,
       connectionString: options.databaseUrl,
       max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.timeouts?.connectMs ?? 5000,
+      // Bounds both a new connection and the wait for a pooled one.
+      connectionTimeoutMillis: timeouts.connectMs,
       // A replica losing its database must not hang requests forever.
-      query_timeout: options.timeouts?.queryMs ?? 30_000,
+      query_timeout: timeouts.queryMs,
       application_name: 'tessera'
     })
     // A client losing its server emits `error`; unheard, it would crash the process. pg-pool
@@ -50,7 +78,7 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     pool.on('error', () => {})
     pool.on('connect', (client) => { client.on('error', () => {}) })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-    origins.set(db, { kind: 'postgres', url: options.databaseUrl })
+    origins.set(db, { kind: 'postgres', url: options.databaseUrl, timeouts })
     return { db, kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
   // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command

@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
       databasePoolMax: 10,
       databaseTimeouts: { connectMs: 5000, queryMs: 30_000 },
       readinessTimeoutMs: 2000,
+      shutdownGraceMs: 10_000,
       credentialCache: { seconds: 5, entries: 100_000 },
       dataDir: './data',
       publicUrl: undefined,
@@ -78,7 +79,8 @@ describe('loadConfig defaults', () => {
       TRUST_PROXY: 'true',
       DATABASE_CONNECT_TIMEOUT_MS: '750',
       DATABASE_QUERY_TIMEOUT_MS: '4000',
-      READINESS_TIMEOUT_MS: '250'
+      READINESS_TIMEOUT_MS: '250',
+      SHUTDOWN_GRACE_MS: '1500'
     })
     expect(config).toMatchObject({
       port: 9000,
@@ -91,7 +93,8 @@ describe('loadConfig defaults', () => {
       migrateOnStart: false,
       trustProxy: true,
       databaseTimeouts: { connectMs: 750, queryMs: 4000 },
-      readinessTimeoutMs: 250
+      readinessTimeoutMs: 250,
+      shutdownGraceMs: 1500
     })
   })
 

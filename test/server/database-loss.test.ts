@@ -1,33 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
+import { sendRequest, type Reply } from './http-client.js'
 import { freePort, spawnServer, type ServerProcess } from './server-process.js'
 
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
 function send (port: number, agent: Agent, method: string, path: string, options: { token?: string, body?: unknown } = {}): Promise<Reply> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body)
-  const headers: Record<string, string> = {}
-  if (options.token) headers['x-auth-token'] = options.token
-  if (payload) headers['content-type'] = 'application/json'
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
-      let body = ''
-      res.on('data', (chunk) => { body += chunk })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
-    req.on('error', reject)
-    req.end(payload)
-  })
+  return sendRequest(port, agent, { method, path, headers: options.token ? { 'x-auth-token': options.token } : {}, body: options.body })
 }
 
 /** One kind of request the clients send, and the 503 body its family must answer with. */

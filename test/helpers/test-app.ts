@@ -12,9 +12,15 @@ export const TEST_PASSWORD_HASHING = { memoryCost: 256, timeCost: 1 }
 /** Seals and hashes as every test app does, for records made outside the API (factories). */
 export const testCredentialTools: CredentialTools = { box: new SecretBox(parseSecretKey(TEST_SECRET_KEY)!), passwords: new PasswordHasher(TEST_PASSWORD_HASHING) }
 
+/**
+ * The limits are off unless a test sets them: every test app is one client (127.0.0.1) sending
+ * hundreds of requests and failed credentials, and a loaded CI machine lags its event loop.
+ */
+const NO_LIMITS = { RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_USER: '0', AUTH_FAILURES_PER_CLIENT: '0', MAX_EVENT_LOOP_DELAY_MS: '0', MAX_HEAP_USED_RATIO: '0' }
+
 /** Config as the server would build it from this environment (plus test defaults). */
 export function testConfig (env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...env }), passwordHashing: TEST_PASSWORD_HASHING, ...overrides }
+  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...NO_LIMITS, ...env }), passwordHashing: TEST_PASSWORD_HASHING, ...overrides }
 }
 
 export interface TestApp {

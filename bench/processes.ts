@@ -52,10 +52,13 @@ async function start (args: string[], env: Record<string, string>, port: number)
   }
 }
 
-/** Tessera as deployed: the compiled server (npm run build), its own process. */
+/**
+ * Tessera as deployed: the compiled server (npm run build), its own process. Its limits are
+ * production's, except the request rate: every benchmark client is one address (127.0.0.1).
+ */
 export async function startTessera (env: Record<string, string>): Promise<BenchProcess> {
   const port = await freePort()
-  return start(['dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, port)
+  return start(['dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', ...env }, port)
 }
 
 /** Baseline B1: Fastify's hello world, its own process. */

@@ -86,18 +86,18 @@ export class FailureLimits {
 
   /** Remembers the keys at or over their limit; the refusal of the one blocked longest. */
   #learn (keys: readonly Limited[], counts: Map<string, FailureCount>, now: Date): Refusal | undefined {
-    let refusal: Refusal | undefined
+    let longest: { until: number, figures: RateFigures } | undefined
     for (const { key, limit } of keys) {
       const count = counts.get(key)
       if (count === undefined || count.failures < limit) continue
       const until = count.resetAt.getTime()
-      const figures = { limit, remaining: 0, windowSeconds: this.#policy.windowSeconds, resetSeconds: Math.ceil((until - now.getTime()) / 1000) }
+      const block = { until, figures: { limit, remaining: 0, windowSeconds: this.#policy.windowSeconds, resetSeconds: Math.ceil((until - now.getTime()) / 1000) } }
       this.#blocked.delete(key)
       if (this.#blocked.size >= MAX_REMEMBERED) this.#blocked.delete(this.#blocked.keys().next().value!)
-      this.#blocked.set(key, { until, figures })
-      if (refusal === undefined || figures.resetSeconds > refusal.retryAfterSeconds) refusal = { retryAfterSeconds: (until - now.getTime()) / 1000, figures }
+      this.#blocked.set(key, block)
+      if (longest === undefined || until > longest.until) longest = block
     }
-    return refusal
+    return longest && { retryAfterSeconds: (longest.until - now.getTime()) / 1000, figures: longest.figures }
   }
 
   /** Before a login: a refusal if the client, or this user from it, is blocked (memory, then the store). */
@@ -105,11 +105,6 @@ export class FailureLimits {
     const keys = this.#keys(client, user)
     if (keys.length === 0) return undefined
     return this.#remembered(keys, now) ?? this.#learn(keys, await this.#store.peek(keys.map(({ key }) => key), now), now)
-  }
-
-  /** A refusal remembered for the client (any credential presentation); memory only. */
-  blockedClient (client: string, now: Date): Refusal | undefined {
-    return this.#remembered(this.#keys(client, undefined), now)
   }
 
   /**

@@ -69,3 +69,23 @@ describe.skipIf(!available)('limits counted in Redis (REDIS_URL)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
   })
 })
+
+describe('limits whose Redis does not answer', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    // Nothing listens on port 1: every command fails at once (no offline queue).
+    t = await setupTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', AUTH_FAILURES_PER_USER: '1', AUTH_FAILURES_PER_CLIENT: '1', RATE_LIMIT_MAX: '1' } })
+  })
+  afterAll(() => t?.close())
+
+  it('let requests through rather than refuse everyone', async () => {
+    const { user, password } = await insertTenantUser(t.app.db)
+    const login = (secret: string) => t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.name, password: secret } } } })
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const refused = await login('wrong')
+      expect(refused.statusCode).toBe(401)
+      expect(refused.headers['retry-after']).toBeUndefined()
+    }
+    expect((await login(password)).statusCode).toBe(200)
+  })
+})

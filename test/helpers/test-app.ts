@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Clock } from '../../src/core/clock.js'
@@ -34,6 +35,9 @@ export interface TestApp {
 
 export async function setupTestApp (options: { env?: Record<string, string>, config?: Partial<Config>, clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase()
+  // PGlite opens (instantiates WASM, loads the dump) on its first query, blocking the event loop
+  // for seconds: here, under the hook's timeout, rather than in a test's (and its timings).
+  await sql`select 1`.execute(database.db)
   const config = testConfig(options.env, options.config)
   const app = await buildApp({ config, db: database.db, clock: options.clock })
   await app.ready()

@@ -1,35 +1,42 @@
 import { randomUUID } from 'node:crypto'
+import { buildApp, type App } from '../../src/app.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectionPath } from '../families/astra/helpers.js'
 import { eventually } from '../helpers/eventually.js'
 import { superAdminSession } from '../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 
+let t: TestApp
+beforeAll(async () => {
+  t = await setupTestApp({ env: { MAX_URL_LENGTH: '300', BODY_LIMIT_BYTES: '2048' } })
+})
+afterAll(() => t.close())
+
 describe('load shedding (@fastify/under-pressure)', () => {
-  let t: TestApp
+  let overloaded: App
   beforeAll(async () => {
-    // Any heap is over one byte: the process is "saturated" from its first sample on.
-    t = await setupTestApp({ config: { underPressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, sampleIntervalMs: 10, retryAfterSeconds: 7 } } })
-    await eventually(async () => expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(503))
+    // Any heap is over one byte: this app is "saturated" from its first sample on. Same database, no second one to open.
+    overloaded = await buildApp({ config: { ...t.config, underPressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, sampleIntervalMs: 10, retryAfterSeconds: 7 } }, db: t.database.connect() })
+    await eventually(async () => expect((await overloaded.inject({ url: '/healthz' })).statusCode).toBe(503))
   })
-  afterAll(() => t.close())
+  afterAll(() => overloaded.close())
 
   it('answers 503 with Retry-After in each family\'s dialect', async () => {
-    const keystone = await t.app.inject({ url: '/v2.0' })
+    const keystone = await overloaded.inject({ url: '/v2.0' })
     expect(keystone.statusCode).toBe(503)
     expect(keystone.headers['retry-after']).toBe('7')
     expect(keystone.json()).toEqual({ error: { message: 'The server is overloaded; retry shortly.', code: 503, title: 'Service Unavailable' } })
 
-    const monitoring = await t.app.inject({ url: '/v1.0/123456/agent_tokens' })
+    const monitoring = await overloaded.inject({ url: '/v1.0/123456/agent_tokens' })
     expect(monitoring.statusCode).toBe(503)
     expect(monitoring.headers['retry-after']).toBe('7')
     expect(monitoring.json()).toEqual({ type: 'systemFailureError', code: 503, message: 'Service unavailable', details: 'The server is overloaded; retry shortly.', txnId: monitoring.headers['x-response-id'] })
 
-    const astra = await t.app.inject({ url: collectionPath(randomUUID(), randomUUID()) })
+    const astra = await overloaded.inject({ url: collectionPath(randomUUID(), randomUUID()) })
     expect(astra.statusCode).toBe(503)
     expect(astra.json()).toEqual({ type: 'about:blank', title: 'Service Unavailable', detail: 'The server is overloaded; retry shortly.', status: '503', correlationID: astra.headers['x-correlation-id'] })
 
-    const conjur = await t.app.inject({ url: '/resources/acme/host_factory/x' })
+    const conjur = await overloaded.inject({ url: '/resources/acme/host_factory/x' })
     expect(conjur.statusCode).toBe(503)
     expect(conjur.json()).toEqual({ error: { code: 'service_unavailable', message: 'The server is overloaded; retry shortly.' } })
     expect(conjur.headers['retry-after']).toBe('7')
@@ -37,12 +44,6 @@ describe('load shedding (@fastify/under-pressure)', () => {
 })
 
 describe('URL and body size limits', () => {
-  let t: TestApp
-  beforeAll(async () => {
-    t = await setupTestApp({ env: { MAX_URL_LENGTH: '300', BODY_LIMIT_BYTES: '2048' } })
-  })
-  afterAll(() => t.close())
-
   it('answers 414 to a URL over MAX_URL_LENGTH, in the family\'s dialect', async () => {
     const keystone = await t.app.inject({ url: `/v2.0/tokens/${'a'.repeat(300)}` })
     expect(keystone.statusCode).toBe(414)

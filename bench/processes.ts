@@ -52,10 +52,15 @@ async function start (args: string[], env: Record<string, string>, port: number)
   }
 }
 
-/** Tessera as deployed: the compiled server (npm run build), its own process; `nodeArgs` such as --cpu-prof. */
+/**
+ * Tessera as deployed: the compiled server (npm run build), its own process; `nodeArgs` such as
+ * --cpu-prof. Its limits are production's, except those per client address: every benchmark
+ * client is 127.0.0.1, which sends far more than 6000 requests a minute, and the cross-replica
+ * trials end each with a refused token (1000 failures, where 100 would refuse the next logins).
+ */
 export async function startTessera (env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
   const port = await freePort()
-  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, port)
+  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_CLIENT: '0', AUTH_FAILURES_PER_USER: '0', ...env }, port)
 }
 
 /** Baseline B1: Fastify's hello world, its own process. */

@@ -9,6 +9,7 @@ import { parseSecretKey, SecretBox } from './core/secrets.js'
 import { followCredentialChanges } from './db/credential-changes.js'
 import type { Database } from './db/database.js'
 import { FlushOnWrite } from './db/flush-on-write.js'
+import { connectRedis } from './db/redis.js'
 import type { TokenFamily } from './families/family.js'
 import { FAMILIES } from './families/index.js'
 import auth from './plugins/auth.js'
@@ -16,9 +17,12 @@ import { answerClientError } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
 import { defaultDialect } from './plugins/default-dialect.js'
 import { answerUnknownRoutes, ErrorDialects, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
+import failureLimits from './plugins/failure-limits.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
+import loadShedding from './plugins/load-shedding.js'
 import noNul from './plugins/no-nul.js'
+import requestRate from './plugins/request-rate.js'
 import { sessionCredential } from './plugins/session-credential.js'
 import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
@@ -47,9 +51,6 @@ export interface AppOptions {
   families?: readonly TokenFamily[]
 }
 
-/** The largest body any route accepts; families set smaller limits of their own. */
-const BODY_LIMIT_BYTES = 1024 * 1024
-
 export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES }: AppOptions) {
   const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
   if (!key) throw new Error('buildApp needs config.secretKey (32 bytes, base64 or hex)')
@@ -64,7 +65,17 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
-    bodyLimit: BODY_LIMIT_BYTES,
+    // The largest body any route accepts; families set smaller limits of their own.
+    bodyLimit: config.http.bodyLimitBytes,
+    // Slow clients cannot hold a connection: the headers, then the whole request, must arrive in time.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      maxHeaderSize: config.http.maxHeaderBytes,
+      // Node checks the timeouts above this often (30 s by default, which would stretch them).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)))
+    },
     // Keystone strips one trailing slash, and fog may send `/v2.0//tokens` (spec §0.5, §12.3).
     // Agent token ids are 65 characters plus a tenant id of up to 64 (more when percent-encoded);
     // find-my-way's default of 100 would make longer ones unroutable (404).
@@ -102,6 +113,13 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     reply.header('connection', 'close')
     done(new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 }))
   })
+
+  // Limits run before any parsing or credential check: a refused request costs almost nothing.
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl)
+  if (redis) app.addHook('onClose', async () => { await redis.quit().catch(() => redis.disconnect()) })
+  await app.register(loadShedding)
+  await app.register(requestRate, { redis })
+  await app.register(failureLimits, { redis })
 
   await app.register(jsonBody)
   await app.register(noNul)

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { getHeapStatistics } from 'node:v8'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } from './core/catalog.js'
@@ -35,7 +36,21 @@ export const EnvSchema = Type.Object({
   TOKEN_TTL: Type.String({ pattern: DURATION, default: '24h' }),
   SESSION_PURGE_INTERVAL: Type.String({ pattern: DURATION, default: '5m' }),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
-  CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' })
+  CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, maximum: 100_000_000, default: 6000 }),
+  RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION, default: '1m' }),
+  AUTH_FAILURES_PER_USER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10 }),
+  AUTH_FAILURES_PER_CLIENT: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 100 }),
+  AUTH_FAILURE_WINDOW: Type.String({ pattern: DURATION, default: '15m' }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  MAX_HEAP_USED_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 0.95 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 1024 * 1024 }),
+  MAX_HEADER_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 * 1024, default: 16 * 1024 }),
+  MAX_URL_LENGTH: Type.Integer({ minimum: 256, maximum: 1024 * 1024, default: 8192 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+  HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 })
 })
 export type Env = Static<typeof EnvSchema>
 export const ENV_VARIABLES = Object.keys(EnvSchema.properties) as (keyof Env)[]
@@ -67,6 +82,16 @@ export interface Config {
   sessionPurgeIntervalSeconds: number
   catalog: CatalogTemplate
   catalogRegion: string
+  /** Redis for the shared limit counters (failures and the request rate); unset: PostgreSQL for failures, memory for the rate. */
+  redisUrl: string | undefined
+  /** Requests one client may send per window, on each replica (or all together with Redis); 0: unlimited. */
+  rateLimit: { max: number, windowSeconds: number }
+  /** Failed credentials allowed per window: for one user name from one client, and from one client in all (0: no limit). */
+  authFailures: { perUser: number, perClient: number, windowSeconds: number }
+  /** Load shedding: 503 while the event loop lags more than this or the heap holds more (0: never). */
+  underPressure: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number, sampleIntervalMs: number, retryAfterSeconds: number }
+  /** Sizes and timeouts of the HTTP server, so slow or oversized requests cannot pin connections. */
+  http: { bodyLimitBytes: number, maxHeaderBytes: number, maxUrlLength: number, requestTimeoutMs: number, headersTimeoutMs: number, keepAliveTimeoutMs: number }
   /** The cost of new password hashes: always OWASP's from the environment; only tests build a cheaper config. */
   passwordHashing: Argon2Cost
 }
@@ -87,7 +112,7 @@ const MAX_TOKEN_TTL_SECONDS = 366 * 86400
 // Node timers cannot wait longer than 2^31-1 ms (~24.8 days): a longer interval fires every millisecond.
 const MAX_PURGE_INTERVAL_SECONDS = 86400
 // Their values are never echoed in an error: the message goes to stderr and to logs.
-const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL'])
+const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'])
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 
 function durationSeconds (text: string): number {
@@ -157,6 +182,15 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     throw new ConfigError('SESSION_PURGE_INTERVAL', `must be at most 1 day (got ${JSON.stringify(values.SESSION_PURGE_INTERVAL)})`)
   }
 
+  if (values.HEADERS_TIMEOUT_MS > values.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (got ${values.HEADERS_TIMEOUT_MS} > ${values.REQUEST_TIMEOUT_MS})`)
+  }
+  const rateLimitWindowSeconds = durationSeconds(values.RATE_LIMIT_WINDOW)
+  const authFailureWindowSeconds = durationSeconds(values.AUTH_FAILURE_WINDOW)
+  for (const [variable, seconds] of [['RATE_LIMIT_WINDOW', rateLimitWindowSeconds], ['AUTH_FAILURE_WINDOW', authFailureWindowSeconds]] as const) {
+    if (seconds < 1 || seconds > MAX_PURGE_INTERVAL_SECONDS) throw new ConfigError(variable, 'must be between 1 second and 1 day')
+  }
+
   return {
     port: values.PORT,
     host: values.HOST,
@@ -178,6 +212,23 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     sessionPurgeIntervalSeconds,
     catalog: readCatalog(values.CATALOG_FILE),
     catalogRegion: values.CATALOG_REGION,
+    redisUrl: values.REDIS_URL,
+    rateLimit: { max: values.RATE_LIMIT_MAX, windowSeconds: rateLimitWindowSeconds },
+    authFailures: { perUser: values.AUTH_FAILURES_PER_USER, perClient: values.AUTH_FAILURES_PER_CLIENT, windowSeconds: authFailureWindowSeconds },
+    underPressure: {
+      maxEventLoopDelayMs: values.MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: Math.floor(values.MAX_HEAP_USED_RATIO * getHeapStatistics().heap_size_limit),
+      sampleIntervalMs: 1000,
+      retryAfterSeconds: 5
+    },
+    http: {
+      bodyLimitBytes: values.BODY_LIMIT_BYTES,
+      maxHeaderBytes: values.MAX_HEADER_BYTES,
+      maxUrlLength: values.MAX_URL_LENGTH,
+      requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: values.KEEP_ALIVE_TIMEOUT_MS
+    },
     passwordHashing: OWASP_ARGON2
   }
 }

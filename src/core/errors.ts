@@ -75,6 +75,42 @@ export class TooLarge extends DomainError {
   }
 }
 
+/** The request's URL is longer than the server accepts (HTTP 414). */
+export class UriTooLong extends DomainError {
+  readonly statusCode = 414
+  constructor (message = 'The request\'s URL is too long.') {
+    super(message)
+    this.name = 'UriTooLong'
+  }
+}
+
+/** The request rate figures of a client, as rate-limit headers show them. */
+export interface RateFigures {
+  limit: number
+  remaining: number
+  windowSeconds: number
+  resetSeconds: number
+}
+
+/**
+ * A limit refused the request (HTTP 429 unless a dialect says otherwise): too many failed
+ * credentials (`credentials`: Keystone and Conjur answer their plain 401) or too many requests.
+ */
+export class TooManyAttempts extends DomainError {
+  readonly statusCode = 429
+  readonly retryAfterSeconds: number
+  readonly limit: 'credentials' | 'requests'
+  /** The request-rate figures, when the request rate was the limit. */
+  readonly figures: RateFigures | undefined
+  constructor (limit: 'credentials' | 'requests', retryAfterSeconds: number, figures?: RateFigures) {
+    super(limit === 'credentials' ? 'Too many failed attempts; retry later.' : 'Too many requests; retry later.')
+    this.name = 'TooManyAttempts'
+    this.limit = limit
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    this.figures = figures
+  }
+}
+
 /** The request's header section is larger than the server reads (HTTP 431). */
 export class HeadersTooLarge extends DomainError {
   readonly statusCode = 431

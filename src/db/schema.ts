@@ -48,6 +48,12 @@ export interface ApiKeys {
   user_id: string;
 }
 
+export interface AuthFailures {
+  failures: number;
+  key: string;
+  window_ends_at: Timestamp;
+}
+
 export interface AuthSessions {
   account_id: string | null;
   audit_chain_id: string;
@@ -154,6 +160,7 @@ export interface DB {
   accounts: Accounts;
   agent_tokens: AgentTokens;
   api_keys: ApiKeys;
+  auth_failures: AuthFailures;
   auth_sessions: AuthSessions;
   host_factories: HostFactories;
   host_factory_layers: HostFactoryLayers;

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Unauthenticated } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { CredentialKind, CredentialScheme } from '../families/family.js'
+import { credentialFailed } from './failure-limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,10 +31,15 @@ function presented (request: FastifyRequest): { scheme: CredentialScheme, secret
 
 async function resolvePrincipal (request: FastifyRequest): Promise<Principal | null> {
   const credential = presented(request)
-  if (!credential || credential.secret.length > MAX_SECRET_LENGTH) return null
+  if (!credential) return null
   // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
-  const kind = request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
-  return kind ? kind.resolve(credential.secret, request.server, request) : null
+  const kind = credential.secret.length > MAX_SECRET_LENGTH
+    ? undefined
+    : request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
+  const principal = kind ? await kind.resolve(credential.secret, request.server, request) : null
+  // Only a refused credential is counted (and may be refused as too many): a valid one costs nothing more.
+  if (!principal) await credentialFailed(request)
+  return principal
 }
 
 const principals = new WeakMap<FastifyRequest, Promise<Principal | null>>()

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { DomainError, Unavailable } from '../core/errors.js'
+import { DomainError, TooManyAttempts, Unavailable } from '../core/errors.js'
 import type { ErrorDialect } from './error-dialect.js'
 
 /** Tessera's own routes answer errors as `{ statusCode, code, message }`, like Fastify's. */
@@ -17,6 +17,8 @@ const CODES: Record<number, string> = {
   408: 'TESSERA_REQUEST_TIMEOUT',
   409: 'TESSERA_CONFLICT',
   413: 'TESSERA_TOO_LARGE',
+  414: 'TESSERA_URI_TOO_LONG',
+  429: 'TESSERA_TOO_MANY_REQUESTS',
   431: 'TESSERA_HEADERS_TOO_LARGE',
   500: 'TESSERA_INTERNAL',
   503: 'TESSERA_UNAVAILABLE'
@@ -25,7 +27,7 @@ const CODES: Record<number, string> = {
 export const defaultDialect: ErrorDialect = (error: DomainError) => {
   const headers: Record<string, string> = {}
   if (error.statusCode === 401) headers['www-authenticate'] = 'Bearer realm="tessera"'
-  if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
+  if (error instanceof Unavailable || error instanceof TooManyAttempts) headers['retry-after'] = String(error.retryAfterSeconds)
   return {
     statusCode: error.statusCode,
     headers,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getHeapStatistics } from 'node:v8'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config.js'
 import { defaultCatalogTemplate } from '../../src/core/catalog.js'
@@ -53,6 +54,11 @@ describe('loadConfig defaults', () => {
       sessionPurgeIntervalSeconds: 300,
       catalog: defaultCatalogTemplate,
       catalogRegion: 'RegionOne',
+      redisUrl: undefined,
+      rateLimit: { max: 6000, windowSeconds: 60 },
+      authFailures: { perUser: 10, perClient: 100, windowSeconds: 900 },
+      underPressure: { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: Math.floor(0.95 * getHeapStatistics().heap_size_limit), sampleIntervalMs: 1000, retryAfterSeconds: 5 },
+      http: { bodyLimitBytes: 1024 * 1024, maxHeaderBytes: 16 * 1024, maxUrlLength: 8192, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 },
       // Always OWASP's argon2id cost from the environment: no variable makes it cheaper.
       passwordHashing: { memoryCost: 19456, timeCost: 2 }
     })

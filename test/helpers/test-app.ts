@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Clock } from '../../src/core/clock.js'
@@ -12,9 +13,15 @@ export const TEST_PASSWORD_HASHING = { memoryCost: 256, timeCost: 1 }
 /** Seals and hashes as every test app does, for records made outside the API (factories). */
 export const testCredentialTools: CredentialTools = { box: new SecretBox(parseSecretKey(TEST_SECRET_KEY)!), passwords: new PasswordHasher(TEST_PASSWORD_HASHING) }
 
+/**
+ * The limits are off unless a test sets them: every test app is one client (127.0.0.1) sending
+ * hundreds of requests and failed credentials, and a loaded CI machine lags its event loop.
+ */
+const NO_LIMITS = { RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_USER: '0', AUTH_FAILURES_PER_CLIENT: '0', MAX_EVENT_LOOP_DELAY_MS: '0', MAX_HEAP_USED_RATIO: '0' }
+
 /** Config as the server would build it from this environment (plus test defaults). */
 export function testConfig (env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...env }), passwordHashing: TEST_PASSWORD_HASHING, ...overrides }
+  return { ...loadConfig({ TESSERA_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent', ...NO_LIMITS, ...env }), passwordHashing: TEST_PASSWORD_HASHING, ...overrides }
 }
 
 export interface TestApp {
@@ -28,6 +35,9 @@ export interface TestApp {
 
 export async function setupTestApp (options: { env?: Record<string, string>, config?: Partial<Config>, clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase()
+  // PGlite opens (instantiates WASM, loads the dump) on its first query, blocking the event loop
+  // for seconds: here, under the hook's timeout, rather than in a test's (and its timings).
+  await sql`select 1`.execute(database.db)
   const config = testConfig(options.env, options.config)
   const app = await buildApp({ config, db: database.db, clock: options.clock })
   await app.ready()

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
-import { DomainError, InvalidInput, NotFound, Unavailable } from '../../core/errors.js'
+import { DomainError, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect } from '../../plugins/error-dialect.js'
-import { monitoringHeaders, transactionIdOf } from './response-headers.js'
+import { monitoringHeaders, rateLimitHeaders, transactionIdOf } from './response-headers.js'
 
 /** The largest request body the family accepts; larger ones get 413 `requestTooLargeError`. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -44,6 +44,7 @@ function describeError (error: DomainError): MonitoringError {
     case 403: return { type: 'forbiddenError', code: 403, message: 'Forbidden', details: 'The token does not grant the admin role on this tenant.' }
     case 413: return { type: 'requestTooLargeError', code: 413, message: 'Request too large', details: `The request body must not exceed ${MAX_BODY_BYTES} bytes.` }
     case 431: return { type: 'requestTooLargeError', code: 431, message: 'Request headers too large', details: error.message }
+    case 429: return { type: 'rateLimitReached', code: 429, message: 'Rate limit reached', details: error.message }
     case 503: return { type: 'systemFailureError', code: 503, message: 'Service unavailable', details: error.message }
   }
   // Any other client error (a request timeout) keeps its status.
@@ -60,5 +61,10 @@ export const monitoringDialect: ErrorDialect = (error: DomainError, request: Fas
   const body = describeError(error)
   const headers = monitoringHeaders(request)
   if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
+  if (error instanceof TooManyAttempts) {
+    headers['retry-after'] = String(error.retryAfterSeconds)
+    // The figures of the limit that refused: the request rate, or the failed credentials.
+    if (error.figures) Object.assign(headers, rateLimitHeaders(error.figures, error.limit === 'requests' ? 'global' : 'authentication'))
+  }
   return { statusCode: body.code, headers, body: { ...body, txnId: transactionIdOf(request) } }
 }

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { customAlphabet } from 'nanoid'
+import type { RateFigures } from '../../core/errors.js'
+import { rateFiguresOf } from '../../plugins/request-rate.js'
 
 /** package.json is two folders above src/ and dist/ alike. */
 const VERSION: string = createRequire(import.meta.url)('../../../package.json').version
@@ -13,11 +15,27 @@ const randomWord = customAlphabet('abcdefghijklmnopqrstuvwxyz0123456789', 4)
 export const JSON_CONTENT_TYPE = 'application/json; charset=UTF-8'
 
 /**
- * Rate-limit headers as Monitoring sends them (spec §10.2). Informational until Tessera limits
- * requests: nothing is counted yet, so Remaining always equals Limit.
+ * Monitoring's own figures (spec §10.2), sent as they are when RATE_LIMIT_MAX is 0: nothing is
+ * counted then, so Remaining always equals Limit.
  */
 export const RATE_LIMIT = 50000
 export const RATE_LIMIT_WINDOW = '24 hours'
+
+/** `24 hours`, `1 minute`, `90 seconds`: a window as Monitoring words it. */
+function windowText (seconds: number): string {
+  const [amount, unit] = seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : seconds % 60 === 0 ? [seconds / 60, 'minute'] : [seconds, 'second']
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`
+}
+
+/** X-RateLimit-* of real figures: the request rate (`global`) or the failed credentials of a refused client. */
+export function rateLimitHeaders (figures: RateFigures, type: string): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(figures.limit),
+    'x-ratelimit-remaining': String(figures.remaining),
+    'x-ratelimit-window': windowText(figures.windowSeconds),
+    'x-ratelimit-type': type
+  }
+}
 
 let counter = 0
 const transactionIds = new WeakMap<FastifyRequest, string>()
@@ -40,13 +58,11 @@ export function transactionIdOf (request: FastifyRequest): string {
  * upper case, as Monitoring does (spec §10.2); empty 201/204 replies override it (sendEmpty).
  */
 export function monitoringHeaders (request: FastifyRequest): Record<string, string> {
+  const figures = rateFiguresOf(request) ?? { limit: RATE_LIMIT, remaining: RATE_LIMIT, windowSeconds: 86400, resetSeconds: 0 }
   return {
     'content-type': JSON_CONTENT_TYPE,
     'x-response-id': transactionIdOf(request),
-    'x-ratelimit-limit': String(RATE_LIMIT),
-    'x-ratelimit-remaining': String(RATE_LIMIT),
-    'x-ratelimit-window': RATE_LIMIT_WINDOW,
-    'x-ratelimit-type': 'global',
+    ...rateLimitHeaders(figures, 'global'),
     'x-lb': HOST,
     vary: 'Accept-Encoding'
   }

@@ -82,8 +82,8 @@ export const MonitoringErrorSchema = Type.Object({
  */
 const COMMON_HEADERS = {
   'X-Response-Id': Type.String({ description: 'Transaction id, as in error bodies\' txnId' }),
-  'X-RateLimit-Limit': Type.Integer({ description: 'Informational until rate limiting lands', examples: [RATE_LIMIT] }),
-  'X-RateLimit-Remaining': Type.Integer({ description: 'Informational until rate limiting lands: always equals X-RateLimit-Limit', examples: [RATE_LIMIT] }),
+  'X-RateLimit-Limit': Type.Integer({ description: 'Requests allowed per window to this client (RATE_LIMIT_MAX; 50000 when unlimited)', examples: [RATE_LIMIT] }),
+  'X-RateLimit-Remaining': Type.Integer({ description: 'Requests left in the current window (equals X-RateLimit-Limit when unlimited)', examples: [RATE_LIMIT] }),
   'X-RateLimit-Window': Type.String({ examples: [RATE_LIMIT_WINDOW] }),
   'X-RateLimit-Type': Type.String({ examples: ['global'] })
 }

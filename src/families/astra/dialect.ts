@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyRequest } from 'fastify'
-import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated, Unavailable } from '../../core/errors.js'
+import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect } from '../../plugins/error-dialect.js'
 
 /**
@@ -121,7 +121,8 @@ function catalogued (error: DomainError, request: FastifyRequest): [ProblemNumbe
 export const astraDialect: ErrorDialect = (error: DomainError, request: FastifyRequest) => {
   const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE, 'x-correlation-id': request.id }
   if (error instanceof Unauthenticated) headers['www-authenticate'] = 'Bearer'
-  if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
+  // Too many attempts falls outside the catalogue: RFC 7807's about:blank 429 (Too Many Requests).
+  if (error instanceof Unavailable || error instanceof TooManyAttempts) headers['retry-after'] = String(error.retryAfterSeconds)
   const found = catalogued(error, request)
   if (found) {
     const [number, extra] = found

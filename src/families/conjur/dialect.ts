@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { Conflict, DomainError, InvalidInput, NotFound, Unavailable } from '../../core/errors.js'
+import { Conflict, DomainError, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect, RenderedError } from '../../plugins/error-dialect.js'
 import { ConjurNotFound, MiddlewareRefusal } from './errors.js'
 
@@ -55,6 +55,8 @@ export const conjurDialect: ErrorDialect = (error: DomainError, request: Fastify
   if (error instanceof Unavailable) {
     return json(503, { error: { code: 'service_unavailable', message: error.message } }, { 'retry-after': String(error.retryAfterSeconds) })
   }
+  // Too many failed credentials is the authenticators' empty 401, which clients already handle; too many requests a bare 429.
+  if (error instanceof TooManyAttempts) return { statusCode: error.limit === 'credentials' ? 401 : 429, headers: { 'retry-after': String(error.retryAfterSeconds) } }
   if (error.statusCode === 401 || error.statusCode === 403) return { statusCode: error.statusCode }
   if (error.statusCode < 500) return { statusCode: error.statusCode }
   return json(500, { error: { code: 'internal_error', message: error.message } })

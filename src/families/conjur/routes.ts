@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
 import { authenticate } from '../../plugins/auth.js'
+import { limitLogin } from '../../plugins/failure-limits.js'
 import { authenticateWithApiKey, login } from './authn.js'
 import { callerOf, optionalAccessToken, requireAccessToken, TOKEN_HEADER } from './caller.js'
 import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
@@ -19,12 +20,13 @@ const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 /** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
 const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i
 
-function basicCredentials (request: FastifyRequest): { login: string, secret: string } {
+/** HTTP Basic's login and secret; null when the header is missing or malformed (a 401). */
+function basicCredentialsOrNull (request: FastifyRequest): { login: string, secret: string } | null {
   const match = BASIC.exec(String(request.headers.authorization ?? ''))
-  if (!match) throw new Unauthenticated()
+  if (!match) return null
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
-  if (colon <= 0) throw new Unauthenticated()
+  if (colon <= 0) return null
   return { login: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
 }
 
@@ -52,7 +54,11 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     // Impersonation (`?role=`) is not a login (spec §A6).
     if (/[?&]role=/.test(request.url)) throw new Unauthenticated()
-    const apiKey = await login(db, credentialTools, request.params.account, basicCredentials(request))
+    const credentials = basicCredentialsOrNull(request)
+    const apiKey = await limitLogin(request, credentials ? `${request.params.account}/${credentials.login}` : undefined, async () => {
+      if (!credentials) throw new Unauthenticated()
+      return login(db, credentialTools, request.params.account, credentials)
+    })
     return sendText(reply, apiKey)
   })
 
@@ -68,7 +74,8 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { account, login: rawLogin } = request.params
-    const token = await authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock())
+    const token = await limitLogin(request, `${account}/${rawLogin}`,
+      () => authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock()))
     if (WANTS_BASE64.test(String(request.headers['accept-encoding'] ?? ''))) {
       return sendText(reply.header('content-encoding', 'base64'), Buffer.from(JSON.stringify(token)).toString('base64'))
     }

@@ -82,6 +82,15 @@ async function requestedTenant (db: Database, auth: Auth): Promise<AccountRow | 
   return account
 }
 
+/** The user a login names, for the failed-login limits: a name, or an id; none for a token re-scope. */
+export function claimedUser (body: AuthRequest | undefined): string | undefined {
+  const auth = body?.auth
+  const name = auth?.passwordCredentials?.username || auth?.[API_KEY_CREDENTIALS]?.username
+  if (typeof name === 'string' && name !== '') return name
+  const id = auth?.passwordCredentials?.userId
+  return typeof id === 'string' && id !== '' ? `id:${id}` : undefined
+}
+
 /**
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { DomainError, Forbidden, InvalidInput, NotFound, Unavailable } from '../../core/errors.js'
+import { DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import type { ErrorDialect } from '../../plugins/error-dialect.js'
 import { expecting, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, UNEXPECTED } from './messages.js'
@@ -12,6 +12,8 @@ const TITLES: Record<number, string> = {
   408: 'Request Timeout',
   409: 'Conflict',
   413: 'Request Entity Too Large',
+  414: 'Request-URI Too Long',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable'
@@ -29,10 +31,15 @@ function invalidInputMessage (error: InvalidInput): string {
   return error.message
 }
 
+/** Too many failed credentials is Keystone's plain 401: the caller learns only when to retry. */
+function statusOf (error: DomainError): number {
+  return error instanceof TooManyAttempts && error.limit === 'credentials' ? 401 : error.statusCode
+}
+
 /** 401 and 403 are security errors: the body never says why (Keystone with insecure_debug off). */
 function message (error: DomainError): string {
   if (error instanceof InvalidInput) return invalidInputMessage(error)
-  if (error.statusCode === 401) return UNAUTHORIZED
+  if (statusOf(error) === 401) return UNAUTHORIZED
   if (error instanceof Forbidden) return error.action ? `${FORBIDDEN.slice(0, -1)}: ${error.action}.` : FORBIDDEN
   if (error.statusCode === 413) return TOO_LARGE
   if (error.statusCode >= 500 && !(error instanceof Unavailable)) return UNEXPECTED
@@ -43,12 +50,13 @@ function message (error: DomainError): string {
 export const keystoneDialect: ErrorDialect = (error: DomainError, request: FastifyRequest) => {
   // Also set by the family's hooks; repeated here for errors raised before any hook ran.
   const headers: Record<string, string> = { vary: 'X-Auth-Token', 'x-openstack-request-id': `req-${request.id}` }
-  if (error.statusCode === 401) headers['www-authenticate'] = `Keystone uri="${baseUrlOf(request)}"`
-  if (error instanceof Unavailable) headers['retry-after'] = String(error.retryAfterSeconds)
+  const status = statusOf(error)
+  if (status === 401) headers['www-authenticate'] = `Keystone uri="${baseUrlOf(request)}"`
+  if (error instanceof Unavailable || error instanceof TooManyAttempts) headers['retry-after'] = String(error.retryAfterSeconds)
   return {
-    statusCode: error.statusCode,
+    statusCode: status,
     headers,
-    body: { error: { message: message(error), code: error.statusCode, title: TITLES[error.statusCode] ?? 'Error' } }
+    body: { error: { message: message(error), code: status, title: TITLES[status] ?? 'Error' } }
   }
 }
 

@@ -4,10 +4,11 @@ import { Type, type Static } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
+import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
 import { revokeSession, type Session } from '../../services/sessions.js'
 import { accessDocument, catalogFor } from './access.js'
-import { authenticate } from './authenticate.js'
+import { authenticate, claimedUser } from './authenticate.js'
 import { resourceNotFound } from './dialect.js'
 import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
 import {
@@ -57,10 +58,11 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Authenticate: password, Rackspace API key, or token re-scope',
       description: 'X-Auth-Token is ignored here. tenantId wins over tenantName. Without either, a password or token login is unscoped (empty catalog), while a Rackspace API-key login is scoped to the user\'s own account, as Rackspace does. A re-scoped token keeps its original expiry.',
       body: AuthRequestSchema,
-      response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 503) }
+      response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 429, 503) }
     }
   }, async (request) => {
-    const session = await authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() })
+    const session = await limitLogin(request, claimedUser(request.body),
+      () => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })

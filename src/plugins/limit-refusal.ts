@@ -1,0 +1,14 @@
+import type { FastifyRequest } from 'fastify'
+import type { TooManyAttempts, Unavailable } from '../core/errors.js'
+
+/** Which limit refused a request. */
+export type LimitName = 'failed-credentials' | 'request-rate' | 'under-pressure'
+
+/**
+ * Every refusal a limit makes passes through here, so there is one place to log it (and to
+ * record it in the audit trail): returns the error to throw, which the family's dialect renders.
+ */
+export function refuseByLimit<E extends TooManyAttempts | Unavailable> (request: FastifyRequest, limit: LimitName, error: E): E {
+  request.log.info({ limit, retryAfter: error.retryAfterSeconds, reason: 'rate-limited' }, 'request refused by a limit')
+  return error
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { purgeEndedAuthFailures } from '../../src/db/repositories/auth-failures.js'
+import { UNAUTHORIZED } from '../../src/families/keystone/messages.js'
+import { collectionPath } from '../families/astra/helpers.js'
+import { insertTenantUser, unique } from '../helpers/factories.js'
+import { setupTestApp, type TestApp } from '../helpers/test-app.js'
+
+const PER_USER = 3
+const PER_CLIENT = 6
+const WINDOW_SECONDS = 900
+let now = Date.now()
+let t: TestApp
+let address = 0
+/** A client address of its own for each test: counts never cross tests. */
+const newClient = () => `198.51.100.${++address}`
+
+beforeAll(async () => {
+  t = await setupTestApp({
+    env: { AUTH_FAILURES_PER_USER: String(PER_USER), AUTH_FAILURES_PER_CLIENT: String(PER_CLIENT), AUTH_FAILURE_WINDOW: `${WINDOW_SECONDS}s` },
+    clock: () => new Date(now)
+  })
+})
+afterAll(() => t.close())
+
+function keystoneLogin (client: string, username: string, password: string) {
+  return t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { passwordCredentials: { username, password } } } })
+}
+
+const KEYSTONE_401 = { error: { message: UNAUTHORIZED, code: 401, title: 'Unauthorized' } }
+
+describe('failed logins per user name and client address', () => {
+  it('refuses a user from one address after AUTH_FAILURES_PER_USER failures, until the window ends, and never elsewhere', async () => {
+    const { user, password } = await insertTenantUser(t.app.db)
+    const attacker = newClient()
+    for (let attempt = 1; attempt < PER_USER; attempt++) {
+      const refused = await keystoneLogin(attacker, user.name, 'wrong password')
+      expect(refused.statusCode).toBe(401)
+      expect(refused.headers['retry-after']).toBeUndefined()
+      expect(refused.json()).toEqual(KEYSTONE_401)
+    }
+    // The failure that reaches the limit already says when to come back: Keystone's plain 401.
+    const reached = await keystoneLogin(attacker, user.name, 'wrong password')
+    expect(reached.statusCode).toBe(401)
+    expect(reached.json()).toEqual(KEYSTONE_401)
+    expect(reached.headers['www-authenticate']).toMatch(/^Keystone uri=/)
+    expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+
+    // Even the right password is refused from there, before it is checked…
+    const blocked = await keystoneLogin(attacker, user.name, password)
+    expect(blocked.statusCode).toBe(401)
+    expect(blocked.json()).toEqual(KEYSTONE_401)
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    // …but the user, from their own address, is not locked out.
+    expect((await keystoneLogin(newClient(), user.name, password)).statusCode).toBe(200)
+
+    now += WINDOW_SECONDS * 1000
+    const afterWindow = await keystoneLogin(attacker, user.name, password)
+    expect(afterWindow.statusCode).toBe(200)
+    expect(afterWindow.headers['retry-after']).toBeUndefined()
+  })
+
+  it('counts Conjur logins too, answering its empty 401 with Retry-After', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db)
+    const client = newClient()
+    const basic = (secret: string) => `Basic ${Buffer.from(`${user.name}:${secret}`).toString('base64')}`
+    const conjurLogin = (secret: string) => t.app.inject({ url: `/authn/${account.name}/login`, remoteAddress: client, headers: { authorization: basic(secret) } })
+    for (let attempt = 1; attempt < PER_USER; attempt++) expect((await conjurLogin('wrong')).statusCode).toBe(401)
+    const reached = await conjurLogin('wrong')
+    expect(reached.statusCode).toBe(401)
+    expect(reached.body).toBe('')
+    expect(Number(reached.headers['retry-after'])).toBeGreaterThan(0)
+    const blocked = await conjurLogin(password)
+    expect(blocked.statusCode).toBe(401)
+    expect(blocked.body).toBe('')
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    // The API-key exchange is the same user from the same address: refused too, without checking the key.
+    const exchange = await t.app.inject({ method: 'POST', url: `/authn/${account.name}/${user.name}/authenticate`, remoteAddress: client, payload: 'any-key' })
+    expect(exchange.statusCode).toBe(401)
+    expect(Number(exchange.headers['retry-after'])).toBeGreaterThan(0)
+  })
+
+  it('keeps only hashes of user names in the shared store, and purges ended windows', async () => {
+    const name = unique('typed-a-password-here')
+    await keystoneLogin(newClient(), name, 'wrong')
+    const rows = await t.app.db.selectFrom('auth_failures').select(['key', 'failures', 'window_ends_at']).execute()
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.some((row) => row.key.includes(name))).toBe(false)
+    expect(rows.every((row) => /^(client:[0-9.]+|user:[A-Za-z0-9_-]{43}@[0-9.]+)$/.test(row.key))).toBe(true)
+
+    const later = new Date(Math.max(...rows.map((row) => row.window_ends_at.getTime())) + 1)
+    expect(await purgeEndedAuthFailures(t.app.db, later, 1000)).toBeGreaterThanOrEqual(rows.length)
+    expect(await t.app.db.selectFrom('auth_failures').select('key').where('window_ends_at', '<=', later).execute()).toEqual([])
+  })
+})
+
+describe('failed credentials per client address', () => {
+  it('refuses a client after AUTH_FAILURES_PER_CLIENT failures, whatever the names, in every family\'s dialect', async () => {
+    const client = newClient()
+    for (let attempt = 1; attempt < PER_CLIENT; attempt++) expect((await keystoneLogin(client, unique('nobody'), 'x')).statusCode).toBe(401)
+    expect(Number((await keystoneLogin(client, unique('nobody'), 'x')).headers['retry-after'])).toBe(WINDOW_SECONDS)
+
+    // Refused before any check, whoever logs in from there.
+    const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
+    const login = await keystoneLogin(client, user.name, password)
+    expect(login.statusCode).toBe(401)
+    expect(login.json()).toEqual(KEYSTONE_401)
+
+    // Rackspace Monitoring: rateLimitReached with the failure limit's real figures.
+    const monitoring = await t.app.inject({ url: `/v1.0/${account.id}/agent_tokens`, remoteAddress: client, headers: { 'x-auth-token': 'f'.repeat(32) } })
+    expect(monitoring.statusCode).toBe(429)
+    expect(monitoring.json()).toEqual({ type: 'rateLimitReached', code: 429, message: 'Rate limit reached', details: 'Too many failed attempts; retry later.', txnId: monitoring.headers['x-response-id'] })
+    expect(monitoring.headers).toMatchObject({ 'x-ratelimit-limit': String(PER_CLIENT), 'x-ratelimit-remaining': '0', 'x-ratelimit-window': '15 minutes', 'x-ratelimit-type': 'authentication' })
+    expect(Number(monitoring.headers['retry-after'])).toBeGreaterThan(0)
+
+    // NetApp Astra: an RFC 7807 problem, 429.
+    const accountId = randomUUID()
+    const astra = await t.app.inject({ url: collectionPath(accountId, randomUUID()), remoteAddress: client, headers: { authorization: 'Bearer bm90LWEtdG9rZW4=' } })
+    expect(astra.statusCode).toBe(429)
+    expect(astra.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(astra.json()).toEqual({ type: 'about:blank', title: 'Too Many Requests', detail: 'Too many failed attempts; retry later.', status: '429', correlationID: astra.headers['x-correlation-id'] })
+    expect(Number(astra.headers['retry-after'])).toBeGreaterThan(0)
+
+    // Conjur's access-token routes: the same text/plain-free empty 401 as any refused token.
+    const conjur = await t.app.inject({ url: `/resources/${account.name}/host_factory/x`, remoteAddress: client, headers: { authorization: 'Token token="bm90"' } })
+    expect(conjur.statusCode).toBe(401)
+    expect(Number(conjur.headers['retry-after'])).toBeGreaterThan(0)
+  })
+
+  it('counts refused X-Auth-Token and Bearer presentations, and still serves a blocked client its valid token', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
+    const valid = (await keystoneLogin('127.0.0.1', user.name, password)).json().access.token.id as string
+    const client = newClient()
+    const tenants = (token: string) => t.app.inject({ url: '/v2.0/tenants', remoteAddress: client, headers: { 'x-auth-token': token } })
+    for (let attempt = 1; attempt < PER_CLIENT; attempt++) {
+      const refused = await tenants(`bogus${attempt}`)
+      expect(refused.statusCode).toBe(401)
+      expect(refused.headers['retry-after']).toBeUndefined()
+    }
+    const reached = await tenants('bogus-last')
+    expect(reached.statusCode).toBe(401)
+    expect(reached.json()).toEqual(KEYSTONE_401)
+    expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+
+    // A valid token proves what a guess cannot: it is served, and validating it asks no store.
+    const served = await tenants(valid)
+    expect(served.statusCode).toBe(200)
+    expect(served.json().tenants.map((tenant: { id: string }) => tenant.id)).toContain(account.id)
+  })
+
+  it('is shared by replicas: failures counted by one refuse the login at another', async () => {
+    const replica = await t.replica()
+    const { user, password } = await insertTenantUser(t.app.db)
+    const client = newClient()
+    for (let attempt = 0; attempt < PER_USER; attempt++) await keystoneLogin(client, user.name, 'wrong')
+    const elsewhere = await replica.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { passwordCredentials: { username: user.name, password } } } })
+    expect(elsewhere.statusCode).toBe(401)
+    expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto'
+import { buildApp, type App } from '../../src/app.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collectionPath } from '../families/astra/helpers.js'
+import { eventually } from '../helpers/eventually.js'
+import { superAdminSession } from '../helpers/factories.js'
+import { setupTestApp, type TestApp } from '../helpers/test-app.js'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await setupTestApp({ env: { MAX_URL_LENGTH: '300', BODY_LIMIT_BYTES: '2048' } })
+})
+afterAll(() => t.close())
+
+describe('load shedding (@fastify/under-pressure)', () => {
+  let overloaded: App
+  beforeAll(async () => {
+    // Any heap is over one byte: this app is "saturated" from its first sample on. Same database, no second one to open.
+    overloaded = await buildApp({ config: { ...t.config, underPressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, sampleIntervalMs: 10, retryAfterSeconds: 7 } }, db: t.database.connect() })
+    await eventually(async () => expect((await overloaded.inject({ url: '/healthz' })).statusCode).toBe(503))
+  })
+  afterAll(() => overloaded.close())
+
+  it('answers 503 with Retry-After in each family\'s dialect', async () => {
+    const keystone = await overloaded.inject({ url: '/v2.0' })
+    expect(keystone.statusCode).toBe(503)
+    expect(keystone.headers['retry-after']).toBe('7')
+    expect(keystone.json()).toEqual({ error: { message: 'The server is overloaded; retry shortly.', code: 503, title: 'Service Unavailable' } })
+
+    const monitoring = await overloaded.inject({ url: '/v1.0/123456/agent_tokens' })
+    expect(monitoring.statusCode).toBe(503)
+    expect(monitoring.headers['retry-after']).toBe('7')
+    expect(monitoring.json()).toEqual({ type: 'systemFailureError', code: 503, message: 'Service unavailable', details: 'The server is overloaded; retry shortly.', txnId: monitoring.headers['x-response-id'] })
+
+    const astra = await overloaded.inject({ url: collectionPath(randomUUID(), randomUUID()) })
+    expect(astra.statusCode).toBe(503)
+    expect(astra.json()).toEqual({ type: 'about:blank', title: 'Service Unavailable', detail: 'The server is overloaded; retry shortly.', status: '503', correlationID: astra.headers['x-correlation-id'] })
+
+    const conjur = await overloaded.inject({ url: '/resources/acme/host_factory/x' })
+    expect(conjur.statusCode).toBe(503)
+    expect(conjur.json()).toEqual({ error: { code: 'service_unavailable', message: 'The server is overloaded; retry shortly.' } })
+    expect(conjur.headers['retry-after']).toBe('7')
+  })
+})
+
+describe('URL and body size limits', () => {
+  it('answers 414 to a URL over MAX_URL_LENGTH, in the family\'s dialect', async () => {
+    const keystone = await t.app.inject({ url: `/v2.0/tokens/${'a'.repeat(300)}` })
+    expect(keystone.statusCode).toBe(414)
+    expect(keystone.json()).toEqual({ error: { message: 'The URL must not exceed 300 characters.', code: 414, title: 'Request-URI Too Long' } })
+    const admin = await t.app.inject({ url: `/admin/v1/accounts?after=${'a'.repeat(300)}` })
+    expect(admin.statusCode).toBe(414)
+    expect(admin.json()).toEqual({ statusCode: 414, code: 'TESSERA_URI_TOO_LONG', message: 'The URL must not exceed 300 characters.' })
+    // Just under the limit is routed as usual.
+    expect((await t.app.inject({ url: `/v2.0?${'a'.repeat(290)}` })).statusCode).toBe(200)
+  })
+
+  it('answers 413 to a body over BODY_LIMIT_BYTES, whatever the family\'s own limit', async () => {
+    const { token } = await superAdminSession(t.app)
+    const admin = await t.app.inject({ method: 'POST', url: '/admin/v1/accounts', headers: { 'x-auth-token': token }, payload: { name: 'x'.repeat(3000) } })
+    expect(admin.statusCode).toBe(413)
+    expect(admin.json()).toEqual({ statusCode: 413, code: 'TESSERA_TOO_LARGE', message: 'Request is too large.' })
+    // Keystone's own limit is 114688 bytes; the smaller BODY_LIMIT_BYTES wins.
+    const keystone = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: 'x'.repeat(3000), password: 'y' } } } })
+    expect(keystone.statusCode).toBe(413)
+    expect(keystone.json()).toEqual({ error: { message: 'Request is too large.', code: 413, title: 'Request Entity Too Large' } })
+  })
+})

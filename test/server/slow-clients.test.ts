@@ -1,0 +1,85 @@
+import { connect, type Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../helpers/eventually.js'
+import { setupTestApp, type TestApp } from '../helpers/test-app.js'
+
+const HEADERS_TIMEOUT_MS = 400
+const KEEP_ALIVE_TIMEOUT_MS = 300
+/**
+ * Far below Node's defaults (60 s for headers, 72 s kept alive in Fastify), yet slack enough for a
+ * loaded CI machine, or PGlite stalling the test process's event loop for seconds after setup.
+ */
+const SLACK_MS = 10_000
+let t: TestApp
+let port: number
+
+beforeAll(async () => {
+  t = await setupTestApp({ env: { HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), REQUEST_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS), MAX_HEADER_BYTES: '2048' } })
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  port = (t.app.server.address() as { port: number }).port
+})
+afterAll(() => t.close())
+
+interface Connection {
+  socket: Socket
+  received: () => string
+  closed: Promise<number>
+}
+
+/** A raw TCP connection to the server; `closed` resolves with the time it was closed at. */
+async function open (): Promise<Connection> {
+  const socket = connect(port, '127.0.0.1')
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  let received = ''
+  socket.on('data', (chunk) => { received += chunk.toString('latin1') })
+  socket.on('error', () => {})
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())))
+  return { socket, received: () => received, closed }
+}
+
+describe('slow and oversized clients', () => {
+  it('closes a slowloris connection after HEADERS_TIMEOUT_MS, serving other clients meanwhile', async () => {
+    const slow = await open()
+    const started = Date.now()
+    const header = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: '
+    let sent = 0
+    // One byte every 40 ms, never finishing the header section: the slowloris attack.
+    const dripping = setInterval(() => {
+      if (!slow.socket.destroyed) slow.socket.write(sent < header.length ? header[sent++]! : 'a')
+    }, 40)
+    try {
+      // Meanwhile other clients are served at once.
+      for (let request = 0; request < 3; request++) {
+        await new Promise((resolve) => setTimeout(resolve, 60))
+        const response = await fetch(`http://127.0.0.1:${port}/healthz`)
+        expect(response.status).toBe(200)
+      }
+      const closedAt = await slow.closed
+      expect(closedAt - started).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 20)
+      expect(closedAt - started).toBeLessThan(HEADERS_TIMEOUT_MS + SLACK_MS)
+      // Node answers 408 before closing (plugins/client-error.ts words it in the root's dialect).
+      expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /)
+    } finally {
+      clearInterval(dripping)
+      slow.socket.destroy()
+    }
+  })
+
+  it('closes an idle kept-alive connection after KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const idle = await open()
+    idle.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    await eventually(() => expect(idle.received()).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\n[^]*"status"/), 5000, 2)
+    const answered = Date.now()
+    const closedAt = await idle.closed
+    expect(closedAt - answered).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 50)
+    expect(closedAt - answered).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + SLACK_MS)
+  })
+
+  it('answers 431 to headers over MAX_HEADER_BYTES, in the family\'s dialect', async () => {
+    const big = await open()
+    big.socket.write(`GET /v2.0 HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`)
+    await big.closed
+    expect(big.received()).toMatch(/^HTTP\/1\.1 431 /)
+    expect(big.received()).toContain('"code":431')
+  })
+})

@@ -14,8 +14,9 @@ import { FAMILIES } from './families/index.js'
 import auth from './plugins/auth.js'
 import { answerClientError } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
+import corsPolicy from './plugins/cors.js'
 import { defaultDialect } from './plugins/default-dialect.js'
-import { answerUnknownRoutes, ErrorDialects, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
+import { answerUnknownRoutes, ErrorDialects, renderErrorsByPath, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
 import noNul from './plugins/no-nul.js'
@@ -102,11 +103,12 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     }
   })
 
+  await app.register(corsPolicy, { origins: config.corsOrigins })
   await app.register(jsonBody)
   await app.register(noNul)
   await app.register(auth, { kinds: credentialKinds })
   await app.register(swagger, { families })
-  renderErrorsWith(app, defaultDialect)
+  renderErrorsByPath(app, errorDialects)
   answerUnknownRoutes(app, errorDialects)
 
   await app.register(health)

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream'
+import type { InjectOptions } from 'fastify'
 import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
@@ -36,7 +37,7 @@ afterAll(async () => {
   await database?.drop()
 })
 
-async function send (expected: number, options: Parameters<App['inject']>[0] & object) {
+async function send (expected: number, options: InjectOptions) {
   const reply = await app.inject(options)
   expect(reply.statusCode, `${options.method ?? 'GET'} ${options.url}: ${reply.body}`).toBe(expected)
   return reply
@@ -81,7 +82,9 @@ it('keeps no issued secret, password or API key in plaintext in any table or log
 
   // Astra tokens, used as Bearer.
   const astra = await send(201, {
-    method: 'POST', url: `/accounts/${account.id}/core/v1/users/${created.id}/tokens`, headers: { authorization: `Bearer ${secrets.session}` },
+    method: 'POST',
+    url: `/accounts/${account.id}/core/v1/users/${created.id}/tokens`,
+    headers: { authorization: `Bearer ${secrets.session}` },
     payload: { type: 'application/astra-token', version: '1.0', name: 'script' }
   })
   secrets.astraToken = astra.json().token

@@ -15,8 +15,9 @@ import { FAMILIES } from './families/index.js'
 import auth from './plugins/auth.js'
 import { answerClientError } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
+import corsPolicy from './plugins/cors.js'
 import { defaultDialect } from './plugins/default-dialect.js'
-import { answerUnknownRoutes, ErrorDialects, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
+import { answerUnknownRoutes, ErrorDialects, renderErrorsByPath, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
 import failureLimits from './plugins/failure-limits.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
@@ -114,6 +115,8 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     done(new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 }))
   })
 
+  // CORS first: a browser can read a refusal by the limits below only with its headers.
+  await app.register(corsPolicy, { origins: config.corsOrigins })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl)
   if (redis) app.addHook('onClose', async () => { await redis.quit().catch(() => redis.disconnect()) })
@@ -125,7 +128,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(noNul)
   await app.register(auth, { kinds: credentialKinds })
   await app.register(swagger, { families })
-  renderErrorsWith(app, defaultDialect)
+  renderErrorsByPath(app, errorDialects)
   answerUnknownRoutes(app, errorDialects)
 
   await app.register(health)

@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
   TRUST_PROXY: Type.Boolean({ default: false }),
   TRUSTED_PROXIES: Type.Optional(Type.String()),
+  CORS_ORIGINS: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: 'info' }),
   TESSERA_SECRET_KEY: Type.Optional(Type.String()),
   TESSERA_ADMIN_ACCOUNT: Type.String({ pattern: IDENTIFIER_PATTERN, default: 'admin' }),
@@ -73,6 +74,8 @@ export interface Config {
   trustProxy: boolean
   /** Conjur's TRUSTED_PROXIES: IPs and CIDR ranges whose X-Forwarded-For a host factory token's CIDR check believes (spec §A5). */
   trustedProxies: string[]
+  /** Origins whose browser scripts may call the APIs (CORS); empty: CORS is off. `*` allows any. */
+  corsOrigins: string[]
   logLevel: (typeof LOG_LEVELS)[number]
   /** Base64 or hex text of the 32-byte key; server.ts fills it in for the embedded database. */
   secretKey: string | undefined
@@ -128,6 +131,9 @@ function isIpOrCidr (text: string): boolean {
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max)
 }
 
+// An origin is a scheme, a host and perhaps a port: no path, no trailing slash.
+const ORIGIN = /^https?:\/\/[^/?#\s]+$/
+
 function readEnv (env: Record<string, string | undefined>): Env {
   // Empty strings mean "unset", as they do for most twelve-factor services.
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
@@ -171,6 +177,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   for (const entry of trustedProxies) {
     if (!isIpOrCidr(entry)) throw new ConfigError('TRUSTED_PROXIES', `must be a comma-separated list of IP addresses or CIDR ranges (got ${JSON.stringify(entry)})`)
   }
+  const corsOrigins = (values.CORS_ORIGINS ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  for (const entry of corsOrigins) {
+    if (entry !== '*' && !(ORIGIN.test(entry) && URL.canParse(entry))) {
+      throw new ConfigError('CORS_ORIGINS', `must be * or a comma-separated list of origins such as https://app.example.com (got ${JSON.stringify(entry)})`)
+    }
+  }
   const tokenTtlSeconds = durationSeconds(values.TOKEN_TTL)
   if (tokenTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
     throw new ConfigError('TOKEN_TTL', `must be at least 5 minutes, because clients re-authenticate up to 5 minutes before expiry (got ${JSON.stringify(values.TOKEN_TTL)})`)
@@ -204,6 +216,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: values.TRUST_PROXY,
     trustedProxies,
+    corsOrigins,
     logLevel: values.LOG_LEVEL,
     secretKey: values.TESSERA_SECRET_KEY,
     admin: { account: values.TESSERA_ADMIN_ACCOUNT, user: values.TESSERA_ADMIN_USER, password: values.TESSERA_ADMIN_PASSWORD },

@@ -63,6 +63,8 @@ export function answerClientError (dialects: ErrorDialects) {
       connection: 'close'
     }
     const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    socket.end(`HTTP/1.1 ${domainError.statusCode} ${STATUS_CODES[domainError.statusCode]}\r\n${head}\r\n${body}`, () => socket.destroy())
+    // A reply to HEAD has the headers of the error, never its body (RFC 9110 §9.3.2).
+    const content = method === 'HEAD' ? '' : body
+    socket.end(`HTTP/1.1 ${domainError.statusCode} ${STATUS_CODES[domainError.statusCode]}\r\n${head}\r\n${content}`, () => socket.destroy())
   }
 }

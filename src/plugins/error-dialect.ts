@@ -131,6 +131,21 @@ export function renderErrorsWith (scope: FastifyInstance, dialect: ErrorDialect)
 }
 
 /**
+ * The root's error handler: errors outside any family's scope (an unknown route's hooks and body
+ * parser, the probes, the explorer) are rendered by the family owning the URL's path, as
+ * framework errors and unknown routes are; Tessera's own dialect owns the rest.
+ */
+export function renderErrorsByPath (app: FastifyInstance, dialects: ErrorDialects): void {
+  app.setErrorHandler((error, request, reply) => {
+    const owner = dialects.for(request.url)
+    if (!owner) throw new Error('no error dialect is registered for the root')
+    const domainError = toDomainError(error)
+    log(request, domainError)
+    send(reply, owner.dialect(domainError, request))
+  })
+}
+
+/**
  * Answers every unknown route in the dialect of the family owning its path (Keystone's `/` and
  * `/v2.0`, Monitoring's `/v1.0`…), with that family's not-found message: one handler, at the root.
  */

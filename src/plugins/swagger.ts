@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import type { TokenFamily } from '../families/family.js'
+import { explorerSecurityHeaders } from './security-headers.js'
 
 /** Registered before every family, so each route's schema lands in the document. */
 export default fp(async function openApi (app: FastifyInstance, options: { families: readonly TokenFamily[] }) {
@@ -41,6 +42,10 @@ export default fp(async function openApi (app: FastifyInstance, options: { famil
       }
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true }, staticCSP: true })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // The explorer in a scope of its own, so its security headers reach no API route.
+  await app.register(async (explorer) => {
+    await explorerSecurityHeaders(explorer)
+    await explorer.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true }, staticCSP: true })
+    explorer.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  })
 }, { name: 'openapi' })

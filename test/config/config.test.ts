@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
       publicUrl: undefined,
       trustProxy: false,
       trustedProxies: [],
+      corsOrigins: [],
       logLevel: 'info',
       secretKey: undefined,
       admin: { account: 'admin', user: 'admin', password: undefined },
@@ -118,6 +119,13 @@ describe('loadConfig refuses bad values, naming the variable', () => {
 
   it('reads TRUSTED_PROXIES as a list of IPs and CIDRs', () => {
     expect(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.1 ,2001:db8::/32,' }).trustedProxies).toEqual(['10.0.0.0/8', '192.0.2.1', '2001:db8::/32'])
+  })
+
+  it.each(['console.example.com', 'https://console.example.com/', 'https://a.example/app', 'https://a.example,ftp://b.example', 'https://a b.example'])('CORS_ORIGINS=%s', (value) => expectRejected('CORS_ORIGINS', value))
+
+  it('reads CORS_ORIGINS as a list of origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: ' https://console.example.com, http://localhost:3000 ,' }).corsOrigins).toEqual(['https://console.example.com', 'http://localhost:3000'])
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*'])
   })
 
   it.each(['0', '65536', '-1', 'abc', '80.5', '8080x'])('PORT=%s', (value) => expectRejected('PORT', value))

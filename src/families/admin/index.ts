@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { defaultDialect } from '../../plugins/default-dialect.js'
+import { apiSecurityHeaders } from '../../plugins/security-headers.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import hostFactoryRoutes from './host-factory-routes.js'
@@ -12,6 +13,7 @@ const MAX_REQUEST_BODY_BYTES = 64 * 1024
 
 async function routes (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
+  await apiSecurityHeaders(app)
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)

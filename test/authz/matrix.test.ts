@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setupTestApp, type TestApp } from '../helpers/test-app.js'
+import { errorShapeProblem, familyOf } from '../fuzz/error-shapes.js'
+import { listOperations } from '../fuzz/operations.js'
+import { ROUTE_CASES } from './routes.js'
+import { buildWorld, CALLERS, type CallerKind, type World } from './world.js'
+
+/**
+ * Every route × every kind of caller, against one declared table of expected statuses. The
+ * objects named belong to account A; `otherAdmin` is the admin of account B, `member` and
+ * `admin` are A's, `host` a Conjur host enrolled in A, `otherAstra` the Astra token of another
+ * member of A than the owner of the objects, `superAdmin` an admin of the administrators' account.
+ */
+type Row = [anonymous: number, expired: number, revoked: number, otherAdmin: number, member: number, admin: number, host: number, otherAstra: number, superAdmin: number]
+
+const EXPECTED: Record<string, Row> = {
+  'GET /healthz': [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  'GET /readyz': [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  'GET /': [300, 300, 300, 300, 300, 300, 300, 300, 300],
+  'GET /v2.0': [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  // A password login: the credentials are in the body; a header is ignored.
+  'POST /v2.0/tokens': [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  // Validating another's token takes the admin role on its account, or the super-admin's.
+  'GET /v2.0/tokens/{tokenId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'HEAD /v2.0/tokens/{tokenId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'DELETE /v2.0/tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'GET /v2.0/tokens/{tokenId}/endpoints': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  // Any principal lists the tenants it may be scoped to (its own).
+  'GET /v2.0/tenants': [401, 401, 401, 200, 200, 200, 200, 200, 200],
+  // Agent tokens want a token scoped to the tenant with its admin role: the super-admin's is scoped elsewhere.
+  'POST /v1.0/{tenantId}/agent_tokens': [401, 401, 401, 403, 403, 201, 403, 403, 403],
+  'GET /v1.0/{tenantId}/agent_tokens': [401, 401, 401, 403, 403, 200, 403, 403, 403],
+  'GET /v1.0/{tenantId}/agent_tokens/{tokenId}': [401, 401, 401, 403, 403, 200, 403, 403, 403],
+  'PUT /v1.0/{tenantId}/agent_tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 403, 403, 403],
+  'DELETE /v1.0/{tenantId}/agent_tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 403, 403, 403],
+  // Astra: the owner or an admin/owner of the account, within the account.
+  'POST /accounts/{account_id}/core/v1/users/{user_id}/tokens': [401, 401, 401, 403, 403, 201, 403, 403, 403],
+  'GET /accounts/{account_id}/core/v1/users/{user_id}/tokens': [401, 401, 401, 403, 403, 200, 403, 403, 403],
+  'GET /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 200, 403, 403, 403],
+  'PUT /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 204, 403, 403, 403],
+  'DELETE /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 204, 403, 403, 403],
+  // Admin API: the account's admin on their account, the super-admin everywhere.
+  'POST /admin/v1/accounts': [401, 401, 401, 403, 403, 403, 403, 403, 201],
+  // An account admin lists only their own account.
+  'GET /admin/v1/accounts': [401, 401, 401, 200, 403, 200, 403, 403, 200],
+  'GET /admin/v1/accounts/{accountId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'PATCH /admin/v1/accounts/{accountId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'DELETE /admin/v1/accounts/{accountId}': [401, 401, 401, 403, 403, 403, 403, 403, 204],
+  'POST /admin/v1/accounts/{accountId}/users': [401, 401, 401, 403, 403, 201, 403, 403, 201],
+  'GET /admin/v1/accounts/{accountId}/users': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'GET /admin/v1/accounts/{accountId}/users/{userId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'PATCH /admin/v1/accounts/{accountId}/users/{userId}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'DELETE /admin/v1/accounts/{accountId}/users/{userId}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'POST /admin/v1/accounts/{accountId}/users/{userId}/api-key': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'GET /admin/v1/accounts/{accountId}/users/{userId}/roles': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'PUT /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'DELETE /admin/v1/accounts/{accountId}/users/{userId}/roles/{role}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'POST /admin/v1/accounts/{accountId}/host-factories': [401, 401, 401, 403, 403, 201, 403, 403, 201],
+  'GET /admin/v1/accounts/{accountId}/host-factories': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'GET /admin/v1/accounts/{accountId}/host-factories/{id}': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'DELETE /admin/v1/accounts/{accountId}/host-factories/{id}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'POST /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'DELETE /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'GET /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'DELETE /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  // Conjur: login wants HTTP Basic and authenticate an API key in the body, whoever else calls.
+  'GET /authn/{account}/login': [401, 401, 401, 401, 401, 401, 401, 401, 401],
+  'POST /authn/{account}/{login}/authenticate': [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  // A resource the caller may not see is not found (Conjur); an Astra token is no Conjur credential.
+  'POST /host_factory_tokens': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  'DELETE /host_factory_tokens/{token}': [401, 401, 401, 404, 404, 204, 404, 401, 404],
+  // Only a host factory token enrols a host.
+  'POST /host_factories/hosts': [401, 401, 401, 401, 401, 401, 401, 401, 401],
+  'GET /resources/{account}/{kind}/{identifier}': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  // A session revokes itself; a host's or an Astra token is no session.
+  'DELETE /v2.0/tokens': [401, 401, 401, 204, 204, 204, 401, 401, 204]
+}
+
+/** Routes that name nothing of account A (or only the caller's own things): open to other accounts. */
+const NOT_ACCOUNT_A = new Set(['GET /healthz', 'GET /readyz', 'GET /', 'GET /v2.0', 'POST /v2.0/tokens', 'GET /v2.0/tenants', 'POST /admin/v1/accounts', 'GET /admin/v1/accounts',
+  'POST /authn/{account}/{login}/authenticate', 'DELETE /v2.0/tokens', 'DELETE /admin/v1/accounts/{accountId}'])
+
+let t: TestApp
+let world: World
+const observed: Record<string, Partial<Record<CallerKind, number>>> = {}
+beforeAll(async () => {
+  t = await setupTestApp()
+  world = await buildWorld(t.app)
+})
+afterAll(async () => {
+  if (process.env.AUTHZ_PRINT) console.log(Object.entries(observed).map(([route, row]) => `  '${route}': [${CALLERS.map((caller) => row[caller]).join(', ')}],`).join('\n'))
+  await t?.close()
+})
+
+it('covers every route of /openapi.json, and the table every case', async () => {
+  const documented = (await listOperations(t.app)).map((operation) => `${operation.method} ${operation.path}`)
+  expect(documented.filter((route) => !ROUTE_CASES.some((routeCase) => routeCase.route === route))).toEqual([])
+  expect(ROUTE_CASES.map((route) => route.route).sort()).toEqual(documented.sort())
+  if (!process.env.AUTHZ_PRINT) expect(Object.keys(EXPECTED).sort()).toEqual(documented.sort())
+})
+
+describe.each(ROUTE_CASES)('$route', (routeCase) => {
+  const method = routeCase.route.split(' ')[0]!
+  it.each(CALLERS.map((caller, index) => [caller, index] as const))('%s', async (caller, index) => {
+    const { url, payload } = await routeCase.request(t.app, world)
+    const reply = await t.app.inject({
+      method: method as 'GET',
+      url,
+      headers: world.callers[caller][routeCase.dialect],
+      ...(payload === undefined ? {} : { payload: payload as string })
+    })
+    ;(observed[routeCase.route] ??= {})[caller] = reply.statusCode
+    if (process.env.AUTHZ_PRINT) return
+    expect(reply.statusCode, reply.body).toBe(EXPECTED[routeCase.route]![index])
+    if (reply.statusCode >= 400) expect(errorShapeProblem(familyOf(url), reply, method)).toBeNull()
+    // No object of one account is readable or writable from another.
+    if (caller === 'otherAdmin' && !NOT_ACCOUNT_A.has(routeCase.route)) expect(reply.statusCode).toBeGreaterThanOrEqual(400)
+  })
+})

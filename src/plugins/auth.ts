@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Unauthenticated } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { CredentialKind, CredentialScheme } from '../families/family.js'
+import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,10 +31,21 @@ function presented (request: FastifyRequest): { scheme: CredentialScheme, secret
 
 async function resolvePrincipal (request: FastifyRequest): Promise<Principal | null> {
   const credential = presented(request)
-  if (!credential || credential.secret.length > MAX_SECRET_LENGTH) return null
+  if (!credential) return refused(request, 'missing-credential')
+  if (credential.secret.length > MAX_SECRET_LENGTH) return refused(request, 'malformed')
   // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
   const kind = request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
-  return kind ? kind.resolve(credential.secret, request.server, request) : null
+  if (!kind) return refused(request, 'malformed')
+  const principal = await kind.resolve(credential.secret, request.server, request)
+  // A kind that knows why it refused has said so (recordDenial); the others' secrets are unknown.
+  if (!principal && !denialOf(request)) return refused(request, 'unknown', { credential: kind.name })
+  return principal
+}
+
+/** Nobody: why goes to the audit trail if the request is then refused. */
+function refused (request: FastifyRequest, reason: string, details?: Record<string, unknown>): null {
+  recordDenial(request, { reason, details })
+  return null
 }
 
 const principals = new WeakMap<FastifyRequest, Promise<Principal | null>>()
@@ -46,6 +58,11 @@ export function authenticate (request: FastifyRequest): Promise<Principal | null
     principals.set(request, principal)
   }
   return principal
+}
+
+/** The caller if this request has been authenticated already; never starts a lookup (for the audit trail). */
+export async function principalSoFar (request: FastifyRequest): Promise<Principal | null> {
+  return await principals.get(request)?.catch(() => null) ?? null
 }
 
 /** onRequest hook for routes that need a caller: 401 (in the family's dialect) without one. */

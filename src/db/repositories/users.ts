@@ -12,7 +12,8 @@ type UserUpdate = Updateable<Users>
 // password_hash is selected only by findLoginCandidate.
 const USER_COLUMNS = ['users.id', 'users.account_id', 'users.name', 'users.email', 'users.enabled', 'users.created_at', 'users.updated_at'] as const
 
-export type UserRecord = Omit<UserRow, 'password_hash'>
+// access_tokens_not_before is read only where Conjur access tokens are checked (conjur/repository.ts).
+export type UserRecord = Omit<UserRow, 'password_hash' | 'access_tokens_not_before'>
 
 export function insertUser (db: Database, user: NewUser): Promise<UserRecord> {
   return db.insertInto('users').values(user).returning(USER_COLUMNS).executeTakeFirstOrThrow()

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
+import type { Actor } from '../../core/refusal.js'
+import { recordDenial } from '../../plugins/denials.js'
 import { authenticate } from '../../plugins/auth.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
 import type { VerifiedAccessToken } from './access-token.js'
@@ -37,15 +39,24 @@ async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessTo
   if (known) return known
   const header = request.headers.authorization
   const match = typeof header === 'string' ? TOKEN_HEADER.exec(header) : null
-  if (!match) throw new MiddlewareRefusal('Authorization missing')
+  if (!match) {
+    recordDenial(request, { reason: 'missing-credential' })
+    throw new MiddlewareRefusal('Authorization missing')
+  }
   const principal = await authenticate(request)
   let token = principal?.credential.kind === ACCESS_TOKEN_KIND ? verifiedTokenOf(principal) : undefined
   if (!token) {
     const verdict = accessTokensOf(request.server.config).verify(match[1]!, request.server.clock())
-    if (typeof verdict === 'string') throw new MiddlewareRefusal(verdict)
+    if (typeof verdict === 'string') {
+      recordDenial(request, { reason: verdict === 'Unauthorized: Invalid token' ? 'invalid-or-expired' : 'malformed', details: { credential: ACCESS_TOKEN_KIND } })
+      throw new MiddlewareRefusal(verdict)
+    }
     token = verifiedTokenOf(accessTokenPrincipal(verdict))!
   }
-  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) throw new MiddlewareRefusal('IP address rejected', 403)
+  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) {
+    recordDenial(request, { reason: 'wrong-origin', accountId: token.accountId, actor: { kind: token.login.startsWith('host/') ? 'host' : 'user', id: null, name: token.login } })
+    throw new MiddlewareRefusal('IP address rejected', 403)
+  }
   verified.set(request, token)
   return token
 }
@@ -63,6 +74,14 @@ function validRanges (entries: readonly string[]): string[] {
   return ranges.length === 0 && entries.length > 0 ? ['0.0.0.0/32'] : ranges
 }
 
+/**
+ * A token issued before its role's credentials were revoked (POST …/revoke-credentials). `iat`
+ * has whole seconds, so a token of the revocation's own second is refused too.
+ */
+function revokedBefore (token: VerifiedAccessToken, notBefore: Date | null): boolean {
+  return notBefore !== null && token.issuedAt.getTime() < notBefore.getTime()
+}
+
 /** The role an access token names, as it is now in the database. */
 export interface Caller {
   account: AccountRow
@@ -78,13 +97,20 @@ export async function callerOf (request: FastifyRequest): Promise<Caller> {
   const token = await accessTokenOf(request)
   const { db } = request.server
   const account = await findAccountById(db, token.accountId)
-  if (!account?.enabled) throw new Forbidden()
+  const refuse = (reason: string, actor?: Actor) => new Forbidden(undefined, undefined, { reason, accountId: token.accountId, actor, details: { credential: ACCESS_TOKEN_KIND } })
+  if (!account?.enabled) throw refuse(account ? 'account-disabled' : 'unknown-account')
   if (token.login.startsWith('host/')) {
     const hostId = token.login.slice('host/'.length)
-    if (!await findHost(db, account.id, hostId)) throw new Forbidden()
+    const host = await findHost(db, account.id, hostId)
+    const actor: Actor = { kind: 'host', id: hostId, name: token.login }
+    if (!host) throw refuse('unknown-host', actor)
+    if (revokedBefore(token, host.access_tokens_not_before)) throw refuse('revoked', actor)
     return { account, login: token.login, role: { kind: 'host', hostId, isAdmin: false } }
   }
   const user = await findUserRole(db, account.id, token.login)
-  if (!user?.active) throw new Forbidden()
+  if (!user) throw refuse('unknown-user')
+  const actor: Actor = { kind: 'user', id: user.id, name: user.name }
+  if (!user.active) throw refuse('disabled', actor)
+  if (revokedBefore(token, user.access_tokens_not_before)) throw refuse('revoked', actor)
   return { account, login: token.login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }
 }

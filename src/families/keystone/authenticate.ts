@@ -9,6 +9,7 @@ import type { AccountRow } from '../../db/repositories/accounts.js'
 import { findSession, issueSession, sessionRefusal, type IssuedSession, type Session, type SessionMethod } from '../../services/sessions.js'
 import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
 import type { AuthRequest } from './schemas.js'
+import { audited, type AuditContext } from '../../services/audit.js'
 
 type Auth = NonNullable<AuthRequest['auth']>
 const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'
@@ -93,7 +94,7 @@ async function requestedTenant (db: Database, auth: Auth): Promise<AccountRow | 
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
  */
-export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }): Promise<IssuedSession> {
+export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }, context: AuditContext): Promise<IssuedSession> {
   const auth = body?.auth
   if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
 
@@ -114,12 +115,19 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
     if (home && roles.length > 0) account = home
   }
 
-  return issueSession(db, {
+  const scope = account && { id: account.id, name: account.name }
+  // The login names who acts: the issue is recorded in the session insert's transaction.
+  return audited(db, { ...context, actor: { kind: 'user', ...subject.user } }, (trx) => issueSession(trx, {
     user: subject.user,
-    account: account && { id: account.id, name: account.name },
+    account: scope,
     roles,
     method: subject.method,
     ttlSeconds: lifetime.ttlSeconds,
     parent: subject.parent
-  }, lifetime.now)
+  }, lifetime.now), (session) => ({
+    kind: session.auditIds.length > 1 ? 'session.rescoped' : 'session.issued',
+    accountId: scope?.id ?? null,
+    object: { type: 'session', id: session.auditId },
+    details: { method: session.method, userId: session.user.id, rescopedFrom: subject.parent?.auditId, expiresAt: session.expiresAt.toISOString() }
+  }))
 }

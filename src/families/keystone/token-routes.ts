@@ -1,3 +1,5 @@
+import { audited, type AuditEvent } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
@@ -34,6 +36,10 @@ async function refuseEmptyTokenId (request: FastifyRequest): Promise<void> {
 type TokenRequest = FastifyRequest & { params: Static<typeof TokenParamsSchema> }
 type ValidateRequest = TokenRequest & { query: Static<typeof ValidateQuerySchema> }
 
+function sessionRevoked (auditId: string, accountId: string | null, userId: string): AuditEvent {
+  return { kind: 'session.revoked', accountId, object: { type: 'session', id: auditId }, details: { userId } }
+}
+
 const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
@@ -60,7 +66,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 503) }
     }
   }, async (request) => {
-    const session = await authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() })
+    const session = await authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, await auditContextOf(request))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })
@@ -131,7 +137,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const session = await sessionFor(request, REVOKE)
-    await revokeSession(db, session.auditId)
+    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, session.auditId), (revoked) => revoked ? sessionRevoked(session.auditId, session.account?.id ?? null, session.user.id) : undefined)
     request.log.info({ auditId: session.auditId }, 'token revoked')
     return reply.code(204).send(null)
   })
@@ -148,7 +154,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const caller = await principalOf(request)
     if (caller.credential.kind !== 'session') throw new Unauthenticated()
-    await revokeSession(db, caller.credential.id)
+    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, caller.credential.id), (revoked) => revoked ? sessionRevoked(caller.credential.id, caller.accountId, caller.id) : undefined)
     request.log.info({ auditId: caller.credential.id }, 'token revoked by its holder')
     return reply.code(204).send(null)
   })

@@ -119,6 +119,9 @@ export async function removeUser (db: Database, id: string): Promise<void> {
 
 /** Grants a role on an account; idempotent. 404 when the user or the account does not exist. */
 export async function assignRole (db: Database, userId: string, accountId: string, role: string): Promise<void> {
+  // Checked first: inside a caller's transaction, a failed insert would abort it (and the lookups below).
+  if (!await findUserById(db, userId)) throw userNotFound(userId)
+  if (!await findAccountById(db, accountId)) throw accountNotFound(accountId)
   try {
     await grantRole(db, { userId, accountId, role })
   } catch (error) {

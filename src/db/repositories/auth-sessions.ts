@@ -120,3 +120,10 @@ export async function explainSessionRefusal (db: Database, secretHash: Uint8Arra
   if (row.expires_at.getTime() <= now.getTime()) return { reason: 'expired', ...who }
   return { reason: 'disabled', ...who }
 }
+
+/** How many live sessions a user holds (the kill switch's dry run). */
+export async function countLiveSessionsOfUser (db: Database, userId: string, now: Date): Promise<number> {
+  const row = await db.selectFrom('auth_sessions').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirstOrThrow()
+  return Number(row.count)
+}

@@ -68,3 +68,8 @@ export async function deleteUser (db: Database, id: string): Promise<boolean> {
 export function findUserInAccount (db: Database, accountId: string, id: string): Promise<UserRecord | undefined> {
   return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
 }
+
+/** Refuses, from now on, the Conjur access tokens issued to a user until now (the kill switch). */
+export async function endAccessTokensOfUser (db: Database, id: string): Promise<void> {
+  await db.updateTable('users').set({ access_tokens_not_before: sql<Date>`now()` }).where('id', '=', id).execute()
+}

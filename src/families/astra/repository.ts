@@ -214,3 +214,15 @@ export async function revokeTokenOfUser (db: Database, userId: string, id: strin
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
+
+/** Revokes every live Astra token of a user, on any account; with `dryRun`, only counts them. */
+export async function revokeAllTokensOfUser (db: Database, userId: string, dryRun = false): Promise<number> {
+  if (dryRun) {
+    const row = await db.selectFrom('user_tokens').select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirstOrThrow()
+    return Number(row.count)
+  }
+  const result = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}

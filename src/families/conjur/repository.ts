@@ -257,3 +257,14 @@ export function tokensOf (db: Database, accountId: string, factoryId: string): P
 export async function layerExists (db: Database, accountId: string, id: string): Promise<boolean> {
   return (await db.selectFrom('layers').select('id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) !== undefined
 }
+
+/**
+ * Ends a host's credentials: its API key is replaced by one nobody holds, and its access tokens
+ * issued until now are refused (callerOf reads access_tokens_not_before). False without the host.
+ */
+export async function revokeHostCredentials (db: Database, accountId: string, id: string, unknownKey: { hash: Uint8Array, sealed: Uint8Array }): Promise<boolean> {
+  const result = await db.updateTable('hosts')
+    .set({ api_key_hash: unknownKey.hash, api_key_sealed: unknownKey.sealed, access_tokens_not_before: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}

@@ -162,7 +162,7 @@ export const AuditEventSchema = Type.Object({
   kind: Type.String({ examples: ['session.issued', 'authentication.denied', 'credentials.revoked'] }),
   actor: Type.Object({ kind: Type.String(), id: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) }),
   object: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
-  reason: Type.Union([Type.String(), Type.Null()], { description: 'Why a refusal was made: unknown, expired, revoked, wrong-password, missing-privilege…' }),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'Why a refusal was made: unknown, expired, revoked, wrong-origin, missing-privilege… (README, Audit trail)' }),
   requestId: Type.Union([Type.String(), Type.Null()], { description: 'The X-Request-Id the client saw' }),
   clientIp: Type.Union([Type.String(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Unknown())

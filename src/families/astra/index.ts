@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sha256 } from '../../core/secrets.js'
-import { findUserTokenHolder } from './repository.js'
+import { explainUserTokenRefusal, findUserTokenHolder } from './repository.js'
+import { recordDenial } from '../../plugins/denials.js'
 import { jsonOrNothing } from '../../plugins/json-body.js'
 import type { CredentialKind, TokenFamily } from '../family.js'
 import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
@@ -25,9 +26,20 @@ export const astraTokenCredential: CredentialKind = {
   name: 'astra-token',
   schemes: ['bearer'],
   format: TOKEN_SECRET_FORMAT,
-  async resolve (secret, app) {
-    const holder = await findUserTokenHolder(app.db, sha256(secret))
-    if (!holder) return null
+  async resolve (secret, app, request) {
+    const hash = sha256(secret)
+    const holder = await findUserTokenHolder(app.db, hash)
+    if (!holder) {
+      const why = await explainUserTokenRefusal(app.db, hash)
+      recordDenial(request, {
+        reason: why.reason,
+        accountId: why.accountId ?? null,
+        actor: why.userId === undefined ? undefined : { kind: 'user', id: why.userId, name: why.userName ?? null },
+        object: why.tokenId === undefined ? undefined : { type: 'astra-token', id: why.tokenId },
+        details: { credential: 'astra-token' }
+      })
+      return null
+    }
     return {
       kind: 'user',
       id: holder.user_id,

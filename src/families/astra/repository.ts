@@ -226,3 +226,14 @@ export async function revokeAllTokensOfUser (db: Database, userId: string, dryRu
     .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
+
+/** Why no live token matches a bearer secret: read only when one is refused (for the audit trail). */
+export async function explainUserTokenRefusal (db: Database, secretHash: Uint8Array): Promise<{ reason: 'unknown' | 'revoked' | 'disabled', accountId?: string, userId?: string, userName?: string, tokenId?: string }> {
+  const row = await db.selectFrom('user_tokens')
+    .innerJoin('users', 'users.id', 'user_tokens.user_id')
+    .select(['user_tokens.id', 'user_tokens.account_id', 'user_tokens.user_id', 'users.name', 'user_tokens.revoked_at'])
+    .where('user_tokens.secret_hash', '=', secretHash)
+    .executeTakeFirst()
+  if (!row) return { reason: 'unknown' }
+  return { reason: row.revoked_at === null ? 'disabled' : 'revoked', accountId: row.account_id, userId: row.user_id, userName: row.name, tokenId: row.id }
+}

@@ -164,7 +164,8 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const collection = collectionOf(request)
     const caller = await principalOf(request)
     const preconditions = { ifMatch: request.headers['if-match'], ifUnmodifiedSince: request.headers['if-unmodified-since'] }
-    const resource = await replaceUserToken(db, collection, request.params.token_id, request.body, caller.id, preconditions)
+    const resource = await audited(db, await auditContextOf(request), (trx) => replaceUserToken(trx, collection, request.params.token_id, request.body, caller.id, preconditions),
+      () => ({ kind: 'astra-token.changed', accountId: collection.accountId, object: { type: 'astra-token', id: request.params.token_id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token replaced')
     return reply.code(204).header('etag', etagOf(resource)).send(null)
   })

@@ -82,6 +82,8 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     await replica.denials.flush()
     const conjurDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${conjurRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
     expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name } })])
+    const astraDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${astraRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
+    expect(astraDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', object: { type: 'astra-token', id: astra.json().id } })])
   })
 
   it('ends a Conjur host\'s API key and access tokens on every replica; a dry run changes nothing', async () => {

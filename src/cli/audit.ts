@@ -86,7 +86,7 @@ export const auditCommands: CommandSpec[] = [
       const dryRun = input.flag('dry-run')
       const revoked = await revokeUserCredentials(context.db, CLI_CONTEXT, { accountId: user.account_id, userId: user.id }, { dryRun, now: new Date() })
       const verb = dryRun ? 'would revoke' : 'revoked'
-      print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKey ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, every Conjur access token issued until now`, { dryRun, userId: user.id, ...revoked })
+      print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, every Conjur access token issued until now`, { dryRun, userId: user.id, ...revoked })
     }
   },
   {

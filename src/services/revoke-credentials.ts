@@ -20,7 +20,7 @@ import { userNotFound } from './lookups.js'
  */
 export interface RevokedUserCredentials {
   sessions: number
-  apiKey: boolean
+  apiKeyRevoked: boolean
   astraTokens: number
   /** Conjur access tokens cannot be counted (they are not stored): all those issued so far end. */
   conjurAccessTokens: 'all issued until now'
@@ -32,17 +32,17 @@ export async function revokeUserCredentials (db: Database, context: AuditContext
   const revoke = async (trx: Database): Promise<RevokedUserCredentials> => {
     if (!await findUserById(trx, userId)) throw userNotFound(userId)
     const sessions = dryRun ? await countLiveSessionsOfUser(trx, userId, options.now) : await revokeSessionsOfUser(trx, userId)
-    const apiKey = await deleteApiKey(trx, userId, dryRun)
+    const apiKeyRevoked = await deleteApiKey(trx, userId, dryRun)
     const astraTokens = await revokeAllTokensOfUser(trx, userId, dryRun)
     if (!dryRun) await endAccessTokensOfUser(trx, userId)
-    return { sessions, apiKey, astraTokens, conjurAccessTokens: 'all issued until now' }
+    return { sessions, apiKeyRevoked, astraTokens, conjurAccessTokens: 'all issued until now' }
   }
   if (dryRun) return revoke(db)
   return audited(db, context, revoke, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'user', id: userId }, details: { ...revoked } }))
 }
 
 export interface RevokedHostCredentials {
-  apiKey: boolean
+  apiKeyRevoked: boolean
   conjurAccessTokens: 'all issued until now'
 }
 
@@ -52,13 +52,13 @@ export async function revokeHostCredentialsOf (db: Database, box: SecretBox, con
   const notFound = () => new NotFound(`account ${accountId} has no host ${hostId}`, { type: 'Host', key: hostId })
   if (options.dryRun) {
     if (!await findHost(db, accountId, hostId)) throw notFound()
-    return { apiKey: true, conjurAccessTokens: 'all issued until now' }
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' }
   }
   // A key nobody is shown: the sealed copy is of a value thrown away here.
   const unknown = newConjurSecret()
   const key = { hash: sha256(unknown), sealed: box.seal(unknown, hostKeySealingContext(accountId, hostId)) }
   return audited(db, context, async (trx) => {
     if (!await revokeHostCredentials(trx, accountId, hostId, key)) throw notFound()
-    return { apiKey: true, conjurAccessTokens: 'all issued until now' as const }
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' as const }
   }, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'host', id: hostId }, details: { ...revoked } }))
 }

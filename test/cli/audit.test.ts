@@ -47,7 +47,7 @@ describe('tessera users revoke-credentials', () => {
     const session = await issueSession(database.db, { user, account, roles: ['member'], method: 'password', ttlSeconds: 3600 }, new Date())
     const dry = await cli(['users', 'revoke-credentials', user.name, '--dry-run', '--json'])
     expect(dry.code).toBe(0)
-    expect(jsonLines(dry.stdout)).toEqual([{ dryRun: true, userId: user.id, sessions: 1, apiKey: true, astraTokens: 0, conjurAccessTokens: 'all issued until now' }])
+    expect(jsonLines(dry.stdout)).toEqual([{ dryRun: true, userId: user.id, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now' }])
     expect(await findSession(database.db, session.token, new Date())).toBeDefined()
 
     expect(await cli(['users', 'revoke-credentials', user.id])).toEqual({

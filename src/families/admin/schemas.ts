@@ -135,14 +135,14 @@ const RevokedTokens = Type.Literal('all issued until now', { description: 'Conju
 export const RevokedUserCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
   sessions: Type.Integer({ description: 'Live Keystone sessions (X-Auth-Token, bearer) ended' }),
-  apiKey: Type.Boolean({ description: 'Whether an API key (Rackspace, Conjur) was removed' }),
+  apiKeyRevoked: Type.Boolean({ description: 'Whether an API key (Rackspace, Conjur) was removed' }),
   astraTokens: Type.Integer({ description: 'NetApp Astra API tokens revoked' }),
   conjurAccessTokens: RevokedTokens
 }, { description: 'Agent tokens record no creator, so none is tied to a user or revoked here' })
 
 export const RevokedHostCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
-  apiKey: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
+  apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
   conjurAccessTokens: RevokedTokens
 })
 

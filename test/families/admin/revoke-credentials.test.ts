@@ -54,12 +54,12 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const dry = await revoke(`/users/${user.user.id}`, true)
     expect(dry.statusCode).toBe(200)
     // Two sessions: the login above and the API-key login on the replica.
-    expect(dry.json()).toEqual({ dryRun: true, sessions: 2, apiKey: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
+    expect(dry.json()).toEqual({ dryRun: true, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
     await expectAccepted()
 
     const real = await revoke(`/users/${user.user.id}`, false)
     expect(real.statusCode).toBe(200)
-    expect(real.json()).toEqual({ dryRun: false, sessions: 3, apiKey: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
+    expect(real.json()).toEqual({ dryRun: false, sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
 
     await eventually(async () => expect((await useSession()).statusCode).toBe(401))
     expect((await useSession()).json()).toEqual({ error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } })
@@ -76,7 +76,7 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
       requestId: real.headers['x-request-id'],
       actor: { kind: 'user', id: tenant.admin.user.id, name: tenant.admin.user.name },
       object: { type: 'user', id: user.user.id },
-      details: { sessions: 3, apiKey: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' }
+      details: { sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' }
     })])
     // The replica explains its refusals: the Conjur one by the role's revocation.
     await replica.denials.flush()
@@ -98,12 +98,12 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     expect((await useToken()).statusCode).toBe(404)
 
     const dry = await revoke('/hosts/doomed-host', true)
-    expect(dry.json()).toEqual({ dryRun: true, apiKey: true, conjurAccessTokens: 'all issued until now' })
+    expect(dry.json()).toEqual({ dryRun: true, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
     expect((await useKey()).statusCode).toBe(200)
 
     const real = await revoke('/hosts/doomed-host', false)
     expect(real.statusCode).toBe(200)
-    expect(real.json()).toEqual({ dryRun: false, apiKey: true, conjurAccessTokens: 'all issued until now' })
+    expect(real.json()).toEqual({ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
     expect((await useToken()).statusCode).toBe(403)
     expect((await useKey()).statusCode).toBe(401)
 

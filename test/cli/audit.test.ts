@@ -41,6 +41,19 @@ describe('tessera audit-events list', () => {
   })
 })
 
+describe('changes made with the CLI', () => {
+  it('are recorded with the CLI as the actor, never with a secret', async () => {
+    const { account, user } = await insertTenantUser(database.db)
+    expect((await cli(['roles', 'grant', user.id, account.id, 'auditor'])).code).toBe(0)
+    const rotated = await cli(['users', 'rotate-api-key', user.id, '--json'])
+    expect(rotated.code).toBe(0)
+    const trail = jsonLines((await cli(['audit-events', 'list', account.id, '--json'])).stdout)
+    expect(trail.map((event) => event.kind)).toEqual(['role.granted', 'api-key.rotated'])
+    expect(trail[0]).toMatchObject({ actor: { kind: 'cli', id: null, name: 'tessera-cli' }, object: { type: 'user', id: user.id }, details: { role: 'auditor' }, requestId: null })
+    expect(JSON.stringify(trail)).not.toContain(jsonLines(rotated.stdout)[0].apiKey)
+  })
+})
+
 describe('tessera users revoke-credentials', () => {
   it('reports with --dry-run, then revokes the user\'s sessions and API key in one audited transaction', async () => {
     const { account, user } = await insertTenantUser(database.db, ['member'])

@@ -104,6 +104,14 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     expect(JSON.stringify(await events(account.id, {}))).not.toContain(session.token)
   })
 
+  it('writes nothing for a request whose credential validates, refused or not elsewhere', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['member'])
+    const session = await login(t.app, { username: user.name, password, tenantId: account.id })
+    const accepted = await t.app.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': session.token } })
+    expect(accepted.statusCode).toBe(200)
+    expect(await eventsOf(account.id, accepted.headers['x-request-id'] as string)).toEqual([])
+  })
+
   it('keeps refusals of credentials naming no account for the super-admin, under the administrators\' account', async () => {
     const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
     const admin = await login(t.app, { username: user.name, password, tenantId: account.id })

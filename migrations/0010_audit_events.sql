@@ -34,3 +34,8 @@ create index audit_events_request_idx on audit_events (request_id) where request
 -- the database on every Conjur request already, so the check costs no extra round trip.
 alter table users add column access_tokens_not_before timestamptz;
 alter table hosts add column access_tokens_not_before timestamptz;
+
+-- Revoking a host's credentials updates its row; replicas that keep a validated Conjur caller in
+-- memory must forget it at once, as they do for users (0008 notifies every update of users).
+create trigger hosts_credentials_revoked_notify after update of access_tokens_not_before on hosts
+  for each statement execute function tessera_notify_identity_change();

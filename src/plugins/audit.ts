@@ -21,14 +21,14 @@ export function actorOf (principal: Principal | null | undefined): Actor {
 
 /** The audit context of a change made by a request: its caller, request id and client address. */
 export async function auditContextOf (request: FastifyRequest): Promise<AuditContext> {
-  return { actor: actorOf(await principalSoFar(request)), requestId: request.id, clientIp: request.ip, log: request.log }
+  return { actor: actorOf(principalSoFar(request)), requestId: request.id, clientIp: request.ip, log: request.log }
 }
 
-async function enqueueDenial (request: FastifyRequest, statusCode: number): Promise<void> {
+function enqueueDenial (request: FastifyRequest, statusCode: number): void {
   const noted = denialOf(request)
   if (!noted && statusCode !== 401 && statusCode !== 403) return
   const denial = noted ?? { reason: statusCode === 401 ? 'unauthenticated' : 'missing-privilege' }
-  const principal = await principalSoFar(request)
+  const principal = principalSoFar(request)
   const context: AuditContext = { actor: denial.actor ?? actorOf(principal), requestId: request.id, clientIp: request.ip }
   const row = auditRow(context, {
     kind: statusCode === 403 ? 'authorization.denied' : 'authentication.denied',
@@ -49,8 +49,10 @@ export default fp(async function audit (app: FastifyInstance, options: { denialQ
   app.addHook('onError', async (request, _reply, error) => {
     if ((error instanceof Unauthenticated || error instanceof Forbidden) && error.refusal) recordDenial(request, error.refusal)
   })
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode >= 400 && reply.statusCode < 500) await enqueueDenial(request, reply.statusCode)
+  // Callback-style, as every hook run on every request: an async one costs a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) enqueueDenial(request, reply.statusCode)
+    done()
   })
   app.addHook('onClose', () => app.denials.flush())
 }, { name: 'audit', dependencies: ['auth'] })

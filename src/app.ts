@@ -12,6 +12,7 @@ import { FlushOnWrite } from './db/flush-on-write.js'
 import { connectRedis } from './db/redis.js'
 import type { TokenFamily } from './families/family.js'
 import { FAMILIES } from './families/index.js'
+import audit from './plugins/audit.js'
 import auth from './plugins/auth.js'
 import { answerClientError } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
@@ -25,6 +26,7 @@ import loadShedding from './plugins/load-shedding.js'
 import noNul from './plugins/no-nul.js'
 import requestRate from './plugins/request-rate.js'
 import { sessionCredential } from './plugins/session-credential.js'
+import type { DenialQueueOptions } from './services/denial-queue.js'
 import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
 import { validatorCompiler } from './plugins/validation.js'
@@ -50,9 +52,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** The API families to serve; all of them unless a test narrows the list. */
   families?: readonly TokenFamily[]
+  /** How refusals are queued for the audit trail; tests shorten the wait. */
+  denialQueue?: Partial<DenialQueueOptions>
 }
 
-export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES }: AppOptions) {
+export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES, denialQueue }: AppOptions) {
   const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
   if (!key) throw new Error('buildApp needs config.secretKey (32 bytes, base64 or hex)')
 
@@ -127,6 +131,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(jsonBody)
   await app.register(noNul)
   await app.register(auth, { kinds: credentialKinds })
+  await app.register(audit, { denialQueue })
   await app.register(swagger, { families })
   renderErrorsByPath(app, errorDialects)
   answerUnknownRoutes(app, errorDialects)

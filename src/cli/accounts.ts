@@ -1,3 +1,4 @@
+import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
 import { listAccounts } from '../db/repositories/accounts.js'
 import { changeAccount, createAccount } from '../services/identity.js'
@@ -12,7 +13,8 @@ const ACCOUNT_ARGUMENT = { name: 'account', description: 'the account, by id or 
 
 async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
   const { id } = await resolveAccount(context.db, idOrName)
-  const account = await changeAccount(context.db, id, { enabled }, context.config.admin.account)
+  const account = await audited(context.db, CLI_CONTEXT, (trx) => changeAccount(trx, id, { enabled }, context.config.admin.account),
+    () => ({ kind: 'account.changed', accountId: id, object: { type: 'account', id }, details: { changes: { enabled } } }))
   print.result(`${enabled ? 'enabled' : 'disabled'} ${describeAccount(account)}`, accountView(account))
 }
 
@@ -28,11 +30,11 @@ export const accountCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       const id = input.string('id')
-      const account = await createAccount(context.db, {
+      const account = await audited(context.db, CLI_CONTEXT, (trx) => createAccount(trx, {
         id: id === undefined ? undefined : checkIdentifier('account id', id),
         name: checkName('account name', input.arg('name')),
         enabled: !input.flag('disabled')
-      })
+      }), (made) => ({ kind: 'account.created', accountId: made.id, object: { type: 'account', id: made.id }, details: { name: made.name } }))
       print.result(`created ${describeAccount(account)}${account.enabled ? '' : ', disabled'}`, accountView(account))
     }
   },

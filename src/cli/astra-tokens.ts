@@ -1,3 +1,4 @@
+import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { NotFound } from '../core/errors.js'
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
 import { listTokensOfUser, revokeTokenOfUser, type UserTokenRecord } from '../families/astra/repository.js'
@@ -58,7 +59,9 @@ export const astraTokenCommands: CommandSpec[] = [
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
       const tokenId = input.arg('token')
-      if (!await revokeTokenOfUser(context.db, user.id, tokenId)) {
+      const revoked = await audited(context.db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
+        (done) => done ? { kind: 'astra-token.revoked', accountId: user.account_id, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } } : undefined)
+      if (!revoked) {
         throw new NotFound(`${describeUser(user)} has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
       }
       print.result(`revoked Astra token ${tokenId} of ${describeUser(user)}`, { id: tokenId, userId: user.id, revoked: true })

@@ -1,3 +1,4 @@
+import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
 import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory, type HostFactoryView } from '../families/conjur/host-factories.js'
@@ -42,7 +43,8 @@ async function changeFrom (input: CommandInput, context: CliContext, grant: bool
   const account = await resolveAccount(context.db, input.arg('account'))
   const id = checkConjurId('id', input.arg('id'))
   const change = { role: input.arg('role'), privilege: checkPrivilege(input.arg('privilege')) }
-  await changePermission(context.db, account.id, id, change, grant)
+  await audited(context.db, CLI_CONTEXT, (trx) => changePermission(trx, account.id, id, change, grant),
+    () => ({ kind: grant ? 'host-factory.privilege-granted' : 'host-factory.privilege-withdrawn', accountId: account.id, object: { type: 'host-factory', id }, details: { ...change } }))
   return { account, id, change }
 }
 
@@ -59,7 +61,9 @@ export const hostFactoryCommands: CommandSpec[] = [
     async run (input, context, print) {
       const account = await resolveAccount(context.db, input.arg('account'))
       const layers = input.strings('layer').map((layer) => checkConjurId('layer', layer))
-      const factory = await createHostFactory(context.db, account.id, { id: checkConjurId('id', input.arg('id')), layers, owner: input.string('owner') }, null)
+      const id = checkConjurId('id', input.arg('id'))
+      const factory = await audited(context.db, CLI_CONTEXT, (trx) => createHostFactory(trx, account.id, { id, layers, owner: input.string('owner') }, null),
+        () => ({ kind: 'host-factory.created', accountId: account.id, object: { type: 'host-factory', id }, details: { layers, owner: input.string('owner') } }))
       print.result([`created in ${describeAccount(account)}:`, ...lines(factory)], factory)
     }
   },
@@ -104,7 +108,7 @@ export const hostFactoryCommands: CommandSpec[] = [
     async run (input, context, print) {
       const account = await resolveAccount(context.db, input.arg('account'))
       const id = checkConjurId('id', input.arg('id'))
-      await removeHostFactory(context.db, account.id, id)
+      await audited(context.db, CLI_CONTEXT, (trx) => removeHostFactory(trx, account.id, id), () => ({ kind: 'host-factory.deleted', accountId: account.id, object: { type: 'host-factory', id } }))
       print.result(`deleted host factory ${id} of ${describeAccount(account)}`, { accountId: account.id, id })
     }
   },

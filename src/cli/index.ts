@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { accountCommands } from './accounts.js'
 import { astraTokenCommands } from './astra-tokens.js'
+import { auditCommands } from './audit.js'
 import { EXIT, UsageError, type CliContext, type CliIo, type CommandInput, type CommandSpec, type TextSink } from './command.js'
 import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
@@ -12,7 +13,7 @@ import { userCommands } from './users.js'
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands]
+export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }

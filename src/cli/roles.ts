@@ -1,3 +1,4 @@
+import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { NotFound } from '../core/errors.js'
 import { assignRole, withdrawRole } from '../services/identity.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
@@ -27,7 +28,7 @@ export const roleCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const { user, account, role, view } = await resolveGrant(input, context)
-      await assignRole(context.db, user.id, account.id, role)
+      await audited(context.db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))
       print.result(`granted role ${role} on ${describeAccount(account)} to ${describeUser(user)}`, view)
     }
   },
@@ -39,7 +40,9 @@ export const roleCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const { user, account, role, view } = await resolveGrant(input, context)
-      if (!await withdrawRole(context.db, user.id, account.id, role)) {
+      const withdrawn = await audited(context.db, CLI_CONTEXT, (trx) => withdrawRole(trx, user.id, account.id, role),
+        (done) => done ? { kind: 'role.withdrawn', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } } : undefined)
+      if (!withdrawn) {
         throw new NotFound(`${describeUser(user)} does not hold role ${role} on ${describeAccount(account)}`, { type: 'RoleAssignment', key: role })
       }
       print.result(`revoked role ${role} on ${describeAccount(account)} from ${describeUser(user)}`, view)

@@ -1,3 +1,4 @@
+import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
 import { listRolesByAccountOfUsers } from '../db/repositories/role-assignments.js'
 import { listUsers, listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
@@ -14,7 +15,8 @@ const API_KEY_NOTE = "The API key is printed only this once: it is stored as a h
 
 async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
   const { id } = await resolveUser(context.db, idOrName)
-  const user = await changeUser(context.db, passwordsOf(context), id, { enabled })
+  const user = await audited(context.db, CLI_CONTEXT, (trx) => changeUser(trx, passwordsOf(context), id, { enabled }),
+    (changed) => ({ kind: 'user.changed', accountId: changed.account_id, object: { type: 'user', id }, details: { changes: { enabled } } }))
   print.result(`${enabled ? 'enabled' : 'disabled'} ${describeUser(user)}`, userView(user))
 }
 
@@ -47,14 +49,14 @@ export const userCommands: CommandSpec[] = [
       const roles = input.strings('role').map((role) => checkIdentifier('role', role))
       const account = await resolveAccount(context.db, input.arg('account'))
       const password = input.flag('password-stdin') ? await readNewPassword(context.stdin, context.stderr, name) : undefined
-      const created = await createUser(context.db, credentialToolsOf(context), {
+      const created = await audited(context.db, CLI_CONTEXT, (trx) => createUser(trx, credentialToolsOf(context), {
         accountId: account.id,
         name,
         email: email === undefined ? undefined : checkEmail(email),
         roles,
         password,
         enabled: !input.flag('disabled')
-      })
+      }), (made) => ({ kind: 'user.created', accountId: account.id, object: { type: 'user', id: made.user.id }, details: { name, roles, password: password === undefined ? undefined : 'set' } }))
       print.result([
         `created ${describeUser(created.user)} in ${describeAccount(account)}${created.user.enabled ? '' : ', disabled'}`,
         `roles:   ${created.roles.join(', ') || 'none'}`,
@@ -119,7 +121,8 @@ export const userCommands: CommandSpec[] = [
     async run (input, context, print) {
       const { id, name } = await resolveUser(context.db, input.arg('user'))
       const password = await readNewPassword(context.stdin, context.stderr, name)
-      const user = await changeUser(context.db, passwordsOf(context), id, { password })
+      const user = await audited(context.db, CLI_CONTEXT, (trx) => changeUser(trx, passwordsOf(context), id, { password }),
+        (changed) => ({ kind: 'user.changed', accountId: changed.account_id, object: { type: 'user', id }, details: { changes: { password: 'changed' } } }))
       print.result(`changed the password of ${describeUser(user)}`, userView(user))
     }
   },
@@ -131,7 +134,8 @@ export const userCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
-      const apiKey = await rotateApiKey(context.db, credentialToolsOf(context).box, user.id)
+      const apiKey = await audited(context.db, CLI_CONTEXT, (trx) => rotateApiKey(trx, credentialToolsOf(context).box, user.id),
+        () => ({ kind: 'api-key.rotated', accountId: user.account_id, object: { type: 'user', id: user.id } }))
       print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`], { ...userView(user), apiKey })
       print.note(API_KEY_NOTE)
     }

@@ -3,6 +3,8 @@
  * error dialect (plugins/error-dialect.ts); nothing builds an error body by hand.
  */
 
+import type { Refusal } from './refusal.js'
+
 /** One problem with one input field, e.g. { path: ['auth', 'passwordCredentials'], problem: 'must be object' }. */
 export interface FieldProblem {
   path: string[]
@@ -29,9 +31,12 @@ export class InvalidInput extends DomainError {
 
 export class Unauthenticated extends DomainError {
   readonly statusCode = 401
-  constructor (message = 'The request you have made requires authentication.') {
+  /** Why, for the audit trail; no dialect renders it. */
+  readonly refusal: Refusal | undefined
+  constructor (message = 'The request you have made requires authentication.', refusal?: Refusal) {
     super(message)
     this.name = 'Unauthenticated'
+    this.refusal = refusal
   }
 }
 
@@ -39,10 +44,13 @@ export class Forbidden extends DomainError {
   readonly statusCode = 403
   /** The action that was refused; dialects may name it, never the reason. */
   readonly action: string | undefined
-  constructor (action?: string, message = 'You are not authorized to perform the requested action.') {
+  /** Why, for the audit trail; no dialect renders it. */
+  readonly refusal: Refusal | undefined
+  constructor (action?: string, message = 'You are not authorized to perform the requested action.', refusal?: Refusal) {
     super(message)
     this.name = 'Forbidden'
     this.action = action
+    this.refusal = refusal
   }
 }
 

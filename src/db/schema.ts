@@ -9,6 +9,8 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
 export type Json = JsonValue;
 
 export type JsonArray = JsonValue[];
@@ -46,6 +48,22 @@ export interface ApiKeys {
   key_hash: Uint8Array;
   key_sealed: Uint8Array | null;
   user_id: string;
+}
+
+export interface AuditEvents {
+  account_id: string | null;
+  actor_id: string | null;
+  actor_kind: string | null;
+  actor_name: string | null;
+  client_ip: string | null;
+  details: Generated<Json>;
+  id: Generated<Int8>;
+  kind: string;
+  object_id: string | null;
+  object_type: string | null;
+  occurred_at: Generated<Timestamp>;
+  reason: string | null;
+  request_id: string | null;
 }
 
 export interface AuthFailures {
@@ -102,6 +120,7 @@ export interface HostFactoryTokens {
 }
 
 export interface Hosts {
+  access_tokens_not_before: Timestamp | null;
   account_id: string;
   annotations: Generated<Json>;
   api_key_hash: Uint8Array;
@@ -132,6 +151,7 @@ export interface RoleAssignments {
 }
 
 export interface Users {
+  access_tokens_not_before: Timestamp | null;
   account_id: string;
   created_at: Generated<Timestamp>;
   email: string | null;
@@ -160,6 +180,7 @@ export interface DB {
   accounts: Accounts;
   agent_tokens: AgentTokens;
   api_keys: ApiKeys;
+  audit_events: AuditEvents;
   auth_failures: AuthFailures;
   auth_sessions: AuthSessions;
   host_factories: HostFactories;

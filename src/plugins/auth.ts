@@ -4,6 +4,7 @@ import { Unauthenticated } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { CredentialKind, CredentialScheme } from '../families/family.js'
 import { credentialFailed } from './failure-limits.js'
+import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,18 +32,32 @@ function presented (request: FastifyRequest): { scheme: CredentialScheme, secret
 
 async function resolvePrincipal (request: FastifyRequest): Promise<Principal | null> {
   const credential = presented(request)
-  if (!credential) return null
-  // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
-  const kind = credential.secret.length > MAX_SECRET_LENGTH
-    ? undefined
-    : request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
-  const principal = kind ? await kind.resolve(credential.secret, request.server, request) : null
+  if (!credential) return refused(request, 'missing-credential')
+  const principal = await resolvePresented(request, credential)
   // Only a refused credential is counted (and may be refused as too many): a valid one costs nothing more.
   if (!principal) await credentialFailed(request)
   return principal
 }
 
+async function resolvePresented (request: FastifyRequest, credential: { scheme: CredentialScheme, secret: string }): Promise<Principal | null> {
+  if (credential.secret.length > MAX_SECRET_LENGTH) return refused(request, 'malformed')
+  // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
+  const kind = request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
+  if (!kind) return refused(request, 'malformed')
+  const principal = await kind.resolve(credential.secret, request.server, request)
+  // A kind that knows why it refused has said so (recordDenial); the others' secrets are unknown.
+  if (!principal && !denialOf(request)) return refused(request, 'unknown', { credential: kind.name })
+  return principal
+}
+
+/** Nobody: why goes to the audit trail if the request is then refused. */
+function refused (request: FastifyRequest, reason: string, details?: Record<string, unknown>): null {
+  recordDenial(request, { reason, details })
+  return null
+}
+
 const principals = new WeakMap<FastifyRequest, Promise<Principal | null>>()
+const resolved = new WeakMap<FastifyRequest, Principal>()
 
 /** The caller, whichever header carried their credential; null when none or an invalid one. Memoised per request. */
 export function authenticate (request: FastifyRequest): Promise<Principal | null> {
@@ -50,8 +65,17 @@ export function authenticate (request: FastifyRequest): Promise<Principal | null
   if (!principal) {
     principal = resolvePrincipal(request)
     principals.set(request, principal)
+    principal.then((caller) => { if (caller) resolved.set(request, caller) }, () => {})
   }
   return principal
+}
+
+/**
+ * The caller if this request's credential has been resolved already, else null; never starts a
+ * lookup, and needs no await (the audit trail reads it as the reply goes out).
+ */
+export function principalSoFar (request: FastifyRequest): Principal | null {
+  return resolved.get(request) ?? null
 }
 
 /** onRequest hook for routes that need a caller: 401 (in the family's dialect) without one. */

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { TooManyAttempts, Unavailable } from '../core/errors.js'
+import { recordDenial } from './denials.js'
 
 /** Which limit refused a request. */
 export type LimitName = 'failed-credentials' | 'request-rate' | 'under-pressure'
@@ -10,5 +11,7 @@ export type LimitName = 'failed-credentials' | 'request-rate' | 'under-pressure'
  */
 export function refuseByLimit<E extends TooManyAttempts | Unavailable> (request: FastifyRequest, limit: LimitName, error: E): E {
   request.log.info({ limit, retryAfter: error.retryAfterSeconds, reason: 'rate-limited' }, 'request refused by a limit')
+  // Shedding load is no one's denial: recording each would add writes while the server is saturated.
+  if (limit !== 'under-pressure') recordDenial(request, { reason: 'rate-limited', details: { limit } })
   return error
 }

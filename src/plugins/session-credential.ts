@@ -1,5 +1,6 @@
 import type { CredentialKind } from '../families/family.js'
-import { findSession, sessionPrincipal, SESSION_TOKEN_FORMAT } from '../services/sessions.js'
+import { findSession, sessionPrincipal, sessionRefusal, SESSION_TOKEN_FORMAT } from '../services/sessions.js'
+import { recordDenial } from './denials.js'
 
 /**
  * Sessions are the identity core's credential, used by every family: Keystone's X-Auth-Token,
@@ -9,9 +10,11 @@ export const sessionCredential: CredentialKind = {
   name: 'session',
   schemes: ['x-auth-token', 'bearer'],
   format: SESSION_TOKEN_FORMAT,
-  async resolve (secret, app) {
+  async resolve (secret, app, request) {
     const session = await findSession(app.db, secret, app.clock(), app.credentialCache)
-    return session ? sessionPrincipal(session) : null
+    if (session) return sessionPrincipal(session)
+    recordDenial(request, await sessionRefusal(app.db, secret, app.clock()))
+    return null
   },
   // A session ends when revoked or purged, or when its user or an account it names changes.
   tables: ['auth_sessions', 'users', 'accounts']

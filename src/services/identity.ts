@@ -1,3 +1,4 @@
+import { inTransaction } from './audit.js'
 import { Conflict, InvalidInput } from '../core/errors.js'
 import { generateApiKey, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, storedApiKey, type CredentialTools, type PasswordHasher } from '../core/credentials.js'
 import type { SecretBox } from '../core/secrets.js'
@@ -37,7 +38,7 @@ export function createAccount (db: Database, input: { id?: string | undefined, n
  */
 export function changeAccount (db: Database, id: string, changes: { name?: string | undefined, enabled?: boolean | undefined }, adminAccountId: string): Promise<AccountRow> {
   if (id === adminAccountId && changes.enabled === false) throw new Conflict(`account ${id} is the administrators' account and cannot be disabled`)
-  return namingConflicts('an account', { name: changes.name }, () => db.transaction().execute(async (trx) => {
+  return namingConflicts('an account', { name: changes.name }, () => inTransaction(db, async (trx) => {
     const account = await updateAccount(trx, id, withoutUndefined(changes))
     if (!account) throw accountNotFound(id)
     if (changes.enabled === false) await revokeSessionsOfAccount(trx, id)
@@ -73,7 +74,7 @@ export async function createUser (db: Database, tools: CredentialTools, input: N
   // Hash before the transaction: argon2 takes tens of milliseconds and needs no lock.
   const passwordHash = input.password === undefined ? null : await tools.passwords.hash(input.password)
   const apiKey = generateApiKey()
-  return namingConflicts('a user', { name: input.name }, () => db.transaction().execute(async (trx) => {
+  return namingConflicts('a user', { name: input.name }, () => inTransaction(db, async (trx) => {
     if (!await findAccountById(trx, input.accountId)) throw accountNotFound(input.accountId)
     const user = await insertUser(trx, {
       id: newUuid(),
@@ -104,7 +105,7 @@ export async function changeUser (db: Database, passwords: PasswordHasher, id: s
   const { password, ...rest } = changes
   if (password !== undefined) checkPassword(password)
   const passwordHash = password === undefined ? undefined : await passwords.hash(password)
-  return namingConflicts('a user', { name: changes.name }, () => db.transaction().execute(async (trx) => {
+  return namingConflicts('a user', { name: changes.name }, () => inTransaction(db, async (trx) => {
     const user = await updateUser(trx, id, withoutUndefined({ ...rest, password_hash: passwordHash }))
     if (!user) throw userNotFound(id)
     if (changes.enabled === false || password !== undefined) await revokeSessionsOfUser(trx, id)
@@ -118,6 +119,9 @@ export async function removeUser (db: Database, id: string): Promise<void> {
 
 /** Grants a role on an account; idempotent. 404 when the user or the account does not exist. */
 export async function assignRole (db: Database, userId: string, accountId: string, role: string): Promise<void> {
+  // Checked first: inside a caller's transaction, a failed insert would abort it (and the lookups below).
+  if (!await findUserById(db, userId)) throw userNotFound(userId)
+  if (!await findAccountById(db, accountId)) throw accountNotFound(accountId)
   try {
     await grantRole(db, { userId, accountId, role })
   } catch (error) {
@@ -131,7 +135,7 @@ export async function assignRole (db: Database, userId: string, accountId: strin
  * that carry it: a session's roles are fixed when it is issued. False when the user did not hold it.
  */
 export function withdrawRole (db: Database, userId: string, accountId: string, role: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     if (!await revokeRole(trx, { userId, accountId, role })) return false
     await revokeSessionsWithRole(trx, userId, accountId, role)
     return true
@@ -141,7 +145,7 @@ export function withdrawRole (db: Database, userId: string, accountId: string, r
 /** Issues a new API key for a user, replacing the old one at once. */
 export async function rotateApiKey (db: Database, box: SecretBox, userId: string): Promise<string> {
   const apiKey = generateApiKey()
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     if (!await findUserById(trx, userId)) throw userNotFound(userId)
     await replaceApiKey(trx, userId, storedApiKey(box, userId, apiKey))
   })

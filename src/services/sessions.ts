@@ -2,7 +2,8 @@ import type { CredentialCache } from '../core/credential-cache.js'
 import type { Principal } from '../core/principal.js'
 import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
-import { findActiveSession, insertAuthSession, revokeAuthSession, type ActiveSession } from '../db/repositories/auth-sessions.js'
+import { explainSessionRefusal, findActiveSession, insertAuthSession, revokeAuthSession, type ActiveSession } from '../db/repositories/auth-sessions.js'
+import type { Refusal } from '../core/refusal.js'
 
 export type SessionMethod = ActiveSession['method']
 
@@ -116,6 +117,18 @@ function freezeSession (session: Session): Session {
   Object.freeze(session.user)
   if (session.account) Object.freeze(session.account)
   return Object.freeze(session)
+}
+
+/** Why a token id names no live session, for the audit trail: one more read, on refusal only. */
+export async function sessionRefusal (db: Database, token: string, now: Date): Promise<Refusal> {
+  const why = await explainSessionRefusal(db, sha256(token), now)
+  return {
+    reason: why.reason,
+    accountId: why.accountId ?? null,
+    actor: why.userId === undefined ? undefined : { kind: 'user', id: why.userId, name: why.userName ?? null },
+    object: why.auditId === undefined ? undefined : { type: 'session', id: why.auditId },
+    details: { credential: 'session' }
+  }
 }
 
 /** Revocation is one row update; every replica reads it on its next validation. */

@@ -20,3 +20,10 @@ export async function findSealedApiKey (db: Database, userId: string): Promise<U
   const row = await db.selectFrom('api_keys').select('key_sealed').where('user_id', '=', userId).executeTakeFirst()
   return row?.key_sealed
 }
+
+/** Removes a user's API key; with `dryRun`, only tells whether there is one. */
+export async function deleteApiKey (db: Database, userId: string, dryRun = false): Promise<boolean> {
+  if (dryRun) return (await db.selectFrom('api_keys').select('user_id').where('user_id', '=', userId).executeTakeFirst()) !== undefined
+  const result = await db.deleteFrom('api_keys').where('user_id', '=', userId).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

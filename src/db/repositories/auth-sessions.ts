@@ -92,3 +92,38 @@ export function revokeSessionsOfAccount (db: Database, accountId: string): Promi
     eb('user_id', 'in', eb.selectFrom('users').select('id').where('users.account_id', '=', accountId))
   ]))
 }
+
+export interface SessionRefusal {
+  reason: 'unknown' | 'revoked' | 'expired' | 'disabled'
+  userId?: string
+  userName?: string
+  /** The user's home account: whose trail the refusal goes to. */
+  accountId?: string
+  auditId?: string
+}
+
+/**
+ * Why no live session matches a secret hash (findActiveSession found none): read only when a
+ * session is refused, never on the validation path of one that is accepted.
+ */
+export async function explainSessionRefusal (db: Database, secretHash: Uint8Array, now: Date): Promise<SessionRefusal> {
+  const row = await db.selectFrom('auth_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .innerJoin('accounts as home', 'home.id', 'u.account_id')
+    .leftJoin('accounts as tenant', 'tenant.id', 's.account_id')
+    .select(['s.audit_id', 's.revoked_at', 's.expires_at', 'u.id as user_id', 'u.name as user_name', 'u.account_id', 'u.enabled as user_enabled', 'home.enabled as home_enabled', 'tenant.enabled as tenant_enabled'])
+    .where('s.secret_hash', '=', secretHash)
+    .executeTakeFirst()
+  if (!row) return { reason: 'unknown' }
+  const who = { userId: row.user_id, userName: row.user_name, accountId: row.account_id, auditId: row.audit_id }
+  if (row.revoked_at !== null) return { reason: 'revoked', ...who }
+  if (row.expires_at.getTime() <= now.getTime()) return { reason: 'expired', ...who }
+  return { reason: 'disabled', ...who }
+}
+
+/** How many live sessions a user holds (the kill switch's dry run). */
+export async function countLiveSessionsOfUser (db: Database, userId: string, now: Date): Promise<number> {
+  const row = await db.selectFrom('auth_sessions').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).executeTakeFirstOrThrow()
+  return Number(row.count)
+}

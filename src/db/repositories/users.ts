@@ -12,7 +12,8 @@ type UserUpdate = Updateable<Users>
 // password_hash is selected only by findLoginCandidate.
 const USER_COLUMNS = ['users.id', 'users.account_id', 'users.name', 'users.email', 'users.enabled', 'users.created_at', 'users.updated_at'] as const
 
-export type UserRecord = Omit<UserRow, 'password_hash'>
+// access_tokens_not_before is read only where Conjur access tokens are checked (conjur/repository.ts).
+export type UserRecord = Omit<UserRow, 'password_hash' | 'access_tokens_not_before'>
 
 export function insertUser (db: Database, user: NewUser): Promise<UserRecord> {
   return db.insertInto('users').values(user).returning(USER_COLUMNS).executeTakeFirstOrThrow()
@@ -66,4 +67,9 @@ export async function deleteUser (db: Database, id: string): Promise<boolean> {
 /** A user whose home account is `accountId`; undefined for users of other accounts too. */
 export function findUserInAccount (db: Database, accountId: string, id: string): Promise<UserRecord | undefined> {
   return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+}
+
+/** Refuses, from now on, the Conjur access tokens issued to a user until now (the kill switch). */
+export async function endAccessTokensOfUser (db: Database, id: string): Promise<void> {
+  await db.updateTable('users').set({ access_tokens_not_before: sql<Date>`now()` }).where('id', '=', id).execute()
 }

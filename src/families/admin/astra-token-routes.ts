@@ -1,3 +1,5 @@
+import { audited } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
@@ -103,7 +105,9 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, tokenId } = request.params
-    if (!await revokeUserToken(db, accountId, userId, tokenId)) {
+    const revoked = await audited(db, await auditContextOf(request), (trx) => revokeUserToken(trx, accountId, userId, tokenId),
+      (done) => done ? { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId } } : undefined)
+    if (!revoked) {
       throw new NotFound(`user ${userId} has no Astra token ${tokenId} on account ${accountId}`, { type: 'AstraToken', key: tokenId })
     }
     request.log.info({ accountId, userId, tokenId }, 'astra token revoked by an administrator')

@@ -3,6 +3,7 @@ import { defaultDialect } from '../../plugins/default-dialect.js'
 import { apiSecurityHeaders } from '../../plugins/security-headers.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
+import auditRoutes from './audit-routes.js'
 import hostFactoryRoutes from './host-factory-routes.js'
 import astraTokenRoutes from './astra-token-routes.js'
 import roleRoutes from './role-routes.js'
@@ -19,6 +20,7 @@ async function routes (app: FastifyInstance) {
   await app.register(roleRoutes)
   await app.register(hostFactoryRoutes)
   await app.register(astraTokenRoutes)
+  await app.register(auditRoutes)
 }
 
 /** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */

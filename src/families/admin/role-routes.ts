@@ -1,3 +1,5 @@
+import { audited } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NotFound } from '../../core/errors.js'
 import { roleAssignmentsSeenFrom } from '../../services/directory.js'
@@ -42,7 +44,7 @@ const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, role } = request.params
-    await assignRole(db, userId, accountId, role)
+    await audited(db, await auditContextOf(request), (trx) => assignRole(trx, userId, accountId, role), () => ({ kind: 'role.granted', accountId, object: { type: 'user', id: userId }, details: { role } }))
     request.log.info({ accountId, userId, role }, 'role granted')
     return reply.code(204).send(null)
   })
@@ -62,7 +64,9 @@ const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, role } = request.params
-    if (!await withdrawRole(db, userId, accountId, role)) {
+    const withdrawn = await audited(db, await auditContextOf(request), (trx) => withdrawRole(trx, userId, accountId, role),
+      (done) => done ? { kind: 'role.withdrawn', accountId, object: { type: 'user', id: userId }, details: { role } } : undefined)
+    if (!withdrawn) {
       throw new NotFound(`user ${userId} does not hold role ${role} on account ${accountId}`, { type: 'RoleAssignment', key: role })
     }
     request.log.info({ accountId, userId, role }, 'role revoked')

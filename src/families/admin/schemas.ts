@@ -123,3 +123,50 @@ export const NoContentSchema = Type.Null({ description: 'No content' })
 export function errors (...statuses: number[]) {
   return errorResponses(ErrorResponseSchema, ...statuses)
 }
+
+export const HostParamsSchema = Type.Object({ accountId: AccountId, hostId: Type.String({ minLength: 1, maxLength: 255, description: 'Conjur host id (without `host/`), URL-encoded', examples: ['web-01'] }) })
+
+export const DryRunQuerySchema = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' }))
+})
+
+const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
+
+export const RevokedUserCredentialsSchema = Type.Object({
+  dryRun: Type.Boolean(),
+  sessions: Type.Integer({ description: 'Live Keystone sessions (X-Auth-Token, bearer) ended' }),
+  apiKeyRevoked: Type.Boolean({ description: 'Whether an API key (Rackspace, Conjur) was removed' }),
+  astraTokens: Type.Integer({ description: 'NetApp Astra API tokens revoked' }),
+  conjurAccessTokens: RevokedTokens
+}, { description: 'Agent tokens record no creator, so none is tied to a user or revoked here' })
+
+export const RevokedHostCredentialsSchema = Type.Object({
+  dryRun: Type.Boolean(),
+  apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
+  conjurAccessTokens: RevokedTokens
+})
+
+export const AuditQuerySchema = Type.Object({
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'Id of the last event of the previous page (exclusive); from nextCursor' })),
+  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind', examples: ['authentication.denied'] })),
+  requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Only the events of this request (its X-Request-Id)' })),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this instant' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this instant' }))
+})
+
+export const AuditEventSchema = Type.Object({
+  id: Type.String({ description: 'Increasing; the keyset cursor' }),
+  occurredAt: Timestamp,
+  accountId: Type.Union([Type.String(), Type.Null()], { description: 'null for a refused credential naming no known account' }),
+  kind: Type.String({ examples: ['session.issued', 'authentication.denied', 'credentials.revoked'] }),
+  actor: Type.Object({ kind: Type.String(), id: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) }),
+  object: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'Why a refusal was made: unknown, expired, revoked, wrong-origin, missing-privilege… (README, Audit trail)' }),
+  requestId: Type.Union([Type.String(), Type.Null()], { description: 'The X-Request-Id the client saw' }),
+  clientIp: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Unknown())
+})
+export type AuditEvent = Static<typeof AuditEventSchema>
+
+export const AuditEventPageSchema = pageOf(AuditEventSchema, 'A page of the account\'s audit events, oldest first')

@@ -12,6 +12,8 @@ import {
   TenantParamsSchema, TokenParamsSchema, TokenReplySchema, UpdatedReplySchema, type AuditQuery
 } from './schemas.js'
 import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
+import { audited, type AuditEvent } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 
 const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
 const TAGS = ['agent-tokens']
@@ -45,6 +47,12 @@ function logChange (request: FastifyRequest<{ Querystring: AuditQuery }>, tenant
   request.log.info({ tenantId, sortKey: token.sortKey, who, why }, message)
 }
 
+/** The audit event of a change: the sort key names the token (its id holds the secret); `_who`/`_why` land here. */
+function agentTokenEvent (request: FastifyRequest<{ Querystring: AuditQuery }>, kind: string, tenantId: string, token: TokenRef): AuditEvent {
+  const { _who: who, _why: why } = request.query
+  return { kind, accountId: tenantId, object: { type: 'agent-token', id: token.sortKey }, details: { who: who?.slice(0, 255), why: why?.slice(0, 1000) } }
+}
+
 const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
   const secretBox = app.credentialTools.box
@@ -66,7 +74,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId } = request.params
-    const token = await createAgentToken(db, secretBox, tenantId, request.body.label ?? null)
+    const token = await audited(db, await auditContextOf(request), (trx) => createAgentToken(trx, secretBox, tenantId, request.body.label ?? null), (made) => agentTokenEvent(request, 'agent-token.created', tenantId, made))
     logChange(request, tenantId, token, 'agent token created')
     return sendEmpty(reply, 201, locationHeaders(request, tenantId, token))
   })
@@ -135,7 +143,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId, tokenId } = request.params
-    const token = await relabelAgentToken(db, tenantId, tokenId, request.body.label)
+    const token = await audited(db, await auditContextOf(request), (trx) => relabelAgentToken(trx, tenantId, tokenId, request.body.label), (changed) => agentTokenEvent(request, 'agent-token.changed', tenantId, changed))
     logChange(request, tenantId, token, 'agent token updated')
     return sendEmpty(reply, 204, locationHeaders(request, tenantId, token))
   })
@@ -154,7 +162,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId, tokenId } = request.params
-    const token = await deleteAgentToken(db, tenantId, tokenId)
+    const token = await audited(db, await auditContextOf(request), (trx) => deleteAgentToken(trx, tenantId, tokenId), (deleted) => agentTokenEvent(request, 'agent-token.deleted', tenantId, deleted))
     logChange(request, tenantId, token, 'agent token deleted')
     return sendEmpty(reply, 204)
   })

@@ -18,10 +18,10 @@ const TokenId = Type.String({ minLength: 1, description: 'Agent token id: 64 low
 export const TenantParamsSchema = Type.Object({ tenantId: TenantId })
 export const TokenParamsSchema = Type.Object({ tenantId: TenantId, tokenId: TokenId })
 
-/** Optional audit fields (RAXMON-PY `_who`, `_why`): logged with the token's sort key, never stored. */
+/** Optional audit fields (RAXMON-PY `_who`, `_why`): recorded in the audit trail with the token's sort key. */
 const AuditFields = {
-  _who: Type.Optional(Type.String({ description: 'Who makes the change (audit log only)', examples: ['jdoe'] })),
-  _why: Type.Optional(Type.String({ description: 'Why (audit log only)', examples: ['new monitoring agent'] }))
+  _who: Type.Optional(Type.String({ description: 'Who makes the change (audit trail only)', examples: ['jdoe'] })),
+  _why: Type.Optional(Type.String({ description: 'Why (audit trail only)', examples: ['new monitoring agent'] }))
 }
 export const AuditQuerySchema = Type.Object(AuditFields)
 export type AuditQuery = Static<typeof AuditQuerySchema>

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sha256 } from '../../core/secrets.js'
-import { findUserTokenHolder } from './repository.js'
+import { explainUserTokenRefusal, findUserTokenHolder } from './repository.js'
+import { recordDenial } from '../../plugins/denials.js'
 import { jsonOrNothing } from '../../plugins/json-body.js'
 import type { Principal } from '../../core/principal.js'
 import type { CredentialKind, TokenFamily } from '../family.js'
@@ -28,7 +29,7 @@ export const astraTokenCredential: CredentialKind = {
   name: 'astra-token',
   schemes: ['bearer'],
   format: TOKEN_SECRET_FORMAT,
-  async resolve (secret, app) {
+  async resolve (secret, app, request) {
     const hash = sha256(secret)
     const principal = await app.credentialCache.getOrLoad(`astra-token:${hash.toString('hex')}`, app.clock(), async () => {
       const holder = await findUserTokenHolder(app.db, hash)
@@ -45,9 +46,19 @@ export const astraTokenCredential: CredentialKind = {
       // Astra tokens do not expire: the cache's own re-check interval bounds the entry.
       return { value, expiresAt: NEVER }
     })
-    return principal ?? null
+    if (principal) return principal
+    // Refused: one more read, on this path only, for the audit trail's reason.
+    const why = await explainUserTokenRefusal(app.db, hash)
+    recordDenial(request, {
+      reason: why.reason,
+      accountId: why.accountId ?? null,
+      actor: why.userId === undefined ? undefined : { kind: 'user', id: why.userId, name: why.userName ?? null },
+      object: why.tokenId === undefined ? undefined : { type: 'astra-token', id: why.tokenId },
+      details: { credential: 'astra-token' }
+    })
+    return null
   },
-  // Revoked or deleted (migration 0013 notifies its hash); its user, account or roles changed.
+  // Revoked or deleted (migration 0011 notifies its hash); its user, account or roles changed.
   tables: ['user_tokens', 'users', 'accounts', 'role_assignments'],
   insertTables: ['role_assignments']
 }

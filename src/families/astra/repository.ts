@@ -214,3 +214,26 @@ export async function revokeTokenOfUser (db: Database, userId: string, id: strin
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
+
+/** Revokes every live Astra token of a user, on any account; with `dryRun`, only counts them. */
+export async function revokeAllTokensOfUser (db: Database, userId: string, dryRun = false): Promise<number> {
+  if (dryRun) {
+    const row = await db.selectFrom('user_tokens').select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirstOrThrow()
+    return Number(row.count)
+  }
+  const result = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
+    .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** Why no live token matches a bearer secret: read only when one is refused (for the audit trail). */
+export async function explainUserTokenRefusal (db: Database, secretHash: Uint8Array): Promise<{ reason: 'unknown' | 'revoked' | 'disabled', accountId?: string, userId?: string, userName?: string, tokenId?: string }> {
+  const row = await db.selectFrom('user_tokens')
+    .innerJoin('users', 'users.id', 'user_tokens.user_id')
+    .select(['user_tokens.id', 'user_tokens.account_id', 'user_tokens.user_id', 'users.name', 'user_tokens.revoked_at'])
+    .where('user_tokens.secret_hash', '=', secretHash)
+    .executeTakeFirst()
+  if (!row) return { reason: 'unknown' }
+  return { reason: row.revoked_at === null ? 'disabled' : 'revoked', accountId: row.account_id, userId: row.user_id, userName: row.name, tokenId: row.id }
+}

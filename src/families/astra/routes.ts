@@ -13,6 +13,8 @@ import {
   problemReplies, ReplacedReplySchema, TokenParamsSchema, TokenReplacementSchema, TokenReplySchema
 } from './schemas.js'
 import { collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection } from './tokens.js'
+import { audited } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 
 const TAGS = ['astra']
 const BODY_MEDIA_TYPES = [TOKEN_MEDIA_TYPE, 'application/json']
@@ -90,7 +92,8 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const collection = collectionOf(request)
     const caller = await principalOf(request)
-    const { resource, token } = await createUserToken(db, collection, request.body, caller.id)
+    const { resource, token } = await audited(db, await auditContextOf(request), (trx) => createUserToken(trx, collection, request.body, caller.id),
+      (made) => ({ kind: 'astra-token.created', accountId: collection.accountId, object: { type: 'astra-token', id: made.resource.id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token created')
     reply.header('location', tokenUrl(request, collection, resource.id)).header('etag', etagOf(resource))
     return sendJson(reply, 201, resourceMediaType(request), { ...resource, token })
@@ -161,7 +164,8 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const collection = collectionOf(request)
     const caller = await principalOf(request)
     const preconditions = { ifMatch: request.headers['if-match'], ifUnmodifiedSince: request.headers['if-unmodified-since'] }
-    const resource = await replaceUserToken(db, collection, request.params.token_id, request.body, caller.id, preconditions)
+    const resource = await audited(db, await auditContextOf(request), (trx) => replaceUserToken(trx, collection, request.params.token_id, request.body, caller.id, preconditions),
+      () => ({ kind: 'astra-token.changed', accountId: collection.accountId, object: { type: 'astra-token', id: request.params.token_id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token replaced')
     return reply.code(204).header('etag', etagOf(resource)).send(null)
   })
@@ -179,7 +183,8 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const collection = collectionOf(request)
-    await revokeUserToken(db, collection, request.params.token_id)
+    await audited(db, await auditContextOf(request), (trx) => revokeUserToken(trx, collection, request.params.token_id),
+      () => ({ kind: 'astra-token.revoked', accountId: collection.accountId, object: { type: 'astra-token', id: request.params.token_id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: request.params.token_id }, 'astra token revoked')
     return reply.code(204).send(null)
   })

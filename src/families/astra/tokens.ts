@@ -1,3 +1,4 @@
+import { inTransaction } from '../../services/audit.js'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { sha256 } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -138,7 +139,7 @@ function replacementConflicts (body: TokenReplacement, current: TokenResource): 
  */
 export async function replaceUserToken (db: Database, collection: Collection, id: string, body: TokenReplacement, callerId: string, preconditions: Preconditions): Promise<TokenResource> {
   checkName(body.name)
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await repo.findUserToken(trx, collection.accountId, collection.userId, id, true)
     if (!row) throw tokenNotFound(id, 1)
     const current = toTokenResource(row)

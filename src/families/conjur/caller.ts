@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
+import type { Actor } from '../../core/refusal.js'
+import { recordDenial } from '../../plugins/denials.js'
 import { authenticate } from '../../plugins/auth.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
@@ -38,15 +40,24 @@ async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessTo
   if (known) return known
   const header = request.headers.authorization
   const match = typeof header === 'string' ? TOKEN_HEADER.exec(header) : null
-  if (!match) throw new MiddlewareRefusal('Authorization missing')
+  if (!match) {
+    recordDenial(request, { reason: 'missing-credential' })
+    throw new MiddlewareRefusal('Authorization missing')
+  }
   const principal = await authenticate(request)
   let token = principal?.credential.kind === ACCESS_TOKEN_KIND ? verifiedTokenOf(principal) : undefined
   if (!token) {
     const verdict = accessTokensOf(request.server.config).verify(match[1]!, request.server.clock())
-    if (typeof verdict === 'string') throw new MiddlewareRefusal(verdict)
+    if (typeof verdict === 'string') {
+      recordDenial(request, { reason: verdict === 'Unauthorized: Invalid token' ? 'invalid-or-expired' : 'malformed', details: { credential: ACCESS_TOKEN_KIND } })
+      throw new MiddlewareRefusal(verdict)
+    }
     token = verifiedTokenOf(accessTokenPrincipal(verdict))!
   }
-  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) throw new MiddlewareRefusal('IP address rejected', 403)
+  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) {
+    recordDenial(request, { reason: 'wrong-origin', accountId: token.accountId, actor: { kind: token.login.startsWith('host/') ? 'host' : 'user', id: null, name: token.login } })
+    throw new MiddlewareRefusal('IP address rejected', 403)
+  }
   verified.set(request, token)
   return token
 }
@@ -64,6 +75,14 @@ function validRanges (entries: readonly string[]): string[] {
   return ranges.length === 0 && entries.length > 0 ? ['0.0.0.0/32'] : ranges
 }
 
+/**
+ * A token issued before its role's credentials were revoked (POST …/revoke-credentials). `iat`
+ * has whole seconds, so a token of the revocation's own second is refused too.
+ */
+function revokedBefore (token: VerifiedAccessToken, notBefore: Date | null): boolean {
+  return notBefore !== null && token.issuedAt.getTime() < notBefore.getTime()
+}
+
 /** The role an access token names, as it is now in the database. */
 export interface Caller {
   account: AccountRow
@@ -71,40 +90,68 @@ export interface Caller {
   role: RoleRef & { isAdmin: boolean }
 }
 
-/** The role `login` names on the account now, or undefined when it is gone, disabled or not of the account. */
-async function loadCaller (db: Database, accountId: string, login: string): Promise<Caller | undefined> {
+/** Why a role is refused: Conjur answers an empty 403 whatever it is; the audit trail keeps the reason. */
+interface Refusal {
+  reason: string
+  actor?: Actor
+}
+
+/** A role as the cache keeps it: the caller, and when its access tokens were last revoked. */
+interface KnownRole {
+  caller: Caller
+  actor: Actor
+  /** Access tokens issued before this were revoked (the kill switch); null if never. */
+  notBefore: Date | null
+}
+
+/** The role `login` names on the account now, or why there is none to act as. */
+async function loadRole (db: Database, accountId: string, login: string): Promise<KnownRole | Refusal> {
   const account = await findAccountById(db, accountId)
-  if (!account?.enabled) return undefined
+  if (!account?.enabled) return { reason: account ? 'account-disabled' : 'unknown-account' }
   if (login.startsWith('host/')) {
     const hostId = login.slice('host/'.length)
-    if (!await findHost(db, account.id, hostId)) return undefined
-    return { account, login, role: { kind: 'host', hostId, isAdmin: false } }
+    const host = await findHost(db, account.id, hostId)
+    const actor: Actor = { kind: 'host', id: hostId, name: login }
+    if (!host) return { reason: 'unknown-host', actor }
+    return { caller: { account, login, role: { kind: 'host', hostId, isAdmin: false } }, actor, notBefore: host.access_tokens_not_before }
   }
   const user = await findUserRole(db, account.id, login)
-  if (!user?.active) return undefined
-  return { account, login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }
+  if (!user) return { reason: 'unknown-user' }
+  const actor: Actor = { kind: 'user', id: user.id, name: user.name }
+  if (!user.active) return { reason: 'disabled', actor }
+  return { caller: { account, login, role: { kind: 'user', userId: user.id, isAdmin: user.is_admin } }, actor, notBefore: user.access_tokens_not_before }
 }
 
 /**
  * The caller's role, as it is now: a token outlives changes, so a role deleted or disabled
- * since, or no longer of the account, is refused with Conjur's empty 403 (spec §A0.2). "Now"
- * is the credential cache's: a change to accounts, users, roles or hosts empties it on every
- * replica (migrations 0008 and 0013), and an entry is re-read after a few seconds regardless.
+ * since, or no longer of the account, or whose tokens were revoked, is refused with Conjur's
+ * empty 403 (spec §A0.2). "Now" is the credential cache's: a change to accounts, users, roles
+ * or hosts empties it on every replica (migrations 0008, 0010 and 0011), and an entry is
+ * re-read after a few seconds regardless. Refusals are never cached.
  */
 export async function callerOf (request: FastifyRequest): Promise<Caller> {
   const token = await accessTokenOf(request)
   const { db, credentialCache } = request.server
-  const caller = await credentialCache.getOrLoad(`conjur-caller:${token.accountId}/${token.login}`, request.server.clock(), async () => {
-    const loaded = await loadCaller(db, token.accountId, token.login)
+  let refusal: Refusal | undefined
+  const known = await credentialCache.getOrLoad(`conjur-caller:${token.accountId}/${token.login}`, request.server.clock(), async () => {
+    const loaded = await loadRole(db, token.accountId, token.login)
+    if (!('caller' in loaded)) {
+      refusal = loaded
+      return undefined
+    }
     // Shared by the requests the cache answers: frozen. The entry lives no longer than the token.
-    return loaded && { value: deepFreeze(loaded), expiresAt: token.expiresAt }
+    return { value: deepFreeze(loaded), expiresAt: token.expiresAt }
   })
-  if (!caller) throw new Forbidden()
-  return caller
+  const refuse = ({ reason, actor }: Refusal) => new Forbidden(undefined, undefined, { reason, accountId: token.accountId, actor, details: { credential: ACCESS_TOKEN_KIND } })
+  if (!known) throw refuse(refusal ?? { reason: 'unknown-account' })
+  if (revokedBefore(token, known.notBefore)) throw refuse({ reason: 'revoked', actor: known.actor })
+  return known.caller
 }
 
-function deepFreeze (caller: Caller): Caller {
-  Object.freeze(caller.account)
-  Object.freeze(caller.role)
-  return Object.freeze(caller)
+function deepFreeze (known: KnownRole): KnownRole {
+  Object.freeze(known.caller.account)
+  Object.freeze(known.caller.role)
+  Object.freeze(known.caller)
+  Object.freeze(known.actor)
+  return Object.freeze(known)
 }

@@ -8,6 +8,7 @@ import { withinRanges } from './cidr.js'
 import { clientIp, trustedRanges, type Range } from './client-ip.js'
 import { findToken } from './repository.js'
 import { CONJUR_SECRET_FORMAT } from './secrets.js'
+import { recordDenial } from '../../plugins/denials.js'
 
 export const ACCESS_TOKEN_KIND = 'conjur-access-token'
 export const HOST_FACTORY_TOKEN_KIND = 'conjur-host-factory-token'
@@ -68,12 +69,14 @@ export const accessTokenCredential: CredentialKind = {
   name: ACCESS_TOKEN_KIND,
   schemes: ['token'],
   format: /^eyJ[A-Za-z0-9+/=_-]+$/,
-  async resolve (secret: string, app: FastifyInstance) {
+  async resolve (secret: string, app: FastifyInstance, request: FastifyRequest) {
     const verified = accessTokensOf(app.config).verify(secret, app.clock())
-    return typeof verified === 'string' ? null : accessTokenPrincipal(verified)
+    if (typeof verified !== 'string') return accessTokenPrincipal(verified)
+    recordDenial(request, { reason: verified === 'Unauthorized: Invalid token' ? 'invalid-or-expired' : 'malformed', details: { credential: ACCESS_TOKEN_KIND } })
+    return null
   },
   // The token itself needs no database; the role it names is cached (caller.ts callerOf), and
-  // ends with its account, user, roles (migration 0008, 0013) or host (0013, its key).
+  // ends with its account, user, roles (migrations 0008, 0011), host (0011) or a revocation (0010).
   tables: ['accounts', 'users', 'role_assignments', 'hosts'],
   insertTables: ['role_assignments']
 }
@@ -89,8 +92,13 @@ export const hostFactoryTokenCredential: CredentialKind = {
   async resolve (secret: string, app: FastifyInstance, request: FastifyRequest) {
     const hash = sha256(secret)
     const token = await findToken(app.db, hash)
-    if (!token || app.clock().getTime() >= token.expiration.getTime()) return null
-    if (!withinRanges(clientIpOf(request), token.cidr)) return null
+    const refused = (reason: string) => {
+      recordDenial(request, { reason, accountId: token?.account_id ?? null, object: token && { type: 'host-factory', id: token.host_factory_id }, details: { credential: HOST_FACTORY_TOKEN_KIND } })
+      return null
+    }
+    if (!token) return refused('unknown')
+    if (app.clock().getTime() >= token.expiration.getTime()) return refused('expired')
+    if (!withinRanges(clientIpOf(request), token.cidr)) return refused('wrong-origin')
     return {
       kind: 'host_factory',
       id: token.host_factory_id,

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../services/audit.js'
 import { InvalidInput, NotFound } from '../../core/errors.js'
 import type { KeysetRequest } from '../../core/pagination.js'
 import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
@@ -81,7 +82,7 @@ export interface NewHostFactory {
 
 /** Creates a host factory with its layers (creating the layers that do not exist yet), all or nothing. */
 export async function createHostFactory (db: Database, accountId: string, input: NewHostFactory, callerUserId: string | null): Promise<HostFactoryView> {
-  return namingConflicts('a host factory', { id: input.id }, () => db.transaction().execute(async (trx) => {
+  return namingConflicts('a host factory', { id: input.id }, () => inTransaction(db, async (trx) => {
     const account = await existingAccount(trx, accountId)
     const owner: repo.RoleRef | null = input.owner !== undefined
       ? await resolveRole(trx, account, input.owner, 'owner')
@@ -122,7 +123,7 @@ export interface PermissionChange {
 
 /** Grants (idempotently) or withdraws (idempotently) a privilege on a host factory. */
 export async function changePermission (db: Database, accountId: string, id: string, change: PermissionChange, grant: boolean): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     const account = await existingAccount(trx, accountId)
     if (!await repo.findHostFactory(trx, account.id, id)) throw hostFactoryNotFound(id)
     const role = await resolveRole(trx, account, change.role, 'role')

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../services/audit.js'
 import { Forbidden, Unauthenticated } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -69,7 +70,7 @@ export async function enrolHost (db: Database, box: SecretBox, factory: { accoun
   const annotations = annotationsOf(params.annotations)
   const apiKey = newConjurSecret()
   const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)) }
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     // A disabled account's tokens are as good as unknown.
     const account = await findAccountById(trx, factory.accountId)
     if (!account?.enabled) throw new Unauthenticated()

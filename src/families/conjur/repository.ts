@@ -30,13 +30,15 @@ export interface UserRole {
   key_sealed: Uint8Array | null
   active: boolean
   is_admin: boolean
+  /** Access tokens issued before this instant are revoked (the kill switch). */
+  access_tokens_not_before: Date | null
 }
 
 export function findUserRole (db: Database, accountId: string, name: string): Promise<UserRole | undefined> {
   return db.selectFrom('users')
     .innerJoin('accounts', 'accounts.id', 'users.account_id')
     .leftJoin('api_keys', 'api_keys.user_id', 'users.id')
-    .select(['users.id', 'users.name', 'users.password_hash', 'api_keys.key_hash', 'api_keys.key_sealed'])
+    .select(['users.id', 'users.name', 'users.password_hash', 'api_keys.key_hash', 'api_keys.key_sealed', 'users.access_tokens_not_before'])
     .select((eb) => eb.and([eb.ref('users.enabled'), eb.ref('accounts.enabled')]).$castTo<boolean>().as('active'))
     .select((eb) => eb.exists(eb.selectFrom('role_assignments').select('role')
       .whereRef('role_assignments.user_id', '=', 'users.id').where('role_assignments.account_id', '=', accountId)
@@ -58,9 +60,11 @@ export interface HostRecord {
   api_key_hash: Uint8Array
   api_key_sealed: Uint8Array
   created_at: Date
+  /** Access tokens issued before this instant are revoked (the kill switch). */
+  access_tokens_not_before: Date | null
 }
 
-const HOST_COLUMNS = ['account_id', 'id', 'annotations', 'owner_host_factory_id', 'api_key_hash', 'api_key_sealed', 'created_at'] as const
+const HOST_COLUMNS = ['account_id', 'id', 'annotations', 'owner_host_factory_id', 'api_key_hash', 'api_key_sealed', 'created_at', 'access_tokens_not_before'] as const
 
 export async function findHost (db: Database, accountId: string, id: string, options: { lock?: boolean } = {}): Promise<HostRecord | undefined> {
   let query = db.selectFrom('hosts').select(HOST_COLUMNS).where('account_id', '=', accountId).where('id', '=', id)
@@ -69,7 +73,7 @@ export async function findHost (db: Database, accountId: string, id: string, opt
 }
 
 /** Inserts a host unless one of that id exists (then undefined: another request made it first). */
-export async function insertHost (db: Database, host: Omit<HostRecord, 'created_at'>): Promise<HostRecord | undefined> {
+export async function insertHost (db: Database, host: Omit<HostRecord, 'created_at' | 'access_tokens_not_before'>): Promise<HostRecord | undefined> {
   return await db.insertInto('hosts')
     .values({ ...host, annotations: sql`${JSON.stringify(host.annotations)}::jsonb` })
     .onConflict((conflict) => conflict.columns(['account_id', 'id']).doNothing())
@@ -252,4 +256,15 @@ export function tokensOf (db: Database, accountId: string, factoryId: string): P
 /** Whether a layer of the account exists. */
 export async function layerExists (db: Database, accountId: string, id: string): Promise<boolean> {
   return (await db.selectFrom('layers').select('id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) !== undefined
+}
+
+/**
+ * Ends a host's credentials: its API key is replaced by one nobody holds, and its access tokens
+ * issued until now are refused (callerOf reads access_tokens_not_before). False without the host.
+ */
+export async function revokeHostCredentials (db: Database, accountId: string, id: string, unknownKey: { hash: Uint8Array, sealed: Uint8Array }): Promise<boolean> {
+  const result = await db.updateTable('hosts')
+    .set({ api_key_hash: unknownKey.hash, api_key_sealed: unknownKey.sealed, access_tokens_not_before: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }

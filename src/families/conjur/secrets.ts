@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { sha256 } from '../../core/secrets.js'
 
 /** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
@@ -30,4 +31,12 @@ export function tokenSealingContext (tokenSha256: Uint8Array): string {
 /** Binds a sealed host API key to its host. */
 export function hostKeySealingContext (accountId: string, hostId: string): string {
   return `host-api-key:${accountId}:${hostId}`
+}
+
+/**
+ * What the audit trail and principals name a host factory token by: the first 8 bytes of its
+ * SHA-256, in hex. It identifies the token without revealing it.
+ */
+export function tokenFingerprint (token: string): string {
+  return sha256(token).subarray(0, 8).toString('hex')
 }

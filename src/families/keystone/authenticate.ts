@@ -3,11 +3,13 @@ import { verifyApiKey, type PasswordHasher } from '../../core/credentials.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById, findAccountByName } from '../../db/repositories/accounts.js'
 import { listRoleNames } from '../../db/repositories/role-assignments.js'
-import { findLoginCandidate } from '../../db/repositories/users.js'
+import { findLoginCandidate, type LoginCandidate } from '../../db/repositories/users.js'
+import type { Refusal } from '../../core/refusal.js'
 import type { AccountRow } from '../../db/repositories/accounts.js'
-import { findSession, issueSession, type IssuedSession, type Session, type SessionMethod } from '../../services/sessions.js'
+import { findSession, issueSession, sessionRefusal, type IssuedSession, type Session, type SessionMethod } from '../../services/sessions.js'
 import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
 import type { AuthRequest } from './schemas.js'
+import { audited, type AuditContext } from '../../services/audit.js'
 
 type Auth = NonNullable<AuthRequest['auth']>
 const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'
@@ -39,7 +41,7 @@ async function passwordSubject (db: Database, passwords: PasswordHasher, credent
   // username wins over userId when both are given (Keystone's LocalAuthenticationMethod).
   const user = await findLoginCandidate(db, username ? { name: username } : { id: userId! })
   const verified = await passwords.verify(user?.password_hash, credentials.password)
-  if (!user || !verified || !user.active) throw new Unauthenticated()
+  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : 'wrong-password', username ?? userId!))
   return { user: { id: user.id, name: user.name }, method: 'password' }
 }
 
@@ -50,7 +52,7 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   checkSize('username', credentials.username, MAX_PARAM_SIZE)
   const user = await findLoginCandidate(db, { name: credentials.username })
   const verified = verifyApiKey(user?.key_hash, credentials.apiKey)
-  if (!user || !verified || !user.active) throw new Unauthenticated()
+  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key', credentials.username))
   // Rackspace scopes every API-key token to the user's account (spec §9.2): fog and the
   // monitoring agent send no tenant and need the catalog.
   return { user: { id: user.id, name: user.name }, defaultAccountId: user.account_id, method: 'apikey' }
@@ -61,8 +63,14 @@ async function tokenSubject (db: Database, token: Auth['token'], now: Date): Pro
   checkSize('id', token.id, MAX_TOKEN_SIZE)
   // Unknown, revoked and expired tokens all read as bad credentials here (spec §3.2).
   const parent = await findSession(db, token.id, now)
-  if (!parent) throw new Unauthenticated()
+  if (!parent) throw new Unauthenticated(undefined, await sessionRefusal(db, token.id, now))
   return { user: parent.user, method: 'token', parent }
+}
+
+/** Why a login was refused; the login name is not a secret, and says whom an unknown name tried. */
+function loginRefusal (user: LoginCandidate | undefined, reason: string, login: string): Refusal {
+  if (!user) return { reason: 'unknown-user', accountId: null, details: { login } }
+  return { reason, accountId: user.account_id, actor: { kind: 'user', id: user.id, name: user.name }, details: { login } }
 }
 
 /** tenantId wins over tenantName (Keystone Pike); unknown and disabled tenants are bad credentials. */
@@ -78,7 +86,7 @@ async function requestedTenant (db: Database, auth: Auth): Promise<AccountRow | 
   } else {
     return null
   }
-  if (!account?.enabled) throw new Unauthenticated()
+  if (!account?.enabled) throw new Unauthenticated(undefined, { reason: account ? 'tenant-disabled' : 'unknown-tenant', accountId: account?.id ?? null })
   return account
 }
 
@@ -95,7 +103,7 @@ export function claimedUser (body: AuthRequest | undefined): string | undefined 
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
  */
-export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }): Promise<IssuedSession> {
+export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }, context: AuditContext): Promise<IssuedSession> {
   const auth = body?.auth
   if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
 
@@ -108,7 +116,7 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
   let account = await requestedTenant(db, auth)
   if (auth.trust_id) throw new Forbidden('trusts are not supported')
   let roles = account ? await listRoleNames(db, subject.user.id, account.id) : []
-  if (account && roles.length === 0) throw new Unauthenticated()
+  if (account && roles.length === 0) throw new Unauthenticated(undefined, { reason: 'missing-role', accountId: account.id, actor: { kind: 'user', ...subject.user } })
   if (!account && subject.defaultAccountId !== undefined) {
     // Without a role on the default account the token stays unscoped.
     const home = await findAccountById(db, subject.defaultAccountId)
@@ -116,12 +124,19 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
     if (home && roles.length > 0) account = home
   }
 
-  return issueSession(db, {
+  const scope = account && { id: account.id, name: account.name }
+  // The login names who acts: the issue is recorded in the session insert's transaction.
+  return audited(db, { ...context, actor: { kind: 'user', ...subject.user } }, (trx) => issueSession(trx, {
     user: subject.user,
-    account: account && { id: account.id, name: account.name },
+    account: scope,
     roles,
     method: subject.method,
     ttlSeconds: lifetime.ttlSeconds,
     parent: subject.parent
-  }, lifetime.now)
+  }, lifetime.now), (session) => ({
+    kind: session.auditIds.length > 1 ? 'session.rescoped' : 'session.issued',
+    accountId: scope?.id ?? null,
+    object: { type: 'session', id: session.auditId },
+    details: { method: session.method, userId: session.user.id, rescopedFrom: subject.parent?.auditId, expiresAt: session.expiresAt.toISOString() }
+  }))
 }

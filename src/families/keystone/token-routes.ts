@@ -1,3 +1,5 @@
+import { audited, type AuditEvent } from '../../services/audit.js'
+import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
@@ -35,6 +37,10 @@ async function refuseEmptyTokenId (request: FastifyRequest): Promise<void> {
 type TokenRequest = FastifyRequest & { params: Static<typeof TokenParamsSchema> }
 type ValidateRequest = TokenRequest & { query: Static<typeof ValidateQuerySchema> }
 
+function sessionRevoked (auditId: string, accountId: string | null, userId: string): AuditEvent {
+  return { kind: 'session.revoked', accountId, object: { type: 'session', id: auditId }, details: { userId } }
+}
+
 const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
@@ -61,8 +67,9 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 429, 503) }
     }
   }, async (request) => {
+    const context = await auditContextOf(request)
     const session = await limitLogin(request, claimedUser(request.body),
-      () => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }))
+      () => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, context))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })
@@ -133,7 +140,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const session = await sessionFor(request, REVOKE)
-    await revokeSession(db, session.auditId)
+    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, session.auditId), (revoked) => revoked ? sessionRevoked(session.auditId, session.account?.id ?? null, session.user.id) : undefined)
     request.log.info({ auditId: session.auditId }, 'token revoked')
     return reply.code(204).send(null)
   })
@@ -150,7 +157,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const caller = await principalOf(request)
     if (caller.credential.kind !== 'session') throw new Unauthenticated()
-    await revokeSession(db, caller.credential.id)
+    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, caller.credential.id), (revoked) => revoked ? sessionRevoked(caller.credential.id, caller.accountId, caller.id) : undefined)
     request.log.info({ auditId: caller.credential.id }, 'token revoked by its holder')
     return reply.code(204).send(null)
   })

@@ -35,7 +35,10 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'post /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'grantHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
   'delete /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': { operationId: 'revokeHostFactoryPrivilege', success: '204', errors: ['400', '401', '403', '404', '413', '503'] },
   'get /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': { operationId: 'listUserAstraTokens', success: '200', errors: ['400', '401', '403', '404', '503'] },
-  'delete /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': { operationId: 'revokeUserAstraToken', success: '204', errors: ['400', '401', '403', '404', '503'] }
+  'delete /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': { operationId: 'revokeUserAstraToken', success: '204', errors: ['400', '401', '403', '404', '503'] },
+  'get /admin/v1/accounts/{accountId}/audit-events': { operationId: 'listAuditEvents', success: '200', errors: ['400', '401', '403', '503'] },
+  'post /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': { operationId: 'revokeUserCredentials', success: '200', errors: ['400', '401', '403', '404', '503'] },
+  'post /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': { operationId: 'revokeHostCredentials', success: '200', errors: ['400', '401', '403', '404', '503'] }
 }
 
 const ERROR_BODY = { type: 'object', required: ['statusCode', 'code', 'message'] }

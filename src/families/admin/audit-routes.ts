@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { toKeysetPage } from '../../core/pagination.js'
+import { listAuditEvents } from '../../db/repositories/audit-events.js'
+import { auditContextOf } from '../../plugins/audit.js'
+import { revokeHostCredentialsOf, revokeUserCredentials } from '../../services/revoke-credentials.js'
+import { requireAccountAdmin, requireChangeableUser } from './access.js'
+import { toAuditEvent } from './mappers.js'
+import { pageReply, pageRequest } from './pagination.js'
+import {
+  AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, DryRunQuerySchema, errors, HostParamsSchema, RevokedHostCredentialsSchema,
+  RevokedUserCredentialsSchema, UserParamsSchema, security, tags
+} from './schemas.js'
+
+/** An account's audit trail, and the kill switch that ends every credential of a user or a host. */
+const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, config } = app
+
+  app.get('/accounts/:accountId/audit-events', {
+    onRequest: requireAccountAdmin,
+    schema: {
+      tags,
+      operationId: 'listAuditEvents',
+      summary: 'List an account\'s audit events: changes and refusals, oldest first',
+      description: 'Keyset pages: pass nextCursor as `after` (exclusive), or follow the Link header. `requestId` finds why a request was refused. ' +
+        'Refusals of credentials that name no known account are listed under the administrators\' account, for super-admins.',
+      security,
+      params: AccountParamsSchema,
+      querystring: AuditQuerySchema,
+      response: { 200: AuditEventPageSchema, ...errors(400, 401, 403, 503) }
+    }
+  }, async (request, reply) => {
+    const { accountId } = request.params
+    const { kind, requestId, since, until } = request.query
+    const page = pageRequest(request.query)
+    const rows = await listAuditEvents(db, {
+      accountIds: accountId === config.admin.account ? [accountId, null] : [accountId],
+      kind,
+      requestId,
+      since: since === undefined ? undefined : new Date(since),
+      until: until === undefined ? undefined : new Date(until)
+    }, page)
+    return pageReply(request, reply, toKeysetPage(rows, page), page.limit, (row) => String(row.id), toAuditEvent)
+  })
+
+  app.post('/accounts/:accountId/users/:userId/revoke-credentials', {
+    onRequest: requireAccountAdmin,
+    preHandler: requireChangeableUser,
+    schema: {
+      tags,
+      operationId: 'revokeUserCredentials',
+      summary: 'Revoke every credential of a user across the four APIs, at once on every replica',
+      description: 'Sessions, the API key, Astra tokens and Conjur access tokens, in one transaction with one audit event. The password and the user ' +
+        'stay (disable the user to lock them out). Agent tokens record no creator and are not touched. `dryRun=true` reports and changes nothing. ' + CHANGE_NOTE,
+      security,
+      params: UserParamsSchema,
+      querystring: DryRunQuerySchema,
+      response: { 200: RevokedUserCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request) => {
+    const dryRun = request.query.dryRun === true
+    const revoked = await revokeUserCredentials(db, await auditContextOf(request), request.params, { dryRun, now: app.clock() })
+    return { dryRun, ...revoked }
+  })
+
+  app.post('/accounts/:accountId/hosts/:hostId/revoke-credentials', {
+    onRequest: requireAccountAdmin,
+    schema: {
+      tags,
+      operationId: 'revokeHostCredentials',
+      summary: 'Revoke a Conjur host\'s API key and access tokens, at once on every replica',
+      description: 'Its API key is replaced by one nobody holds; every access token issued so far is refused. One transaction, one audit event. `dryRun=true` changes nothing.',
+      security,
+      params: HostParamsSchema,
+      querystring: DryRunQuerySchema,
+      response: { 200: RevokedHostCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request) => {
+    const dryRun = request.query.dryRun === true
+    const revoked = await revokeHostCredentialsOf(db, app.credentialTools.box, await auditContextOf(request), request.params, { dryRun })
+    return { dryRun, ...revoked }
+  })
+}
+
+export default auditRoutes

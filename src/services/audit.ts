@@ -1,0 +1,69 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Actor } from '../core/refusal.js'
+import type { Database } from '../db/database.js'
+import { insertAuditEvents, type NewAuditEvent } from '../db/repositories/audit-events.js'
+
+/** Where a change or a refusal came from; the same for every event of one request. */
+export interface AuditContext {
+  actor: Actor
+  requestId: string | null
+  clientIp: string | null
+  /** Each event is also a structured log line here (the CLI has none). */
+  log?: FastifyBaseLogger | undefined
+}
+
+export const CLI_CONTEXT: AuditContext = { actor: { kind: 'cli', id: null, name: 'tessera-cli' }, requestId: null, clientIp: null }
+
+/** What happened: never a secret, in `details` neither. */
+export interface AuditEvent {
+  kind: string
+  accountId: string | null
+  object?: { type: string, id: string } | undefined
+  reason?: string | undefined
+  details?: Record<string, unknown> | undefined
+}
+
+export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEvent {
+  return {
+    account_id: event.accountId,
+    kind: event.kind,
+    actor_kind: context.actor.kind,
+    actor_id: context.actor.id,
+    actor_name: context.actor.name,
+    object_type: event.object?.type ?? null,
+    object_id: event.object?.id ?? null,
+    reason: event.reason ?? null,
+    request_id: context.requestId,
+    client_ip: context.clientIp,
+    details: JSON.stringify(event.details ?? {})
+  }
+}
+
+export function logAuditEvent (log: FastifyBaseLogger | undefined, row: NewAuditEvent): void {
+  if (!log) return
+  const { details, ...rest } = row
+  log.info({ audit: { ...rest, details: JSON.parse(details as string) } }, 'audit event')
+}
+
+/** Runs `work` in the transaction `db` already is, or in a new one. */
+export function inTransaction<T> (db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work)
+}
+
+/**
+ * Runs a change and records what `describe` says of its result in the same transaction: the
+ * change and its audit rows commit together or not at all. Nothing is recorded when `describe`
+ * returns no event (the change changed nothing).
+ */
+export async function audited<T> (db: Database, context: AuditContext, work: (trx: Database) => Promise<T>, describe: (result: T) => AuditEvent | readonly AuditEvent[] | undefined): Promise<T> {
+  let rows: NewAuditEvent[] = []
+  const result = await inTransaction(db, async (trx) => {
+    const value = await work(trx)
+    const events = describe(value)
+    rows = (events === undefined ? [] : Array.isArray(events) ? events : [events]).map((event: AuditEvent) => auditRow(context, event))
+    await insertAuditEvents(trx, rows)
+    return value
+  })
+  for (const row of rows) logAuditEvent(context.log, row)
+  return result
+}

@@ -1,0 +1,64 @@
+import { NotFound } from '../core/errors.js'
+import { sha256, type SecretBox } from '../core/secrets.js'
+import type { Database } from '../db/database.js'
+import { deleteApiKey } from '../db/repositories/api-keys.js'
+import { countLiveSessionsOfUser, revokeSessionsOfUser } from '../db/repositories/auth-sessions.js'
+import { endAccessTokensOfUser, findUserById } from '../db/repositories/users.js'
+import { revokeAllTokensOfUser } from '../families/astra/repository.js'
+import { findHost, revokeHostCredentials } from '../families/conjur/repository.js'
+import { hostKeySealingContext, newConjurSecret } from '../families/conjur/secrets.js'
+import { audited, type AuditContext } from './audit.js'
+import { userNotFound } from './lookups.js'
+
+/**
+ * The kill switch (issue 12, item 11): every credential of one user or host, across the four
+ * APIs, ended in one transaction with one audit event. Every replica refuses them at once: a
+ * session is ended by its row's update (migration 0008 notifies each replica's cache), Astra
+ * tokens and API keys are read from the database on each use, and Conjur access tokens (signed,
+ * never stored) are refused by callerOf, which reads the role's access_tokens_not_before on each
+ * request. Agent tokens record no creator, so none is tied to a user and none is revoked here.
+ */
+export interface RevokedUserCredentials {
+  sessions: number
+  apiKeyRevoked: boolean
+  astraTokens: number
+  /** Conjur access tokens cannot be counted (they are not stored): all those issued so far end. */
+  conjurAccessTokens: 'all issued until now'
+}
+
+export async function revokeUserCredentials (db: Database, context: AuditContext, target: { accountId: string, userId: string }, options: { dryRun: boolean, now: Date }): Promise<RevokedUserCredentials> {
+  const { accountId, userId } = target
+  const { dryRun } = options
+  const revoke = async (trx: Database): Promise<RevokedUserCredentials> => {
+    if (!await findUserById(trx, userId)) throw userNotFound(userId)
+    const sessions = dryRun ? await countLiveSessionsOfUser(trx, userId, options.now) : await revokeSessionsOfUser(trx, userId)
+    const apiKeyRevoked = await deleteApiKey(trx, userId, dryRun)
+    const astraTokens = await revokeAllTokensOfUser(trx, userId, dryRun)
+    if (!dryRun) await endAccessTokensOfUser(trx, userId)
+    return { sessions, apiKeyRevoked, astraTokens, conjurAccessTokens: 'all issued until now' }
+  }
+  if (dryRun) return revoke(db)
+  return audited(db, context, revoke, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'user', id: userId }, details: { ...revoked } }))
+}
+
+export interface RevokedHostCredentials {
+  apiKeyRevoked: boolean
+  conjurAccessTokens: 'all issued until now'
+}
+
+/** A Conjur host's API key and access tokens; it gets a new key only from its host factory again (or the admin API). */
+export async function revokeHostCredentialsOf (db: Database, box: SecretBox, context: AuditContext, target: { accountId: string, hostId: string }, options: { dryRun: boolean }): Promise<RevokedHostCredentials> {
+  const { accountId, hostId } = target
+  const notFound = () => new NotFound(`account ${accountId} has no host ${hostId}`, { type: 'Host', key: hostId })
+  if (options.dryRun) {
+    if (!await findHost(db, accountId, hostId)) throw notFound()
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' }
+  }
+  // A key nobody is shown: the sealed copy is of a value thrown away here.
+  const unknown = newConjurSecret()
+  const key = { hash: sha256(unknown), sealed: box.seal(unknown, hostKeySealingContext(accountId, hostId)) }
+  return audited(db, context, async (trx) => {
+    if (!await revokeHostCredentials(trx, accountId, hostId, key)) throw notFound()
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' as const }
+  }, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'host', id: hostId }, details: { ...revoked } }))
+}

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertTenantUser, insertUser, login, superAdminSession, tenantSession, unique } from '../../helpers/factories.js'
+import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+
+const KEYSTONE_401 = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
+
+describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', () => {
+  let t: TestApp
+  let superToken: string
+
+  beforeAll(async () => {
+    t = await setupTestApp()
+    superToken = (await superAdminSession(t.app)).token
+  })
+  afterAll(() => t?.close())
+
+  async function events (accountId: string, query: Record<string, string>, token = superToken) {
+    const response = await t.app.inject({ url: `/admin/v1/accounts/${accountId}/audit-events?${new URLSearchParams(query)}`, headers: { 'x-auth-token': token } })
+    expect(response.statusCode).toBe(200)
+    return response.json()
+  }
+
+  /** The events of one request, once refusals (written in batches) are in. */
+  async function eventsOf (accountId: string, requestId: string) {
+    await t.app.denials.flush()
+    return (await events(accountId, { requestId })).items
+  }
+
+  it('records a session issued and revoked: who, which session, client IP and request id, never the token or the password', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
+    const issued = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: '203.0.113.7', payload: { auth: { passwordCredentials: { username: user.name, password }, tenantId: account.id } } })
+    expect(issued.statusCode).toBe(200)
+    const token = issued.json().access.token.id
+    const requestId = issued.headers['x-request-id'] as string
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+    const [event, ...others] = await eventsOf(account.id, requestId)
+    expect(others).toEqual([])
+    expect(event).toMatchObject({
+      kind: 'session.issued',
+      accountId: account.id,
+      actor: { kind: 'user', id: user.id, name: user.name },
+      object: { type: 'session', id: issued.json().access.token.audit_ids[0] },
+      requestId,
+      clientIp: '203.0.113.7',
+      reason: null,
+      details: { method: 'password', userId: user.id }
+    })
+    expect(Date.parse(event.occurredAt)).toBeGreaterThan(Date.now() - 60_000)
+
+    const revoked = await t.app.inject({ method: 'DELETE', url: `/v2.0/tokens/${token}`, headers: { 'x-auth-token': superToken } })
+    expect(revoked.statusCode).toBe(204)
+    const [revocation] = await eventsOf(account.id, revoked.headers['x-request-id'] as string)
+    expect(revocation).toMatchObject({ kind: 'session.revoked', object: { type: 'session', id: event.object.id }, actor: { kind: 'user' } })
+    const trail = JSON.stringify(await events(account.id, {}))
+    expect(trail).not.toContain(token)
+    expect(trail).not.toContain(password)
+  })
+
+  it('records admin changes without the password or API key', async () => {
+    const tenant = await tenantSession(t.app, ['admin'])
+    const headers = { 'x-auth-token': tenant.token }
+    const password = unique('secret-password')
+    const created = await t.app.inject({ method: 'POST', url: `/admin/v1/accounts/${tenant.account.id}/users`, headers, payload: { name: unique('bob'), password, roles: ['member'] } })
+    expect(created.statusCode).toBe(201)
+    const userId = created.json().id
+    const rotated = await t.app.inject({ method: 'POST', url: `/admin/v1/accounts/${tenant.account.id}/users/${userId}/api-key`, headers })
+    expect(rotated.statusCode).toBe(200)
+    const granted = await t.app.inject({ method: 'PUT', url: `/admin/v1/accounts/${tenant.account.id}/users/${userId}/roles/auditor`, headers })
+    expect(granted.statusCode).toBe(204)
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/admin/v1/accounts/${tenant.account.id}/users/${userId}`, headers })
+    expect(deleted.statusCode).toBe(204)
+
+    const actor = { kind: 'user', id: tenant.user.user.id, name: tenant.user.user.name }
+    expect((await eventsOf(tenant.account.id, created.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'user.created', actor, object: { type: 'user', id: userId }, details: { password: 'set', roles: ['member'] } })
+    expect((await eventsOf(tenant.account.id, rotated.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'api-key.rotated', actor, object: { type: 'user', id: userId } })
+    expect((await eventsOf(tenant.account.id, granted.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'role.granted', details: { role: 'auditor' } })
+    expect((await eventsOf(tenant.account.id, deleted.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'user.deleted', object: { type: 'user', id: userId } })
+    const trail = JSON.stringify(await events(tenant.account.id, {}))
+    expect(trail).not.toContain(password)
+    expect(trail).not.toContain(created.json().apiKey)
+    expect(trail).not.toContain(rotated.json().apiKey)
+  })
+
+  it('explains each refusal under the request id the client saw, while the client gets the generic answer', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['member'])
+    const session = await login(t.app, { username: user.name, password, tenantId: account.id })
+
+    const wrongPassword = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.name, password: 'not-the-password' } } } })
+    expect(wrongPassword.statusCode).toBe(401)
+    expect(wrongPassword.json()).toEqual(KEYSTONE_401)
+
+    const forbidden = await t.app.inject({ url: `/admin/v1/accounts/${account.id}/users`, headers: { 'x-auth-token': session.token } })
+    expect(forbidden.statusCode).toBe(403)
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': superToken } })).statusCode).toBe(204)
+    const revoked = await t.app.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': session.token } })
+    expect(revoked.statusCode).toBe(401)
+    expect(revoked.json()).toEqual(KEYSTONE_401)
+
+    const actor = { kind: 'user', id: user.id, name: user.name }
+    expect(await eventsOf(account.id, wrongPassword.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'wrong-password', actor, details: expect.objectContaining({ login: user.name, statusCode: 401 }) })])
+    expect(await eventsOf(account.id, forbidden.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'missing-privilege', actor, details: expect.objectContaining({ route: '/admin/v1/accounts/:accountId/users', statusCode: 403 }) })])
+    expect(await eventsOf(account.id, revoked.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor })])
+    expect(JSON.stringify(await events(account.id, {}))).not.toContain(session.token)
+  })
+
+  it('writes nothing for a request whose credential validates, refused or not elsewhere', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['member'])
+    const session = await login(t.app, { username: user.name, password, tenantId: account.id })
+    const accepted = await t.app.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': session.token } })
+    expect(accepted.statusCode).toBe(200)
+    expect(await eventsOf(account.id, accepted.headers['x-request-id'] as string)).toEqual([])
+  })
+
+  it('keeps refusals of credentials naming no account for the super-admin, under the administrators\' account', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
+    const admin = await login(t.app, { username: user.name, password, tenantId: account.id })
+    const unknown = await t.app.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': 'f'.repeat(64) } })
+    expect(unknown.statusCode).toBe(401)
+    const requestId = unknown.headers['x-request-id'] as string
+    expect(await eventsOf(t.config.admin.account, requestId)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null } })])
+    expect((await events(account.id, { requestId }, admin.token)).items).toEqual([])
+  })
+
+  it('walks an account\'s events in keyset pages, filtered by kind and time; another account\'s admin gets nothing', async () => {
+    const tenant = await tenantSession(t.app, ['admin'])
+    const since = new Date().toISOString()
+    for (let i = 0; i < 3; i++) await insertUser(t.app.db, { accountId: tenant.account.id }).then(({ user }) => t.app.inject({ method: 'DELETE', url: `/admin/v1/accounts/${tenant.account.id}/users/${user.id}`, headers: { 'x-auth-token': tenant.token } }))
+    const first = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?kind=user.deleted&limit=2&since=${since}`, headers: { 'x-auth-token': tenant.token } })
+    expect(first.statusCode).toBe(200)
+    const page = first.json()
+    expect(page.items.map((event: { kind: string }) => event.kind)).toEqual(['user.deleted', 'user.deleted'])
+    expect(page.nextCursor).toBe(page.items[1].id)
+    expect(first.headers.link).toContain(`after=${page.nextCursor}`)
+    const rest = await events(tenant.account.id, { kind: 'user.deleted', limit: '2', after: page.nextCursor, since }, tenant.token)
+    expect(rest.items).toHaveLength(1)
+    expect(rest.nextCursor).toBeNull()
+    expect(Number(rest.items[0].id)).toBeGreaterThan(Number(page.nextCursor))
+    expect((await events(tenant.account.id, { kind: 'user.deleted', until: since }, tenant.token)).items).toEqual([])
+
+    const other = await tenantSession(t.app, ['admin'])
+    const refused = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events`, headers: { 'x-auth-token': other.token } })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json()).toEqual({ statusCode: 403, code: 'TESSERA_FORBIDDEN', message: 'You are not authorized to perform the requested action.' })
+    expect(refused.body).not.toContain('"items"')
+    const badCursor = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?after=x`, headers: { 'x-auth-token': tenant.token } })
+    expect(badCursor.statusCode).toBe(400)
+    expect(badCursor.json()).toMatchObject({ statusCode: 400 })
+  })
+})

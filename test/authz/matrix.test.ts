@@ -63,6 +63,9 @@ const EXPECTED: Record<string, Row> = {
   'DELETE /admin/v1/accounts/{accountId}/host-factories/{id}/permissions': [401, 401, 401, 403, 403, 204, 403, 403, 204],
   'GET /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': [401, 401, 401, 403, 403, 200, 403, 403, 200],
   'DELETE /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 403, 403, 204],
+  'GET /admin/v1/accounts/{accountId}/audit-events': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'POST /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 403, 403, 200],
+  'POST /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 403, 403, 200],
   // Conjur: login wants HTTP Basic and authenticate an API key in the body, whoever else calls.
   'GET /authn/{account}/login': [401, 401, 401, 401, 401, 401, 401, 401, 401],
   'POST /authn/{account}/{login}/authenticate': [200, 200, 200, 200, 200, 200, 200, 200, 200],

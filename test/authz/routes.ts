@@ -3,7 +3,7 @@ import type { App } from '../../src/app.js'
 import { insertAccount, insertUser, login, unique } from '../helpers/factories.js'
 import { createToken as createAgentToken } from '../families/agent-tokens/helpers.js'
 import { createToken as createAstraToken } from '../families/astra/helpers.js'
-import { createHostFactory, hfId, newTokens } from '../families/conjur/helpers.js'
+import { createHost, createHostFactory, hfId, newTokens } from '../families/conjur/helpers.js'
 import type { CallerHeaders, World } from './world.js'
 
 /** One request per route of /openapi.json, on account A's objects (fresh ones where it changes them). */
@@ -22,6 +22,12 @@ const adminUser = (world: World) => `/admin/v1/accounts/${world.a.id}/users/${wo
 const freshUser = async (app: App, world: World) => (await insertUser(app.db, { accountId: world.a.id })).user.id
 const freshAstraToken = async (app: App, world: World) => (await createAstraToken(app, { accountId: world.a.id, userId: world.aAdmin.user.user.id, user: world.aAdmin.user, token: world.aAdmin.session }, undefined, {}, world.owner.user.id)).id
 const freshHfToken = async (app: App, world: World) => (await newTokens(app, world.aAdmin.conjur, { host_factory: hfId(tenantOf(world), world.factory) }))[0]!.token
+const freshHost = async (app: App, world: World) => {
+  const id = unique('host')
+  const enrolled = await createHost(app, await freshHfToken(app, world), { id })
+  if (enrolled.statusCode !== 201) throw new Error(`host: ${enrolled.statusCode} ${enrolled.body}`)
+  return id
+}
 const fixed = (url: (world: World) => string, payload?: (world: World) => unknown) => async (_app: App, world: World) => ({ url: url(world), ...(payload ? { payload: payload(world) } : {}) })
 
 export const ROUTE_CASES: RouteCase[] = [
@@ -108,6 +114,9 @@ export const ROUTE_CASES: RouteCase[] = [
   },
   { route: 'GET /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens', dialect: 'xAuth', request: fixed((w) => `${adminUser(w)}/astra-tokens`) },
   { route: 'DELETE /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}', dialect: 'xAuth', request: async (app, w) => ({ url: `${adminUser(w)}/astra-tokens/${await freshAstraToken(app, w)}` }) },
+  { route: 'GET /admin/v1/accounts/{accountId}/audit-events', dialect: 'xAuth', request: fixed((w) => `/admin/v1/accounts/${w.a.id}/audit-events`) },
+  { route: 'POST /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials', dialect: 'xAuth', request: async (app, w) => ({ url: `/admin/v1/accounts/${w.a.id}/users/${await freshUser(app, w)}/revoke-credentials` }) },
+  { route: 'POST /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials', dialect: 'xAuth', request: async (app, w) => ({ url: `/admin/v1/accounts/${w.a.id}/hosts/${await freshHost(app, w)}/revoke-credentials` }) },
   { route: 'GET /authn/{account}/login', dialect: 'conjur', request: fixed((w) => `/authn/${w.a.name}/login`) },
   { route: 'POST /authn/{account}/{login}/authenticate', dialect: 'conjur', request: fixed((w) => `/authn/${w.a.name}/${w.owner.user.name}/authenticate`, (w) => w.owner.apiKey) },
   { route: 'POST /host_factory_tokens', dialect: 'conjur', request: fixed(() => '/host_factory_tokens', (w) => ({ host_factory: hfId(tenantOf(w), w.factory), expiration: '2050-01-01T00:00:00Z' })) },

@@ -18,7 +18,7 @@ import { auditContextOf } from '../../plugins/audit.js'
 const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
 const TAGS = ['agent-tokens']
 const security = [{ authToken: [] }]
-const RATE_LIMIT_NOTE = 'Every reply carries X-Response-Id and the X-RateLimit-* headers; the rate-limit headers are informational until Tessera limits requests (Remaining = Limit).'
+const RATE_LIMIT_NOTE = 'Every reply carries X-Response-Id and the X-RateLimit-* headers: the per-client request limit (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW), or Rackspace\'s 50000 per 24 hours when it is off; past the limit, 429 rateLimitReached with Retry-After.'
 
 /** 401 without a valid X-Auth-Token (requireAuthentication); 403 unless it holds `admin` on the path's tenant. */
 async function requireTenantAdmin (request: FastifyRequest): Promise<void> {

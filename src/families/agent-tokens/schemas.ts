@@ -77,8 +77,8 @@ export const MonitoringErrorSchema = Type.Object({
 }, { description: 'Rackspace Cloud Monitoring error body' })
 
 /**
- * Headers of every reply (spec §10.2). The rate-limit ones are informational until Tessera
- * limits requests: Remaining always equals Limit.
+ * Headers of every reply (spec §10.2). The rate-limit ones are the per-client request limit's
+ * figures, or Monitoring's own 50000 per 24 hours (Remaining = Limit) when it is off.
  */
 const COMMON_HEADERS = {
   'X-Response-Id': Type.String({ description: 'Transaction id, as in error bodies\' txnId' }),

@@ -3,6 +3,7 @@ import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
 import { compiledOnce } from '../../db/compiled-once.js'
+import { AUDIT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
 
@@ -15,14 +16,16 @@ const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'token_sealed', 'label', 
 export type AgentTokenRecord = Pick<AgentTokenRow, typeof AGENT_TOKEN_COLUMNS[number]>
 
 // Issuing and reading one token are what the API is called for most: compiled once.
-const insertRow = compiledOnce((db, accountId: string, sortKey: string, secretHash: Uint8Array, tokenSealed: Uint8Array, label: string | null) =>
-  db.insertInto('agent_tokens').values({ account_id: accountId, sort_key: sortKey, secret_hash: secretHash, token_sealed: tokenSealed, label }))
+// The token and its audit row are one statement (a data-modifying WITH): atomic, one round trip.
+const insertRow = compiledOnce((db, accountId: string, sortKey: string, secretHash: Uint8Array, tokenSealed: Uint8Array, label: string | null, ...audit: unknown[]) =>
+  db.with('token', (cte) => cte.insertInto('agent_tokens').values({ account_id: accountId, sort_key: sortKey, secret_hash: secretHash, token_sealed: tokenSealed, label }))
+    .insertInto('audit_events').values(Object.fromEntries(AUDIT_COLUMNS.map((column, index) => [column, audit[index]])) as NewAuditEvent))
 
 const findRow = compiledOnce((db, accountId: string, secretHash: Uint8Array) =>
   db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS).where('secret_hash', '=', secretHash).where('account_id', '=', accountId))
 
-export async function insertAgentToken (db: Database, token: NewAgentToken): Promise<void> {
-  await insertRow(db, token.account_id, token.sort_key, token.secret_hash, token.token_sealed, token.label ?? null)
+export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {
+  await insertRow(db, token.account_id, token.sort_key, token.secret_hash, token.token_sealed, token.label ?? null, ...AUDIT_COLUMNS.map((column) => audit[column] ?? null))
 }
 
 export async function findAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<AgentTokenRecord | undefined> {

@@ -12,7 +12,8 @@ import {
   TenantParamsSchema, TokenParamsSchema, TokenReplySchema, UpdatedReplySchema, type AuditQuery
 } from './schemas.js'
 import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
-import { audited, type AuditEvent } from '../../services/audit.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { audited, auditRow, logAuditEvent, type AuditEvent } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 
 const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
@@ -74,7 +75,11 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId } = request.params
-    const token = await audited(db, await auditContextOf(request), (trx) => createAgentToken(trx, secretBox, tenantId, request.body.label ?? null), (made) => agentTokenEvent(request, 'agent-token.created', tenantId, made))
+    const context = await auditContextOf(request)
+    let recorded: NewAuditEvent | undefined
+    const token = await createAgentToken(db, secretBox, tenantId, request.body.label ?? null,
+      (made) => (recorded = auditRow(context, agentTokenEvent(request, 'agent-token.created', tenantId, made))))
+    if (recorded) logAuditEvent(context.log, recorded)
     logChange(request, tenantId, token, 'agent token created')
     return sendEmpty(reply, 201, locationHeaders(request, tenantId, token))
   })

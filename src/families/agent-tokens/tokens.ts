@@ -3,6 +3,7 @@ import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import { isUniqueViolation } from '../../db/errors.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import * as repo from './repository.js'
 import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
 
@@ -38,7 +39,8 @@ function reveal (box: SecretBox, row: repo.AgentTokenRecord): AgentToken {
   return { id, token: id, label: row.label }
 }
 
-export async function createAgentToken (db: Database, box: SecretBox, accountId: string, label: string | null): Promise<TokenRef> {
+/** A new token, stored with the audit row `audit` makes of it, in one statement. */
+export async function createAgentToken (db: Database, box: SecretBox, accountId: string, label: string | null, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
   for (let attempt = 1; ; attempt++) {
     const { id, sortKey } = newTokenId(accountId)
     try {
@@ -48,7 +50,7 @@ export async function createAgentToken (db: Database, box: SecretBox, accountId:
         secret_hash: sha256(id),
         token_sealed: box.seal(id, sealingContext(accountId, sortKey)),
         label
-      })
+      }, audit({ id, sortKey }))
       return { id, sortKey }
     } catch (error) {
       if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS) throw error

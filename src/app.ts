@@ -9,7 +9,7 @@ import { parseSecretKey, SecretBox } from './core/secrets.js'
 import { followCredentialChanges } from './db/credential-changes.js'
 import type { Database } from './db/database.js'
 import { FlushOnWrite } from './db/flush-on-write.js'
-import { connectRedis } from './db/redis.js'
+import { connectRedis, redisReady } from './db/redis.js'
 import type { TokenFamily } from './families/family.js'
 import { FAMILIES } from './families/index.js'
 import audit from './plugins/audit.js'
@@ -55,6 +55,9 @@ export interface AppOptions {
   /** How refusals are queued for the audit trail; tests shorten the wait. */
   denialQueue?: Partial<DenialQueueOptions>
 }
+
+/** How long a start waits for Redis before serving with limits that fail open until it answers. */
+const REDIS_READY_WAIT_MS = 2000
 
 export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES, denialQueue }: AppOptions) {
   const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
@@ -123,7 +126,10 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(corsPolicy, { origins: config.corsOrigins })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl)
-  if (redis) app.addHook('onClose', async () => { await redis.quit().catch(() => redis.disconnect()) })
+  if (redis) {
+    app.addHook('onReady', () => redisReady(redis, REDIS_READY_WAIT_MS))
+    app.addHook('onClose', async () => { await redis.quit().catch(() => redis.disconnect()) })
+  }
   await app.register(loadShedding)
   await app.register(requestRate, { redis })
   await app.register(failureLimits, { redis })

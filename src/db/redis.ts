@@ -10,3 +10,20 @@ export function connectRedis (url: string): Redis {
   redis.on('error', () => {})
   return redis
 }
+
+/**
+ * Resolves once `redis` is connected, or after `ms` whatever its state (the limits fail open
+ * meanwhile): a replica that has just started counts its first requests too.
+ */
+export function redisReady (redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    redis.once('ready', done)
+  })
+}

@@ -104,7 +104,8 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const real = await revoke('/hosts/doomed-host', false)
     expect(real.statusCode).toBe(200)
     expect(real.json()).toEqual({ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
-    expect((await useToken()).statusCode).toBe(403)
+    // The replica caches the host's role: the revocation's notification reaches it in milliseconds.
+    await eventually(async () => expect((await useToken()).statusCode).toBe(403), 1000, 1)
     expect((await useKey()).statusCode).toBe(401)
 
     const missing = await revoke('/hosts/no-such-host', false)

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { setupTestApp, type TestApp } from '../helpers/test-app.js'
+import { expect, it } from 'vitest'
+import { fuzzRouteShare } from './route-share.js'
 import { fuzzRawRequests } from './run-raw-fuzz.js'
-import { fuzzRoutes } from './run-fuzz.js'
 import { fuzzSettings } from './settings.js'
 
 /** Half 2 of 2 of the OpenAPI operations (the other half: routes-1.test.ts, on another worker). */
-let t: TestApp
-beforeAll(async () => { t = await setupTestApp() })
-afterAll(() => t?.close())
-
-it('answers generated and hostile requests without a 5xx, in the family\'s error shape, changing nothing when it refuses', async () => {
-  const settings = fuzzSettings(t.database.kind)
-  const cpu = process.cpuUsage()
-  const report = await fuzzRoutes({ app: t.app, db: t.database.db, share: [1, 2], ...settings })
-  const { user, system } = process.cpuUsage(cpu)
-  console.log(`fuzz seed ${settings.seed}, ${Math.round((user + system) / 1000)} ms of CPU: ${JSON.stringify(report)}`)
-  expect(report.requests).toBeGreaterThanOrEqual(settings.runs)
-  // Generated requests reach past authentication, and some succeed.
-  expect(Object.keys(report.statuses).filter((status) => Number(status) < 300).length).toBeGreaterThan(0)
-  expect(report.comparedBatches).toBeGreaterThan(0)
-}, 600_000)
+const testApp = fuzzRouteShare(1, 2)
 
 it('answers raw requests Node\'s parser or the app refuses (bad bytes, broken headers) in the family\'s error shape, over a real socket', async () => {
+  const t = testApp()
   const settings = fuzzSettings(t.database.kind)
   const runs = Math.max(50, Math.round(settings.runs / 20))
   const report = await fuzzRawRequests(t.app, { ...settings, runs })

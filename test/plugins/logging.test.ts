@@ -1,36 +1,20 @@
-import { Writable } from 'node:stream'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp, type App } from '../../src/app.js'
+import type { App } from '../../src/app.js'
 import { FAMILIES } from '../../src/families/index.js'
-import { loggerOptions, secretRedactor } from '../../src/logging.js'
+import { secretRedactor } from '../../src/logging.js'
 
 const redactSecrets = secretRedactor(FAMILIES)
 import { insertTenantUser, login, tenantSession, unique } from '../helpers/factories.js'
-import { testConfig } from '../helpers/test-app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
+import { tracedApp, type TracedApp } from '../helpers/traced-app.js'
 
-/** Everything the app logs, as text, at level trace. */
-let captured = ''
-const sink = new Writable({
-  write (chunk, _encoding, done) {
-    captured += String(chunk)
-    done()
-  }
-})
-
-let database: TestDatabase
+/** Everything the app logs, at level trace. */
+let traced: TracedApp
 let app: App
 beforeAll(async () => {
-  database = await createTestDatabase()
-  const config = testConfig({ LOG_LEVEL: 'trace' })
-  app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config, FAMILIES), sink) })
-  await app.ready()
+  traced = await tracedApp()
+  app = traced.app
 })
-afterAll(async () => {
-  await app.close()
-  await database.drop()
-})
+afterAll(() => traced?.close())
 
 describe('redactSecrets', () => {
   it.each([
@@ -73,10 +57,10 @@ describe('redactSecrets', () => {
 
 describe('the log at level trace', () => {
   it('never holds a password, an API key or a token id, only [redacted] in their place', async () => {
-    const { account, user, password, apiKey } = await insertTenantUser(database.db, ['admin'])
+    const { account, user, password, apiKey } = await insertTenantUser(app.db, ['admin'])
     const wrongPassword = unique('wrong-pw')
     const secrets: Record<string, string> = { password, wrongPassword, apiKey }
-    const before = captured.length
+    const before = traced.log().length
 
     // Log in with a password, with a wrong one, and with the API key.
     const byPassword = await login(app, { username: user.name, password, tenantId: account.id })
@@ -123,7 +107,7 @@ describe('the log at level trace', () => {
     const stale = await app.inject({ url: `/v2.0/tokens/${token}`, headers: { 'x-auth-token': token } })
     expect(stale.statusCode).toBe(401)
 
-    const log = captured.slice(before)
+    const log = traced.log().slice(before)
     const lines = log.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     // The log did record these requests (a silent logger would pass the checks below vacuously).
     expect(lines.filter((line) => line.msg === 'incoming request').length).toBeGreaterThanOrEqual(12)
@@ -144,7 +128,7 @@ describe('the log at level trace', () => {
     expect(created.statusCode).toBe(201)
     const agentToken = String(created.headers['x-object-id'])
     const headers = { 'x-auth-token': token }
-    const before = captured.length
+    const before = traced.log().length
 
     const urls = [
       `/v2.0/tokens/${token}%zz`,
@@ -166,7 +150,7 @@ describe('the log at level trace', () => {
       expect(response.statusCode, url).toBeLessThan(500)
     }
 
-    const log = captured.slice(before)
+    const log = traced.log().slice(before)
     expect(log.match(/"msg":"incoming request"/g)?.length).toBe(urls.length)
     expect(log).toContain('request refused')
     for (const [what, secret] of Object.entries({ token, agentToken, agentSecret: agentToken.slice(16, 64) })) {

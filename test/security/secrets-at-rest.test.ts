@@ -1,14 +1,9 @@
-import { Writable } from 'node:stream'
 import type { InjectOptions } from 'fastify'
-import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { buildApp, type App } from '../../src/app.js'
-import { FAMILIES } from '../../src/families/index.js'
-import { loggerOptions } from '../../src/logging.js'
+import type { App } from '../../src/app.js'
 import { login, superAdminSession, unique } from '../helpers/factories.js'
 import { dumpTables } from '../helpers/tables.js'
-import { testConfig } from '../helpers/test-app.js'
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
+import { tracedApp, type TracedApp } from '../helpers/traced-app.js'
 
 /**
  * Every kind of secret Tessera issues or is given, through the HTTP API with the log at trace;
@@ -16,26 +11,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
  * base64 and hex. Vitest gives each file its own database, so "after the whole suite" is this:
  * one workload that goes through every route that issues or receives a secret.
  */
-let captured = ''
-const sink = new Writable({
-  write (chunk, _encoding, done) {
-    captured += String(chunk)
-    done()
-  }
-})
-
-let database: TestDatabase
+let traced: TracedApp
 let app: App
 beforeAll(async () => {
-  database = await createTestDatabase()
-  const config = testConfig({ LOG_LEVEL: 'trace' })
-  app = await buildApp({ config, db: database.db, logger: pino(loggerOptions(config, FAMILIES), sink) })
-  await app.ready()
+  traced = await tracedApp()
+  app = traced.app
 })
-afterAll(async () => {
-  await app?.close()
-  await database?.drop()
-})
+afterAll(() => traced?.close())
 
 async function send (expected: number, options: InjectOptions) {
   const reply = await app.inject(options)
@@ -111,7 +93,7 @@ it('keeps no issued secret, password or API key in plaintext in any table or log
 
   const tables = await dumpTables(app.db)
   const rows = Object.entries(tables).flatMap(([table, lines]) => lines.map((line) => `${table}: ${line}`))
-  const logLines = captured.trim().split('\n')
+  const logLines = traced.log().trim().split('\n')
   // The workload did land in the tables and the log (an empty dump would pass vacuously).
   expect(rows.length).toBeGreaterThan(20)
   expect(logLines.length).toBeGreaterThan(50)

@@ -20,7 +20,7 @@ export function actorOf (principal: Principal | null | undefined): Actor {
 }
 
 /** The audit context of a change made by a request: its caller, request id and client address. */
-export async function auditContextOf (request: FastifyRequest): Promise<AuditContext> {
+export function auditContextOf (request: FastifyRequest): AuditContext {
   return { actor: actorOf(principalSoFar(request)), requestId: request.id, clientIp: request.ip, log: request.log }
 }
 

@@ -136,12 +136,10 @@ export function renderErrorsWith (scope: FastifyInstance, dialect: ErrorDialect)
  * framework errors and unknown routes are; Tessera's own dialect owns the rest.
  */
 export function renderErrorsByPath (app: FastifyInstance, dialects: ErrorDialects): void {
-  app.setErrorHandler((error, request, reply) => {
+  renderErrorsWith(app, (error, request) => {
     const owner = dialects.for(request.url)
     if (!owner) throw new Error('no error dialect is registered for the root')
-    const domainError = toDomainError(error)
-    log(request, domainError)
-    send(reply, owner.dialect(domainError, request))
+    return owner.dialect(error, request)
   })
 }
 

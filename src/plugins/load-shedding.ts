@@ -24,9 +24,11 @@ export default fp(async function loadShedding (app: FastifyInstance) {
     })
   }
   const { maxUrlLength, bodyLimitBytes } = app.config.http
-  app.addHook('onRequest', async (request) => {
-    if (request.url.length > maxUrlLength) throw new UriTooLong(`The URL must not exceed ${maxUrlLength} characters.`)
+  // Callback-style, as every hook run on every request: an async one costs a promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.length > maxUrlLength) return done(new UriTooLong(`The URL must not exceed ${maxUrlLength} characters.`))
     // BODY_LIMIT_BYTES caps the families' own limits too (theirs apply while a body is read).
-    if (Number(request.headers['content-length'] ?? 0) > bodyLimitBytes) throw new TooLarge(undefined, bodyLimitBytes)
+    if (Number(request.headers['content-length'] ?? 0) > bodyLimitBytes) return done(new TooLarge(undefined, bodyLimitBytes))
+    done()
   })
 }, { name: 'load-shedding' })

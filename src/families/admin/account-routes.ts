@@ -28,7 +28,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: AccountSchema, ...errors(400, 401, 403, 409, 413, 503) }
     }
   }, async (request, reply) => {
-    const account = await audited(db, await auditContextOf(request), (trx) => createAccount(trx, { id: request.body.id, name: request.body.name }),
+    const account = await audited(db, auditContextOf(request), (trx) => createAccount(trx, { id: request.body.id, name: request.body.name }),
       (made) => ({ kind: 'account.created', accountId: made.id, object: { type: 'account', id: made.id }, details: { name: made.name } }))
     request.log.info({ accountId: account.id }, 'account created')
     return reply.code(201).send(toAccount(account))
@@ -82,7 +82,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { accountId } = request.params
-    const account = await audited(db, await auditContextOf(request), (trx) => changeAccount(trx, accountId, request.body, config.admin.account),
+    const account = await audited(db, auditContextOf(request), (trx) => changeAccount(trx, accountId, request.body, config.admin.account),
       () => ({ kind: 'account.changed', accountId, object: { type: 'account', id: accountId }, details: { changes: request.body } }))
     request.log.info({ accountId, changed: Object.keys(request.body) }, 'account changed')
     return toAccount(account)
@@ -102,7 +102,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId } = request.params
-    await audited(db, await auditContextOf(request), (trx) => removeAccount(trx, accountId, config.admin.account),
+    await audited(db, auditContextOf(request), (trx) => removeAccount(trx, accountId, config.admin.account),
       () => ({ kind: 'account.deleted', accountId, object: { type: 'account', id: accountId } }))
     request.log.info({ accountId }, 'account deleted')
     return reply.code(204).send(null)

@@ -105,7 +105,7 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, tokenId } = request.params
-    const revoked = await audited(db, await auditContextOf(request), (trx) => revokeUserToken(trx, accountId, userId, tokenId),
+    const revoked = await audited(db, auditContextOf(request), (trx) => revokeUserToken(trx, accountId, userId, tokenId),
       (done) => done ? { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId } } : undefined)
     if (!revoked) {
       throw new NotFound(`user ${userId} has no Astra token ${tokenId} on account ${accountId}`, { type: 'AstraToken', key: tokenId })

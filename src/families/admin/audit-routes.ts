@@ -58,7 +58,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true
-    const revoked = await revokeUserCredentials(db, await auditContextOf(request), request.params, { dryRun, now: app.clock() })
+    const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, now: app.clock() })
     return { dryRun, ...revoked }
   })
 
@@ -76,7 +76,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true
-    const revoked = await revokeHostCredentialsOf(db, app.credentialTools.box, await auditContextOf(request), request.params, { dryRun })
+    const revoked = await revokeHostCredentialsOf(db, app.credentialTools.box, auditContextOf(request), request.params, { dryRun })
     return { dryRun, ...revoked }
   })
 }

@@ -58,7 +58,7 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { accountId } = request.params
     const caller = await principalOf(request)
-    const factory = await audited(db, await auditContextOf(request), (trx) => createHostFactory(trx, accountId, request.body, caller.kind === 'user' ? caller.id : null),
+    const factory = await audited(db, auditContextOf(request), (trx) => createHostFactory(trx, accountId, request.body, caller.kind === 'user' ? caller.id : null),
       () => ({ kind: 'host-factory.created', accountId, object: { type: 'host-factory', id: request.body.id }, details: { layers: request.body.layers, owner: request.body.owner } }))
     request.log.info({ accountId, hostFactory: request.body.id }, 'host factory created')
     return reply.code(201).send(factory)
@@ -100,7 +100,7 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, id } = request.params
-    await audited(db, await auditContextOf(request), (trx) => removeHostFactory(trx, accountId, id), () => ({ kind: 'host-factory.deleted', accountId, object: { type: 'host-factory', id } }))
+    await audited(db, auditContextOf(request), (trx) => removeHostFactory(trx, accountId, id), () => ({ kind: 'host-factory.deleted', accountId, object: { type: 'host-factory', id } }))
     request.log.info({ accountId, hostFactory: id }, 'host factory deleted')
     return reply.code(204).send(null)
   })
@@ -121,7 +121,7 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       handler: async (request, reply) => {
         const { accountId, id } = request.params
-        await audited(db, await auditContextOf(request), (trx) => changePermission(trx, accountId, id, request.body, grant),
+        await audited(db, auditContextOf(request), (trx) => changePermission(trx, accountId, id, request.body, grant),
           () => ({ kind: grant ? 'host-factory.privilege-granted' : 'host-factory.privilege-withdrawn', accountId, object: { type: 'host-factory', id }, details: { ...request.body } }))
         request.log.info({ accountId, hostFactory: id, privilege: request.body.privilege, grant }, 'host factory permission changed')
         return reply.code(204).send(null)

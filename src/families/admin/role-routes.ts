@@ -44,7 +44,7 @@ const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, role } = request.params
-    await audited(db, await auditContextOf(request), (trx) => assignRole(trx, userId, accountId, role), () => ({ kind: 'role.granted', accountId, object: { type: 'user', id: userId }, details: { role } }))
+    await audited(db, auditContextOf(request), (trx) => assignRole(trx, userId, accountId, role), () => ({ kind: 'role.granted', accountId, object: { type: 'user', id: userId }, details: { role } }))
     request.log.info({ accountId, userId, role }, 'role granted')
     return reply.code(204).send(null)
   })
@@ -64,7 +64,7 @@ const roleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId, role } = request.params
-    const withdrawn = await audited(db, await auditContextOf(request), (trx) => withdrawRole(trx, userId, accountId, role),
+    const withdrawn = await audited(db, auditContextOf(request), (trx) => withdrawRole(trx, userId, accountId, role),
       (done) => done ? { kind: 'role.withdrawn', accountId, object: { type: 'user', id: userId }, details: { role } } : undefined)
     if (!withdrawn) {
       throw new NotFound(`user ${userId} does not hold role ${role} on account ${accountId}`, { type: 'RoleAssignment', key: role })

@@ -31,7 +31,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { accountId } = request.params
     const { password: _password, ...recorded } = request.body
-    const { user, roles, apiKey } = await audited(db, await auditContextOf(request), (trx) => createUser(trx, credentialTools, { accountId, ...request.body }),
+    const { user, roles, apiKey } = await audited(db, auditContextOf(request), (trx) => createUser(trx, credentialTools, { accountId, ...request.body }),
       (made) => ({ kind: 'user.created', accountId, object: { type: 'user', id: made.user.id }, details: { ...recorded, password: request.body.password === undefined ? undefined : 'set' } }))
     request.log.info({ accountId, userId: user.id, roles }, 'user created')
     return reply.code(201).send({ ...toUser(user, roles), apiKey })
@@ -87,7 +87,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { accountId, userId } = request.params
     // Field names and values, except the password's.
     const { password, ...changes } = request.body
-    const user = await audited(db, await auditContextOf(request), (trx) => changeUser(trx, credentialTools.passwords, userId, request.body),
+    const user = await audited(db, auditContextOf(request), (trx) => changeUser(trx, credentialTools.passwords, userId, request.body),
       () => ({ kind: 'user.changed', accountId, object: { type: 'user', id: userId }, details: { changes: { ...changes, password: password === undefined ? undefined : 'changed' } } }))
     // Field names only: the values may include a password.
     request.log.info({ accountId, userId, changed: Object.keys(request.body) }, 'user changed')
@@ -109,7 +109,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId, userId } = request.params
-    await audited(db, await auditContextOf(request), (trx) => removeUser(trx, userId), () => ({ kind: 'user.deleted', accountId, object: { type: 'user', id: userId } }))
+    await audited(db, auditContextOf(request), (trx) => removeUser(trx, userId), () => ({ kind: 'user.deleted', accountId, object: { type: 'user', id: userId } }))
     request.log.info({ accountId, userId }, 'user deleted')
     return reply.code(204).send(null)
   })
@@ -129,7 +129,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { accountId, userId } = request.params
-    const apiKey = await audited(db, await auditContextOf(request), (trx) => rotateApiKey(trx, credentialTools.box, userId), () => ({ kind: 'api-key.rotated', accountId, object: { type: 'user', id: userId } }))
+    const apiKey = await audited(db, auditContextOf(request), (trx) => rotateApiKey(trx, credentialTools.box, userId), () => ({ kind: 'api-key.rotated', accountId, object: { type: 'user', id: userId } }))
     request.log.info({ accountId, userId }, 'api key rotated')
     return { apiKey }
   })

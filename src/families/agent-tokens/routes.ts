@@ -75,7 +75,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId } = request.params
-    const context = await auditContextOf(request)
+    const context = auditContextOf(request)
     let recorded: NewAuditEvent | undefined
     const token = await createAgentToken(db, secretBox, tenantId, request.body.label ?? null,
       (made) => (recorded = auditRow(context, agentTokenEvent(request, 'agent-token.created', tenantId, made))))
@@ -148,7 +148,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId, tokenId } = request.params
-    const token = await audited(db, await auditContextOf(request), (trx) => relabelAgentToken(trx, tenantId, tokenId, request.body.label), (changed) => agentTokenEvent(request, 'agent-token.changed', tenantId, changed))
+    const token = await audited(db, auditContextOf(request), (trx) => relabelAgentToken(trx, tenantId, tokenId, request.body.label), (changed) => agentTokenEvent(request, 'agent-token.changed', tenantId, changed))
     logChange(request, tenantId, token, 'agent token updated')
     return sendEmpty(reply, 204, locationHeaders(request, tenantId, token))
   })
@@ -167,7 +167,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { tenantId, tokenId } = request.params
-    const token = await audited(db, await auditContextOf(request), (trx) => deleteAgentToken(trx, tenantId, tokenId), (deleted) => agentTokenEvent(request, 'agent-token.deleted', tenantId, deleted))
+    const token = await audited(db, auditContextOf(request), (trx) => deleteAgentToken(trx, tenantId, tokenId), (deleted) => agentTokenEvent(request, 'agent-token.deleted', tenantId, deleted))
     logChange(request, tenantId, token, 'agent token deleted')
     return sendEmpty(reply, 204)
   })

@@ -92,7 +92,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const collection = collectionOf(request)
     const caller = await principalOf(request)
-    const { resource, token } = await audited(db, await auditContextOf(request), (trx) => createUserToken(trx, collection, request.body, caller.id),
+    const { resource, token } = await audited(db, auditContextOf(request), (trx) => createUserToken(trx, collection, request.body, caller.id),
       (made) => ({ kind: 'astra-token.created', accountId: collection.accountId, object: { type: 'astra-token', id: made.resource.id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token created')
     reply.header('location', tokenUrl(request, collection, resource.id)).header('etag', etagOf(resource))
@@ -164,7 +164,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const collection = collectionOf(request)
     const caller = await principalOf(request)
     const preconditions = { ifMatch: request.headers['if-match'], ifUnmodifiedSince: request.headers['if-unmodified-since'] }
-    const resource = await audited(db, await auditContextOf(request), (trx) => replaceUserToken(trx, collection, request.params.token_id, request.body, caller.id, preconditions),
+    const resource = await audited(db, auditContextOf(request), (trx) => replaceUserToken(trx, collection, request.params.token_id, request.body, caller.id, preconditions),
       () => ({ kind: 'astra-token.changed', accountId: collection.accountId, object: { type: 'astra-token', id: request.params.token_id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: resource.id }, 'astra token replaced')
     return reply.code(204).header('etag', etagOf(resource)).send(null)
@@ -183,7 +183,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const collection = collectionOf(request)
-    await audited(db, await auditContextOf(request), (trx) => revokeUserToken(trx, collection, request.params.token_id),
+    await audited(db, auditContextOf(request), (trx) => revokeUserToken(trx, collection, request.params.token_id),
       () => ({ kind: 'astra-token.revoked', accountId: collection.accountId, object: { type: 'astra-token', id: request.params.token_id }, details: { userId: collection.userId } }))
     request.log.info({ accountId: collection.accountId, userId: collection.userId, tokenId: request.params.token_id }, 'astra token revoked')
     return reply.code(204).send(null)

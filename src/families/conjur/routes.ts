@@ -98,7 +98,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const caller = await callerOf(request)
-    const tokens = await audited(db, await auditContextOf(request), (trx) => createTokens(trx, box, caller, conjurParams(request), app.clock()),
+    const tokens = await audited(db, auditContextOf(request), (trx) => createTokens(trx, box, caller, conjurParams(request), app.clock()),
       (made) => made.map((token) => ({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(token.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: token.expiration } })))
     request.log.info({ accountId: caller.account.id, count: tokens.length }, 'host factory tokens created')
     return tokens
@@ -116,7 +116,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const caller = await callerOf(request)
-    await audited(db, await auditContextOf(request), (trx) => revokeToken(trx, caller, request.params.token),
+    await audited(db, auditContextOf(request), (trx) => revokeToken(trx, caller, request.params.token),
       () => ({ kind: 'host-factory-token.revoked', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(request.params.token) } }))
     request.log.info({ accountId: caller.account.id }, 'host factory token revoked')
     return reply.code(204).send(null)
@@ -138,7 +138,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const principal = typeof header === 'string' && TOKEN_HEADER.test(header) ? await authenticate(request) : null
     if (principal?.credential.kind !== HOST_FACTORY_TOKEN_KIND || principal.accountId === null) throw new Unauthenticated()
     const accountId = principal.accountId
-    const host = await audited(db, await auditContextOf(request), (trx) => enrolHost(trx, box, { accountId, id: principal.id }, conjurParams(request)),
+    const host = await audited(db, auditContextOf(request), (trx) => enrolHost(trx, box, { accountId, id: principal.id }, conjurParams(request)),
       (made) => ({ kind: 'host.enrolled', accountId, object: { type: 'host', id: made.id }, details: { hostFactory: principal.id } }))
     request.log.info({ accountId: principal.accountId, hostFactory: principal.id, host: host.id }, 'host enrolled')
     return reply.code(201).send(host)

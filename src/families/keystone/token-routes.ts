@@ -67,7 +67,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 429, 503) }
     }
   }, async (request) => {
-    const context = await auditContextOf(request)
+    const context = auditContextOf(request)
     const session = await limitLogin(request, claimedUser(request.body),
       () => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, context))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
@@ -140,7 +140,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const session = await sessionFor(request, REVOKE)
-    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, session.auditId), (revoked) => revoked ? sessionRevoked(session.auditId, session.account?.id ?? null, session.user.id) : undefined)
+    await audited(db, auditContextOf(request), (trx) => revokeSession(trx, session.auditId), (revoked) => revoked ? sessionRevoked(session.auditId, session.account?.id ?? null, session.user.id) : undefined)
     request.log.info({ auditId: session.auditId }, 'token revoked')
     return reply.code(204).send(null)
   })
@@ -157,7 +157,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const caller = await principalOf(request)
     if (caller.credential.kind !== 'session') throw new Unauthenticated()
-    await audited(db, await auditContextOf(request), (trx) => revokeSession(trx, caller.credential.id), (revoked) => revoked ? sessionRevoked(caller.credential.id, caller.accountId, caller.id) : undefined)
+    await audited(db, auditContextOf(request), (trx) => revokeSession(trx, caller.credential.id), (revoked) => revoked ? sessionRevoked(caller.credential.id, caller.accountId, caller.id) : undefined)
     request.log.info({ auditId: caller.credential.id }, 'token revoked by its holder')
     return reply.code(204).send(null)
   })

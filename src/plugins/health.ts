@@ -11,6 +11,12 @@ function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/**
+ * Probes answer under pressure: a liveness probe that shed load would get a busy replica killed,
+ * and a stall at start (the embedded database opening) is no overload to report as unready.
+ */
+const PROBE = { shedUnderPressure: false }
+
 /** /healthz: the process answers. /readyz: the database answers and every migration is applied. */
 export default async function health (app: FastifyInstance) {
   // Once all migrations are seen applied they stay applied; later probes only ping the database.
@@ -18,6 +24,7 @@ export default async function health (app: FastifyInstance) {
 
   app.get('/healthz', {
     logLevel: 'warn',
+    config: PROBE,
     schema: {
       tags: ['operations'],
       operationId: 'getHealth',
@@ -28,6 +35,7 @@ export default async function health (app: FastifyInstance) {
 
   app.get('/readyz', {
     logLevel: 'warn',
+    config: PROBE,
     schema: {
       tags: ['operations'],
       operationId: 'getReadiness',

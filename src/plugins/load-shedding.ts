@@ -4,6 +4,13 @@ import fp from 'fastify-plugin'
 import { TooLarge, Unavailable, UriTooLong } from '../core/errors.js'
 import { refuseByLimit } from './limit-refusal.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route answers under pressure too (the health probes). */
+    shedUnderPressure?: boolean
+  }
+}
+
 /**
  * Refuses work the process cannot take: 503 with Retry-After, in the family's dialect, while the
  * event loop lags or the heap is nearly full (@fastify/under-pressure), and 414 for URLs longer
@@ -18,6 +25,7 @@ export default fp(async function loadShedding (app: FastifyInstance) {
       maxHeapUsedBytes,
       sampleInterval: sampleIntervalMs,
       pressureHandler: async (request, _reply, type) => {
+        if (request.routeOptions.config.shedUnderPressure === false) return
         request.log.warn({ pressure: type }, 'shedding load')
         throw refuseByLimit(request, 'under-pressure', new Unavailable('The server is overloaded; retry shortly.', { retryAfterSeconds }))
       }

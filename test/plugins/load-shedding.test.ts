@@ -17,7 +17,7 @@ describe('load shedding (@fastify/under-pressure)', () => {
   beforeAll(async () => {
     // Any heap is over one byte: this app is "saturated" from its first sample on. Same database, no second one to open.
     overloaded = await buildApp({ config: { ...t.config, underPressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, sampleIntervalMs: 10, retryAfterSeconds: 7 } }, db: t.database.connect() })
-    await eventually(async () => expect((await overloaded.inject({ url: '/healthz' })).statusCode).toBe(503))
+    await eventually(async () => expect((await overloaded.inject({ url: '/v2.0' })).statusCode).toBe(503))
   })
   afterAll(() => overloaded.close())
 
@@ -40,6 +40,13 @@ describe('load shedding (@fastify/under-pressure)', () => {
     expect(conjur.statusCode).toBe(503)
     expect(conjur.json()).toEqual({ error: { code: 'service_unavailable', message: 'The server is overloaded; retry shortly.' } })
     expect(conjur.headers['retry-after']).toBe('7')
+  })
+
+  it('lets the health probes answer: a saturated replica is alive, and ready if its database is', async () => {
+    expect((await overloaded.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' })
+    const ready = await overloaded.inject({ url: '/readyz' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'ready' })
   })
 })
 

@@ -1,4 +1,4 @@
-import underPressure from '@fastify/under-pressure'
+import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { TooLarge, Unavailable, UriTooLong } from '../core/errors.js'
@@ -20,12 +20,18 @@ declare module 'fastify' {
 export default fp(async function loadShedding (app: FastifyInstance) {
   const { maxEventLoopDelayMs, maxHeapUsedBytes, sampleIntervalMs, retryAfterSeconds } = app.config.underPressure
   if (maxEventLoopDelayMs > 0 || maxHeapUsedBytes > 0) {
+    // The samples taken around ready measure the start itself (plugins loading, schemas compiling:
+    // one long stall), not load; the PGlite start made a replica shed its first second of requests.
+    // Two intervals after ready, the sample held covers only time spent serving.
+    let lagCountsFrom = Infinity
+    app.addHook('onReady', (done) => { lagCountsFrom = Date.now() + 2 * sampleIntervalMs; done() })
     await app.register(underPressure, {
       maxEventLoopDelay: maxEventLoopDelayMs,
       maxHeapUsedBytes,
       sampleInterval: sampleIntervalMs,
       pressureHandler: async (request, _reply, type) => {
         if (request.routeOptions.config.shedUnderPressure === false) return
+        if (type === TYPE_EVENT_LOOP_DELAY && Date.now() < lagCountsFrom) return
         request.log.warn({ pressure: type }, 'shedding load')
         throw refuseByLimit(request, 'under-pressure', new Unavailable('The server is overloaded; retry shortly.', { retryAfterSeconds }))
       }

@@ -50,6 +50,33 @@ describe('load shedding (@fastify/under-pressure)', () => {
   })
 })
 
+describe('load shedding at start', () => {
+  /** Holds the event loop, as loading plugins and compiling schemas do at start, or a burst of work later. */
+  const stall = (ms: number) => { const until = Date.now() + ms; while (Date.now() < until); }
+
+  it('does not count the start\'s own stall as load, and sheds a stall once serving', async () => {
+    const app = await buildApp({ config: { ...t.config, underPressure: { maxEventLoopDelayMs: 50, maxHeapUsedBytes: 0, sampleIntervalMs: 100, retryAfterSeconds: 3 } }, db: t.database.connect() })
+    try {
+      stall(400)
+      await app.ready()
+      // Once the sample has measured the stall above: a server that has only just started is not overloaded.
+      await eventually(() => expect(app.memoryUsage().eventLoopDelay).toBeGreaterThan(50), 150, 1)
+      const first = await app.inject({ url: '/v2.0' })
+      expect(first.statusCode).toBe(200)
+
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      stall(400)
+      await eventually(async () => {
+        const shed = await app.inject({ url: '/v2.0' })
+        expect(shed.statusCode).toBe(503)
+        expect(shed.headers['retry-after']).toBe('3')
+      })
+    } finally {
+      await app.close()
+    }
+  })
+})
+
 describe('URL and body size limits', () => {
   it('answers 414 to a URL over MAX_URL_LENGTH, in the family\'s dialect', async () => {
     const keystone = await t.app.inject({ url: `/v2.0/tokens/${'a'.repeat(300)}` })

@@ -118,7 +118,7 @@ describe('npm start', () => {
       await until('the server starts shutting down', STOP_MS, () => new RegExp(`"signal":"${signal}".*"msg":"shutting down"`).test(npm.stdout()))
       login.finish()
       const answer = await login.reply
-      expect(answer.status).toBe(200)
+      expect(answer.status, answer.body + npm.stdout().slice(-3000)).toBe(200)
       expect(JSON.parse(answer.body).access.token.id).toMatch(/^[0-9a-f]{64}$/)
       expect(await exitOf(npm), npm.stderr()).toEqual({ code: 0, signal: null })
       await until('no process is left in npm\'s process group', STOP_MS, () => !groupAlive(npm))

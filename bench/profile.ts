@@ -8,18 +8,55 @@ import { createDb } from '../src/db/database.js'
 import { BENCH_DATABASE_URL } from './lib.js'
 import { load } from './load.js'
 import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
-import { createTenant, keystoneLogin } from './tessera-client.js'
+import { conjurToken, createTenant, expectCall, keystoneLogin, type Tenant } from './tessera-client.js'
 
 /**
- * `npm run bench -- profile`: scenario S1 (an admin validating a token) against Tessera started
- * with `node --cpu-prof`, then where its CPU time went: the functions and the packages with the
- * most self time. BENCH_SECONDS (10) of load at BENCH_CONNECTIONS (50).
+ * `npm run bench -- profile`: one scenario of the suite (BENCH_SCENARIO: S1, an admin
+ * validating a token, by default; S2, S3, S4, S6 or S8) against Tessera started with `node --cpu-prof`,
+ * then where its CPU time went: the functions and the packages with the most self time.
+ * BENCH_SECONDS (10) of load at BENCH_CONNECTIONS (50).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const ADMIN_PASSWORD = 'bench admin password'
 /** BENCH_PROFILE=0: the figures without the profiler's overhead, and no profile. */
 const PROFILE = process.env.BENCH_PROFILE !== '0'
+const SCENARIO = process.env.BENCH_SCENARIO ?? 'S1'
+
+/** The request the scenario repeats, as the suite seeds it: a path and its headers. */
+type Scenario = (base: string, adminToken: string, tenant: Tenant) => Promise<{ path: string, headers: Record<string, string>, method?: 'POST', body?: string, status?: number }>
+const SCENARIOS: Record<string, Scenario> = {
+  async S1 (base, adminToken, tenant) {
+    const subject = await keystoneLogin(base, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
+    return { path: `/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken } }
+  },
+  async S2 (base, _adminToken, tenant) {
+    const created = await expectCall(201, base, `/v1.0/${tenant.accountId}/agent_tokens`, { headers: { 'x-auth-token': tenant.token }, json: { label: 'profile' } })
+    return { path: `/v1.0/${tenant.accountId}/agent_tokens/${created.headers.get('x-object-id')!}`, headers: { 'x-auth-token': tenant.token } }
+  },
+  async S3 (base, _adminToken, tenant) {
+    const tokens = `/accounts/${tenant.accountId}/core/v1/users/${tenant.user.id}/tokens`
+    let token = ''
+    for (let i = 0; i < 20; i++) {
+      token = (await expectCall(201, base, tokens, { headers: { authorization: `Bearer ${tenant.token}` }, json: { type: 'application/astra-token', version: '1.0', name: `profile ${i}` } })).json().token
+    }
+    return { path: `${tokens}?limit=10`, headers: { authorization: `Bearer ${token}` } }
+  },
+  async S4 (_base, _adminToken, tenant) {
+    return { method: 'POST', path: `/v1.0/${tenant.accountId}/agent_tokens`, headers: { 'x-auth-token': tenant.token, 'content-type': 'application/json' }, body: '{"label":"profile"}', status: 201 }
+  },
+  async S6 (_base, _adminToken, tenant) {
+    const auth = { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId }
+    return { method: 'POST', path: '/v2.0/tokens', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth }) }
+  },
+  async S8 (base, adminToken, tenant) {
+    await expectCall(201, base, `/admin/v1/accounts/${tenant.accountId}/host-factories`, { headers: { 'x-auth-token': adminToken }, json: { id: 'hf-read', layers: ['profile'] } })
+    const token = await conjurToken(base, tenant.accountName, tenant.user.name, tenant.user.apiKey)
+    return { path: `/resources/${tenant.accountName}/host_factory/hf-read`, headers: { authorization: `Token token="${token}"` } }
+  }
+}
+const scenario = SCENARIOS[SCENARIO]
+if (!scenario) throw new Error(`BENCH_SCENARIO must be one of ${Object.keys(SCENARIOS).join(', ')}, not ${SCENARIO}`)
 
 interface ProfileNode {
   id: number
@@ -59,9 +96,10 @@ function cpuSeconds (process: BenchProcess): number {
 }
 
 /** Load on `url` of `server`: req/s, latencies, and the server's CPU time per request (less sensitive to a busy machine). */
-async function measure (server: BenchProcess, url: string, headers: Record<string, string> = {}): Promise<string> {
+async function measure (server: BenchProcess, url: string, request: { headers?: Record<string, string>, method?: 'POST', body?: string, status?: number } = {}): Promise<string> {
   const before = cpuSeconds(server)
-  const figures = await load({ url, headers, expectStatus: 200, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: 1 })
+  const figures = await load({ url, headers: request.headers, method: request.method, body: request.body, expectStatus: request.status ?? 200, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: 1 })
+  if (figures.unexpected > 0) throw new Error(`${figures.unexpected} answers were not ${request.status ?? 200}`)
   const requests = figures.requestsPerSecond.median * SECONDS
   return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSeconds(server) - before) / requests)} µs of CPU per request`
 }
@@ -85,8 +123,8 @@ try {
   try {
     const adminToken = await keystoneLogin(tessera.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
     const tenant = await createTenant(tessera.url, adminToken, 'profile')
-    const subject = await keystoneLogin(tessera.url, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
-    process.stdout.write(`S1${PROFILE ? ' under --cpu-prof' : ''}: ${await measure(tessera, `${tessera.url}/v2.0/tokens/${subject}`, { 'x-auth-token': adminToken })}\n\n`)
+    const { path, ...request } = await scenario(tessera.url, adminToken, tenant)
+    process.stdout.write(`${SCENARIO}${PROFILE ? ' under --cpu-prof' : ''}: ${await measure(tessera, `${tessera.url}${path}`, request)}\n\n`)
   } finally {
     await tessera.stop()
   }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { systemClock, type Clock } from './core/clock.js'
-import { CredentialCache } from './core/credential-cache.js'
+import { NotifiedCache } from './core/notified-cache.js'
 import { Unavailable } from './core/errors.js'
 import { PasswordHasher, type CredentialTools } from './core/credentials.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
-import { followCredentialChanges } from './db/credential-changes.js'
+import { followCredentialChanges, type AppCaches } from './db/credential-changes.js'
 import type { Database } from './db/database.js'
 import { FlushOnWrite } from './db/flush-on-write.js'
 import { connectRedis, redisReady } from './db/redis.js'
@@ -38,8 +38,10 @@ declare module 'fastify' {
     db: Database
     /** Seals the secrets an API must show again (agent tokens, API keys) and hashes passwords. */
     credentialTools: CredentialTools
-    /** Credentials validated in the last few seconds (see core/credential-cache.ts). */
-    credentialCache: CredentialCache
+    /** Credentials validated in the last few seconds (see core/notified-cache.ts). */
+    credentialCache: NotifiedCache
+    /** The objects of hot reads (an agent token, a token list page), kept READ_CACHE_MS at most. */
+    readCache: NotifiedCache
   }
 }
 
@@ -99,16 +101,20 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
 
   app.decorate('config', config)
   app.decorate('clock', clock)
-  // Validated credentials are kept a few seconds; every change that can end one empties them
-  // here (FlushOnWrite) and on every replica (the database's notifications).
+  // Validated credentials are kept a few seconds, hot reads a second; every change that can end
+  // one empties them here (FlushOnWrite) and on every replica (the database's notifications).
   const credentialKinds = [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])]
-  const credentialCache = new CredentialCache(
-    { maxEntries: config.credentialCache.entries, recheckMs: config.credentialCache.seconds * 1000 }, { enabled: false })
-  const credentialChanges = followCredentialChanges(db, credentialCache, app.log)
-  app.addHook('onClose', () => credentialChanges.close())
-  app.decorate('credentialCache', credentialCache)
-  const watched = { changes: credentialKinds.flatMap((kind) => kind.tables ?? []), inserts: credentialKinds.flatMap((kind) => kind.insertTables ?? []) }
-  app.decorate('db', db.withPlugin(new FlushOnWrite(watched, () => credentialChanges.flushLocal())))
+  const caches: AppCaches = {
+    credentials: new NotifiedCache({ maxEntries: config.credentialCache.entries, recheckMs: config.credentialCache.seconds * 1000 }, { enabled: false }),
+    reads: new NotifiedCache({ maxEntries: config.readCache.entries, recheckMs: config.readCache.ms }, { enabled: false })
+  }
+  const changes = followCredentialChanges(db, caches, app.log)
+  app.addHook('onClose', () => changes.close())
+  app.decorate('credentialCache', caches.credentials)
+  app.decorate('readCache', caches.reads)
+  app.decorate('db', db
+    .withPlugin(new FlushOnWrite(credentialKinds, () => changes.flushLocal('credentials')))
+    .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), () => changes.flushLocal('reads'))))
   app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing) })
 
   let closing = false

@@ -23,6 +23,8 @@ export const EnvSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   CREDENTIAL_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 5 }),
   CREDENTIAL_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 100_000 }),
+  READ_CACHE_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  READ_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
   TRUST_PROXY: Type.Boolean({ default: false }),
@@ -69,6 +71,8 @@ export interface Config {
   shutdownGraceMs: number
   /** Validated credentials kept in memory: at most `entries`, each trusted `seconds` at most (0: no cache). */
   credentialCache: { seconds: number, entries: number }
+  /** Hot reads kept in memory: at most `entries`, each `ms` at most (0: no cache). */
+  readCache: { ms: number, entries: number }
   dataDir: string
   publicUrl: string | undefined
   trustProxy: boolean
@@ -212,6 +216,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     readinessTimeoutMs: values.READINESS_TIMEOUT_MS,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     credentialCache: { seconds: values.CREDENTIAL_CACHE_SECONDS, entries: values.CREDENTIAL_CACHE_ENTRIES },
+    readCache: { ms: values.READ_CACHE_MS, entries: values.READ_CACHE_ENTRIES },
     dataDir: values.DATA_DIR,
     publicUrl: values.PUBLIC_URL?.replace(/\/+$/, ''),
     trustProxy: values.TRUST_PROXY,

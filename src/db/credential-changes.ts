@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import pg from 'pg'
-import type { CredentialCache } from '../core/credential-cache.js'
+import type { NotifiedCache } from '../core/notified-cache.js'
 import { originOf, type Database } from './database.js'
 
 /** The channel migration 0008's triggers notify: a cache key (`session:<hash>`) or `*` for all. */
@@ -14,35 +14,47 @@ const RECONNECT_MAX_MS = 5000
  */
 const HEARTBEAT_MS = 1000
 
+/** An app's caches: validated credentials, and the objects of hot reads. */
+export interface AppCaches {
+  credentials: NotifiedCache
+  reads: NotifiedCache
+}
+
 export interface CredentialChanges {
-  /** This process changed credentials: empty the caches that would not hear of it otherwise. */
-  flushLocal (): void
+  /** This process wrote what `which` may hold: empty it where no notification would tell. */
+  flushLocal (which: keyof AppCaches): void
   close (): Promise<void>
 }
 
 /** The caches of every app on one embedded database (one process; tests run several apps on it). */
-const embeddedCaches = new WeakMap<Database, Set<CredentialCache>>()
+const embeddedCaches = new WeakMap<Database, Set<AppCaches>>()
+
+/** Applies `apply` to both caches. */
+function each (caches: AppCaches, apply: (cache: NotifiedCache) => void): void {
+  apply(caches.credentials)
+  apply(caches.reads)
+}
 
 /**
- * Keeps `cache` in step with the database. On PostgreSQL, a connection of its own LISTENs for
- * the triggers' notifications, from every replica and the CLI alike; while it is down the cache
- * is off and every credential is read from the database, and it reconnects by itself. The
- * embedded database has one process, whose own writes (FlushOnWrite) are all there is to hear.
- * A handle of unknown origin gets no cache at all.
+ * Keeps `caches` in step with the database. On PostgreSQL, a connection of its own LISTENs for
+ * the triggers' notifications, from every replica and the CLI alike; while it is down the caches
+ * are off and everything is read from the database, and it reconnects by itself. The embedded
+ * database has one process, whose own writes (FlushOnWrite) are all there is to hear. A handle
+ * of unknown origin gets no cache at all.
  */
-export function followCredentialChanges (db: Database, cache: CredentialCache, log: FastifyBaseLogger, applicationName = 'tessera-notify'): CredentialChanges {
+export function followCredentialChanges (db: Database, caches: AppCaches, log: FastifyBaseLogger, applicationName = 'tessera-notify'): CredentialChanges {
   const origin = originOf(db)
   if (origin?.kind === 'pglite') {
-    const caches = embeddedCaches.get(db) ?? new Set()
-    embeddedCaches.set(db, caches)
-    caches.add(cache)
-    cache.enable()
+    const apps = embeddedCaches.get(db) ?? new Set()
+    embeddedCaches.set(db, apps)
+    apps.add(caches)
+    each(caches, (cache) => cache.enable())
     return {
-      flushLocal: () => { for (const each of caches) each.flush() },
-      async close () { caches.delete(cache) }
+      flushLocal: (which) => { for (const app of apps) app[which].flush() },
+      async close () { apps.delete(caches) }
     }
   }
-  if (origin === undefined) return { flushLocal: () => cache.flush(), async close () {} }
+  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), async close () {} }
 
   let closed = false
   let client: pg.Client | undefined
@@ -53,8 +65,8 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
 
   const lost = (error?: Error) => {
     if (closed) return
-    if (cache.enabled) log.warn({ err: error }, 'credential notifications lost: validating every credential against the database until they are back')
-    cache.disable()
+    if (caches.credentials.enabled) log.warn({ err: error }, 'credential notifications lost: validating every credential against the database until they are back')
+    each(caches, (cache) => cache.disable())
     clearInterval(heartbeat)
     client?.removeAllListeners()
     client?.on('error', () => {})
@@ -73,8 +85,8 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
     next.on('error', lost)
     next.on('end', () => lost())
     next.on('notification', ({ payload }) => {
-      if (payload === undefined || payload === '*') cache.flush()
-      else cache.forget(payload)
+      if (payload === undefined || payload === '*') each(caches, (cache) => cache.flush())
+      else each(caches, (cache) => cache.forget(payload))
     })
     try {
       await next.connect()
@@ -91,16 +103,16 @@ export function followCredentialChanges (db: Database, cache: CredentialCache, l
       asking = true
       next.query('select 1').then(() => { asking = false }, (error: Error) => { if (client === next) lost(error) })
     }, HEARTBEAT_MS).unref()
-    cache.enable()
+    each(caches, (cache) => cache.enable())
     log.debug('listening for credential changes')
   }
 
   connect().catch(() => {})
   return {
-    flushLocal: () => cache.flush(),
+    flushLocal: (which) => caches[which].flush(),
     async close () {
       closed = true
-      cache.disable()
+      each(caches, (cache) => cache.disable())
       clearInterval(heartbeat)
       if (retryTimer) clearTimeout(retryTimer)
       const last = client

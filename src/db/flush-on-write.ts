@@ -15,10 +15,16 @@ function tablesWritten (node: RootOperationNode): { changed: OperationNode[], in
   return { changed: [], inserted: [] }
 }
 
+/** Tables whose updated or deleted rows (`tables`) or inserted rows (`insertTables`) a cache depends on. */
+export interface WatchedTables {
+  tables?: readonly string[]
+  insertTables?: readonly string[]
+}
+
 /**
  * Calls `onWrite` when this process updates or deletes rows of a watched table (or inserts
  * into one whose inserts matter), before and after the statement runs: the in-process half of
- * credential-cache invalidation (the other half, for every replica, is the database's notifications).
+ * cache invalidation (the other half, for every replica, is the database's notifications).
  */
 export class FlushOnWrite implements KyselyPlugin {
   readonly #changes: ReadonlySet<string>
@@ -26,9 +32,9 @@ export class FlushOnWrite implements KyselyPlugin {
   readonly #onWrite: () => void
   readonly #writes = new WeakSet<object>()
 
-  constructor (watched: { changes: Iterable<string>, inserts?: Iterable<string> }, onWrite: () => void) {
-    this.#changes = new Set(watched.changes)
-    this.#inserts = new Set(watched.inserts ?? [])
+  constructor (watched: readonly WatchedTables[], onWrite: () => void) {
+    this.#changes = new Set(watched.flatMap((each) => each.tables ?? []))
+    this.#inserts = new Set(watched.flatMap((each) => each.insertTables ?? []))
     this.#onWrite = onWrite
   }
 

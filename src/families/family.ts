@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Principal } from '../core/principal.js'
+import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
 
 /**
@@ -28,6 +29,12 @@ export interface TokenFamily {
   /** The credentials the family issues, for plugins/auth. */
   credentials?: readonly CredentialKind[]
   /**
+   * What the family's hot reads keep in app.readCache depends on: the tables whose writes by this
+   * process empty it at once. Other processes' updates and deletes reach it through a migration's
+   * triggers; their inserts, within READ_CACHE_MS.
+   */
+  cachedReads?: WatchedTables
+  /**
    * Path segments followed by a secret (a token in the URL), as the words before it:
    * `['v2.0', 'tokens']` redacts what follows `/v2.0/tokens/` from every log line.
    */
@@ -49,17 +56,13 @@ export type CredentialScheme =
  * One kind of credential: the header forms it arrives in, the shape of its secrets (so a
  * header is matched to exactly one kind, by format, and resolved once), and its resolver.
  */
-export interface CredentialKind {
+export interface CredentialKind extends WatchedTables {
   name: string
   schemes: readonly CredentialScheme[]
   format: RegExp
   /** The principal a well-formed secret stands for, or null: one hash and at most one indexed lookup. */
   resolve (secret: string, app: FastifyInstance, request: FastifyRequest): Promise<Principal | null>
-  /**
-   * The tables whose updated or deleted rows can end a credential of this kind; resolvers that
-   * use app.credentialCache need them (and a migration's triggers notifying the same changes).
-   */
-  tables?: readonly string[]
-  /** Tables whose inserted rows change a credential of this kind too (a role granted). */
-  insertTables?: readonly string[]
+  // WatchedTables: the tables whose updated or deleted rows can end a credential of this kind (a
+  // migration's triggers notify the same changes), and those whose inserted rows change one (a
+  // role granted). Resolvers that use app.credentialCache need them.
 }

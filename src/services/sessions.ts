@@ -1,4 +1,4 @@
-import type { CredentialCache } from '../core/credential-cache.js'
+import type { NotifiedCache } from '../core/notified-cache.js'
 import type { Principal } from '../core/principal.js'
 import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
@@ -102,7 +102,7 @@ export function sessionCacheKey (hash: Uint8Array): string {
  * The live session a token id names: from `cache` when it holds it (the object is shared, so
  * frozen), else one indexed lookup.
  */
-export async function findSession (db: Database, token: string, now: Date, cache?: CredentialCache): Promise<Session | undefined> {
+export async function findSession (db: Database, token: string, now: Date, cache?: NotifiedCache): Promise<Session | undefined> {
   const hash = sha256(token)
   const load = async () => {
     const row = await findActiveSession(db, hash, now)

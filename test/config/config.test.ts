@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       readinessTimeoutMs: 2000,
       shutdownGraceMs: 10_000,
       credentialCache: { seconds: 5, entries: 100_000 },
+      readCache: { ms: 1000, entries: 10_000 },
       dataDir: './data',
       publicUrl: undefined,
       trustProxy: false,

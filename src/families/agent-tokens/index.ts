@@ -28,7 +28,9 @@ const agentTokens: TokenFamily = {
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },
   // Token ids travel in paths and as list markers.
   secretPathSegments: [['agent_tokens']],
-  secretQueryParameters: ['marker']
+  secretQueryParameters: ['marker'],
+  // GET of one token: relabelled or deleted, it is dropped (migration 0012 tells other replicas).
+  cachedReads: { tables: ['agent_tokens', 'accounts'] }
 }
 
 export default agentTokens

@@ -129,7 +129,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: TokenParamsSchema,
       response: { 200: TokenReplySchema, ...errorReplies(401, 403, 404, 500, 503) }
     }
-  }, async (request) => getAgentToken(db, request.params.tenantId, request.params.tokenId))
+  }, async (request) => getAgentToken(db, request.params.tenantId, request.params.tokenId, { cache: app.readCache, now: app.clock() }))
 
   app.put('/:tenantId/agent_tokens/:tokenId', {
     config: { secret: true },

@@ -1,4 +1,5 @@
 import { NotFound } from '../../core/errors.js'
+import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -58,12 +59,21 @@ export async function createAgentToken (db: Database, box: SecretBox, accountId:
   }
 }
 
+/** The read cache's key of one token; migration 0012 notifies it when the token changes or goes. */
+function cacheKey (accountId: string, secretHash: Buffer): string {
+  return `agent-token:${accountId}/${secretHash.toString('hex')}`
+}
+
 /** One token by its id: the caller has just sent the id, so nothing needs unsealing. */
-export async function getAgentToken (db: Database, accountId: string, id: string): Promise<AgentToken> {
+export async function getAgentToken (db: Database, accountId: string, id: string, reads?: ReadCache): Promise<AgentToken> {
   sortKeyOrNotFound(id, accountId)
-  const row = await repo.findAgentToken(db, accountId, sha256(id))
-  if (!row) throw notFound(id)
-  return { id, token: id, label: row.label }
+  const secretHash = sha256(id)
+  const found = await readThrough(reads, cacheKey(accountId, secretHash), async () => {
+    const row = await repo.findAgentToken(db, accountId, secretHash)
+    return row && { value: { label: row.label }, expiresAt: NO_EXPIRY }
+  })
+  if (!found) throw notFound(id)
+  return { id, token: id, label: found.label }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { NO_EXPIRY } from '../../core/notified-cache.js'
 import { sha256 } from '../../core/secrets.js'
 import { explainUserTokenRefusal, findUserTokenHolder } from './repository.js'
 import { recordDenial } from '../../plugins/denials.js'
@@ -9,8 +10,6 @@ import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
 import { TOKEN_MEDIA_TYPE } from './resource.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
-
-const NEVER = new Date(8.64e15)
 
 async function routes (app: FastifyInstance) {
   app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
@@ -44,7 +43,7 @@ export const astraTokenCredential: CredentialKind = {
         credential: Object.freeze({ kind: 'astra-token', id: holder.token_id, expiresAt: null })
       })
       // Astra tokens do not expire: the cache's own re-check interval bounds the entry.
-      return { value, expiresAt: NEVER }
+      return { value, expiresAt: NO_EXPIRY }
     })
     if (principal) return principal
     // Refused: one more read, on this path only, for the audit trail's reason.
@@ -76,7 +75,9 @@ const astra: TokenFamily = {
       astraApiToken: { type: 'http', scheme: 'bearer', description: 'An Astra API token (base64 of 32 bytes), or a Tessera session token' }
     }
   },
-  credentials: [astraTokenCredential]
+  credentials: [astraTokenCredential],
+  // A user's token list, and whether the user is of the account (migration 0012 notifies changes).
+  cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] }
   // No secret travels in a path or a query: token ids and continue values are not secrets.
 }
 

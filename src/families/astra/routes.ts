@@ -2,17 +2,17 @@ import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
+import type { ReadCache } from '../../core/notified-cache.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { parseListQuery, unsupportedParams } from './list-query.js'
-import { isUserOfAccount } from './repository.js'
 import { COLLECTION_TYPE, etagOf, RESOURCE_VERSION, TOKEN_MEDIA_TYPE } from './resource.js'
 import {
   CollectionParamsSchema, CreatedReplySchema, DeletedReplySchema, IfMatchHeadersSchema, ListQuerySchema, ListReplySchema, NewTokenSchema,
   problemReplies, ReplacedReplySchema, TokenParamsSchema, TokenReplacementSchema, TokenReplySchema
 } from './schemas.js'
-import { collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection } from './tokens.js'
+import { collectionExists, collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection } from './tokens.js'
 import { audited } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 
@@ -23,6 +23,10 @@ const security = [{ astraApiToken: [] }]
 const MANAGER_ROLES = [ADMIN_ROLE, 'owner']
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const ASTRA_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000)$/
+
+function readCacheOf (request: FastifyRequest): ReadCache {
+  return { cache: request.server.readCache, now: request.server.clock() }
+}
 
 function collectionOf (request: FastifyRequest): Collection {
   const { account_id: accountId, user_id: userId } = request.params as { account_id: string, user_id: string }
@@ -38,7 +42,7 @@ async function requireTokenManager (request: FastifyRequest): Promise<void> {
   const caller = await principalOf(request)
   const collection = collectionOf(request)
   if (!ASTRA_ID.test(collection.accountId) || !UUID_V4.test(collection.userId) ||
-    !await isUserOfAccount(request.server.db, collection.accountId, collection.userId)) throw collectionNotFound(collection)
+    !await collectionExists(request.server.db, collection, readCacheOf(request))) throw collectionNotFound(collection)
   const manages = caller.kind === 'user' && caller.accountId === collection.accountId &&
     (caller.id === collection.userId || MANAGER_ROLES.some((role) => hasRoleOn(caller, collection.accountId, role)))
   if (!manages) throw new Forbidden('user tokens')
@@ -115,7 +119,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const listRequest = parseListQuery(request.query as Record<string, string | undefined>)
-    const page = await listUserTokenPage(db, collectionOf(request), listRequest)
+    const page = await listUserTokenPage(db, collectionOf(request), listRequest, readCacheOf(request))
     const metadata: Record<string, unknown> = { labels: [] }
     if (page.continue !== undefined) metadata.continue = page.continue
     if (page.count !== undefined) metadata.count = page.count

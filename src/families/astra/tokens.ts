@@ -1,5 +1,6 @@
 import { inTransaction } from '../../services/audit.js'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256 } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import * as repo from './repository.js'
@@ -178,8 +179,30 @@ function pick (resource: TokenResource, fields: IncludeField[]): unknown[] {
   return fields.map((field) => resource[field])
 }
 
+/**
+ * The read cache's group of one user's token list: migration 0012 notifies it when one of their
+ * tokens changes or goes; this process's own writes empty the cache at once (FlushOnWrite).
+ */
+function listGroup (collection: Collection): string {
+  return `astra-tokens:${collection.accountId}/${collection.userId}`
+}
+
+/** Whether the collection exists: the account, and the user as one of its users (then remembered). */
+export async function collectionExists (db: Database, collection: Collection, reads?: ReadCache): Promise<boolean> {
+  const exists = await readThrough(reads, `astra-user:${collection.accountId}/${collection.userId}`, async () =>
+    await repo.isUserOfAccount(db, collection.accountId, collection.userId) ? { value: true, expiresAt: NO_EXPIRY } : undefined)
+  return exists === true
+}
+
+/** One page (§B3), from the read cache when it holds the same request's page. */
+export async function listUserTokenPage (db: Database, collection: Collection, request: ListRequest, reads?: ReadCache): Promise<TokenListPage> {
+  const group = listGroup(collection)
+  const page = await readThrough(reads, `${group}?${JSON.stringify(request)}`, async () => ({ value: await readPage(db, collection, request), expiresAt: NO_EXPIRY }), group)
+  return page!
+}
+
 /** One page (§B3): keyset after the cursor, and a cursor for the next page when one follows. */
-export async function listUserTokenPage (db: Database, collection: Collection, request: ListRequest): Promise<TokenListPage> {
+async function readPage (db: Database, collection: Collection, request: ListRequest): Promise<TokenListPage> {
   const rows = await repo.listUserTokens(db, collection.accountId, collection.userId, request.query)
   const resources = rows.slice(0, request.limit).map(toTokenResource)
   const last = resources.at(-1)

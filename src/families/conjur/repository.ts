@@ -187,7 +187,7 @@ export async function revokePermission (db: Database, accountId: string, factory
 /** What a role may do with a host factory: whether it owns it, and the privileges it holds. */
 export interface Relation {
   owns: boolean
-  privileges: string[]
+  privileges: readonly string[]
 }
 
 /**

@@ -1,10 +1,11 @@
+import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import type { SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import type { Caller } from './caller.js'
 import { ConjurNotFound } from './errors.js'
 import { permissionRole, roleId } from './host-factories.js'
 import * as repo from './repository.js'
-import { tokenView, visibleResource, type TokenView } from './tokens.js'
+import { factoryCacheKey, tokenView, visibleResource, type TokenView } from './tokens.js'
 
 /** A host factory as GET /resources shows it (spec §A4), tokens in clear. */
 export interface HostFactoryResource {
@@ -17,20 +18,38 @@ export interface HostFactoryResource {
   tokens: TokenView[]
 }
 
-/** GET /resources/{account}/{kind}/{id}: host factories only; anything invisible or else is 404. */
-export async function showResource (db: Database, box: SecretBox, caller: Caller, account: string, kind: string, identifier: string): Promise<HostFactoryResource> {
-  const fullId = `${account}:${kind}:${identifier}`
-  const resource = await visibleResource(db, caller, fullId)
-  if (resource.kind !== 'host_factory') throw new ConjurNotFound(fullId)
-  const accountId = caller.account.id
-  const accountName = caller.account.name
-  const factory = await repo.findHostFactory(db, accountId, resource.factoryId)
-  if (!factory) throw new ConjurNotFound(fullId)
+/** What GET /resources shows of a host factory, as stored (its tokens sealed). */
+interface StoredFactory {
+  factory: repo.HostFactoryRecord
+  layers: readonly string[]
+  permissions: readonly repo.PermissionRecord[]
+  tokens: readonly repo.TokenRecord[]
+}
+
+async function readFactory (db: Database, accountId: string, factoryId: string): Promise<StoredFactory | undefined> {
+  const factory = await repo.findHostFactory(db, accountId, factoryId)
+  if (!factory) return undefined
   // Independent reads: on a pool they overlap.
   const [layersByFactory, permissions, tokens] = await Promise.all([
     repo.layersOf(db, accountId, [factory.id]), repo.permissionsOf(db, accountId, [factory.id]), repo.tokensOf(db, accountId, factory.id)
   ])
-  const layers = layersByFactory.get(factory.id) ?? []
+  return { factory, layers: layersByFactory.get(factory.id) ?? [], permissions, tokens }
+}
+
+/** GET /resources/{account}/{kind}/{id}: host factories only; anything invisible or else is 404. */
+export async function showResource (db: Database, box: SecretBox, caller: Caller, account: string, kind: string, identifier: string, reads?: ReadCache): Promise<HostFactoryResource> {
+  const fullId = `${account}:${kind}:${identifier}`
+  const resource = await visibleResource(db, caller, fullId, reads)
+  if (resource.kind !== 'host_factory') throw new ConjurNotFound(fullId)
+  const accountId = caller.account.id
+  const accountName = caller.account.name
+  // Shown in full, tokens included, so no part of it expires by itself.
+  const stored = await readThrough(reads, factoryCacheKey(accountId, resource.factoryId), async () => {
+    const found = await readFactory(db, accountId, resource.factoryId)
+    return found && { value: found, expiresAt: NO_EXPIRY }
+  })
+  if (!stored) throw new ConjurNotFound(fullId)
+  const { factory, layers, permissions, tokens } = stored
   return {
     created_at: factory.created_at.toISOString().replace(/Z$/, '+00:00'),
     id: roleId(accountName, 'host_factory', factory.id),

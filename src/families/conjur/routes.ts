@@ -159,7 +159,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { account, kind, identifier } = request.params
-    return showResource(db, box, await callerOf(request), account, kind, identifier)
+    return showResource(db, box, await callerOf(request), account, kind, identifier, { cache: app.readCache, now: app.clock() })
   })
 }
 

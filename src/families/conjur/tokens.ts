@@ -1,4 +1,5 @@
 import { Forbidden } from '../../core/errors.js'
+import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById } from '../../db/repositories/accounts.js'
@@ -9,6 +10,14 @@ import { formatUtcSeconds, formatWithOffset, parseIso8601 } from './iso8601.js'
 import type { Params } from './params.js'
 import * as repo from './repository.js'
 import { newConjurSecret, tokenSealingContext } from './secrets.js'
+
+/**
+ * The read cache's key of a host factory, and the group of what is read about it: migration 0012
+ * notifies it when the factory, its layers, permissions or tokens change or go.
+ */
+export function factoryCacheKey (accountId: string, factoryId: string): string {
+  return `conjur-factory:${accountId}/${factoryId}`
+}
 
 /** A token as Conjur shows it (spec §A1): keys in this order. */
 export interface TokenView {
@@ -70,14 +79,19 @@ function parseCidrs (value: unknown): string[] {
  * privilege); else Conjur's 404 for that id. Other kinds of resource are seen by the account's
  * admins only (they own everything); Tessera has no groups.
  */
-export async function visibleResource (db: Database, caller: Caller, fullId: string): Promise<{ kind: string, factoryId: string, relation: repo.Relation }> {
+export async function visibleResource (db: Database, caller: Caller, fullId: string, reads?: ReadCache): Promise<{ kind: string, factoryId: string, relation: repo.Relation }> {
   const [accountName = '', kind = '', ...rest] = fullId.split(':')
   const identifier = rest.join(':')
   // Names are unique (exact match), so only the caller's own account's name can name it: no read.
   const account = rest.length > 0 && accountName === caller.account.name ? caller.account : undefined
   if (!account || identifier === '') throw new ConjurNotFound(fullId)
   if (kind === 'host_factory') {
-    const relation = await repo.relationTo(db, account.id, identifier, caller.role)
+    const factory = factoryCacheKey(account.id, identifier)
+    const { role } = caller
+    const relation = await readThrough(reads, `${factory}#${role.kind === 'user' ? role.userId : `host/${role.hostId}`}#${role.isAdmin}`, async () => {
+      const found = await repo.relationTo(db, account.id, identifier, role)
+      return found && { value: Object.freeze({ ...found, privileges: Object.freeze(found.privileges) }), expiresAt: NO_EXPIRY }
+    }, factory)
     if (!relation || (!relation.owns && relation.privileges.length === 0)) throw new ConjurNotFound(fullId)
     return { kind, factoryId: identifier, relation }
   }

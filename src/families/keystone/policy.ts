@@ -1,7 +1,7 @@
 import { Forbidden, NotFound } from '../../core/errors.js'
 import { ADMIN_ROLE, type Principal } from '../../core/principal.js'
 import type { Database } from '../../db/database.js'
-import type { CredentialCache } from '../../core/credential-cache.js'
+import type { NotifiedCache } from '../../core/notified-cache.js'
 import { findSession, type Session } from '../../services/sessions.js'
 import { TOKEN_NOT_VALID } from './messages.js'
 
@@ -23,7 +23,7 @@ export interface TokenPolicy {
  * held on the Tessera admin account it reaches every token; on another account, the tokens
  * scoped to that account. Without one: 403, even for unknown tokens, as Keystone checks policy first.
  */
-export async function findSessionAs (db: Database, caller: Principal, tokenId: string, policy: TokenPolicy, context: { adminAccount: string, now: Date, cache: CredentialCache }): Promise<Session> {
+export async function findSessionAs (db: Database, caller: Principal, tokenId: string, policy: TokenPolicy, context: { adminAccount: string, now: Date, cache: NotifiedCache }): Promise<Session> {
   const privileged = policy.roles.some((role) => caller.roles.includes(role))
   if (!privileged && !policy.allowSelf) throw new Forbidden(policy.action)
   const target = await findSession(db, tokenId, context.now, context.cache)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CredentialCache, type Loaded } from '../../src/core/credential-cache.js'
+import { NotifiedCache, type Loaded } from '../../src/core/notified-cache.js'
 
 const at = (ms: number) => new Date(1_800_000_000_000 + ms)
 const far = at(3_600_000)
@@ -14,9 +14,9 @@ function loader<T> (value: T, expiresAt = far) {
   return { calls, load }
 }
 
-describe('CredentialCache', () => {
+describe('NotifiedCache', () => {
   it('loads once, then answers from memory until the re-check interval ends', async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 1000 })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 1000 })
     const { calls, load } = loader('alice')
     expect(await cache.getOrLoad('k', at(0), load)).toBe('alice')
     expect(await cache.getOrLoad('k', at(999), load)).toBe('alice')
@@ -26,7 +26,7 @@ describe('CredentialCache', () => {
   })
 
   it("never keeps an entry past the credential's own expiry", async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 60_000 })
     const { calls, load } = loader('alice', at(100))
     await cache.getOrLoad('k', at(0), load)
     await cache.getOrLoad('k', at(99), load)
@@ -36,7 +36,7 @@ describe('CredentialCache', () => {
   })
 
   it('remembers nothing that was not found', async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 1000 })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 1000 })
     let calls = 0
     const missing = async () => { calls++; return undefined }
     expect(await cache.getOrLoad('k', at(0), missing)).toBeUndefined()
@@ -46,7 +46,7 @@ describe('CredentialCache', () => {
   })
 
   it('forgets one key, or all of them, when told', async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 60_000 })
     const a = loader('a')
     const b = loader('b')
     await cache.getOrLoad('a', at(0), a.load)
@@ -60,8 +60,30 @@ describe('CredentialCache', () => {
     expect(b.calls.count).toBe(2)
   })
 
+  it('forgets a whole group by its key, and keeps no empty group behind', async () => {
+    const cache = new NotifiedCache({ maxEntries: 3, recheckMs: 60_000 })
+    const pages = ['p1', 'p2'].map((key) => loader(key))
+    const other = loader('other')
+    await cache.getOrLoad('list/alice?1', at(0), pages[0]!.load, 'list/alice')
+    await cache.getOrLoad('list/alice?2', at(0), pages[1]!.load, 'list/alice')
+    await cache.getOrLoad('list/bob?1', at(0), other.load, 'list/bob')
+    cache.forget('list/alice')
+    expect(cache.size).toBe(1)
+    await cache.getOrLoad('list/alice?1', at(1), pages[0]!.load, 'list/alice')
+    await cache.getOrLoad('list/bob?1', at(1), other.load, 'list/bob')
+    expect([pages[0]!.calls.count, other.calls.count]).toEqual([2, 1])
+    // Full, the cache evicts its oldest entry (bob's page); forgetting groups stays exact.
+    await cache.getOrLoad('x', at(2), loader('x').load)
+    await cache.getOrLoad('y', at(2), loader('y').load)
+    expect(cache.size).toBe(3)
+    cache.forget('list/bob')
+    expect(cache.size).toBe(3)
+    cache.forget('list/alice')
+    expect(cache.size).toBe(2)
+  })
+
   it('does not remember a load that a flush overlapped: it may have read what the flush was for', async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 60_000 })
     let release!: () => void
     const slow = async (): Promise<Loaded<string>> => {
       await new Promise<void>((resolve) => { release = resolve })
@@ -75,7 +97,7 @@ describe('CredentialCache', () => {
   })
 
   it('holds at most maxEntries, dropping the oldest', async () => {
-    const cache = new CredentialCache({ maxEntries: 2, recheckMs: 60_000 })
+    const cache = new NotifiedCache({ maxEntries: 2, recheckMs: 60_000 })
     const loads = ['a', 'b', 'c'].map((key) => loader(key))
     for (const [i, key] of ['a', 'b', 'c'].entries()) await cache.getOrLoad(key, at(0), loads[i]!.load)
     expect(cache.size).toBe(2)
@@ -84,7 +106,7 @@ describe('CredentialCache', () => {
   })
 
   it('while disabled, loads every time; enabled again, starts empty', async () => {
-    const cache = new CredentialCache({ maxEntries: 10, recheckMs: 60_000 }, { enabled: false })
+    const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 60_000 }, { enabled: false })
     const { calls, load } = loader('alice')
     await cache.getOrLoad('k', at(0), load)
     await cache.getOrLoad('k', at(1), load)
@@ -100,7 +122,7 @@ describe('CredentialCache', () => {
 
   it('is off for good with a zero interval or size', async () => {
     for (const options of [{ maxEntries: 0, recheckMs: 1000 }, { maxEntries: 10, recheckMs: 0 }]) {
-      const cache = new CredentialCache(options)
+      const cache = new NotifiedCache(options)
       cache.enable()
       expect(cache.enabled).toBe(false)
     }

@@ -1,9 +1,19 @@
-import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hash, timingSafeEqual } from 'node:crypto'
+import { random } from 'nanoid'
 
 const KEY_BYTES = 32
 const IV_BYTES = 12
 const TAG_BYTES = 16
 const SEALED_VERSION = 1
+
+/**
+ * `count` bytes from the system's CSPRNG, drawn from nanoid's pool: one call to the CSPRNG per
+ * 128 draws. Each draw costs ≈ 5 µs here (randomBytes' fixed overhead), and issuing a token
+ * takes three. Copied: the pool's bytes are overwritten when it refills; none is drawn twice.
+ */
+export function randomBytes (count: number): Buffer {
+  return Buffer.from(random(count))
+}
 
 export function randomHex (bytes: number): string {
   return randomBytes(bytes).toString('hex')

@@ -3,7 +3,8 @@ import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
 import { compiledOnce } from '../../db/compiled-once.js'
-import { AUDIT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { CoalescedWrites } from '../../db/coalesced-writes.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
 
@@ -15,17 +16,31 @@ const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'token_sealed', 'label', 
 
 export type AgentTokenRecord = Pick<AgentTokenRow, typeof AGENT_TOKEN_COLUMNS[number]>
 
-// Issuing and reading one token are what the API is called for most: compiled once.
-// The token and its audit row are one statement (a data-modifying WITH): atomic, one round trip.
-const insertRow = compiledOnce((db, accountId: string, sortKey: string, secretHash: Uint8Array, tokenSealed: Uint8Array, label: string | null, ...audit: unknown[]) =>
-  db.with('token', (cte) => cte.insertInto('agent_tokens').values({ account_id: accountId, sort_key: sortKey, secret_hash: secretHash, token_sealed: tokenSealed, label }))
-    .insertInto('audit_events').values(Object.fromEntries(AUDIT_COLUMNS.map((column, index) => [column, audit[index]])) as NewAuditEvent))
-
+// Reading one token is what the API is called for most: compiled once.
 const findRow = compiledOnce((db, accountId: string, secretHash: Uint8Array) =>
   db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS).where('secret_hash', '=', secretHash).where('account_id', '=', accountId))
 
+type NewTokenWithAudit = readonly [NewAgentToken, NewAuditEvent]
+
+/** Tokens and their audit rows in one statement (a data-modifying WITH): atomic, one round trip. */
+async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Promise<void> {
+  await db.with('token', (cte) => cte.insertInto('agent_tokens').values(rows.map(([token]) => token)))
+    .insertInto('audit_events').values(rows.map(([, audit]) => audit))
+    .execute()
+}
+
+/**
+ * Concurrent creates share statements, and so commits: issuance is bound by PostgreSQL's commit
+ * rate, not its insert rate. A few statements at once leave the pool's other connections to reads.
+ */
+const COALESCING = { maxInFlight: 4, maxRows: 100 }
+const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit>>()
+
 export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {
-  await insertRow(db, token.account_id, token.sort_key, token.secret_hash, token.token_sealed, token.label ?? null, ...AUDIT_COLUMNS.map((column) => audit[column] ?? null))
+  if (db.isTransaction) return insertRows(db, [[token, audit]])
+  let coalescer = coalescers.get(db)
+  if (!coalescer) coalescers.set(db, coalescer = new CoalescedWrites((rows) => insertRows(db, rows), COALESCING))
+  await coalescer.write([token, audit])
 }
 
 export async function findAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<AgentTokenRecord | undefined> {

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { sha256 } from '../../core/secrets.js'
+import { randomBytes, sha256 } from '../../core/secrets.js'
 
 /** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'

@@ -12,7 +12,7 @@ import { conjurToken, createTenant, expectCall, keystoneLogin, type Tenant } fro
 
 /**
  * `npm run bench -- profile`: one scenario of the suite (BENCH_SCENARIO: S1, an admin
- * validating a token, by default; S2, S3, S4, S6 or S8) against Tessera started with `node --cpu-prof`,
+ * validating a token, by default; S2, S3, S4, S5, S6 or S8) against Tessera started with `node --cpu-prof`,
  * then where its CPU time went: the functions and the packages with the most self time.
  * BENCH_SECONDS (10) of load at BENCH_CONNECTIONS (50).
  */
@@ -44,6 +44,12 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   async S4 (_base, _adminToken, tenant) {
     return { method: 'POST', path: `/v1.0/${tenant.accountId}/agent_tokens`, headers: { 'x-auth-token': tenant.token, 'content-type': 'application/json' }, body: '{"label":"profile"}', status: 201 }
+  },
+  async S5 (base, adminToken, tenant) {
+    await expectCall(201, base, `/admin/v1/accounts/${tenant.accountId}/host-factories`, { headers: { 'x-auth-token': adminToken }, json: { id: 'hf-write', layers: ['profile'] } })
+    const token = await conjurToken(base, tenant.accountName, tenant.user.name, tenant.user.apiKey)
+    const body = `host_factory=${encodeURIComponent(`${tenant.accountName}:host_factory:hf-write`)}&expiration=2050-12-31T23%3A59%3A59Z`
+    return { method: 'POST', path: '/host_factory_tokens', headers: { authorization: `Token token="${token}"`, 'content-type': 'application/x-www-form-urlencoded' }, body, status: 200 }
   },
   async S6 (_base, _adminToken, tenant) {
     const auth = { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId }

@@ -67,3 +67,20 @@ export async function audited<T> (db: Database, context: AuditContext, work: (tr
   for (const row of rows) logAuditEvent(context.log, row)
   return result
 }
+
+/**
+ * For a change that writes its audit rows itself, in the statement that makes the change (a
+ * data-modifying WITH: atomic in one round trip, no transaction): `write` makes each row with
+ * `rowOf`, and every row made is logged once `write` succeeded, as `audited` does. So `write`
+ * makes one statement and does not retry it.
+ */
+export async function auditedInStatement<T> (context: AuditContext, write: (rowOf: (event: AuditEvent) => NewAuditEvent) => Promise<T>): Promise<T> {
+  const rows: NewAuditEvent[] = []
+  const result = await write((event) => {
+    const row = auditRow(context, event)
+    rows.push(row)
+    return row
+  })
+  for (const row of rows) logAuditEvent(context.log, row)
+  return result
+}

@@ -4,6 +4,7 @@ import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 import { explainSessionRefusal, findActiveSession, insertAuthSession, revokeAuthSession, type ActiveSession } from '../db/repositories/auth-sessions.js'
 import type { Refusal } from '../core/refusal.js'
+import type { NewAuditEvent } from '../db/repositories/audit-events.js'
 
 export type SessionMethod = ActiveSession['method']
 
@@ -62,12 +63,24 @@ function toSession (row: ActiveSession): Session {
   }
 }
 
-export async function issueSession (db: Database, input: IssueSessionInput, now: Date): Promise<IssuedSession> {
+/** A new session; with `audit`, stored with the audit row `audit` makes of it, in one statement. */
+export async function issueSession (db: Database, input: IssueSessionInput, now: Date, audit?: (session: IssuedSession) => NewAuditEvent): Promise<IssuedSession> {
   const token = newSessionToken()
   const auditId = newAuditId()
   const chainId = input.parent ? input.parent.auditIds.at(-1)! : auditId
   const issuedAt = now
   const expiresAt = input.parent?.expiresAt ?? new Date(issuedAt.getTime() + input.ttlSeconds * 1000)
+  const session: IssuedSession = {
+    token,
+    auditId,
+    auditIds: chainId === auditId ? [auditId] : [auditId, chainId],
+    method: input.method,
+    user: input.user,
+    account: input.account,
+    roles: input.roles,
+    issuedAt,
+    expiresAt
+  }
   await insertAuthSession(db, {
     audit_id: auditId,
     secret_hash: sha256(token),
@@ -79,18 +92,8 @@ export async function issueSession (db: Database, input: IssueSessionInput, now:
     rescoped_from: input.parent?.auditId ?? null,
     issued_at: issuedAt,
     expires_at: expiresAt
-  })
-  return {
-    token,
-    auditId,
-    auditIds: chainId === auditId ? [auditId] : [auditId, chainId],
-    method: input.method,
-    user: input.user,
-    account: input.account,
-    roles: input.roles,
-    issuedAt,
-    expiresAt
-  }
+  }, audit?.(session))
+  return session
 }
 
 /** The cache key of the session whose secret hashes to `hash`; migration 0008 notifies the same. */

@@ -1,6 +1,7 @@
 import { sql, type ExpressionOrFactory, type Insertable, type SqlBool } from 'kysely'
 import type { Database } from '../database.js'
 import type { AuthSessions, DB } from '../schema.js'
+import type { NewAuditEvent } from './audit-events.js'
 
 export type NewAuthSession = Insertable<AuthSessions>
 
@@ -17,8 +18,16 @@ export interface ActiveSession {
   expires_at: Date
 }
 
-export async function insertAuthSession (db: Database, session: NewAuthSession): Promise<void> {
-  await db.insertInto('auth_sessions').values(session).execute()
+/**
+ * A new session, and with `audit` the audit row of its issue in the same statement (a
+ * data-modifying WITH): both are written or neither, in one round trip and no transaction.
+ */
+export async function insertAuthSession (db: Database, session: NewAuthSession, audit?: NewAuditEvent): Promise<void> {
+  if (!audit) {
+    await db.insertInto('auth_sessions').values(session).execute()
+    return
+  }
+  await db.with('session', (cte) => cte.insertInto('auth_sessions').values(session)).insertInto('audit_events').values(audit).execute()
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
 import { keysetPage } from '../keyset.js'
@@ -30,6 +31,34 @@ export async function listRoleNames (db: Database, userId: string, accountId: st
   const rows = await db.selectFrom('role_assignments').select('role')
     .where('user_id', '=', userId).where('account_id', '=', accountId).orderBy('role').execute()
   return rows.map((row) => row.role)
+}
+
+/**
+ * The role names a user holds on an account, in name order ('{}' for none, or a null account), as
+ * a scalar subquery: it reads them in the query that finds the account. Each argument is a value
+ * or a column reference (`sql.ref`).
+ */
+export function roleNamesOn (userId: string | RawBuilder<unknown>, accountId: string | RawBuilder<unknown>): RawBuilder<string[]> {
+  return sql<string[]>`coalesce((select array_agg(role_assignments.role order by role_assignments.role) from role_assignments where role_assignments.user_id = ${userId} and role_assignments.account_id = ${accountId}), '{}')`
+}
+
+/** How a login names the account it is scoped to. */
+export type AccountKey = { id: string } | { name: string }
+
+/** An account a login may be scoped to (enabled or not), with the roles the user holds on it. */
+export interface AccountWithRoles {
+  id: string
+  name: string
+  enabled: boolean
+  roles: string[]
+}
+
+/** The account `key` names and the role names `userId` holds on it, in one query. */
+export function findAccountWithRoles (db: Database, userId: string, key: AccountKey): Promise<AccountWithRoles | undefined> {
+  return db.selectFrom('accounts')
+    .select(['accounts.id', 'accounts.name', 'accounts.enabled', roleNamesOn(userId, sql.ref('accounts.id')).as('roles')])
+    .where((eb) => 'id' in key ? eb('accounts.id', '=', key.id) : eb('accounts.name', '=', key.name))
+    .executeTakeFirst()
 }
 
 export async function holdsAnyRole (db: Database, userId: string, accountId: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
 import { keysetPage } from '../keyset.js'
+import { roleNamesOn, type AccountKey, type AccountWithRoles } from './role-assignments.js'
 import type { Users } from '../schema.js'
 
 type UserRow = Selectable<Users>
@@ -32,17 +33,30 @@ export interface LoginCandidate extends UserRecord {
   key_hash: Uint8Array | null
   /** The user and their home account are both enabled. */
   active: boolean
+  /** The account the login asked for (enabled or not), with the user's roles on it; null when none or no such account. */
+  tenant: AccountWithRoles | null
 }
 
-/** The user a login names, by name or by id, with what is needed to check the credentials. */
-export function findLoginCandidate (db: Database, by: { name: string } | { id: string }): Promise<LoginCandidate | undefined> {
+/**
+ * The user a login names, by name or by id, with what is needed to check the credentials and,
+ * in the same query, the account the login asks for (`tenant`: by id, by name, or the user's
+ * home account) with the user's roles on it.
+ */
+export async function findLoginCandidate (db: Database, by: { name: string } | { id: string }, tenant: AccountKey | 'home' | null = null): Promise<LoginCandidate | undefined> {
   const query = db.selectFrom('users')
     .innerJoin('accounts', 'accounts.id', 'users.account_id')
     .leftJoin('api_keys', 'api_keys.user_id', 'users.id')
+    .leftJoin('accounts as tenant', (join) => tenant === null
+      ? join.on(sql<boolean>`false`)
+      : tenant === 'home' ? join.onRef('tenant.id', '=', 'users.account_id') : 'id' in tenant ? join.on('tenant.id', '=', tenant.id) : join.on('tenant.name', '=', tenant.name))
     .select(USER_COLUMNS)
-    .select(['users.password_hash', 'api_keys.key_hash'])
+    .select(['users.password_hash', 'api_keys.key_hash', 'tenant.id as tenant_id', 'tenant.name as tenant_name', 'tenant.enabled as tenant_enabled'])
     .select((eb) => eb.and([eb.ref('users.enabled'), eb.ref('accounts.enabled')]).$castTo<boolean>().as('active'))
-  return ('name' in by ? query.where('users.name', '=', by.name) : query.where('users.id', '=', by.id)).executeTakeFirst()
+    .select(roleNamesOn(sql.ref('users.id'), sql.ref('tenant.id')).as('tenant_roles'))
+  const row = await ('name' in by ? query.where('users.name', '=', by.name) : query.where('users.id', '=', by.id)).executeTakeFirst()
+  if (!row) return undefined
+  const { tenant_id: tenantId, tenant_name: tenantName, tenant_enabled: tenantEnabled, tenant_roles: roles, ...user } = row
+  return { ...user, tenant: tenantId === null ? null : { id: tenantId, name: tenantName!, enabled: tenantEnabled!, roles } }
 }
 
 /** A keyset page of an account's users by id (see toKeysetPage). */

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
 import { keysetPage } from '../../db/keyset.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 
 /** SQL of the Conjur family: hosts, layers, host factories, their permissions and tokens. */
 
@@ -230,10 +231,18 @@ function cidrArray (cidr: readonly string[]) {
   return sql<string[]>`${`{${cidr.join(',')}}`}::cidr[]`
 }
 
-export function insertTokens (db: Database, tokens: ReadonlyArray<Omit<TokenRecord, 'cidr'>>, cidr: readonly string[]): Promise<TokenRecord[]> {
-  return db.insertInto('host_factory_tokens')
-    .values(tokens.map((token) => ({ ...token, cidr: cidrArray(cidr) })))
-    .returning(TOKEN_COLUMNS)
+/**
+ * Tokens and their audit rows (at least one) in one statement, a data-modifying WITH: every row
+ * is written or none, in one round trip and no transaction.
+ */
+export function insertTokens (db: Database, tokens: ReadonlyArray<Omit<TokenRecord, 'cidr'>>, cidr: readonly string[], audit: readonly NewAuditEvent[]): Promise<TokenRecord[]> {
+  return db
+    .with('token', (cte) => cte.insertInto('host_factory_tokens')
+      .values(tokens.map((token) => ({ ...token, cidr: cidrArray(cidr) })))
+      .returning(TOKEN_COLUMNS))
+    .with('audit', (cte) => cte.insertInto('audit_events').values([...audit]))
+    .selectFrom('token')
+    .selectAll()
     .execute()
 }
 

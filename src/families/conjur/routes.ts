@@ -15,7 +15,7 @@ import {
   hostFactoryTokenSecurity, HostSchema, ResourceParamsSchema, tags, TokenListSchema, TokenParamsSchema
 } from './schemas.js'
 import { createTokens, revokeToken } from './tokens.js'
-import { audited } from '../../services/audit.js'
+import { audited, auditedInStatement } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import { tokenFingerprint } from './secrets.js'
 
@@ -98,8 +98,8 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const caller = await callerOf(request)
-    const tokens = await audited(db, auditContextOf(request), (trx) => createTokens(trx, box, caller, conjurParams(request), app.clock()),
-      (made) => made.map((token) => ({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(token.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: token.expiration } })))
+    const tokens = await auditedInStatement(auditContextOf(request), (rowOf) => createTokens(db, box, caller, conjurParams(request), app.clock(),
+      (made) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(made.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: made.expiration } })))
     request.log.info({ accountId: caller.account.id, count: tokens.length }, 'host factory tokens created')
     return tokens
   })

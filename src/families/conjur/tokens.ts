@@ -2,6 +2,7 @@ import { Forbidden } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { findAccountById } from '../../db/repositories/accounts.js'
 import type { Caller } from './caller.js'
 import { InvalidCidr, normaliseCidr } from './cidr.js'
@@ -108,8 +109,13 @@ function allowed (relation: repo.Relation, privilege: repo.Privilege): boolean {
   return relation.owns || relation.privileges.includes(privilege)
 }
 
-/** POST /host_factory_tokens, in Conjur's processing order (spec §A1): which error wins matters. */
-export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date): Promise<TokenView[]> {
+/**
+ * POST /host_factory_tokens, in Conjur's processing order (spec §A1): which error wins matters.
+ * The tokens are stored with the audit row `audit` makes of each, in one statement. The caller's
+ * privilege is read before, outside it: a privilege revoked in between is the same race as one
+ * revoked just before the request, and a transaction would not close it (it takes no lock).
+ */
+export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: Pick<TokenView, 'token' | 'expiration'>) => NewAuditEvent): Promise<TokenView[]> {
   const hostFactory = params.host_factory
   if (typeof hostFactory !== 'string' || hostFactory === '') throw argumentError('host_factory')
   const resource = await visibleResource(db, caller, hostFactory)
@@ -124,6 +130,7 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
   }
   const cidr = parseCidrs(params.cidr)
   const secrets = Array.from({ length: count }, () => newConjurSecret())
+  const shownExpiration = formatUtcSeconds(expiration.instant)
   const rows = await repo.insertTokens(db, secrets.map((secret) => {
     const hash = sha256(secret)
     return {
@@ -133,8 +140,8 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
       host_factory_id: resource.factoryId,
       expiration: expiration.instant
     }
-  }), cidr)
-  // One INSERT of all rows: nothing is stored unless every token is.
+  }), cidr, secrets.map((secret) => audit({ token: secret, expiration: shownExpiration })))
+  // One statement for all rows: nothing is stored unless every token (and its audit row) is.
   const byHash = new Map(rows.map((row) => [Buffer.from(row.token_sha256).toString('hex'), row]))
   return secrets.map((secret) => {
     const row = byHash.get(sha256(secret).toString('hex'))!

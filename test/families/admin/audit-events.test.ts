@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tokenFingerprint } from '../../../src/families/conjur/secrets.js'
 import { insertTenantUser, insertUser, login, superAdminSession, tenantSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+import { createHostFactory, createTokens, FUTURE, hfId, newTenant, userHeader } from '../conjur/helpers.js'
 
 const KEYSTONE_401 = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
 
@@ -43,7 +45,7 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
       requestId,
       clientIp: '203.0.113.7',
       reason: null,
-      details: { method: 'password', userId: user.id }
+      details: { method: 'password', userId: user.id, expiresAt: new Date(issued.json().access.token.expires).toISOString() }
     })
     expect(Date.parse(event.occurredAt)).toBeGreaterThan(Date.now() - 60_000)
 
@@ -54,6 +56,46 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     const trail = JSON.stringify(await events(account.id, {}))
     expect(trail).not.toContain(token)
     expect(trail).not.toContain(password)
+  })
+
+  it('records a re-scope with the session it came from, and an API-key login scoped to the user\'s own account', async () => {
+    const { account, user, password, apiKey } = await insertTenantUser(t.app.db, ['admin'])
+    const unscoped = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.name, password } } } })
+    expect(unscoped.statusCode).toBe(200)
+    const parent = unscoped.json().access.token
+    const rescoped = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { token: { id: parent.id }, tenantId: account.id } } })
+    expect(rescoped.statusCode).toBe(200)
+    const child = rescoped.json().access.token
+    const actor = { kind: 'user', id: user.id, name: user.name }
+    expect(await eventsOf(account.id, rescoped.headers['x-request-id'] as string)).toEqual([expect.objectContaining({
+      kind: 'session.rescoped',
+      accountId: account.id,
+      actor,
+      object: { type: 'session', id: child.audit_ids[0] },
+      details: { method: 'token', userId: user.id, rescopedFrom: parent.audit_ids[0], expiresAt: new Date(parent.expires).toISOString() }
+    })])
+
+    const keyLogin = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { 'RAX-KSKEY:apiKeyCredentials': { username: user.name, apiKey } } } })
+    expect(keyLogin.statusCode).toBe(200)
+    expect(keyLogin.json().access.token.tenant.id).toBe(account.id)
+    expect(await eventsOf(account.id, keyLogin.headers['x-request-id'] as string)).toEqual([expect.objectContaining({
+      kind: 'session.issued', accountId: account.id, actor, object: { type: 'session', id: keyLogin.json().access.token.audit_ids[0] }, details: expect.objectContaining({ method: 'apikey' })
+    })])
+  })
+
+  it('records each host factory token created, by fingerprint, with its factory and expiration', async () => {
+    const tenant = await newTenant(t.app)
+    const factory = await createHostFactory(t.app, tenant)
+    const created = await createTokens(t.app, await userHeader(t.app, tenant, tenant.admin), { host_factory: hfId(tenant, factory), expiration: FUTURE, count: 2 })
+    expect(created.statusCode).toBe(200)
+    const events = await eventsOf(tenant.account.id, created.headers['x-request-id'] as string)
+    expect(events).toEqual(created.json().map(({ token }: { token: string }) => expect.objectContaining({
+      kind: 'host-factory-token.created',
+      accountId: tenant.account.id,
+      actor: expect.objectContaining({ kind: 'user', name: tenant.admin.user.name }),
+      object: { type: 'host-factory-token', id: tokenFingerprint(token) },
+      details: { hostFactory: hfId(tenant, factory), expiration: '2050-12-31T00:00:00Z' }
+    })))
   })
 
   it('records admin changes without the password or API key', async () => {

@@ -3,6 +3,8 @@ export interface CoalescedWritesOptions {
   maxInFlight: number
   /** Most rows in one statement. */
   maxRows: number
+  /** Whether a failed statement's error may come from one row's values: then each row is tried alone. */
+  isRowError: (error: unknown) => boolean
 }
 
 interface Waiting<Row> {
@@ -14,8 +16,9 @@ interface Waiting<Row> {
  * Writes the rows of concurrent requests in one statement: while `maxInFlight` statements run,
  * rows that arrive wait and go together in the next, so those requests share one commit (one
  * WAL flush) instead of paying one each. Unloaded, a row goes at once, alone. Each request's
- * row is written whole or not at all with the others of its statement; when a statement fails,
- * every request in it gets the error.
+ * row is written whole or not at all. When a statement of several rows fails because of a row
+ * (a constraint), each row is tried alone, so one request's bad row fails only that request;
+ * when it fails otherwise (the database is gone), every request in it gets the error at once.
  */
 export class CoalescedWrites<Row> {
   readonly #write: (rows: Row[]) => Promise<unknown>
@@ -42,7 +45,13 @@ export class CoalescedWrites<Row> {
       this.#inFlight++
       this.#write(batch.map((each) => each.row)).then(
         () => { for (const each of batch) each.settle() },
-        (error: unknown) => { for (const each of batch) each.settle(error ?? new Error('the write failed')) }
+        async (error: unknown) => {
+          if (batch.length > 1 && this.#options.isRowError(error)) {
+            await Promise.all(batch.map((each) => this.#write([each.row]).then(() => each.settle(), each.settle)))
+          } else {
+            for (const each of batch) each.settle(error ?? new Error('the write failed'))
+          }
+        }
       ).finally(() => {
         this.#inFlight--
         this.#start()

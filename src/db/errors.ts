@@ -8,6 +8,16 @@ export function isUniqueViolation (error: unknown): boolean {
   return sqlState(error) === '23505'
 }
 
+/**
+ * An error one row's values cause: a data exception (class 22), an integrity constraint
+ * violation (class 23) or a trigger's raise (P0001). Not the database's state: retried alone,
+ * the other rows of the same statement would succeed.
+ */
+export function isRowError (error: unknown): boolean {
+  const code = sqlState(error)
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23') || code === 'P0001')
+}
+
 export function isForeignKeyViolation (error: unknown): boolean {
   return sqlState(error) === '23503'
 }

@@ -13,7 +13,7 @@ function heldWriter () {
 describe('CoalescedWrites', () => {
   it('writes a row at once while few statements run, and the rows that arrive meanwhile together', async () => {
     const { statements, write } = heldWriter()
-    const writes = new CoalescedWrites(write, { maxInFlight: 2, maxRows: 3 })
+    const writes = new CoalescedWrites(write, { maxInFlight: 2, maxRows: 3, isRowError: () => false })
     const settled: number[] = []
     const submit = (row: number) => writes.write(row).then(() => { settled.push(row) })
     const all = [1, 2, 3, 4, 5, 6].map(submit)
@@ -33,13 +33,13 @@ describe('CoalescedWrites', () => {
     expect(settled.sort()).toEqual([1, 2, 3, 4, 5, 6])
   })
 
-  it('fails every request of a failed statement, and goes on with the next', async () => {
+  it('fails every request of a statement the database failed, and goes on with the next', async () => {
     const { statements, write } = heldWriter()
-    const writes = new CoalescedWrites(write, { maxInFlight: 1, maxRows: 10 })
+    const writes = new CoalescedWrites(write, { maxInFlight: 1, maxRows: 10, isRowError: () => false })
     const first = writes.write(1)
     const second = writes.write(2)
     const third = writes.write(3)
-    const failure = new Error('unique violation')
+    const failure = new Error('connection terminated')
     statements[0]!.finish()
     await first
     await new Promise((resolve) => setImmediate(resolve))
@@ -51,5 +51,23 @@ describe('CoalescedWrites', () => {
     expect(statements[2]!.rows).toEqual([4])
     statements[2]!.finish()
     await fourth
+  })
+
+  it('tries each row alone when one row failed the statement: only that request fails', async () => {
+    const { statements, write } = heldWriter()
+    const violation = Object.assign(new Error('duplicate key'), { code: '23505' })
+    const writes = new CoalescedWrites(write, { maxInFlight: 1, maxRows: 10, isRowError: (error) => error === violation })
+    const first = writes.write(1)
+    const together = [2, 3, 4].map((row) => writes.write(row).then(() => 'written', (error: unknown) => error))
+    statements[0]!.finish()
+    await first
+    await new Promise((resolve) => setImmediate(resolve))
+    statements[1]!.finish(violation)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(statements.slice(2).map((each) => each.rows)).toEqual([[2], [3], [4]])
+    statements[2]!.finish()
+    statements[3]!.finish(violation)
+    statements[4]!.finish()
+    expect(await Promise.all(together)).toEqual(['written', violation, 'written'])
   })
 })

@@ -7,9 +7,6 @@ import type { AuditEvents } from '../schema.js'
 export type NewAuditEvent = Insertable<AuditEvents>
 export type AuditEventRow = Selectable<AuditEvents>
 
-/** The columns a new event sets, in a fixed order (for statements compiled once). */
-export const AUDIT_COLUMNS = ['account_id', 'kind', 'actor_kind', 'actor_id', 'actor_name', 'object_type', 'object_id', 'reason', 'request_id', 'client_ip', 'details'] as const satisfies ReadonlyArray<keyof NewAuditEvent>
-
 export async function insertAuditEvents (db: Database, events: readonly NewAuditEvent[]): Promise<void> {
   if (events.length > 0) await db.insertInto('audit_events').values([...events]).execute()
 }

@@ -4,6 +4,7 @@ import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
 import { compiledOnce } from '../../db/compiled-once.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
+import { isRowError } from '../../db/errors.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
@@ -33,7 +34,7 @@ async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Pr
  * Concurrent creates share statements, and so commits: issuance is bound by PostgreSQL's commit
  * rate, not its insert rate. A few statements at once leave the pool's other connections to reads.
  */
-const COALESCING = { maxInFlight: 4, maxRows: 100 }
+const COALESCING = { maxInFlight: 4, maxRows: 100, isRowError }
 const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit>>()
 
 export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {

@@ -58,4 +58,16 @@ describe('a change and its audit rows are written together or not at all', () =>
     expect((await createTokens(t.app, header, { host_factory: hfId(tenant, refusedAudit), expiration: FUTURE, count: 2 })).statusCode).toBe(500)
     expect(await t.app.db.selectFrom('host_factory_tokens').select('token_sha256').where('host_factory_id', '=', refusedAudit).execute()).toEqual([])
   })
+
+  it('concurrent agent-token creates share statements, yet one whose audit row is refused fails alone, storing nothing', async () => {
+    const { account, user, password } = await insertTenantUser(t.app.db, ['admin'])
+    const token = (await login(user, password, account.id)).json().access.token.id
+    await refuseInserts('audit_events', 'new.kind = \'agent-token.created\' and new.details ->> \'why\' = \'refused\'')
+    const labels = Array.from({ length: 30 }, (_, i) => i === 17 ? 'refused' : `agent ${i}`)
+    const replies = await Promise.all(labels.map((label) =>
+      t.app.inject({ method: 'POST', url: `/v1.0/${account.id}/agent_tokens?_why=${encodeURIComponent(label)}`, headers: { 'x-auth-token': token }, payload: { label } })))
+    expect(replies.map((reply) => reply.statusCode)).toEqual(labels.map((label) => label === 'refused' ? 500 : 201))
+    const stored = await t.app.db.selectFrom('agent_tokens').select('label').where('account_id', '=', account.id).execute()
+    expect(stored.map((row) => row.label).sort()).toEqual(labels.filter((label) => label !== 'refused').sort())
+  })
 })

@@ -92,4 +92,17 @@ describe('the read cache, across replicas', () => {
     expect((await conjur.adminCall(t.app, tenant, 'DELETE', `/host-factories/${factory}`)).statusCode).toBe(204)
     await eventually(async () => expect((await replica.inject({ url, headers: { authorization: adminHeader } })).statusCode).toBe(404), NOTIFIED_MS, 1)
   })
+
+  it('a host factory: tokens issued show at once on the replica that issued them', async () => {
+    const tenant = await conjur.newTenant(t.app)
+    const factory = await conjur.createHostFactory(t.app, tenant)
+    const adminHeader = await conjur.userHeader(t.app, tenant, tenant.admin)
+    const url = `/resources/${tenant.account.name}/host_factory/${factory}`
+    const shown = async () => (await t.app.inject({ url, headers: { authorization: adminHeader } })).json().tokens.map((token: { token: string }) => token.token).sort()
+    expect(await shown()).toEqual([])
+    const [first] = await conjur.newTokens(t.app, adminHeader, { host_factory: conjur.hfId(tenant, factory) })
+    expect(await shown()).toEqual([first!.token])
+    const [second] = await conjur.newTokens(t.app, adminHeader, { host_factory: conjur.hfId(tenant, factory) })
+    expect(await shown()).toEqual([first!.token, second!.token].sort())
+  })
 })

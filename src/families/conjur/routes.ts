@@ -99,7 +99,8 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const caller = await callerOf(request)
     const tokens = await auditedInStatement(auditContextOf(request), (rowOf) => createTokens(db, box, caller, conjurParams(request), app.clock(),
-      (made) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(made.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: made.expiration } })))
+      (made) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(made.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: made.expiration } }),
+      { cache: app.readCache, now: app.clock() }))
     request.log.info({ accountId: caller.account.id, count: tokens.length }, 'host factory tokens created')
     return tokens
   })

@@ -112,13 +112,14 @@ function allowed (relation: repo.Relation, privilege: repo.Privilege): boolean {
 /**
  * POST /host_factory_tokens, in Conjur's processing order (spec §A1): which error wins matters.
  * The tokens are stored with the audit row `audit` makes of each, in one statement. The caller's
- * privilege is read before, outside it: a privilege revoked in between is the same race as one
- * revoked just before the request, and a transaction would not close it (it takes no lock).
+ * privilege is read before, outside it (from the read cache when given): a privilege revoked in
+ * between is the same race as one revoked just before the request, and a transaction would not
+ * close it (it takes no lock).
  */
-export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: Pick<TokenView, 'token' | 'expiration'>) => NewAuditEvent): Promise<TokenView[]> {
+export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: Pick<TokenView, 'token' | 'expiration'>) => NewAuditEvent, reads?: ReadCache): Promise<TokenView[]> {
   const hostFactory = params.host_factory
   if (typeof hostFactory !== 'string' || hostFactory === '') throw argumentError('host_factory')
-  const resource = await visibleResource(db, caller, hostFactory)
+  const resource = await visibleResource(db, caller, hostFactory, reads)
   if (resource.kind !== 'host_factory') throw argumentError(`Invalid resource kind: ${resource.kind}`)
   if (!allowed(resource.relation, 'execute')) throw new Forbidden()
   if (params.expiration === undefined || params.expiration === null) throw argumentError('expiration')
@@ -141,6 +142,9 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
       expiration: expiration.instant
     }
   }), cidr, secrets.map((secret) => audit({ token: secret, expiration: shownExpiration })))
+  // The factory now shows these tokens. Only its entries go: the caller's relation stays, so
+  // issuing again reads nothing (FlushOnWrite would empty the whole read cache).
+  reads?.cache.forget(factoryCacheKey(caller.account.id, resource.factoryId))
   // One statement for all rows: nothing is stored unless every token (and its audit row) is.
   const byHash = new Map(rows.map((row) => [Buffer.from(row.token_sha256).toString('hex'), row]))
   return secrets.map((secret) => {

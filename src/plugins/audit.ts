@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export function actorOf (principal: Principal | null | undefined): Actor {
+function actorOf (principal: Principal | null | undefined): Actor {
   return principal ? { kind: principal.kind, id: principal.id, name: principal.name } : { kind: 'anonymous', id: null, name: null }
 }
 

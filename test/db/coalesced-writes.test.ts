@@ -70,4 +70,16 @@ describe('CoalescedWrites', () => {
     statements[4]!.finish()
     expect(await Promise.all(together)).toEqual(['written', violation, 'written'])
   })
+
+  it('counts a statement\'s rows by sizeOf: a request too big to share goes alone', async () => {
+    const { statements, write } = heldWriter()
+    const writes = new CoalescedWrites(write, { maxInFlight: 1, maxRows: 10, sizeOf: (row: number) => row, isRowError: () => false })
+    const all = [1, 4, 5, 20, 3].map((row) => writes.write(row))
+    for (let i = 0; i < 4; i++) {
+      statements[i]!.finish()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(statements.map((each) => each.rows)).toEqual([[1], [4, 5], [20], [3]])
+    await Promise.all(all)
+  })
 })

@@ -6,7 +6,7 @@ import type { Database } from '../database.js'
  * Counts one failure for each key in one statement (atomic across replicas): a key whose window
  * has ended starts a new one of `windowSeconds` at 1. Returns each key's count and window end.
  */
-export async function countAuthFailures (db: Database, keys: readonly string[], windowSeconds: number, now: Date): Promise<Map<string, FailureCount>> {
+async function countAuthFailures (db: Database, keys: readonly string[], windowSeconds: number, now: Date): Promise<Map<string, FailureCount>> {
   const windowEndsAt = new Date(now.getTime() + windowSeconds * 1000)
   const rows = await db.insertInto('auth_failures')
     .values(keys.map((key) => ({ key, failures: 1, window_ends_at: windowEndsAt })))
@@ -20,7 +20,7 @@ export async function countAuthFailures (db: Database, keys: readonly string[], 
 }
 
 /** The counts of the keys whose window is still open. */
-export async function peekAuthFailures (db: Database, keys: readonly string[], now: Date): Promise<Map<string, FailureCount>> {
+async function peekAuthFailures (db: Database, keys: readonly string[], now: Date): Promise<Map<string, FailureCount>> {
   const rows = await db.selectFrom('auth_failures')
     .select(['key', 'failures', 'window_ends_at'])
     .where('key', 'in', keys)

@@ -35,7 +35,7 @@ async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Pr
  * rate, not its insert rate. A few statements at once leave the pool's other connections to reads.
  */
 const COALESCING = { maxInFlight: 4, maxRows: 100, isRowError }
-const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit>>()
+const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit, void>>()
 
 export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {
   if (db.isTransaction) return insertRows(db, [[token, audit]])

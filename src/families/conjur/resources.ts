@@ -5,7 +5,7 @@ import type { Caller } from './caller.js'
 import { ConjurNotFound } from './errors.js'
 import { permissionRole, roleId } from './host-factories.js'
 import * as repo from './repository.js'
-import { factoryCacheKey, tokenView, visibleResource, type TokenView } from './tokens.js'
+import { factoryCacheKey, factoryViewKey, tokenView, visibleResource, type TokenView } from './tokens.js'
 
 /** A host factory as GET /resources shows it (spec §A4), tokens in clear. */
 export interface HostFactoryResource {
@@ -44,10 +44,10 @@ export async function showResource (db: Database, box: SecretBox, caller: Caller
   const accountId = caller.account.id
   const accountName = caller.account.name
   // Shown in full, tokens included, so no part of it expires by itself.
-  const stored = await readThrough(reads, factoryCacheKey(accountId, resource.factoryId), async () => {
+  const stored = await readThrough(reads, factoryViewKey(accountId, resource.factoryId), async () => {
     const found = await readFactory(db, accountId, resource.factoryId)
     return found && { value: found, expiresAt: NO_EXPIRY }
-  })
+  }, factoryCacheKey(accountId, resource.factoryId))
   if (!stored) throw new ConjurNotFound(fullId)
   const { factory, layers, permissions, tokens } = stored
   return {

@@ -20,6 +20,11 @@ export function factoryCacheKey (accountId: string, factoryId: string): string {
   return `conjur-factory:${accountId}/${factoryId}`
 }
 
+/** The read cache's key of a host factory as GET /resources shows it, in the factory's group. */
+export function factoryViewKey (accountId: string, factoryId: string): string {
+  return `${factoryCacheKey(accountId, factoryId)}#view`
+}
+
 /** A token as Conjur shows it (spec §A1): keys in this order. */
 export interface TokenView {
   expiration: string
@@ -132,25 +137,24 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
   const cidr = parseCidrs(params.cidr)
   const secrets = Array.from({ length: count }, () => newConjurSecret())
   const shownExpiration = formatUtcSeconds(expiration.instant)
-  const rows = await repo.insertTokens(db, secrets.map((secret) => {
-    const hash = sha256(secret)
-    return {
-      token_sha256: hash,
-      token_sealed: box.seal(secret, tokenSealingContext(hash)),
-      account_id: caller.account.id,
-      host_factory_id: resource.factoryId,
-      expiration: expiration.instant
-    }
-  }), cidr, secrets.map((secret) => audit({ token: secret, expiration: shownExpiration })))
+  const rows = await repo.insertTokens(db, {
+    tokens: secrets.map((secret) => {
+      const hash = sha256(secret)
+      return {
+        token_sha256: hash,
+        token_sealed: box.seal(secret, tokenSealingContext(hash)),
+        account_id: caller.account.id,
+        host_factory_id: resource.factoryId,
+        expiration: expiration.instant
+      }
+    }),
+    cidr,
+    audit: secrets.map((secret) => audit({ token: secret, expiration: shownExpiration }))
+  })
   // The factory now shows these tokens. Only its entries go: the caller's relation stays, so
   // issuing again reads nothing (FlushOnWrite would empty the whole read cache).
-  reads?.cache.forget(factoryCacheKey(caller.account.id, resource.factoryId))
-  // One statement for all rows: nothing is stored unless every token (and its audit row) is.
-  const byHash = new Map(rows.map((row) => [Buffer.from(row.token_sha256).toString('hex'), row]))
-  return secrets.map((secret) => {
-    const row = byHash.get(sha256(secret).toString('hex'))!
-    return { expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secret }
-  })
+  reads?.cache.forget(factoryViewKey(caller.account.id, resource.factoryId))
+  return rows.map((row, index) => ({ expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }))
 }
 
 /** The not-found of an unknown token: its id is `*:host_factory_token:<token>` (spec §A2). */

@@ -107,7 +107,7 @@ async function measure (server: BenchProcess, url: string, request: { headers?: 
   const figures = await load({ url, headers: request.headers, method: request.method, body: request.body, expectStatus: request.status ?? 200, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: 1 })
   if (figures.unexpected > 0) throw new Error(`${figures.unexpected} answers were not ${request.status ?? 200}`)
   const requests = figures.requestsPerSecond.median * SECONDS
-  return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSeconds(server) - before) / requests)} µs of CPU per request`
+  return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSeconds(server) - before) / requests)} µs of CPU per request, RSS ${Math.round(server.rssMb())} MB after`
 }
 
 const hello = await startHelloWorld()

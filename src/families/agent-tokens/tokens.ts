@@ -1,7 +1,7 @@
 import { NotFound } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
-import { sha256, type SecretBox } from '../../core/secrets.js'
+import { constantTimeEqual, sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
@@ -59,20 +59,24 @@ export async function createAgentToken (db: Database, box: SecretBox, accountId:
   }
 }
 
-/** The read cache's key of one token; migration 0012 notifies it when the token changes or goes. */
-function cacheKey (accountId: string, secretHash: Buffer): string {
-  return `agent-token:${accountId}/${secretHash.toString('hex')}`
+/**
+ * The read cache's key of one token, by its sort key (unique in the tenant, not secret);
+ * migration 0012 notifies it when the token changes or goes.
+ */
+function cacheKey (accountId: string, sortKey: string): string {
+  return `agent-token:${accountId}/${sortKey}`
 }
 
 /** One token by its id: the caller has just sent the id, so nothing needs unsealing. */
 export async function getAgentToken (db: Database, accountId: string, id: string, reads?: ReadCache): Promise<AgentToken> {
-  sortKeyOrNotFound(id, accountId)
+  const sortKey = sortKeyOrNotFound(id, accountId)
   const secretHash = sha256(id)
-  const found = await readThrough(reads, cacheKey(accountId, secretHash), async () => {
+  const found = await readThrough(reads, cacheKey(accountId, sortKey), async () => {
     const row = await repo.findAgentToken(db, accountId, secretHash)
-    return row && { value: { label: row.label }, expiresAt: NO_EXPIRY }
+    return row && { value: { secretHash, label: row.label }, expiresAt: NO_EXPIRY }
   })
-  if (!found) throw notFound(id)
+  // The entry is the token at this sort key: another id that shares the sort key is not it.
+  if (!found || !constantTimeEqual(found.secretHash, secretHash)) throw notFound(id)
   return { id, token: id, label: found.label }
 }
 

@@ -152,6 +152,9 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   for (const family of families) {
     await app.register(async (scope) => {
       renderErrorsWith(scope, family.dialect)
+      // Fastify refuses a larger body (413, in the family's dialect) from its Content-Length, unread.
+      const bodyLimit = Math.min(family.maxBodyBytes, config.http.bodyLimitBytes)
+      scope.addHook('onRoute', (route) => { route.bodyLimit = Math.min(route.bodyLimit ?? bodyLimit, bodyLimit) })
       await scope.register(family.routes)
     }, { prefix: family.mount })
   }

@@ -75,11 +75,9 @@ export class Conflict extends DomainError {
 
 export class TooLarge extends DomainError {
   readonly statusCode = 413
-  readonly limitBytes: number | undefined
-  constructor (message = 'Request is too large.', limitBytes?: number) {
+  constructor (message = 'Request is too large.') {
     super(message)
     this.name = 'TooLarge'
-    this.limitBytes = limitBytes
   }
 }
 

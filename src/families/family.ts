@@ -13,6 +13,8 @@ export interface TokenFamily {
   mount: string
   /** The plugin holding the family's routes, its body rules and reply headers; registered at `mount`. */
   routes: FastifyPluginAsync
+  /** The largest request body its routes read (the original's limit); BODY_LIMIT_BYTES caps it. */
+  maxBodyBytes: number
   /**
    * The URL prefixes whose errors this family renders, including those raised before any
    * route is known (a malformed URL, a request Node's parser refuses, an unknown route).

@@ -13,7 +13,6 @@ import userRoutes from './user-routes.js'
 const MAX_REQUEST_BODY_BYTES = 64 * 1024
 
 async function routes (app: FastifyInstance) {
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
   await apiSecurityHeaders(app)
   await app.register(accountRoutes)
   await app.register(userRoutes)
@@ -26,6 +25,7 @@ async function routes (app: FastifyInstance) {
 /** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */
 const admin: TokenFamily = {
   name: 'admin',
+  maxBodyBytes: MAX_REQUEST_BODY_BYTES,
   mount: '/admin/v1',
   routes,
   prefixes: ['/admin/v1'],

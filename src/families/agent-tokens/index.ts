@@ -5,7 +5,6 @@ import { monitoringHeaders } from './response-headers.js'
 import agentTokenRoutes from './routes.js'
 
 async function routes (app: FastifyInstance) {
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
   // JSON only (spec §10.1): any other media type is 400, not a string body.
   app.removeContentTypeParser('text/plain')
   app.addHook('onRequest', (request, reply, done) => { reply.headers(monitoringHeaders(request)); done() })
@@ -21,6 +20,7 @@ async function routes (app: FastifyInstance) {
  */
 const agentTokens: TokenFamily = {
   name: 'agent-tokens',
+  maxBodyBytes: MAX_BODY_BYTES,
   mount: '/v1.0',
   routes,
   prefixes: ['/v1.0'],

@@ -12,7 +12,6 @@ import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 
 async function routes (app: FastifyInstance) {
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(TOKEN_MEDIA_TYPE, { parseAs: 'string' }, jsonOrNothing(app))
@@ -65,6 +64,7 @@ export const astraTokenCredential: CredentialKind = {
 /** NetApp Astra Control user API tokens under /accounts/{account_id}/core/v1/users/{user_id}/tokens (spec Part B). */
 const astra: TokenFamily = {
   name: 'astra',
+  maxBodyBytes: MAX_BODY_BYTES,
   mount: '/accounts',
   routes,
   prefixes: ['/accounts'],

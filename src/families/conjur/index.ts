@@ -8,7 +8,6 @@ import conjurRoutes from './routes.js'
 const MAX_BODY_BYTES = 64 * 1024
 
 async function routes (app: FastifyInstance) {
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_BODY_BYTES })
   // Bodies are kept as text and read per route (spec §A0.4): form, JSON or no Content-Type for
   // parameters, the raw API key for authenticate; any other media type is ignored, not refused.
   app.removeAllContentTypeParsers()
@@ -24,6 +23,7 @@ async function routes (app: FastifyInstance) {
  */
 const conjur: TokenFamily = {
   name: 'conjur',
+  maxBodyBytes: MAX_BODY_BYTES,
   mount: '',
   routes,
   prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources'],

@@ -10,7 +10,6 @@ import { rootVersionRoutes, v2VersionRoutes } from './version-routes.js'
 
 /** Everything under /v2.0 answers the Keystone way: headers and body rules (spec §0). */
 async function v2 (app: FastifyInstance) {
-  app.addHook('onRoute', (route) => { route.bodyLimit ??= MAX_REQUEST_BODY_BYTES })
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-openstack-request-id', `req-${request.id}`)
     reply.header('vary', 'X-Auth-Token')
@@ -51,6 +50,7 @@ async function routes (app: FastifyInstance) {
  */
 const keystone: TokenFamily = {
   name: 'keystone',
+  maxBodyBytes: MAX_REQUEST_BODY_BYTES,
   mount: '',
   routes,
   prefixes: ['/', '/v2.0'],

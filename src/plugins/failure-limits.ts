@@ -7,6 +7,7 @@ import { databaseFailureStore } from '../db/repositories/auth-failures.js'
 import { redisFailureStore } from '../db/redis-failure-store.js'
 import { clientAddressOf } from './client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
+import { purgePeriodically } from './periodic-purge.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,8 +15,6 @@ declare module 'fastify' {
     failureLimits: FailureLimits
   }
 }
-
-const PURGE_BATCH_SIZE = 1000
 
 function refusal (request: FastifyRequest, { retryAfterSeconds, figures }: Refusal): TooManyAttempts {
   return refuseByLimit(request, 'failed-credentials', new TooManyAttempts('credentials', retryAfterSeconds, figures))
@@ -70,23 +69,5 @@ export default fp(async function failureLimits (app: FastifyInstance, options: {
   app.decorate('failureLimits', limits)
   if (!limits.enabled || store.purge === undefined) return
 
-  const purge = store.purge
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  async function purgeEnded (): Promise<void> {
-    try {
-      // A full batch means more may wait.
-      while (await purge(app.clock(), PURGE_BATCH_SIZE) === PURGE_BATCH_SIZE);
-    } catch (error) {
-      app.log.warn({ err: error }, 'purge of ended failure windows failed; will retry')
-    }
-  }
-  app.addHook('onReady', async () => {
-    timer = setInterval(() => { running ??= purgeEnded().finally(() => { running = undefined }) }, app.config.sessionPurgeIntervalSeconds * 1000)
-    timer.unref()
-  })
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    await running
-  })
+  purgePeriodically(app, 'ended failure windows', store.purge)
 }, { name: 'failure-limits' })

@@ -4,22 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getHeapStatistics } from 'node:v8'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, ENV_VARIABLES, loadConfig } from '../../src/config.js'
+import { ENV_VARIABLES, loadConfig } from '../../src/config.js'
+import { configError } from '../helpers/config-error.js'
 import { defaultCatalogTemplate } from '../../src/core/catalog.js'
 import { openRuntime } from '../../src/runtime.js'
 import { describeStartupFailure } from '../../src/startup-failure.js'
 import { spawnServer } from '../server/server-process.js'
-
-/** Calls loadConfig and returns the ConfigError it throws (failing the test if it does not). */
-function configError (env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
-}
 
 function expectRejected (variable: string, value: string): void {
   const error = configError({ [variable]: value })

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
-
-function rejection (env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return error as ConfigError
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
-}
+import { loadConfig } from '../../src/config.js'
+import { configError } from '../helpers/config-error.js'
 
 describe('the limits\' environment', () => {
   it('reads every limit, 0 turning one off', () => {
@@ -37,20 +28,20 @@ describe('the limits\' environment', () => {
   })
 
   it('refuses a headers timeout longer than the request timeout (Node would throw at listen)', () => {
-    const error = rejection({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })
+    const error = configError({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })
     expect(error.variable).toBe('HEADERS_TIMEOUT_MS')
     expect(error.message).toBe('HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS (got 2000 > 1000)')
   })
 
   it('refuses windows of no time or of more than a day, negative limits and ratios above 1', () => {
-    expect(rejection({ AUTH_FAILURE_WINDOW: '0' }).message).toBe('AUTH_FAILURE_WINDOW must be between 1 second and 1 day')
-    expect(rejection({ RATE_LIMIT_WINDOW: '2d' }).variable).toBe('RATE_LIMIT_WINDOW')
-    expect(rejection({ AUTH_FAILURES_PER_USER: '-1' }).variable).toBe('AUTH_FAILURES_PER_USER')
-    expect(rejection({ MAX_HEAP_USED_RATIO: '1.5' }).variable).toBe('MAX_HEAP_USED_RATIO')
+    expect(configError({ AUTH_FAILURE_WINDOW: '0' }).message).toBe('AUTH_FAILURE_WINDOW must be between 1 second and 1 day')
+    expect(configError({ RATE_LIMIT_WINDOW: '2d' }).variable).toBe('RATE_LIMIT_WINDOW')
+    expect(configError({ AUTH_FAILURES_PER_USER: '-1' }).variable).toBe('AUTH_FAILURES_PER_USER')
+    expect(configError({ MAX_HEAP_USED_RATIO: '1.5' }).variable).toBe('MAX_HEAP_USED_RATIO')
   })
 
   it('never echoes REDIS_URL, which may hold a password', () => {
-    const error = rejection({ REDIS_URL: 'http://user:s3cret@cache' })
+    const error = configError({ REDIS_URL: 'http://user:s3cret@cache' })
     expect(error.variable).toBe('REDIS_URL')
     expect(error.message).not.toContain('s3cret')
   })

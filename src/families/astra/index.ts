@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { NO_EXPIRY } from '../../core/notified-cache.js'
 import { sha256 } from '../../core/secrets.js'
-import { explainUserTokenRefusal, findUserTokenHolder } from './repository.js'
+import { findUserTokenHolder, type UserTokenHolder } from './repository.js'
 import { recordDenial } from '../../plugins/denials.js'
 import { jsonOrNothing } from '../../plugins/json-body.js'
 import type { Principal } from '../../core/principal.js'
@@ -29,9 +29,13 @@ export const astraTokenCredential: CredentialKind = {
   format: TOKEN_SECRET_FORMAT,
   async resolve (secret, app, request) {
     const hash = sha256(secret)
+    let refused: UserTokenHolder | undefined
     const principal = await app.credentialCache.getOrLoad(`astra-token:${hash.toString('hex')}`, app.clock(), async () => {
       const holder = await findUserTokenHolder(app.db, hash)
-      if (!holder) return undefined
+      if (!holder?.active) {
+        refused = holder
+        return undefined
+      }
       // Shared by the requests the cache answers: frozen.
       const value: Principal = Object.freeze({
         kind: 'user',
@@ -45,13 +49,12 @@ export const astraTokenCredential: CredentialKind = {
       return { value, expiresAt: NO_EXPIRY }
     })
     if (principal) return principal
-    // Refused: one more read, on this path only, for the audit trail's reason.
-    const why = await explainUserTokenRefusal(app.db, hash)
+    // Refused (never cached, so the lookup above ran): the audit trail's reason from the same row.
     recordDenial(request, {
-      reason: why.reason,
-      accountId: why.accountId ?? null,
-      actor: why.userId === undefined ? undefined : { kind: 'user', id: why.userId, name: why.userName ?? null },
-      object: why.tokenId === undefined ? undefined : { type: 'astra-token', id: why.tokenId },
+      reason: refused === undefined ? 'unknown' : refused.revoked ? 'revoked' : 'disabled',
+      accountId: refused?.account_id ?? null,
+      actor: refused && { kind: 'user', id: refused.user_id, name: refused.user_name },
+      object: refused && { type: 'astra-token', id: refused.token_id },
       details: { credential: 'astra-token' }
     })
     return null

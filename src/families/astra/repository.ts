@@ -111,11 +111,15 @@ export interface UserTokenHolder {
   user_name: string
   /** The user's current roles on the token's account. */
   roles: string[]
+  revoked: boolean
+  /** Not revoked, its user and account enabled: the token may act. */
+  active: boolean
 }
 
 /**
- * Who a bearer secret stands for: its live token's user, enabled, on an enabled account, with
- * that user's roles there now. One indexed lookup (secret_hash is unique).
+ * Who a bearer secret stands for, whatever the token's state (so a refusal can say why): its
+ * token's user, with that user's roles on the token's account now. One indexed lookup
+ * (secret_hash is unique).
  */
 export function findUserTokenHolder (db: Database, secretHash: Uint8Array): Promise<UserTokenHolder | undefined> {
   return db.selectFrom('user_tokens')
@@ -126,10 +130,11 @@ export function findUserTokenHolder (db: Database, secretHash: Uint8Array): Prom
       .whereRef('role_assignments.user_id', '=', 'user_tokens.user_id')
       .whereRef('role_assignments.account_id', '=', 'user_tokens.account_id')
       .orderBy('role')})`.as('roles'))
+    .select([
+      sql<boolean>`user_tokens.revoked_at is not null`.as('revoked'),
+      sql<boolean>`user_tokens.revoked_at is null and users.enabled and accounts.enabled`.as('active')
+    ])
     .where('user_tokens.secret_hash', '=', secretHash)
-    .where('user_tokens.revoked_at', 'is', null)
-    .where('users.enabled', '=', true)
-    .where('accounts.enabled', '=', true)
     .executeTakeFirst()
 }
 
@@ -225,15 +230,4 @@ export async function revokeAllTokensOfUser (db: Database, userId: string, dryRu
   const result = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
     .where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst()
   return Number(result.numUpdatedRows)
-}
-
-/** Why no live token matches a bearer secret: read only when one is refused (for the audit trail). */
-export async function explainUserTokenRefusal (db: Database, secretHash: Uint8Array): Promise<{ reason: 'unknown' | 'revoked' | 'disabled', accountId?: string, userId?: string, userName?: string, tokenId?: string }> {
-  const row = await db.selectFrom('user_tokens')
-    .innerJoin('users', 'users.id', 'user_tokens.user_id')
-    .select(['user_tokens.id', 'user_tokens.account_id', 'user_tokens.user_id', 'users.name', 'user_tokens.revoked_at'])
-    .where('user_tokens.secret_hash', '=', secretHash)
-    .executeTakeFirst()
-  if (!row) return { reason: 'unknown' }
-  return { reason: row.revoked_at === null ? 'disabled' : 'revoked', accountId: row.account_id, userId: row.user_id, userName: row.name, tokenId: row.id }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tokenFingerprint } from '../../../src/families/conjur/secrets.js'
 import { insertTenantUser, insertUser, login, superAdminSession, tenantSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+import * as astra from '../astra/helpers.js'
 import { createHostFactory, createTokens, FUTURE, hfId, newTenant, userHeader } from '../conjur/helpers.js'
 
 const KEYSTONE_401 = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
@@ -144,6 +145,26 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     expect(await eventsOf(account.id, forbidden.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'missing-privilege', actor, details: expect.objectContaining({ route: '/admin/v1/accounts/:accountId/users', statusCode: 403 }) })])
     expect(await eventsOf(account.id, revoked.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor })])
     expect(JSON.stringify(await events(account.id, {}))).not.toContain(session.token)
+  })
+
+  it('explains a refused Astra token: revoked, its user disabled, or unknown', async () => {
+    const caller = await astra.newCaller(t.app, ['admin'])
+    const tokens = astra.collectionPath(caller.accountId, caller.userId)
+    const revokedToken = await astra.createToken(t.app, caller)
+    const disabledToken = await astra.createToken(t.app, caller)
+    expect((await astra.call(t.app, caller.token, 'DELETE', astra.tokenPath(caller.accountId, caller.userId, revokedToken.id))).statusCode).toBe(204)
+    const revoked = await astra.call(t.app, revokedToken.token, 'GET', tokens)
+    astra.expectProblem(revoked, 4)
+    const unknown = await astra.call(t.app, 'A'.repeat(43) + '=', 'GET', tokens)
+    astra.expectProblem(unknown, 4)
+    await t.app.db.updateTable('users').set({ enabled: false }).where('id', '=', caller.userId).execute()
+    const disabled = await astra.call(t.app, disabledToken.token, 'GET', tokens)
+    astra.expectProblem(disabled, 4)
+
+    const actor = { kind: 'user', id: caller.userId, name: caller.user.user.name }
+    expect(await eventsOf(caller.accountId, revoked.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor, object: { type: 'astra-token', id: revokedToken.id } })])
+    expect(await eventsOf(caller.accountId, disabled.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'disabled', actor, object: { type: 'astra-token', id: disabledToken.id } })])
+    expect(await eventsOf(t.config.admin.account, unknown.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null } })])
   })
 
   it('writes nothing for a request whose credential validates, refused or not elsewhere', async () => {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { sql } from 'kysely'
 import type { Database } from '../src/db/database.js'
-import type { LoadFigures } from './load.js'
+import type { LoadFigures, Paired } from './load.js'
 
 export interface Row {
   id: string
@@ -11,6 +11,8 @@ export interface Row {
   /** The row this one is a share of, and the share the issue aims at. */
   baseline?: string
   goal?: number
+  /** Each run beside the baseline run right before it: the share is the median of their ratios. */
+  paired?: Paired
 }
 
 export interface RunFacts {
@@ -30,7 +32,6 @@ const round = (value: number) => (value >= 100 ? Math.round(value).toLocaleStrin
 
 /** The markdown table and JSON file of one `npm run bench`, and bench/results/latest.md. */
 export async function writeReport (rows: Row[], facts: RunFacts, db: Database): Promise<void> {
-  const byId = new Map(rows.map((row) => [row.id, row]))
   const postgres = (await sql<{ version: string }>`select version()`.execute(db)).rows[0]!.version
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, postgres }
   const revocation = { trials: facts.revocationDelaysMs.length, p50Ms: at(facts.revocationDelaysMs, 0.5), p99Ms: at(facts.revocationDelaysMs, 0.99), maxMs: facts.revocationDelaysMs.at(-1) ?? Number.NaN }
@@ -39,20 +40,22 @@ export async function writeReport (rows: Row[], facts: RunFacts, db: Database): 
 
   const lines = rows.map((row) => {
     const { requestsPerSecond: r, p50Ms, p99Ms, unexpected, errors } = row.figures
-    const baseline = row.baseline ? byId.get(row.baseline) : undefined
-    const ratio = baseline ? r.median / baseline.figures.requestsPerSecond.median : undefined
-    const verdict = ratio === undefined || row.goal === undefined ? '' : `${ratio >= row.goal ? 'meets' : 'below'} ≥ ${Math.round(row.goal * 100)}%`
-    return `| ${row.id} | ${row.name} | ${round(r.median)} (${round(r.min)}–${round(r.max)}) | ${row.baseline ?? ''} | ${ratio === undefined ? '' : `${(ratio * 100).toFixed(1)}%`} | ${verdict} | ${p50Ms.toFixed(1)} | ${p99Ms.toFixed(1)} | ${unexpected + errors} |`
+    const share = row.paired?.share
+    const verdict = share === undefined || row.goal === undefined ? '' : `${share >= row.goal ? 'meets' : 'below'} ≥ ${Math.round(row.goal * 100)}%`
+    return `| ${row.id} | ${row.name} | ${round(r.median)} (${round(r.min)}–${round(r.max)}) | ${row.baseline ?? ''} | ${row.paired ? round(row.paired.baselineMedian) : ''} | ${share === undefined ? '' : `${(share * 100).toFixed(1)}%`} | ${verdict} | ${p50Ms.toFixed(1)} | ${p99Ms.toFixed(1)} | ${unexpected + errors} |`
   })
   const pageRatio = small && large ? large.figures.p50Ms / small.figures.p50Ms : undefined
   const markdown = [
     `# npm run bench, ${new Date().toISOString()}`,
     '',
     `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node ${machine.node}, ${machine.postgres.split(' on ')[0]}. ` +
-      `${facts.connections} connections (baselines B2: 16 clients, B3: 2 at once), ${facts.warmupSeconds} s warm-up, ${facts.runs} runs × ${facts.seconds} s; median run (min–max).`,
+      `${facts.connections} connections (baselines B2: 16 clients, B3: 2 at once), ${facts.warmupSeconds} s warm-up, ${facts.runs} runs × ${facts.seconds} s; median run (min–max). ` +
+      'A scenario with a baseline alternates with it, run for run (a baseline run, then right after it a scenario run): its share is the median of the per-run ratios ' +
+      '(the scenario run\'s req/s over that of the baseline run right before it), its baseline req/s the median of those paired baseline runs. ' +
+      'A baseline\'s own row takes all its runs, beside every scenario, together.',
     '',
-    '| id | scenario | req/s | baseline | share | goal | p50 ms | p99 ms | failed |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| id | scenario | req/s | baseline | baseline req/s | share | goal | p50 ms | p99 ms | failed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
     pageRatio === undefined ? '' : `S7: the page at ${facts.largeTokens.toLocaleString('en-US')} tokens has p50 ${pageRatio.toFixed(2)}× the page at 1,000 (goal ≤ 1.25×).`,

@@ -10,15 +10,16 @@ import { createDb, type Database } from '../src/db/database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { newTokenId, sealingContext } from '../src/families/agent-tokens/token-id.js'
 import { BENCH_DATABASE_URL } from './lib.js'
-import { load, rate, type LoadFigures } from './load.js'
+import { figuresOf, http, load, measurePaired, operations, pairedShare, type Run, type Workload } from './load.js'
 import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
 import { writeReport, type Row } from './report.js'
 import { call, conjurToken, createTenant, expectCall, keystoneLogin } from './tessera-client.js'
 
 /**
  * `npm run bench`: Tessera in its own process on PostgreSQL (and once on the embedded database),
- * driven over real sockets by autocannon, each scenario beside the baseline it is measured
- * against, all in one run. Writes bench/results/<time>.{md,json} and bench/results/latest.md.
+ * driven over real sockets by autocannon, all in one run. The machine's speed drifts over minutes,
+ * so each scenario with a baseline alternates with it run for run, and its share is the median of
+ * the per-run ratios. Writes bench/results/<time>.{md,json} and bench/results/latest.md.
  * BENCH_SECONDS (5), BENCH_RUNS (3), BENCH_CONNECTIONS (50), BENCH_LARGE (1 000 000 tokens for S7).
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -28,6 +29,14 @@ const LARGE = Number(process.env.BENCH_LARGE ?? 1_000_000)
 const WARMUP = Math.min(2, SECONDS)
 const ADMIN_PASSWORD = 'bench admin password'
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS }
+
+/** A baseline kept ready for the whole suite, and its runs so far, each right before a scenario run. */
+interface Baseline {
+  id: string
+  name: string
+  workload: Workload
+  runs: Run[]
+}
 
 /** A database of its own on the bench server, migrated. */
 async function benchDatabase (): Promise<{ url: string, db: Database, drop: () => Promise<void> }> {
@@ -49,26 +58,38 @@ async function benchDatabase (): Promise<{ url: string, db: Database, drop: () =
   }
 }
 
-/** B2: single-row INSERTs into a table shaped like a token table, 16 node-postgres clients. */
-async function insertBaseline (url: string): Promise<LoadFigures> {
-  const pool = new pg.Pool({ connectionString: url, max: 16 })
+/** B2: single-row INSERTs into a table shaped like a token table, from the 16 clients of `pool`. */
+async function insertBaseline (pool: pg.Pool): Promise<Workload> {
   await pool.query('create table bench_tokens (id text primary key, account_id text not null, secret_hash bytea not null unique, label text, created_at timestamptz not null default now())')
-  try {
-    return await rate(async () => {
-      const id = randomBytes(16).toString('hex')
-      await pool.query('insert into bench_tokens (id, account_id, secret_hash, label) values ($1, $2, $3, $4)', [id, 'bench', sha256(id), 'bench'])
-    }, { parallel: 16, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS })
-  } finally {
-    await pool.end()
-  }
+  return operations(async () => {
+    const id = randomBytes(16).toString('hex')
+    await pool.query('insert into bench_tokens (id, account_id, secret_hash, label) values ($1, $2, $3, $4)', [id, 'bench', sha256(id), 'bench'])
+  }, 16)
 }
 
 /** B3: argon2id verifications at Tessera's parameters, 2 at once. */
-async function argonBaseline (): Promise<LoadFigures> {
+async function argonBaseline (): Promise<Workload> {
   const hasher = new PasswordHasher(OWASP_ARGON2)
   const hash = await hasher.hash('bench password 1234')
-  return rate(async () => { if (!await hasher.verify(hash, 'bench password 1234')) throw new Error('argon2 verify failed') },
-    { parallel: 2, seconds: SECONDS, warmupSeconds: WARMUP, runs: RUNS })
+  return operations(async () => { if (!await hasher.verify(hash, 'bench password 1234')) throw new Error('argon2 verify failed') }, 2)
+}
+
+/** A scenario measured beside `baseline`, run for run; the baseline keeps its runs for its own row. */
+async function pairedRow (baseline: Baseline, row: { id: string, name: string, goal: number }, scenario: Workload): Promise<Row> {
+  const pairs = await measurePaired(baseline.workload, scenario, shape)
+  baseline.runs.push(...pairs.map((pair) => pair.baseline))
+  return { ...row, baseline: baseline.id, figures: figuresOf(pairs.map((pair) => pair.scenario)), paired: pairedShare(pairs) }
+}
+
+/** The table's order: each baseline's row, all its runs together, right above its first scenario. */
+function withBaselinesAbove (scenarios: Row[], baselines: Baseline[]): Row[] {
+  const placed = new Set<string>()
+  return scenarios.flatMap((row) => {
+    const baseline = baselines.find((candidate) => candidate.id === row.baseline)
+    if (!baseline || placed.has(baseline.id)) return [row]
+    placed.add(baseline.id)
+    return [{ id: baseline.id, name: baseline.name, figures: figuresOf(baseline.runs) }, row]
+  })
 }
 
 /** `count` agent tokens in the tenant, inserted 10 000 per statement, as Tessera would store them. */
@@ -118,11 +139,13 @@ let replica: BenchProcess | undefined
 let embedded: BenchProcess | undefined
 let hello: BenchProcess | undefined
 const embeddedDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'))
+const insertPool = new pg.Pool({ connectionString: database.url, max: 16 })
 try {
+  // The baselines stay up for the whole suite (idle, they cost nothing): each scenario run follows a run of its baseline.
   hello = await startHelloWorld()
-  const b1 = await load({ ...shape, url: `${hello.url}/`, expectStatus: 200 })
-  await hello.stop()
-  rows.push({ id: 'B1', name: 'bare Fastify hello world', figures: b1 })
+  const b1: Baseline = { id: 'B1', name: 'bare Fastify hello world', workload: http({ ...shape, url: `${hello.url}/`, expectStatus: 200 }), runs: [] }
+  const b2: Baseline = { id: 'B2', name: 'single-row INSERT, node-postgres, 16 clients', workload: await insertBaseline(insertPool), runs: [] }
+  const b3: Baseline = { id: 'B3', name: 'argon2id verify (m=19 MiB, t=2, p=1), 2 at once', workload: await argonBaseline(), runs: [] }
 
   tessera = await startTessera(env)
   const base = tessera.url
@@ -131,8 +154,8 @@ try {
   const subject = await keystoneLogin(base, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
   const agentTokenId = (await expectCall(201, base, `/v1.0/${tenant.accountId}/agent_tokens`, { headers: { 'x-auth-token': tenant.token }, json: { label: 'bench' } })).headers.get('x-object-id')!
 
-  rows.push({ id: 'S1', name: 'GET /v2.0/tokens/{id} by an admin', baseline: 'B1', goal: 0.5, figures: await load({ ...shape, url: `${base}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }) })
-  rows.push({ id: 'S2', name: 'GET /v1.0/{tenant}/agent_tokens/{id}', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}/v1.0/${tenant.accountId}/agent_tokens/${agentTokenId}`, headers: { 'x-auth-token': tenant.token }, expectStatus: 200 }) })
+  rows.push(await pairedRow(b1, { id: 'S1', name: 'GET /v2.0/tokens/{id} by an admin', goal: 0.5 }, http({ ...shape, url: `${base}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 })))
+  rows.push(await pairedRow(b1, { id: 'S2', name: 'GET /v1.0/{tenant}/agent_tokens/{id}', goal: 0.35 }, http({ ...shape, url: `${base}/v1.0/${tenant.accountId}/agent_tokens/${agentTokenId}`, headers: { 'x-auth-token': tenant.token }, expectStatus: 200 })))
 
   // Astra: Alice's own API token, and a page of 10 of her 20 tokens.
   const astraTokens = `/accounts/${tenant.accountId}/core/v1/users/${tenant.user.id}/tokens`
@@ -140,23 +163,19 @@ try {
   for (let i = 0; i < 20; i++) {
     astraToken = (await expectCall(201, base, astraTokens, { headers: { authorization: `Bearer ${tenant.token}` }, json: { type: 'application/astra-token', version: '1.0', name: `bench ${i}` } })).json().token
   }
-  rows.push({ id: 'S3', name: 'Astra GET …/users/{user_id}/tokens?limit=10 with Bearer', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}${astraTokens}?limit=10`, headers: { authorization: `Bearer ${astraToken}` }, expectStatus: 200 }) })
+  rows.push(await pairedRow(b1, { id: 'S3', name: 'Astra GET …/users/{user_id}/tokens?limit=10 with Bearer', goal: 0.35 }, http({ ...shape, url: `${base}${astraTokens}?limit=10`, headers: { authorization: `Bearer ${astraToken}` }, expectStatus: 200 })))
 
   // Conjur: Alice (admin of her account, so Conjur's admin there) and two host factories.
   for (const id of ['hf-read', 'hf-write']) {
     await expectCall(201, base, `/admin/v1/accounts/${tenant.accountId}/host-factories`, { headers: { 'x-auth-token': adminToken }, json: { id, layers: ['bench'] } })
   }
   const conjur = () => conjurToken(base, tenant.accountName, tenant.user.name, tenant.user.apiKey)
-  rows.push({ id: 'S8', name: 'GET /resources/{account}/host_factory/{id} with Token token="…"', baseline: 'B1', goal: 0.35, figures: await load({ ...shape, url: `${base}/resources/${tenant.accountName}/host_factory/hf-read`, headers: { authorization: `Token token="${await conjur()}"` }, expectStatus: 200 }) })
+  rows.push(await pairedRow(b1, { id: 'S8', name: 'GET /resources/{account}/host_factory/{id} with Token token="…"', goal: 0.35 }, http({ ...shape, url: `${base}/resources/${tenant.accountName}/host_factory/hf-read`, headers: { authorization: `Token token="${await conjur()}"` }, expectStatus: 200 })))
 
-  const b2 = await insertBaseline(database.url)
-  rows.push({ id: 'B2', name: 'single-row INSERT, node-postgres, 16 clients', figures: b2 })
-  rows.push({ id: 'S4', name: 'POST /v1.0/{tenant}/agent_tokens', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${base}/v1.0/${tenant.accountId}/agent_tokens`, headers: { 'x-auth-token': tenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 }) })
-  rows.push({ id: 'S5', name: 'POST /host_factory_tokens (one token)', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${base}/host_factory_tokens`, headers: { authorization: `Token token="${await conjur()}"`, 'content-type': 'application/x-www-form-urlencoded' }, body: `host_factory=${encodeURIComponent(`${tenant.accountName}:host_factory:hf-write`)}&expiration=2050-12-31T23%3A59%3A59Z`, expectStatus: 200 }) })
+  rows.push(await pairedRow(b2, { id: 'S4', name: 'POST /v1.0/{tenant}/agent_tokens', goal: 0.5 }, http({ ...shape, method: 'POST', url: `${base}/v1.0/${tenant.accountId}/agent_tokens`, headers: { 'x-auth-token': tenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 })))
+  rows.push(await pairedRow(b2, { id: 'S5', name: 'POST /host_factory_tokens (one token)', goal: 0.5 }, http({ ...shape, method: 'POST', url: `${base}/host_factory_tokens`, headers: { authorization: `Token token="${await conjur()}"`, 'content-type': 'application/x-www-form-urlencoded' }, body: `host_factory=${encodeURIComponent(`${tenant.accountName}:host_factory:hf-write`)}&expiration=2050-12-31T23%3A59%3A59Z`, expectStatus: 200 })))
 
-  const b3 = await argonBaseline()
-  rows.push({ id: 'B3', name: 'argon2id verify (m=19 MiB, t=2, p=1), 2 at once', figures: b3 })
-  rows.push({ id: 'S6', name: 'POST /v2.0/tokens (password)', baseline: 'B3', goal: 0.8, figures: await load({ ...shape, method: 'POST', url: `${base}/v2.0/tokens`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId } }), expectStatus: 200 }) })
+  rows.push(await pairedRow(b3, { id: 'S6', name: 'POST /v2.0/tokens (password)', goal: 0.8 }, http({ ...shape, method: 'POST', url: `${base}/v2.0/tokens`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId } }), expectStatus: 200 })))
 
   // S7: the same page with 1 000 and with LARGE tokens in the tenant.
   for (const size of [1000, LARGE]) {
@@ -177,13 +196,14 @@ try {
   const eAdmin = await keystoneLogin(embedded.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
   const eTenant = await createTenant(embedded.url, eAdmin, 'bench')
   const eSubject = await keystoneLogin(embedded.url, { passwordCredentials: { username: eTenant.user.name, password: eTenant.user.password }, tenantId: eTenant.accountId })
-  rows.push({ id: 'S9 S1', name: 'S1 on the embedded database', baseline: 'B1', goal: 0.5, figures: await load({ ...shape, url: `${embedded.url}/v2.0/tokens/${eSubject}`, headers: { 'x-auth-token': eAdmin }, expectStatus: 200 }) })
-  rows.push({ id: 'S9 S4', name: 'S4 on the embedded database', baseline: 'B2', goal: 0.5, figures: await load({ ...shape, method: 'POST', url: `${embedded.url}/v1.0/${eTenant.accountId}/agent_tokens`, headers: { 'x-auth-token': eTenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 }) })
+  rows.push(await pairedRow(b1, { id: 'S9 S1', name: 'S1 on the embedded database', goal: 0.5 }, http({ ...shape, url: `${embedded.url}/v2.0/tokens/${eSubject}`, headers: { 'x-auth-token': eAdmin }, expectStatus: 200 })))
+  rows.push(await pairedRow(b2, { id: 'S9 S4', name: 'S4 on the embedded database', goal: 0.5 }, http({ ...shape, method: 'POST', url: `${embedded.url}/v1.0/${eTenant.accountId}/agent_tokens`, headers: { 'x-auth-token': eTenant.token, 'content-type': 'application/json' }, body: '{"label":"bench"}', expectStatus: 201 })))
   await embedded.stop()
 
-  await writeReport(rows, { connections: CONNECTIONS, seconds: SECONDS, runs: RUNS, warmupSeconds: WARMUP, rssMb, revocationDelaysMs: delays, largeTokens: LARGE }, database.db)
+  await writeReport(withBaselinesAbove(rows, [b1, b2, b3]), { connections: CONNECTIONS, seconds: SECONDS, runs: RUNS, warmupSeconds: WARMUP, rssMb, revocationDelaysMs: delays, largeTokens: LARGE }, database.db)
 } finally {
   for (const child of [hello, tessera, replica, embedded]) await child?.stop().catch(() => {})
+  await insertPool.end().catch(() => {})
   await database.drop()
   await rm(embeddedDir, { recursive: true, force: true })
 }

@@ -30,6 +30,7 @@ import type { DenialQueueOptions } from './services/denial-queue.js'
 import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
 import { validatorCompiler } from './plugins/validation.js'
+import { lazyRequestLoggers } from './request-logger.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,7 +73,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     for (const prefix of family.prefixes) errorDialects.add(prefix, family.dialect, family.notFound)
   }
   const app = Fastify({
-    ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
+    ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger, childLoggerFactory: lazyRequestLoggers } : { logger }),
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     // The largest body any route accepts; families set smaller limits of their own.

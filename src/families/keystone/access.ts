@@ -1,4 +1,5 @@
 import { renderCatalog, type CatalogService } from '../../core/catalog.js'
+import { RenderedOnce } from '../../core/rendered-once.js'
 import { sha256 } from '../../core/secrets.js'
 import type { Config } from '../../config.js'
 import type { Session } from '../../services/sessions.js'
@@ -40,6 +41,12 @@ export function catalogFor (session: Session, config: Config, baseUrl: string): 
   return memo(rendered, `${account.id}\n${account.name}\n${config.catalogRegion}\n${baseUrl}`,
     () => renderCatalog(config.catalog, { baseUrl, tenantId: account.id, tenantName: account.name, region: config.catalogRegion }))
 }
+
+/**
+ * A validated session's access document as sent, by base URL. Every API call of every service
+ * validates its token, so the same cached session is rendered again and again: once is enough.
+ */
+export const renderedAccess = new RenderedOnce<Session, string>()
 
 /** The `access` document of POST /v2.0/tokens and GET /v2.0/tokens/{id} (spec §3.3). */
 export function accessDocument (session: Session, tokenId: string, catalog: readonly CatalogService[]): Access {

@@ -1,7 +1,7 @@
 import { audited, type AuditEvent } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
@@ -9,7 +9,7 @@ import { baseUrlOf } from '../../plugins/base-url.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
 import { revokeSession, type Session } from '../../services/sessions.js'
-import { accessDocument, catalogFor } from './access.js'
+import { accessDocument, catalogFor, renderedAccess } from './access.js'
 import { authenticate, claimedUser } from './authenticate.js'
 import { resourceNotFound } from './dialect.js'
 import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
@@ -23,6 +23,10 @@ const CHECK: TokenPolicy = { action: 'identity:validate_token_head', roles: SERV
 const LIST_ENDPOINTS: TokenPolicy = { action: 'admin_required', roles: ADMIN_ONLY, allowSelf: false }
 const REVOKE: TokenPolicy = { action: 'admin_required', roles: ADMIN_ONLY, allowSelf: true }
 
+/** Keystone's JSON, as Fastify types it. */
+const JSON_TYPE = 'application/json; charset=utf-8'
+/** Fastify types a schema to compile as a plain object. */
+const ACCESS_SCHEMA = AccessSchema as unknown as Record<string, unknown>
 const errors = (...statuses: number[]) => errorResponses(KeystoneErrorSchema, ...statuses)
 const security = [{ authToken: [] }]
 
@@ -48,12 +52,18 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock(), cache: app.credentialCache }))
   }
 
-  /** Validation of GET and HEAD: the access document, or 401 when belongsTo names another tenant. */
-  async function validate (request: ValidateRequest, policy: TokenPolicy) {
+  /**
+   * Validation of GET and HEAD: the access document as the GET's schema serialises it, or 401
+   * when belongsTo names another tenant. Sent as text, which Fastify does not serialise again.
+   */
+  async function validate (request: ValidateRequest, reply: FastifyReply, policy: TokenPolicy): Promise<string> {
     const session = await sessionFor(request, policy)
     const { belongsTo } = request.query
     if (belongsTo !== undefined && session.account?.id !== belongsTo) throw new Unauthenticated()
-    return accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrlOf(request)))
+    const baseUrl = baseUrlOf(request)
+    reply.type(JSON_TYPE)
+    // The GET's serialiser, for the HEAD too: both send the same text (compiled once per route).
+    return renderedAccess.get(session, baseUrl, () => reply.compileSerializationSchema(ACCESS_SCHEMA)(accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrl))))
   }
 
   app.post('/tokens', {
@@ -89,7 +99,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: ValidateQuerySchema,
       response: { 200: AccessSchema, ...errors(401, 403, 404, 503) }
     }
-  }, (request) => validate(request, VALIDATE))
+  }, async (request, reply) => reply.send(await validate(request, reply, VALIDATE) as never))
 
   app.head('/tokens/:tokenId', {
     config: { secret: true },
@@ -104,10 +114,10 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Null({ description: 'The headers of the GET, no body' }), ...errors(401, 403, 404, 503) }
     }
   }, async (request, reply) => {
-    // Same headers as the GET, Content-Length included; Node sends no body for HEAD. The text is
-    // sent as is (a string skips serialisation), so the schema's "no body" types it as never.
-    const body = JSON.stringify(await validate(request, CHECK))
-    return reply.type('application/json; charset=utf-8').header('content-length', Buffer.byteLength(body)).send(body as never)
+    // Same headers as the GET, Content-Length included; Node sends no body for HEAD. The schema's
+    // "no body" types the text as never.
+    const body = await validate(request, reply, CHECK)
+    return reply.header('content-length', Buffer.byteLength(body)).send(body as never)
   })
 
   app.get('/tokens/:tokenId/endpoints', {

@@ -35,6 +35,23 @@ describe('two replicas on one database', () => {
     expect(use.json()).toEqual({ error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } })
   })
 
+  it('renders a validated session once, yet shows a change made on the other replica (a renamed tenant)', async () => {
+    const session = await tenantSession(t.app)
+    const validate = () => replica.inject({ url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': adminToken } })
+    const first = await validate()
+    expect(first.statusCode).toBe(200)
+    expect(first.json().access.token.tenant.name).toBe(session.account.name)
+    expect((await validate()).body).toBe(first.body)
+
+    const rename = await t.app.inject({ method: 'PATCH', url: `/admin/v1/accounts/${session.account.id}`, headers: { 'x-auth-token': adminToken }, payload: { name: 'renamed-tenant' } })
+    expect(rename.statusCode).toBe(200)
+    await eventually(async () => {
+      const after = await validate()
+      expect(after.statusCode).toBe(200)
+      expect(after.json().access.token.tenant).toEqual({ id: session.account.id, name: 'renamed-tenant', description: null, enabled: true })
+    })
+  })
+
   it('accepts on one replica a token issued by the other', async () => {
     const session = await tenantSession(replica)
     const response = await t.app.inject({ url: `/v2.0/tokens/${session.token}`, headers: { 'x-auth-token': adminToken } })

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import type { ReadCache } from '../../core/notified-cache.js'
+import { RenderedOnce } from '../../core/rendered-once.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
@@ -12,7 +13,7 @@ import {
   CollectionParamsSchema, CreatedReplySchema, DeletedReplySchema, IfMatchHeadersSchema, ListQuerySchema, ListReplySchema, NewTokenSchema,
   problemReplies, ReplacedReplySchema, TokenParamsSchema, TokenReplacementSchema, TokenReplySchema
 } from './schemas.js'
-import { collectionExists, collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection } from './tokens.js'
+import { collectionExists, collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection, type TokenListPage } from './tokens.js'
 import { audited } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 
@@ -48,6 +49,9 @@ async function requireTokenManager (request: FastifyRequest): Promise<void> {
   if (!manages) throw new Forbidden('user tokens')
 }
 const tokenManager = [requireAuthentication, requireTokenManager]
+
+/** A cached page of a token list as sent, and its ETag: made once while the read cache holds the page. */
+const renderedPages = new RenderedOnce<TokenListPage, { payload: string, etag: string }>(1)
 
 /** Operations on one token take no query parameters (problem 6). */
 async function refuseQuery (request: FastifyRequest): Promise<void> {
@@ -120,12 +124,15 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const listRequest = parseListQuery(request.query as Record<string, string | undefined>)
     const page = await listUserTokenPage(db, collectionOf(request), listRequest, readCacheOf(request))
-    const metadata: Record<string, unknown> = { labels: [] }
-    if (page.continue !== undefined) metadata.continue = page.continue
-    if (page.count !== undefined) metadata.count = page.count
-    // Serialized here so that the ETag is the hex MD5 of the very JSON sent (spec §B1).
-    const payload = String(reply.code(200).serialize({ type: COLLECTION_TYPE, version: RESOURCE_VERSION, items: page.items, metadata }))
-    reply.header('etag', `"${createHash('md5').update(payload).digest('hex')}"`)
+    const { payload, etag } = renderedPages.get(page, '', () => {
+      const metadata: Record<string, unknown> = { labels: [] }
+      if (page.continue !== undefined) metadata.continue = page.continue
+      if (page.count !== undefined) metadata.count = page.count
+      // Serialized here so that the ETag is the hex MD5 of the very JSON sent (spec §B1).
+      const text = String(reply.code(200).serialize({ type: COLLECTION_TYPE, version: RESOURCE_VERSION, items: page.items, metadata }))
+      return { payload: text, etag: `"${createHash('md5').update(text).digest('hex')}"` }
+    })
+    reply.code(200).header('etag', etag)
     return sendJson(reply, 200, resourceMediaType(request), payload)
   })
 

@@ -1,4 +1,5 @@
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
+import { RenderedOnce } from '../../core/rendered-once.js'
 import type { SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import type { Caller } from './caller.js'
@@ -49,7 +50,16 @@ export async function showResource (db: Database, box: SecretBox, caller: Caller
     return found && { value: found, expiresAt: NO_EXPIRY }
   }, factoryCacheKey(accountId, resource.factoryId))
   if (!stored) throw new ConjurNotFound(fullId)
-  const { factory, layers, permissions, tokens } = stored
+  return views.get(stored, accountName, () => viewOf(box, stored, accountName))
+}
+
+/**
+ * A cached factory's view, made once while the read cache holds it: its tokens are opened
+ * (decrypted) once, not on every read. By account name, which the role ids carry.
+ */
+const views = new RenderedOnce<StoredFactory, HostFactoryResource>()
+
+function viewOf (box: SecretBox, { factory, layers, permissions, tokens }: StoredFactory, accountName: string): HostFactoryResource {
   return {
     created_at: factory.created_at.toISOString().replace(/Z$/, '+00:00'),
     id: roleId(accountName, 'host_factory', factory.id),

@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync } from 'node:crypto'
+import { createHash, createHmac, hash, hkdfSync } from 'node:crypto'
 import { constantTimeEqual } from '../../core/secrets.js'
 
 /** Conjur's access tokens live 8 minutes, for users and hosts alike (spec §A6). */
@@ -26,7 +26,7 @@ export interface VerifiedAccessToken {
   issuedAt: Date
   expiresAt: Date
   /** A `cidr` claim: the addresses the token may be used from (Tessera issues none; Conjur can). */
-  cidr: string[] | undefined
+  cidr: readonly string[] | undefined
 }
 
 /** Why a presented token is refused, in the words of Conjur's middleware (spec §A0.2). */
@@ -49,10 +49,19 @@ function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** Most verified tokens remembered; past it, the memory starts over. */
+const VERIFIED_CAP = 10_000
+
 /** Issues and verifies access tokens; keys are derived once per account and kept. */
 export class AccessTokens {
   readonly #master: Buffer
   readonly #keys = new Map<string, { key: Buffer, kid: string }>()
+  /**
+   * Tokens verified already, by the SHA-256 of their text (never the text): a client presents
+   * the same token on each request for 8 minutes, and each verification costs an HMAC and three
+   * JSON parses. Only valid tokens, until they expire; a verdict depends on nothing else.
+   */
+  readonly #verified = new Map<string, VerifiedAccessToken>()
 
   constructor (masterKey: Buffer) {
     this.#master = masterKey
@@ -85,6 +94,21 @@ export class AccessTokens {
 
   /** Verifies the base64 text of an access token's JSON, as sent in `Token token="…"`. No I/O. */
   verify (text: string, now: Date): VerifiedAccessToken | AccessTokenRefusal {
+    const key = hash('sha256', text, 'base64')
+    const known = this.#verified.get(key)
+    if (known !== undefined) {
+      if (now.getTime() < known.expiresAt.getTime()) return known
+      this.#verified.delete(key)
+    }
+    const verdict = this.#verify(text, now)
+    if (typeof verdict !== 'string') {
+      if (this.#verified.size >= VERIFIED_CAP) this.#verified.clear()
+      this.#verified.set(key, verdict)
+    }
+    return verdict
+  }
+
+  #verify (text: string, now: Date): VerifiedAccessToken | AccessTokenRefusal {
     const token = decodeJson(text)
     if (!isObject(token) || typeof token.protected !== 'string' || typeof token.payload !== 'string' || typeof token.signature !== 'string') {
       return 'Malformed authorization token'
@@ -101,7 +125,8 @@ export class AccessTokens {
     const exp = typeof claims.exp === 'number' ? claims.exp : claims.iat + ACCESS_TOKEN_TTL_SECONDS
     if (now.getTime() >= exp * 1000) return 'Unauthorized: Invalid token'
     const cidr = Array.isArray(claims.cidr) ? claims.cidr.map(String) : undefined
-    return { accountId: header.account, login: claims.sub, issuedAt: new Date(claims.iat * 1000), expiresAt: new Date(exp * 1000), cidr }
+    // Shared by the requests that present the same token: frozen.
+    return Object.freeze({ accountId: header.account, login: claims.sub, issuedAt: new Date(claims.iat * 1000), expiresAt: new Date(exp * 1000), cidr: cidr && Object.freeze(cidr) })
   }
 }
 

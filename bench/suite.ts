@@ -74,8 +74,14 @@ async function argonBaseline (): Promise<Workload> {
   return operations(async () => { if (!await hasher.verify(hash, 'bench password 1234')) throw new Error('argon2 verify failed') }, 2)
 }
 
+/** Where a run of many minutes is, on stderr: the table comes at the end. */
+function progress (step: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${step}\n`)
+}
+
 /** A scenario measured beside `baseline`, run for run; the baseline keeps its runs for its own row. */
 async function pairedRow (baseline: Baseline, row: { id: string, name: string, goal: number }, scenario: Workload): Promise<Row> {
+  progress(`${row.id} beside ${baseline.id}`)
   const pairs = await measurePaired(baseline.workload, scenario, shape)
   baseline.runs.push(...pairs.map((pair) => pair.baseline))
   return { ...row, baseline: baseline.id, figures: figuresOf(pairs.map((pair) => pair.scenario)), paired: pairedShare(pairs) }
@@ -180,12 +186,15 @@ try {
   // S7: the same page with 1 000 and with LARGE tokens in the tenant.
   for (const size of [1000, LARGE]) {
     const big = await createTenant(base, adminToken, `bench-${size}`)
+    progress(`S7: seeding ${size.toLocaleString('en-US')} tokens`)
     await seedAgentTokens(database.db, box, big.accountId, size)
+    progress(`S7 ${size.toLocaleString('en-US')}`)
     rows.push({ id: `S7 ${size.toLocaleString('en-US')}`, name: `GET agent_tokens?limit=100, ${size.toLocaleString('en-US')} tokens in the tenant`, figures: await load({ ...shape, url: `${base}/v1.0/${big.accountId}/agent_tokens?limit=100`, headers: { 'x-auth-token': big.token }, expectStatus: 200 }) })
   }
 
   // Cross-replica revocation: a second process on the same database.
   replica = await startTessera(env)
+  progress('cross-replica revocation')
   const delays = await crossReplicaRevocation(tessera, replica, adminToken, tenant, Number(process.env.BENCH_REVOCATIONS ?? 1000))
   await replica.stop()
   const rssMb = tessera.rssMb()

@@ -5,6 +5,7 @@ import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
+import { limitHeapGrowth } from './heap-growth.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
 import { bootstrapAdmin } from './services/bootstrap.js'
@@ -12,6 +13,7 @@ import { describeStartupFailure } from './startup-failure.js'
 import { onStopSignals, STOP_SIGNALS, type StopSignal } from './stop-signals.js'
 
 async function main (): Promise<void> {
+  limitHeapGrowth()
   const runtime = openRuntime(loadConfig())
   const { config, database } = runtime
   const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))

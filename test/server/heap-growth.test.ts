@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const ROOT = new URL('../../', import.meta.url)
+
+/**
+ * A process that keeps 30 MB alive while it makes garbage that outlives young collections (as
+ * requests in flight do), after `limitHeapGrowth()` when `limited`, with `nodeArgs`: its largest
+ * V8 heap, in MB.
+ */
+async function peakHeapMb (options: { limited: boolean, nodeArgs?: string[] }): Promise<number> {
+  const script = `
+    import { limitHeapGrowth } from './src/heap-growth.ts'
+    if (${options.limited}) limitHeapGrowth()
+    const live = Array.from({ length: 30 }, () => Array.from({ length: 131072 }, (_, i) => i + 0.5))
+    const inFlight = []
+    let peak = 0
+    for (let i = 0; i < 60000; i++) {
+      inFlight.push(Array.from({ length: 256 }, (_, j) => ({ j })))
+      if (inFlight.length > 2000) inFlight.shift()
+      if (i % 1000 === 0) peak = Math.max(peak, process.memoryUsage().heapTotal)
+    }
+    console.log(Math.round(peak / 1048576), live.length)`
+  const { stdout } = await run(process.execPath, [...options.nodeArgs ?? [], '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT })
+  return Number(stdout.split(' ')[0])
+}
+
+describe('limitHeapGrowth', () => {
+  it('keeps the heap near what is alive, where V8 alone lets it grow to several times that; a --heap-growing-percent on the command line wins', async () => {
+    const [unlimited, limited, chosenByOperator] = await Promise.all([
+      peakHeapMb({ limited: false }),
+      peakHeapMb({ limited: true }),
+      peakHeapMb({ limited: true, nodeArgs: ['--heap-growing-percent=300'] })
+    ])
+    // 30 MB alive and ≈ 25 MB in flight: ≈ 55 MB live at most.
+    expect(limited).toBeLessThan(180)
+    expect(unlimited).toBeGreaterThan(240)
+    expect(chosenByOperator).toBeGreaterThan(240)
+  })
+})

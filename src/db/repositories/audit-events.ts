@@ -1,11 +1,27 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
+import type { ArrayColumn } from '../array-insert.js'
 import type { Database } from '../database.js'
 import { keysetPage } from '../keyset.js'
 import type { AuditEvents } from '../schema.js'
 
 export type NewAuditEvent = Insertable<AuditEvents>
 export type AuditEventRow = Selectable<AuditEvents>
+
+/** Every column an audit row is written with (the rest are generated), for statements that write them from arrays. */
+export const AUDIT_EVENT_COLUMNS: ReadonlyArray<ArrayColumn<NewAuditEvent>> = [
+  { name: 'account_id', type: 'text' },
+  { name: 'kind', type: 'text' },
+  { name: 'actor_kind', type: 'text' },
+  { name: 'actor_id', type: 'text' },
+  { name: 'actor_name', type: 'text' },
+  { name: 'object_type', type: 'text' },
+  { name: 'object_id', type: 'text' },
+  { name: 'reason', type: 'text' },
+  { name: 'request_id', type: 'text' },
+  { name: 'client_ip', type: 'text' },
+  { name: 'details', type: 'jsonb' }
+]
 
 export async function insertAuditEvents (db: Database, events: readonly NewAuditEvent[]): Promise<void> {
   if (events.length > 0) await db.insertInto('audit_events').values([...events]).execute()

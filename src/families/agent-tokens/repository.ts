@@ -2,10 +2,11 @@ import { sql } from 'kysely'
 import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
+import { columnArrays, insertFromArrays, runBuiltOnce, type ArrayColumn } from '../../db/array-insert.js'
 import { compiledOnce } from '../../db/compiled-once.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
 import { isRowError } from '../../db/errors.js'
-import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { AUDIT_EVENT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
 
@@ -23,11 +24,24 @@ const findRow = compiledOnce((db, accountId: string, secretHash: Uint8Array) =>
 
 type NewTokenWithAudit = readonly [NewAgentToken, NewAuditEvent]
 
+/** What a new token is written with; the rest are the table's defaults. */
+const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewAgentToken>> = [
+  { name: 'account_id', type: 'text' },
+  { name: 'sort_key', type: 'text' },
+  { name: 'secret_hash', type: 'bytea' },
+  { name: 'token_sealed', type: 'bytea' },
+  { name: 'label', type: 'text' }
+]
+
 /** Tokens and their audit rows in one statement (a data-modifying WITH): atomic, one round trip. */
+const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('agent_tokens', NEW_TOKEN_COLUMNS, 1)}) ` +
+  insertFromArrays('audit_events', AUDIT_EVENT_COLUMNS, NEW_TOKEN_COLUMNS.length + 1)
+
 async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Promise<void> {
-  await db.with('token', (cte) => cte.insertInto('agent_tokens').values(rows.map(([token]) => token)))
-    .insertInto('audit_events').values(rows.map(([, audit]) => audit))
-    .execute()
+  await runBuiltOnce(db, INSERT_WITH_AUDIT, [
+    ...columnArrays(rows.map(([token]) => token), NEW_TOKEN_COLUMNS),
+    ...columnArrays(rows.map(([, audit]) => audit), AUDIT_EVENT_COLUMNS)
+  ])
 }
 
 /**

@@ -1,10 +1,11 @@
 import { sql } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
+import { columnArrays, insertFromArrays, runBuiltOnce, type ArrayColumn } from '../../db/array-insert.js'
 import type { Database } from '../../db/database.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
 import { isRowError } from '../../db/errors.js'
 import { keysetPage } from '../../db/keyset.js'
-import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { AUDIT_EVENT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
 
 /** SQL of the Conjur family: hosts, layers, host factories, their permissions and tokens. */
 
@@ -228,11 +229,6 @@ const TOKEN_COLUMNS = [
   'token_sha256', 'token_sealed', 'account_id', 'host_factory_id', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration'
 ] as const
 
-/** A `cidr[]` literal of entries already validated (no quotes, commas or braces can occur). */
-function cidrArray (cidr: readonly string[]) {
-  return sql<string[]>`${`{${cidr.join(',')}}`}::cidr[]`
-}
-
 /** One request's tokens (sharing its cidr) and their audit rows. */
 export interface NewTokens {
   tokens: ReadonlyArray<Omit<TokenRecord, 'cidr'>>
@@ -240,24 +236,40 @@ export interface NewTokens {
   audit: readonly NewAuditEvent[]
 }
 
+/** One stored token as a row to write: its request's cidr as a cidr[] literal. */
+type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string }
+
+const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
+  { name: 'token_sha256', type: 'bytea' },
+  { name: 'token_sealed', type: 'bytea' },
+  { name: 'account_id', type: 'text' },
+  { name: 'host_factory_id', type: 'text' },
+  // An array a row: sent as its text, as unnest would flatten a two-dimensional array.
+  { name: 'cidr', type: 'cidr[]', sentAs: 'text' },
+  { name: 'expiration', type: 'timestamptz' }
+]
+
 /**
  * Requests' tokens and their audit rows in one statement, a data-modifying WITH: every row is
  * written or none, in one round trip and no transaction. Returns every token written.
  */
+const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('host_factory_tokens', NEW_TOKEN_COLUMNS, 1)}
+    returning token_sha256, token_sealed, account_id, host_factory_id, cidr::text[] as cidr, expiration),
+  audit as (${insertFromArrays('audit_events', AUDIT_EVENT_COLUMNS, NEW_TOKEN_COLUMNS.length + 1)})
+  select * from token`
+
 function insertTokenRows (db: Database, requests: readonly NewTokens[]): Promise<TokenRecord[]> {
-  return db
-    .with('token', (cte) => cte.insertInto('host_factory_tokens')
-      .values(requests.flatMap(({ tokens, cidr }) => tokens.map((token) => ({ ...token, cidr: cidrArray(cidr) }))))
-      .returning(TOKEN_COLUMNS))
-    .with('audit', (cte) => cte.insertInto('audit_events').values(requests.flatMap(({ audit }) => audit)))
-    .selectFrom('token')
-    .selectAll()
-    .execute()
+  // Entries were validated: no quotes, commas or braces can occur in them.
+  const tokens = requests.flatMap(({ tokens, cidr }) => tokens.map((token) => ({ ...token, cidr: `{${cidr.join(',')}}` })))
+  return runBuiltOnce<TokenRecord>(db, INSERT_WITH_AUDIT, [
+    ...columnArrays(tokens, NEW_TOKEN_COLUMNS),
+    ...columnArrays(requests.flatMap(({ audit }) => audit), AUDIT_EVENT_COLUMNS)
+  ])
 }
 
 /**
- * Concurrent requests share statements, and so commits (see CoalescedWrites). A request of up to
- * MAX_TOKENS_PER_REQUEST tokens fits: 17 parameters a token, under PostgreSQL's 65 535.
+ * Concurrent requests share statements, and so commits (see CoalescedWrites), up to
+ * MAX_TOKENS_PER_REQUEST tokens a statement (a bigger request would go alone).
  */
 const COALESCING = { maxInFlight: 4, maxRows: 1000, sizeOf: (request: NewTokens) => request.tokens.length, isRowError }
 const coalescers = new WeakMap<Database, CoalescedWrites<NewTokens, Map<string, TokenRecord>>>()

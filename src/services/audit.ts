@@ -39,8 +39,14 @@ export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEve
   }
 }
 
+/** Whether `log` writes info lines: pino's loggers say (Fastify's type leaves the method out); others are asked anyway. */
+function writesInfo (log: FastifyBaseLogger): boolean {
+  return (log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? true
+}
+
 export function logAuditEvent (log: FastifyBaseLogger | undefined, row: NewAuditEvent): void {
-  if (!log) return
+  // Its details are parsed back for the line: not at all when no line is written.
+  if (!log || !writesInfo(log)) return
   const { details, ...rest } = row
   log.info({ audit: { ...rest, details: JSON.parse(details as string) } }, 'audit event')
 }

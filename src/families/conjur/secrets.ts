@@ -2,19 +2,26 @@ import { randomBytes, sha256 } from '../../core/secrets.js'
 
 /** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
-/** JavaScript's base32 digits, position for position. */
-const RADIX_32 = '0123456789abcdefghijklmnopqrstuv'
-
 /**
  * A Conjur secret (host factory token or API key) as Conjur makes one (spec §A5): 32 random
  * bytes read as eight big-endian 32-bit integers, each in Crockford base32 without padding,
  * concatenated. 8 to 56 characters, nearly always 53 to 56.
  */
 export function newConjurSecret (): string {
-  const bytes = randomBytes(32)
+  return conjurSecretOf(randomBytes(32))
+}
+
+/** The secret `bytes` (32) make: each 32-bit integer's base-32 digits, most significant first. */
+export function conjurSecretOf (bytes: Buffer): string {
   let secret = ''
   for (let offset = 0; offset < 32; offset += 4) {
-    for (const digit of bytes.readUInt32BE(offset).toString(32)) secret += CROCKFORD[RADIX_32.indexOf(digit)]
+    let value = bytes.readUInt32BE(offset)
+    let digits = ''
+    do {
+      digits = CROCKFORD[value & 31]! + digits
+      value >>>= 5
+    } while (value > 0)
+    secret += digits
   }
   return secret
 }

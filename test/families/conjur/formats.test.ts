@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidCidr, normaliseCidr, withinRanges } from '../../../src/families/conjur/cidr.js'
 import { formatWithOffset, parseIso8601 } from '../../../src/families/conjur/iso8601.js'
-import { CONJUR_SECRET_FORMAT, newConjurSecret } from '../../../src/families/conjur/secrets.js'
+import { CONJUR_SECRET_FORMAT, conjurSecretOf, newConjurSecret } from '../../../src/families/conjur/secrets.js'
 
 describe('Conjur secrets (spec §A5)', () => {
   it('are Crockford base32 (no i, l, o, u), at most 56 characters, mostly 53 to 56, all distinct', () => {
@@ -14,6 +14,16 @@ describe('Conjur secrets (spec §A5)', () => {
     const lengths = secrets.map((secret) => secret.length)
     expect(Math.max(...lengths)).toBeLessThanOrEqual(56)
     expect(lengths.filter((length) => length >= 53).length / lengths.length).toBeGreaterThan(0.8)
+  })
+
+  it('read the bytes as eight big-endian 32-bit integers, each in base 32 without padding', () => {
+    expect(conjurSecretOf(Buffer.alloc(32))).toBe('00000000')
+    expect(conjurSecretOf(Buffer.alloc(32, 0xff))).toBe('3zzzzzz'.repeat(8))
+    // 32 is "10"; 0x12345678 is 938ljo in JavaScript's digits, 938nkr in Crockford's (l, j, o are 21, 19, 24).
+    const bytes = Buffer.alloc(32)
+    bytes.writeUInt32BE(32, 0)
+    bytes.writeUInt32BE(0x12345678, 4)
+    expect(conjurSecretOf(bytes)).toBe(`10938nkr${'0'.repeat(6)}`)
   })
 })
 

@@ -46,9 +46,11 @@ async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Pr
 
 /**
  * Concurrent creates share statements, and so commits: issuance is bound by PostgreSQL's commit
- * rate, not its insert rate. A few statements at once leave the pool's other connections to reads.
+ * rate, not its insert rate. Two statements at once: each waits for more rows while the other
+ * commits, so batches grow with the load (4 at once made 15% fewer tokens a second on 2 cores,
+ * S4 of npm run bench -- profile), and the pool's other connections are left to reads.
  */
-const COALESCING = { maxInFlight: 4, maxRows: 100, isRowError }
+const COALESCING = { maxInFlight: 2, maxRows: 100, isRowError }
 const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit, void>>()
 
 export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {

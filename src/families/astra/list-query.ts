@@ -166,6 +166,8 @@ export interface ListRequest {
   orderBy: string
   filter: string
   order: Order
+  /** The parameters as given, which everything above is made from: the read cache's key of the page. */
+  key: string
 }
 
 function positiveInteger (name: 'limit' | 'skip', value: string): number {
@@ -219,6 +221,7 @@ export function parseListQuery (raw: Record<string, string | undefined>): ListRe
     count: raw.count === 'true',
     orderBy: orderBy ?? '',
     filter: filter ?? '',
-    order
+    order,
+    key: JSON.stringify(raw)
   }
 }

@@ -197,7 +197,7 @@ export async function collectionExists (db: Database, collection: Collection, re
 /** One page (§B3), from the read cache when it holds the same request's page. */
 export async function listUserTokenPage (db: Database, collection: Collection, request: ListRequest, reads?: ReadCache): Promise<TokenListPage> {
   const group = listGroup(collection)
-  const page = await readThrough(reads, `${group}?${JSON.stringify(request)}`, async () => ({ value: await readPage(db, collection, request), expiresAt: NO_EXPIRY }), group)
+  const page = await readThrough(reads, `${group}?${request.key}`, async () => ({ value: await readPage(db, collection, request), expiresAt: NO_EXPIRY }), group)
   return page!
 }
 

@@ -116,6 +116,8 @@ describe('random and hashing helpers', () => {
 
   it('sha256 is the SHA-256 of the UTF-8 text', () => {
     expect(sha256('abc').toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+    // Text beyond ASCII is hashed as its UTF-8 bytes, and every byte of the digest survives.
+    expect(sha256('é').toString('hex')).toBe('4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c')
   })
 
   it('constantTimeEqual compares contents and refuses different lengths without throwing', () => {

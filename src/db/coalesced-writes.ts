@@ -14,9 +14,10 @@ interface Waiting<Row, Result> {
 }
 
 /**
- * Writes the rows of concurrent requests in one statement: while `maxInFlight` statements run,
- * rows that arrive wait and go together in the next, so those requests share one commit (one
- * WAL flush) and one round trip instead of paying one each. Unloaded, a row goes at once, alone.
+ * Writes the rows of concurrent requests in one statement: the rows of one turn of the event
+ * loop go together, and while `maxInFlight` statements run, rows that arrive wait and go
+ * together in the next, so those requests share one commit (one WAL flush) and one round trip
+ * instead of paying one each. Unloaded, a row goes alone on the next turn.
  * Each request's row is written whole or not at all, and its request gets the statement's result
  * (rows it picks its own from). When a statement of several rows fails because of a row (a
  * constraint), each row is tried alone, so one request's bad row fails only that request; when
@@ -27,6 +28,7 @@ export class CoalescedWrites<Row, Result = unknown> {
   readonly #options: CoalescedWritesOptions<Row>
   #waiting: Array<Waiting<Row, Result>> = []
   #inFlight = 0
+  #scheduled = false
 
   constructor (write: (rows: Row[]) => Promise<Result>, options: CoalescedWritesOptions<Row>) {
     this.#write = write
@@ -37,6 +39,20 @@ export class CoalescedWrites<Row, Result = unknown> {
   write (row: Row): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ row, settle: (outcome) => 'result' in outcome ? resolve(outcome.result) : reject(outcome.error) })
+      this.#startNextTurn()
+    })
+  }
+
+  /**
+   * Starts statements once this turn of the event loop has read every request it can: the rows
+   * of all of them go together. Without the wait, a database that runs a statement within the
+   * turn (PGlite, in this process) would get each row alone: nothing could arrive meanwhile.
+   */
+  #startNextTurn (): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
       this.#start()
     })
   }

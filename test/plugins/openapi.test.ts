@@ -91,8 +91,8 @@ describe('GET /openapi.json', () => {
         expect(status, where).toMatch(/^[1-5][0-9]{2}$/)
         const { content } = operation.responses[status]!
         if (content === undefined) {
-          // 204, HEAD, Rackspace's 201 with only a Location header, and Conjur's 400, 403 and 413 carry no body.
-          const conjurEmpty = operation.tags?.includes('conjur') === true && ['400', '403', '413'].includes(status)
+          // 204, HEAD, Rackspace's 201 with only a Location header, and Conjur's 400, 403, 413 and 429 carry no body.
+          const conjurEmpty = operation.tags?.includes('conjur') === true && ['400', '403', '413', '429'].includes(status)
           expect(status === '204' || status === '201' || method === 'head' || conjurEmpty, `${where} has no schema`).toBe(true)
         } else {
           expect(Object.keys(content), where).toEqual(['application/json'])
@@ -108,6 +108,8 @@ describe('GET /openapi.json', () => {
       const where = `${method.toUpperCase()} ${path}`
       if (operation.security) expect(statuses, `${where} needs a credential`).toEqual(expect.arrayContaining(['401', '503']))
       if (operation.requestBody) expect(statuses, `${where} takes a body`).toEqual(expect.arrayContaining(['400', '413']))
+      // An API operation that can be unavailable can be refused by the request-rate limit too.
+      if (statuses.includes('503') && operation.tags?.includes('operations') !== true) expect(statuses, `${where} is rate limited`).toContain('429')
     }
   })
 

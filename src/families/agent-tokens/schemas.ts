@@ -112,6 +112,7 @@ const ERROR_EXAMPLES: Record<number, [description: string, type: string, message
   403: ['The token is not scoped to this tenant with the admin role', 'forbiddenError', 'Forbidden', 'The token does not grant the admin role on this tenant.'],
   404: ['No such agent token in this tenant', 'notFoundError', 'Object does not exist', 'Object "AgentToken" with key "0190f3c2a1b04e7d…" does not exist'],
   413: ['The body exceeds 64 KiB', 'requestTooLargeError', 'Request too large', 'The request body must not exceed 65536 bytes.'],
+  429: ['Too many requests from this client (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW) or too many failed credentials, with Retry-After and the limit in X-RateLimit-*', 'rateLimitReached', 'Rate limit reached', 'Too many requests; retry later.'],
   500: ['Unexpected failure; the cause is logged under the txnId', 'internalError', 'Internal error', 'An unexpected error prevented the server from fulfilling the request.'],
   503: ['The database is unavailable (with Retry-After)', 'systemFailureError', 'Service unavailable', 'The database is unavailable; try again shortly.']
 }

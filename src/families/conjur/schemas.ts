@@ -75,6 +75,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict',
   413: 'The body exceeds 64 KiB (empty body)',
   422: '`{"error":{"code":"argument_error"|"parameter_missing"|"unprocessable_entity","message"}}`',
+  429: 'Too many requests from this client (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW): empty body, with Retry-After',
   503: 'The database is unavailable'
 }
 
@@ -91,7 +92,7 @@ const V2ErrorBody = Type.Object({ code: Type.String({ examples: ['404'] }), mess
 
 function errorReply (status: number): TSchema {
   const description = ERROR_DESCRIPTIONS[status] ?? 'Error'
-  if (status === 400 || status === 403 || status === 413) return Type.Null({ description })
+  if (status === 400 || status === 403 || status === 413 || status === 429) return Type.Null({ description })
   if (status === 401) return Type.Union([Type.Null(), Type.String()], { description })
   // Under `Accept: application/x.secretsmgr.v2beta+json`, 404, 409 and some 422s are `{code, message}`.
   return Type.Union([ErrorBody, V2ErrorBody], { description })

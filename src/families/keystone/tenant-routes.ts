@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { InvalidInput } from '../../core/errors.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { errorResponses } from '../../plugins/error-responses.js'
 import { listTenantsOf } from '../../services/directory.js'
 import { KeystoneErrorSchema, TenantListQuerySchema, TenantListSchema } from './schemas.js'
 
@@ -21,7 +22,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Keystone pagination: `marker` is the id of the last tenant of the previous page (exclusive); tenants_links is always empty.',
       security: [{ authToken: [] }],
       querystring: TenantListQuerySchema,
-      response: { 200: TenantListSchema, 400: KeystoneErrorSchema, 401: KeystoneErrorSchema, 503: KeystoneErrorSchema }
+      response: { 200: TenantListSchema, ...errorResponses(KeystoneErrorSchema, 400, 401, 503) }
     }
   }, async (request) => {
     const caller = await principalOf(request)

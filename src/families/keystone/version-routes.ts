@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { baseUrlOf } from '../../plugins/base-url.js'
+import { errorResponses } from '../../plugins/error-responses.js'
 import { KeystoneErrorSchema, VersionSchemaDocument, VersionsSchema } from './schemas.js'
 
 /** The v2.0 entry keystoneauth's discovery accepts: a known status and a `self` link (spec §1, §12.1). */
@@ -23,7 +24,7 @@ export async function rootVersionRoutes (app: FastifyInstance) {
       tags: ['identity'],
       operationId: 'listVersions',
       summary: 'Identity API version discovery (300 Multiple Choices)',
-      response: { 300: VersionsSchema, 503: KeystoneErrorSchema }
+      response: { 300: VersionsSchema, ...errorResponses(KeystoneErrorSchema, 503) }
     }
   }, async (request, reply) => reply.code(300).send({ versions: { values: [versionV2(request)] } }))
 }

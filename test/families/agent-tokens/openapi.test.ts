@@ -17,11 +17,11 @@ interface Operation {
 }
 
 const EXPECTED: Record<string, { operationId: string, success: string, errors: string[] }> = {
-  'post /v1.0/{tenantId}/agent_tokens': { operationId: 'createAgentToken', success: '201', errors: ['400', '401', '403', '413', '500', '503'] },
-  'get /v1.0/{tenantId}/agent_tokens': { operationId: 'listAgentTokens', success: '200', errors: ['400', '401', '403', '500', '503'] },
-  'get /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'getAgentToken', success: '200', errors: ['401', '403', '404', '500', '503'] },
-  'put /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'updateAgentToken', success: '204', errors: ['400', '401', '403', '404', '413', '500', '503'] },
-  'delete /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'deleteAgentToken', success: '204', errors: ['400', '401', '403', '404', '413', '500', '503'] }
+  'post /v1.0/{tenantId}/agent_tokens': { operationId: 'createAgentToken', success: '201', errors: ['400', '401', '403', '413', '429', '500', '503'] },
+  'get /v1.0/{tenantId}/agent_tokens': { operationId: 'listAgentTokens', success: '200', errors: ['400', '401', '403', '429', '500', '503'] },
+  'get /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'getAgentToken', success: '200', errors: ['401', '403', '404', '429', '500', '503'] },
+  'put /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'updateAgentToken', success: '204', errors: ['400', '401', '403', '404', '413', '429', '500', '503'] },
+  'delete /v1.0/{tenantId}/agent_tokens/{tokenId}': { operationId: 'deleteAgentToken', success: '204', errors: ['400', '401', '403', '404', '413', '429', '500', '503'] }
 }
 
 describe('agent tokens in the OpenAPI document', () => {

@@ -72,11 +72,11 @@ describe('Astra tokens in the OpenAPI document', () => {
     const collection = document.paths['/accounts/{account_id}/core/v1/users/{user_id}/tokens']
     const one = document.paths['/accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}']
     const expected: Array<[any, string, string, string[]]> = [
-      [collection.post, 'createUserToken', '201', ['400', '401', '403', '404', '409', '413', '500', '503']],
-      [collection.get, 'listUserTokens', '200', ['400', '401', '403', '404', '500', '503']],
-      [one.get, 'getUserToken', '200', ['400', '401', '403', '404', '500', '503']],
-      [one.put, 'replaceUserToken', '204', ['400', '401', '403', '404', '409', '412', '413', '500', '503']],
-      [one.delete, 'deleteUserToken', '204', ['400', '401', '403', '404', '500', '503']]
+      [collection.post, 'createUserToken', '201', ['400', '401', '403', '404', '409', '413', '429', '500', '503']],
+      [collection.get, 'listUserTokens', '200', ['400', '401', '403', '404', '429', '500', '503']],
+      [one.get, 'getUserToken', '200', ['400', '401', '403', '404', '429', '500', '503']],
+      [one.put, 'replaceUserToken', '204', ['400', '401', '403', '404', '409', '412', '413', '429', '500', '503']],
+      [one.delete, 'deleteUserToken', '204', ['400', '401', '403', '404', '429', '500', '503']]
     ]
     for (const [operation, operationId, success, errors] of expected) {
       expect(operation.operationId).toBe(operationId)

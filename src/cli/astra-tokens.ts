@@ -59,9 +59,10 @@ export const astraTokenCommands: CommandSpec[] = [
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
       const tokenId = input.arg('token')
-      const revoked = await audited(context.db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
-        (done) => done ? { kind: 'astra-token.revoked', accountId: user.account_id, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } } : undefined)
-      if (!revoked) {
+      // The token's own account, which is not the user's when a role there let them make it.
+      const revokedOn = await audited(context.db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
+        (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } })
+      if (revokedOn === undefined) {
         throw new NotFound(`${describeUser(user)} has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
       }
       print.result(`revoked Astra token ${tokenId} of ${describeUser(user)}`, { id: tokenId, userId: user.id, revoked: true })

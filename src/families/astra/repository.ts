@@ -213,11 +213,13 @@ export function listTokensOfUser (db: Database, userId: string, page: KeysetRequ
 }
 
 /** Revokes a user's live token by id, on whichever account it is; false when there was none. */
-export async function revokeTokenOfUser (db: Database, userId: string, id: string): Promise<boolean> {
-  const result = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
+/** Revokes one live token of a user, on whichever account it is: that account's id, or undefined when there was none. */
+export async function revokeTokenOfUser (db: Database, userId: string, id: string): Promise<string | undefined> {
+  const row = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })
     .where('user_id', '=', userId).where('id', '=', id).where('revoked_at', 'is', null)
+    .returning('account_id')
     .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return row?.account_id
 }
 
 /** Revokes every live Astra token of a user, on any account; with `dryRun`, only counts them. */

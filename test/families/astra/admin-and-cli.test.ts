@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { grantRole } from '../../../src/db/repositories/role-assignments.js'
+import { insertUser, login } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { cliOn, jsonLines } from '../../cli/run-cli.js'
 import { call as adminCall, errorBody, FORBIDDEN, UNAUTHENTICATED } from '../admin/admin-helpers.js'
@@ -106,6 +108,19 @@ describe('tessera astra-tokens', () => {
     const missing = randomUUID()
     expect(await cli(['astra-tokens', 'revoke', caller.userId, missing])).toEqual({ code: 1, stdout: '', stderr: `tessera: ${userLabel} has no Astra token ${missing}\n` })
     expect(await cli(['astra-tokens', 'revoke', caller.userId])).toEqual({ code: 2, stdout: '', stderr: "tessera: missing argument <token>\nRun 'tessera astra-tokens revoke --help' for usage.\n" })
+  })
+
+  it('records a revocation under the token\'s account, which a role there makes other than the user\'s own', async () => {
+    const cli = cliOn(t.app.db, t.config)
+    const [home, elsewhere] = [await newAccount(t.app), await newAccount(t.app)]
+    const user = await insertUser(t.app.db, { accountId: home, roles: ['member'] })
+    await grantRole(t.app.db, { userId: user.user.id, accountId: elsewhere, role: 'member' })
+    const session = await login(t.app, { username: user.user.name, password: user.password, tenantId: elsewhere })
+    const token = await createToken(t.app, { accountId: elsewhere, userId: user.user.id, user, token: session.token }, 'on another account')
+    expect((await cli(['astra-tokens', 'revoke', user.user.id, token.id])).code).toBe(0)
+    const events = await t.app.db.selectFrom('audit_events').select(['account_id', 'actor_kind', 'details'])
+      .where('kind', '=', 'astra-token.revoked').where('object_id', '=', token.id).execute()
+    expect(events).toEqual([{ account_id: elsewhere, actor_kind: 'cli', details: { userId: user.user.id } }])
   })
 
   it('pages with --limit and --after', async () => {

@@ -1,6 +1,6 @@
 /** Who acted: a credential's holder, the operator CLI, or nobody known (a refused stranger). */
 export interface Actor {
-  kind: 'user' | 'host' | 'host_factory' | 'cli' | 'anonymous'
+  kind: 'user' | 'host' | 'host_factory' | 'cli' | 'server' | 'anonymous'
   id: string | null
   name: string | null
 }

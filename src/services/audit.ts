@@ -14,6 +14,9 @@ export interface AuditContext {
 
 export const CLI_CONTEXT: AuditContext = { actor: { kind: 'cli', id: null, name: 'tessera-cli' }, requestId: null, clientIp: null }
 
+/** The server itself at start: the first administrator it creates from TESSERA_ADMIN_* (services/bootstrap). */
+export const BOOTSTRAP_CONTEXT: AuditContext = { actor: { kind: 'server', id: null, name: 'tessera-bootstrap' }, requestId: null, clientIp: null }
+
 /** What happened: never a secret, in `details` neither. */
 export interface AuditEvent {
   kind: string

@@ -6,8 +6,10 @@ import { ADMIN_ROLE } from '../core/principal.js'
 import { randomUrlSafe } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 import { findAccountById, insertAccount } from '../db/repositories/accounts.js'
+import { insertAuditEvents } from '../db/repositories/audit-events.js'
 import { grantRole } from '../db/repositories/role-assignments.js'
 import { findLoginCandidate, insertUser, updateUser } from '../db/repositories/users.js'
+import { auditRow, BOOTSTRAP_CONTEXT, type AuditEvent } from './audit.js'
 
 export interface AdminSettings {
   account: string
@@ -50,7 +52,12 @@ export async function bootstrapAdmin (db: Database, passwords: PasswordHasher, a
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('tessera.bootstrap-admin'))`.execute(trx)
     if (generated !== undefined && await adminExists(trx, admin.account)) return { action: 'unchanged' } as const
-    if (!await findAccountById(trx, admin.account)) await insertAccount(trx, { id: admin.account, name: admin.account })
+    // Recorded as the admin API records the same changes, in the same transaction.
+    const events: AuditEvent[] = []
+    if (!await findAccountById(trx, admin.account)) {
+      await insertAccount(trx, { id: admin.account, name: admin.account })
+      events.push({ kind: 'account.created', accountId: admin.account, object: { type: 'account', id: admin.account }, details: { name: admin.account } })
+    }
     const existing = await findLoginCandidate(trx, { name: admin.user })
     if (existing && existing.account_id !== admin.account) {
       // Granting admin to (and resetting the password of) another account's user would be a takeover.
@@ -62,11 +69,14 @@ export async function bootstrapAdmin (db: Database, passwords: PasswordHasher, a
       userId = newUuid()
       await insertUser(trx, { id: userId, account_id: admin.account, name: admin.user, email: null, password_hash: passwordHash, enabled: true })
       action = 'created'
+      events.push({ kind: 'user.created', accountId: admin.account, object: { type: 'user', id: userId }, details: { name: admin.user, roles: [ADMIN_ROLE], password: 'set' } })
     } else if (!await passwords.verify(existing.password_hash, password)) {
       await updateUser(trx, existing.id, { password_hash: passwordHash, enabled: true })
       action = 'password-updated'
+      events.push({ kind: 'user.changed', accountId: admin.account, object: { type: 'user', id: existing.id }, details: { changes: { password: 'changed', enabled: true } } })
     }
     await grantRole(trx, { userId: userId!, accountId: admin.account, role: ADMIN_ROLE })
+    await insertAuditEvents(trx, events.map((event) => auditRow(BOOTSTRAP_CONTEXT, event)))
     if (generated !== undefined) return { action: 'generated', password: generated } as const
     return { action }
   })

@@ -27,6 +27,14 @@ async function stateOf (admin: AdminSettings) {
   return { account, users, roles }
 }
 
+/** The audit trail of the admin's account: what the bootstrap recorded, oldest first. */
+function eventsOf (admin: AdminSettings) {
+  return database.db.selectFrom('audit_events').select(['kind', 'actor_kind', 'actor_name', 'object_type', 'object_id', 'details'])
+    .where('account_id', '=', admin.account).orderBy('id').execute()
+}
+
+const BY_BOOTSTRAP = { actor_kind: 'server', actor_name: 'tessera-bootstrap' }
+
 describe('bootstrapAdmin', () => {
   it('creates the account, the user and the admin role, once', async () => {
     const admin = settings(unique('pw'))
@@ -41,9 +49,16 @@ describe('bootstrapAdmin', () => {
     expect(await verifyPassword(user.password_hash, admin.password!)).toBe(true)
     expect(state.roles).toEqual([{ user_id: user.id, role: ADMIN_ROLE }])
 
+    const recorded = [
+      { ...BY_BOOTSTRAP, kind: 'account.created', object_type: 'account', object_id: admin.account, details: { name: admin.account } },
+      { ...BY_BOOTSTRAP, kind: 'user.created', object_type: 'user', object_id: user.id, details: { name: admin.user, roles: [ADMIN_ROLE], password: 'set' } }
+    ]
+    expect(await eventsOf(admin)).toEqual(recorded)
+
     expect(await bootstrapAdmin(database.db, testCredentialTools.passwords, admin, { generateIfMissing: false })).toEqual({ action: 'unchanged' })
     const again = await stateOf(admin)
     expect(again).toEqual(state)
+    expect(await eventsOf(admin)).toEqual(recorded)
   })
 
   it('updates the password when TESSERA_ADMIN_PASSWORD changes, keeping the same user', async () => {
@@ -58,6 +73,7 @@ describe('bootstrapAdmin', () => {
     expect(await verifyPassword(after.users[0]!.password_hash, changed.password)).toBe(true)
     expect(await verifyPassword(after.users[0]!.password_hash, admin.password!)).toBe(false)
     expect(after.roles).toEqual(before.roles)
+    expect((await eventsOf(admin)).at(-1)).toEqual({ ...BY_BOOTSTRAP, kind: 'user.changed', object_type: 'user', object_id: after.users[0]!.id, details: { changes: { password: 'changed', enabled: true } } })
 
     expect(await bootstrapAdmin(database.db, testCredentialTools.passwords, changed, { generateIfMissing: false })).toEqual({ action: 'unchanged' })
   })

@@ -16,6 +16,7 @@ export const HEAP_GROWING_PERCENT = 50
  * process runs takes effect from the next one.
  */
 export function limitHeapGrowth (execArgv: readonly string[] = process.execArgv): void {
-  if (execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) return
+  // V8 reads --heap_growing_percent the same.
+  if (execArgv.some((arg) => arg.replaceAll('_', '-').startsWith('--heap-growing-percent'))) return
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`)
 }

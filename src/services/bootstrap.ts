@@ -19,7 +19,7 @@ export interface AdminSettings {
 
 export type BootstrapOutcome =
   | { action: 'unchanged' }
-  | { action: 'created' | 'password-updated' }
+  | { action: 'created' | 'password-updated' | 'role-granted' }
   /** No password was configured: one was generated and must be shown to the operator once. */
   | { action: 'generated', password: string }
   /** No admin exists and none may be generated (a shared database with no password set). */
@@ -63,7 +63,7 @@ export async function bootstrapAdmin (db: Database, passwords: PasswordHasher, a
       // Granting admin to (and resetting the password of) another account's user would be a takeover.
       throw new Conflict(`TESSERA_ADMIN_USER names ${admin.user}, a user of account ${existing.account_id}, not of TESSERA_ADMIN_ACCOUNT ${admin.account}`)
     }
-    let action: 'unchanged' | 'created' | 'password-updated' = 'unchanged'
+    let action: 'unchanged' | 'created' | 'password-updated' | 'role-granted' = 'unchanged'
     let userId = existing?.id
     if (!existing) {
       userId = newUuid()
@@ -75,7 +75,11 @@ export async function bootstrapAdmin (db: Database, passwords: PasswordHasher, a
       action = 'password-updated'
       events.push({ kind: 'user.changed', accountId: admin.account, object: { type: 'user', id: existing.id }, details: { changes: { password: 'changed', enabled: true } } })
     }
-    await grantRole(trx, { userId: userId!, accountId: admin.account, role: ADMIN_ROLE })
+    // An existing user may have lost the role (withdrawn through the admin API): getting it back is recorded.
+    if (await grantRole(trx, { userId: userId!, accountId: admin.account, role: ADMIN_ROLE }) && existing) {
+      events.push({ kind: 'role.granted', accountId: admin.account, object: { type: 'user', id: existing.id }, details: { role: ADMIN_ROLE } })
+      if (action === 'unchanged') action = 'role-granted'
+    }
     await insertAuditEvents(trx, events.map((event) => auditRow(BOOTSTRAP_CONTEXT, event)))
     if (generated !== undefined) return { action: 'generated', password: generated } as const
     return { action }

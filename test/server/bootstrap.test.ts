@@ -90,6 +90,18 @@ describe('bootstrapAdmin', () => {
     const after = await stateOf(admin)
     expect(after.users[0]!.enabled).toBe(true)
     expect(after.roles).toEqual([{ user_id: user!.id, role: ADMIN_ROLE }])
+    expect((await eventsOf(admin)).slice(-2).map((event) => event.kind)).toEqual(['user.changed', 'role.granted'])
+  })
+
+  it('gives the role back, and records it, when the same password is set and the role was withdrawn', async () => {
+    const admin = settings(unique('pw'))
+    await bootstrapAdmin(database.db, testCredentialTools.passwords, admin, { generateIfMissing: false })
+    const { users: [user] } = await stateOf(admin)
+    await database.db.deleteFrom('role_assignments').where('user_id', '=', user!.id).execute()
+
+    expect(await bootstrapAdmin(database.db, testCredentialTools.passwords, admin, { generateIfMissing: false })).toEqual({ action: 'role-granted' })
+    expect((await stateOf(admin)).roles).toEqual([{ user_id: user!.id, role: ADMIN_ROLE }])
+    expect((await eventsOf(admin)).at(-1)).toEqual({ ...BY_BOOTSTRAP, kind: 'role.granted', object_type: 'user', object_id: user!.id, details: { role: ADMIN_ROLE } })
   })
 
   it('generates a password, once, when allowed and no admin exists', async () => {

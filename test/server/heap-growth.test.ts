@@ -29,14 +29,16 @@ async function peakHeapMb (options: { limited: boolean, nodeArgs?: string[] }): 
 
 describe('limitHeapGrowth', () => {
   it('keeps the heap near what is alive, where V8 alone lets it grow to several times that; a --heap-growing-percent on the command line wins', async () => {
+    // V8 bounds its growth by the heap's size limit, which depends on the machine's memory: the
+    // same limit everywhere, so the figures are the code's, not the machine's.
+    const sameLimit = '--max-old-space-size=4096'
     const [unlimited, limited, chosenByOperator] = await Promise.all([
-      peakHeapMb({ limited: false }),
-      peakHeapMb({ limited: true }),
-      peakHeapMb({ limited: true, nodeArgs: ['--heap-growing-percent=300'] })
+      peakHeapMb({ limited: false, nodeArgs: [sameLimit] }),
+      peakHeapMb({ limited: true, nodeArgs: [sameLimit] }),
+      peakHeapMb({ limited: true, nodeArgs: [sameLimit, '--heap_growing_percent=300'] })
     ])
-    // 30 MB alive and ≈ 25 MB in flight: ≈ 55 MB live at most.
-    expect(limited).toBeLessThan(180)
-    expect(unlimited).toBeGreaterThan(240)
-    expect(chosenByOperator).toBeGreaterThan(240)
+    // 30 MB alive and ≈ 25 MB in flight: ≈ 55 MB live at most (here: ≈ 150 MB limited, ≈ 300 unlimited).
+    expect(limited).toBeLessThan(0.7 * unlimited)
+    expect(chosenByOperator).toBeGreaterThan(0.85 * unlimited)
   })
 })

@@ -10,12 +10,14 @@ export interface RoleAssignment {
   role: string
 }
 
-/** Idempotent: granting a role the user already holds changes nothing. */
-export async function grantRole (db: Database, assignment: RoleAssignment): Promise<void> {
-  await db.insertInto('role_assignments')
+/** Idempotent: granting a role the user already holds changes nothing. Whether it was granted now. */
+export async function grantRole (db: Database, assignment: RoleAssignment): Promise<boolean> {
+  const granted = await db.insertInto('role_assignments')
     .values({ user_id: assignment.userId, account_id: assignment.accountId, role: assignment.role })
     .onConflict((conflict) => conflict.doNothing())
-    .execute()
+    .returning('role')
+    .executeTakeFirst()
+  return granted !== undefined
 }
 
 export async function revokeRole (db: Database, assignment: RoleAssignment): Promise<boolean> {

@@ -212,7 +212,6 @@ export function listTokensOfUser (db: Database, userId: string, page: KeysetRequ
   return query.$call(keysetPage('user_tokens.id', page)).execute()
 }
 
-/** Revokes a user's live token by id, on whichever account it is; false when there was none. */
 /** Revokes one live token of a user, on whichever account it is: that account's id, or undefined when there was none. */
 export async function revokeTokenOfUser (db: Database, userId: string, id: string): Promise<string | undefined> {
   const row = await db.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` })

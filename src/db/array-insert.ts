@@ -1,6 +1,3 @@
-import { CompiledQuery } from 'kysely'
-import type { Database } from './database.js'
-
 /** A column written from an array parameter: its PostgreSQL type, and the type it is sent as when that differs (a cidr[] as its text). */
 export interface ArrayColumn<Row> {
   name: keyof Row & string
@@ -25,9 +22,4 @@ export function insertFromArrays<Row> (table: string, columns: ReadonlyArray<Arr
 /** The parameters of insertFromArrays: one array a column, each of every row's value (null for none). */
 export function columnArrays<Row> (rows: readonly Row[], columns: ReadonlyArray<ArrayColumn<Row>>): unknown[][] {
   return columns.map((column) => rows.map((row) => row[column.name] ?? null))
-}
-
-/** Runs a statement built once, with this call's parameters; its rows as the driver gives them. */
-export async function runBuiltOnce<Row> (db: Database, text: string, parameters: unknown[]): Promise<Row[]> {
-  return (await db.executeQuery(CompiledQuery.raw(text, parameters) as CompiledQuery<Row>)).rows
 }

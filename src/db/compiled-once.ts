@@ -18,7 +18,11 @@ export function compiledOnce<Args extends unknown[], Row> (build: (db: Database,
   let compiled: CompiledQuery<Row> | undefined
   return async (db, ...args) => {
     compiled ??= build(db, ...(args.map((_, index) => new Slot(index)) as Args)).compile()
-    const parameters = compiled.parameters.map((value) => value instanceof Slot ? args[value.index] : value)
-    return (await db.executeQuery(CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<Row>)).rows
+    return await runBuiltOnce<Row>(db, compiled.sql, compiled.parameters.map((value) => value instanceof Slot ? args[value.index] : value))
   }
+}
+
+/** Runs SQL built once (by compiledOnce, or written as text), with this call's parameters; its rows as the driver gives them. */
+export async function runBuiltOnce<Row> (db: Database, text: string, parameters: unknown[]): Promise<Row[]> {
+  return (await db.executeQuery(CompiledQuery.raw(text, parameters) as CompiledQuery<Row>)).rows
 }

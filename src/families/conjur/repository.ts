@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
-import { columnArrays, insertFromArrays, runBuiltOnce, type ArrayColumn } from '../../db/array-insert.js'
+import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
+import { runBuiltOnce } from '../../db/compiled-once.js'
 import type { Database } from '../../db/database.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
 import { isRowError } from '../../db/errors.js'

@@ -1,20 +1,13 @@
-import { Writable } from 'node:stream'
 import Fastify from 'fastify'
-import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { lazyRequestLoggers } from '../src/request-logger.js'
+import { capturedLog } from './helpers/captured-log.js'
 
 /** A Fastify app with the lazy request loggers over pino at `level`, and the lines it wrote. */
 async function appLoggingAt (level: string) {
-  const lines: Record<string, unknown>[] = []
-  const sink = new Writable({
-    write (chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
-      done()
-    }
-  })
+  const { log, lines } = capturedLog(level)
   let requests = 0
-  const app = Fastify({ loggerInstance: pino({ level }, sink), childLoggerFactory: lazyRequestLoggers, genReqId: () => `req-${++requests}` })
+  const app = Fastify({ loggerInstance: log, childLoggerFactory: lazyRequestLoggers, genReqId: () => `req-${++requests}` })
   app.get('/quiet', async (request) => {
     request.log.info({ detail: 'info' }, 'an info line')
     return { level: request.log.level, infoEnabled: request.log.isLevelEnabled('info') }

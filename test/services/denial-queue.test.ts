@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditRow } from '../../src/services/audit.js'
 import { DenialQueue } from '../../src/services/denial-queue.js'
+import { capturedLog } from '../helpers/captured-log.js'
 import { eventually } from '../helpers/eventually.js'
 import { unique } from '../helpers/factories.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
@@ -12,11 +11,7 @@ describe('DenialQueue', () => {
   beforeAll(async () => { database = await createTestDatabase() })
   afterAll(() => database.drop())
 
-  function logger () {
-    const lines: any[] = []
-    const stream = new Writable({ write (chunk, _encoding, done) { lines.push(JSON.parse(String(chunk))); done() } })
-    return { log: pino({ level: 'warn' }, stream), lines }
-  }
+  const logger = () => capturedLog('warn')
 
   const refusal = (requestId: string, reason: string) => auditRow({ actor: { kind: 'anonymous', id: null, name: null }, requestId, clientIp: null }, { kind: 'authentication.denied', accountId: null, reason })
 

@@ -24,6 +24,7 @@ import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
 import loadShedding from './plugins/load-shedding.js'
 import noNul from './plugins/no-nul.js'
+import replyBatches from './plugins/reply-batches.js'
 import requestRate from './plugins/request-rate.js'
 import { sessionCredential } from './plugins/session-credential.js'
 import type { DenialQueueOptions } from './services/denial-queue.js'
@@ -129,6 +130,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     done(new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 }))
   })
 
+  await app.register(replyBatches)
   // CORS first: a browser can read a refusal by the limits below only with its headers.
   await app.register(corsPolicy, { origins: config.corsOrigins })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.

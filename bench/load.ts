@@ -80,6 +80,12 @@ export function http (target: HttpTarget): Workload {
   }
 }
 
+/** Each run on the next of `workloads`, in turn. */
+export function inTurn (workloads: Workload[]): Workload {
+  let next = 0
+  return { run: (seconds) => workloads[next++ % workloads.length]!.run(seconds) }
+}
+
 /** `operation` in this process, from `parallel` loops: operations per second. */
 export function operations (operation: () => Promise<void>, parallel: number): Workload {
   return {

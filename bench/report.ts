@@ -52,7 +52,7 @@ export async function writeReport (rows: Row[], facts: RunFacts, db: Database): 
       `${facts.connections} connections (baselines B2: 16 clients, B3: 2 at once), ${facts.warmupSeconds} s warm-up, ${facts.runs} runs × ${facts.seconds} s; median run (min–max). ` +
       'A scenario with a baseline alternates with it, run for run (a baseline run, then right after it a scenario run): its share is the median of the per-run ratios ' +
       '(the scenario run\'s req/s over that of the baseline run right before it), its baseline req/s the median of those paired baseline runs. ' +
-      'A baseline\'s own row takes all its runs, beside every scenario, together.',
+      'A baseline\'s own row takes all its runs, beside every scenario, together. B1 runs take its processes in turn.',
     '',
     '| id | scenario | req/s | baseline | baseline req/s | share | goal | p50 ms | p99 ms | failed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

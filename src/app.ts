@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './core/clock.js'
 import { NotifiedCache } from './core/notified-cache.js'
 import { Unavailable } from './core/errors.js'
 import { PasswordHasher, type CredentialTools } from './core/credentials.js'
+import { Fingerprints } from './core/fingerprints.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
 import { followCredentialChanges, type AppCaches } from './db/credential-changes.js'
 import type { Database } from './db/database.js'
@@ -14,7 +15,7 @@ import type { TokenFamily } from './families/family.js'
 import { FAMILIES } from './families/index.js'
 import audit from './plugins/audit.js'
 import auth from './plugins/auth.js'
-import { answerClientError } from './plugins/client-error.js'
+import { answerClientError, refuseConnect } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
 import corsPolicy from './plugins/cors.js'
 import { defaultDialect } from './plugins/default-dialect.js'
@@ -23,11 +24,11 @@ import failureLimits from './plugins/failure-limits.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
 import loadShedding from './plugins/load-shedding.js'
-import noNul from './plugins/no-nul.js'
+import storableText from './plugins/storable-text.js'
 import replyBatches from './plugins/reply-batches.js'
 import requestRate from './plugins/request-rate.js'
 import { sessionCredential } from './plugins/session-credential.js'
-import type { DenialQueueOptions } from './services/denial-queue.js'
+import type { AuditQueueOptions } from './services/audit-queue.js'
 import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
 import { validatorCompiler } from './plugins/validation.js'
@@ -57,13 +58,13 @@ export interface AppOptions {
   /** The API families to serve; all of them unless a test narrows the list. */
   families?: readonly TokenFamily[]
   /** How refusals are queued for the audit trail; tests shorten the wait. */
-  denialQueue?: Partial<DenialQueueOptions>
+  auditQueue?: Partial<AuditQueueOptions>
 }
 
 /** How long a start waits for Redis before serving with limits that fail open until it answers. */
 const REDIS_READY_WAIT_MS = 2000
 
-export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES, denialQueue }: AppOptions) {
+export async function buildApp ({ config, db, clock = systemClock, logger = false, families = FAMILIES, auditQueue }: AppOptions) {
   const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
   if (!key) throw new Error('buildApp needs config.secretKey (32 bytes, base64 or hex)')
 
@@ -99,6 +100,8 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     // Draining requests get a 503 in their family's dialect (below), not Fastify's fixed body.
     return503OnClosing: false
   })
+  // Node answers CONNECT nowhere by itself: it would drop the connection unanswered.
+  app.server.on('connect', refuseConnect(app, errorDialects))
   app.setValidatorCompiler(validatorCompiler)
 
   app.decorate('config', config)
@@ -117,7 +120,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   app.decorate('db', db
     .withPlugin(new FlushOnWrite(credentialKinds, () => changes.flushLocal('credentials')))
     .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), () => changes.flushLocal('reads'))))
-  app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing) })
+  app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing), fingerprints: new Fingerprints(key) })
 
   let closing = false
   app.addHook('preClose', async () => { closing = true })
@@ -144,9 +147,9 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(failureLimits, { redis })
 
   await app.register(jsonBody)
-  await app.register(noNul)
-  await app.register(auth, { kinds: credentialKinds })
-  await app.register(audit, { denialQueue })
+  await app.register(storableText)
+  await app.register(auth, { kinds: credentialKinds, families })
+  await app.register(audit, { auditQueue })
   await app.register(swagger, { families })
   renderErrorsByPath(app, errorDialects)
   answerUnknownRoutes(app, errorDialects)
@@ -157,7 +160,11 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
       renderErrorsWith(scope, family.dialect)
       // Fastify refuses a larger body (413, in the family's dialect) from its Content-Length, unread.
       const bodyLimit = Math.min(family.maxBodyBytes, config.http.bodyLimitBytes)
-      scope.addHook('onRoute', (route) => { route.bodyLimit = Math.min(route.bodyLimit ?? bodyLimit, bodyLimit) })
+      // A route's family decides which credentials it accepts (plugins/auth).
+      scope.addHook('onRoute', (route) => {
+        route.bodyLimit = Math.min(route.bodyLimit ?? bodyLimit, bodyLimit)
+        route.config = { ...route.config, family: family.name }
+      })
       await scope.register(family.routes)
     }, { prefix: family.mount })
   }

@@ -1,5 +1,6 @@
 import { InvalidInput } from '../core/errors.js'
 import { parseLimit, toKeysetPage } from '../core/pagination.js'
+import { parseRfc3339 } from '../core/rfc3339.js'
 import { listAuditEvents, type AuditEventRow } from '../db/repositories/audit-events.js'
 import { CLI_CONTEXT } from '../services/audit.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
@@ -26,8 +27,8 @@ function auditEventView (row: AuditEventRow) {
 
 function instant (option: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw new InvalidInput(`--${option} must be an ISO 8601 date and time`)
+  const date = parseRfc3339(value)
+  if (date === null) throw new InvalidInput(`--${option} must be an ISO 8601 date and time, e.g. 2026-11-22T10:00:00Z`)
   return date
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, type Config } from '../config.js'
 import { PasswordHasher, type CredentialTools } from '../core/credentials.js'
+import { Fingerprints } from '../core/fingerprints.js'
 import { parseSecretKey, SecretBox } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 
@@ -47,7 +48,7 @@ export function passwordsOf (context: CliContext): PasswordHasher {
 export function credentialToolsOf (context: CliContext): CredentialTools {
   const key = context.config.secretKey === undefined ? null : parseSecretKey(context.config.secretKey)
   if (!key) throw new ConfigError('TESSERA_SECRET_KEY', 'is required to issue API keys: they are kept sealed under the server key (use the same key as the server)')
-  return { box: new SecretBox(key), passwords: passwordsOf(context) }
+  return { box: new SecretBox(key), passwords: passwordsOf(context), fingerprints: new Fingerprints(key) }
 }
 
 export interface OptionSpec {

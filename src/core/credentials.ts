@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { hash, verify, type Options } from '@node-rs/argon2'
 import pLimit from 'p-limit'
+import type { Fingerprints } from './fingerprints.js'
 import { constantTimeEqual, randomHex, sha256, type SecretBox } from './secrets.js'
 
 /** Argon2id's cost: memory in KiB and passes. Parallelism is 1, as OWASP's settings have it. */
@@ -59,10 +60,11 @@ export class PasswordHasher {
   }
 }
 
-/** What issuing credentials takes: the server key's box, and the password hasher. */
+/** What issuing and checking credentials takes: the server key's box and fingerprints, and the password hasher. */
 export interface CredentialTools {
   box: SecretBox
   passwords: PasswordHasher
+  fingerprints: Fingerprints
 }
 
 /** A Rackspace-style API key: 32 lowercase hex digits (128 bits). */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { RateFigures } from './errors.js'
 
 /** One key's failures in its current window. */
@@ -18,7 +17,7 @@ export interface FailureStore {
 }
 
 export interface FailurePolicy {
-  /** Failed logins allowed per window for one user name from one client address (0: no limit). */
+  /** Failed logins allowed per window for one person from one client address (0: no limit). */
   perUser: number
   /** Failed credentials of any kind allowed per window from one client address (0: no limit). */
   perClient: number
@@ -36,15 +35,30 @@ interface Limited {
   limit: number
 }
 
+/**
+ * Whom a login names, once the login has looked the name up: the user (however named: by
+ * name or id, in Keystone or Conjur, on any account they hold a role on), the Conjur host, or,
+ * when the name resolves to nobody, the name itself.
+ */
+export type LoginSubject = { userId: string } | { accountId: string, hostId: string } | { unknownName: string }
+
+/** One text per person, so every way of naming them counts against the same limit. */
+function subjectText (subject: LoginSubject): string {
+  if ('userId' in subject) return `user:${subject.userId}`
+  if ('hostId' in subject) return `host:${subject.accountId}/${subject.hostId}`
+  // Names that name nobody share a count per spelling, whatever their case or Unicode form.
+  return `name:${subject.unknownName.normalize('NFKC').trim().toLowerCase()}`
+}
+
 /** Most blocked keys remembered per process; the oldest go first (the store still has them). */
 const MAX_REMEMBERED = 100_000
 
 /**
- * The brute-force policy. Failures are counted in fixed windows per client address and per user
- * name *from that client address*: a client that reaches a limit is refused until its window
+ * The brute-force policy. Failures are counted in fixed windows per client address and per
+ * person *from that client address*: a client that reaches a limit is refused until its window
  * ends, and failures while refused are not counted, so a lock never outlives its window. An
  * attacker elsewhere can exhaust only their own addresses' counts, never lock a user out of the
- * addresses that user logs in from.
+ * addresses that user logs in from. A person is counted once however the logins name them.
  *
  * Blocks are remembered in memory once learnt from the store (a count or a peek), so a refused
  * client costs no round trip; a replica learns of another's block at its next peek (logins) or count.
@@ -52,25 +66,33 @@ const MAX_REMEMBERED = 100_000
 export class FailureLimits {
   readonly #store: FailureStore
   readonly #policy: FailurePolicy
+  readonly #fingerprint: (text: string) => string
   readonly #blocked = new Map<string, { until: number, figures: RateFigures }>()
 
-  constructor (store: FailureStore, policy: FailurePolicy) {
+  /** `fingerprint`: a keyed hash, so the shared store holds no name (a mistyped password may be one). */
+  constructor (store: FailureStore, policy: FailurePolicy, fingerprint: (text: string) => string) {
     this.#store = store
     this.#policy = policy
+    this.#fingerprint = fingerprint
   }
 
   get enabled (): boolean {
     return this.#policy.perClient > 0 || this.#policy.perUser > 0
   }
 
-  /** The keys a failure of `client` (and of `user` from it) counts against. User names are hashed: a mistyped password may be one. */
-  #keys (client: string, user: string | undefined): Limited[] {
+  /** The keys a failure of `client` (and of `subject` from it) counts against. */
+  #keys (client: string, subject: LoginSubject | null): Limited[] {
     const keys: Limited[] = []
     if (this.#policy.perClient > 0) keys.push({ key: `client:${client}`, limit: this.#policy.perClient })
-    if (user !== undefined && this.#policy.perUser > 0) {
-      keys.push({ key: `user:${createHash('sha256').update(user).digest('base64url')}@${client}`, limit: this.#policy.perUser })
+    if (subject !== null && this.#policy.perUser > 0) {
+      keys.push({ key: `user:${this.#fingerprint(subjectText(subject))}@${client}`, limit: this.#policy.perUser })
     }
     return keys
+  }
+
+  /** A block of `client` this process knows of already: a refusal that costs no round trip, nor the login's lookups. */
+  blockedClient (client: string, now: Date): Refusal | undefined {
+    return this.#remembered(this.#keys(client, null), now)
   }
 
   /** A refusal remembered in memory for one of the keys: no round trip. */
@@ -100,19 +122,19 @@ export class FailureLimits {
     return longest && { retryAfterSeconds: (longest.until - now.getTime()) / 1000, figures: longest.figures }
   }
 
-  /** Before a login: a refusal if the client, or this user from it, is blocked (memory, then the store). */
-  async beforeLogin (client: string, user: string | undefined, now: Date): Promise<Refusal | undefined> {
-    const keys = this.#keys(client, user)
+  /** Before a login checks a secret: a refusal if the client, or this person from it, is blocked (memory, then the store). */
+  async beforeLogin (client: string, subject: LoginSubject | null, now: Date): Promise<Refusal | undefined> {
+    const keys = this.#keys(client, subject)
     if (keys.length === 0) return undefined
     return this.#remembered(keys, now) ?? this.#learn(keys, await this.#store.peek(keys.map(({ key }) => key), now), now)
   }
 
   /**
-   * Counts a failed credential of `client` (a login as `user`, or a presented token); the refusal
-   * when this failure reached a limit. A client already refused is not counted again.
+   * Counts a failed credential of `client` (a login naming `subject`, or a presented token); the
+   * refusal when this failure reached a limit. A client already refused is not counted again.
    */
-  async failed (client: string, user: string | undefined, now: Date): Promise<Refusal | undefined> {
-    const keys = this.#keys(client, user)
+  async failed (client: string, subject: LoginSubject | null, now: Date): Promise<Refusal | undefined> {
+    const keys = this.#keys(client, subject)
     if (keys.length === 0) return undefined
     const remembered = this.#remembered(keys, now)
     if (remembered) return remembered

@@ -18,4 +18,9 @@ export interface Refusal {
   actor?: Actor | undefined
   object?: { type: string, id: string } | undefined
   details?: Record<string, unknown> | undefined
+  /**
+   * The name a login tried when it names nobody. Often a password typed into the wrong field:
+   * the trail and the log keep only its keyed fingerprint (`details.loginFingerprint`).
+   */
+  unknownLogin?: string | undefined
 }

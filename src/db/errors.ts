@@ -18,6 +18,16 @@ export function isRowError (error: unknown): boolean {
   return code !== undefined && (code.startsWith('22') || code.startsWith('23') || code === 'P0001')
 }
 
+/**
+ * PostgreSQL refused the text of a value, not the statement: U+0000 (22021, `invalid byte
+ * sequence for encoding "UTF8": 0x00`) or a `\u0000` in jsonb (22P05, `unsupported Unicode
+ * escape sequence`). Input carrying such text is the client's fault.
+ */
+export function isUnstorableText (error: unknown): boolean {
+  const code = sqlState(error)
+  return code === '22021' || code === '22P05'
+}
+
 export function isForeignKeyViolation (error: unknown): boolean {
   return sqlState(error) === '23503'
 }

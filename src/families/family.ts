@@ -31,6 +31,11 @@ export interface TokenFamily {
   /** The credentials the family issues, for plugins/auth. */
   credentials?: readonly CredentialKind[]
   /**
+   * The header forms the family's API reads a credential from, the first present one winning
+   * (plugins/auth). A header the original API does not read authenticates nothing here.
+   */
+  credentialHeaders: readonly CredentialScheme[]
+  /**
    * What the family's hot reads keep in app.readCache depends on: the tables whose writes by this
    * process empty it at once. Other processes' updates and deletes reach it through a migration's
    * triggers; their inserts, within READ_CACHE_MS.
@@ -56,12 +61,19 @@ export type CredentialScheme =
 
 /**
  * One kind of credential: the header forms it arrives in, the shape of its secrets (so a
- * header is matched to exactly one kind, by format, and resolved once), and its resolver.
+ * header is matched to exactly one kind, by format, and resolved once), the APIs it opens, and
+ * its resolver.
  */
 export interface CredentialKind extends WatchedTables {
   name: string
   schemes: readonly CredentialScheme[]
   format: RegExp
+  /**
+   * The families (TokenFamily.name) whose routes accept it: a credential works only in the API
+   * that minted it, whatever header carries it. Any other API refuses it with its own 401,
+   * before any lookup.
+   */
+  opens: readonly string[]
   /** The principal a well-formed secret stands for, or null: one hash and at most one indexed lookup. */
   resolve (secret: string, app: FastifyInstance, request: FastifyRequest): Promise<Principal | null>
   // WatchedTables: the tables whose updated or deleted rows can end a credential of this kind (a

@@ -2,16 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal } from '../core/principal.js'
 import { Forbidden, Unauthenticated } from '../core/errors.js'
-import type { Actor } from '../core/refusal.js'
-import { auditRow, logAuditEvent, type AuditContext } from '../services/audit.js'
-import { DenialQueue, DENIAL_QUEUE_DEFAULTS, type DenialQueueOptions } from '../services/denial-queue.js'
+import type { Actor, Refusal } from '../core/refusal.js'
+import { auditRow, logAuditEvent, type AuditContext, type AuditEvent } from '../services/audit.js'
+import { AuditQueue, AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions } from '../services/audit-queue.js'
 import { principalSoFar } from './auth.js'
 import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Refusals waiting to be written to the audit trail (see services/denial-queue.ts). */
-    denials: DenialQueue
+    /** Refusals and other events waiting to be written to the audit trail (see services/audit-queue.ts). */
+    auditQueue: AuditQueue
   }
 }
 
@@ -24,27 +24,42 @@ export function auditContextOf (request: FastifyRequest): AuditContext {
   return { actor: actorOf(principalSoFar(request)), requestId: request.id, clientIp: request.ip, log: request.log }
 }
 
+/**
+ * Records an event that changes nothing stored (a login answered from what is there) off the
+ * request path, as refusals are: in the next batch, logged now.
+ */
+export function recordObserved (request: FastifyRequest, actor: Actor, event: AuditEvent): void {
+  const row = auditRow({ actor, requestId: request.id, clientIp: request.ip }, event)
+  logAuditEvent(request.log, row)
+  request.server.auditQueue.push(row)
+}
+
+/** The details a refusal is recorded with: a name that named nobody only as its fingerprint. */
+function detailsOf (request: FastifyRequest, denial: Refusal): Record<string, unknown> | undefined {
+  if (denial.unknownLogin === undefined) return denial.details
+  return { ...denial.details, loginFingerprint: request.server.credentialTools.fingerprints.of(denial.unknownLogin) }
+}
+
 function enqueueDenial (request: FastifyRequest, statusCode: number): void {
   const noted = denialOf(request)
   if (!noted && statusCode !== 401 && statusCode !== 403) return
   const denial = noted ?? { reason: statusCode === 401 ? 'unauthenticated' : 'missing-privilege' }
   const principal = principalSoFar(request)
-  const context: AuditContext = { actor: denial.actor ?? actorOf(principal), requestId: request.id, clientIp: request.ip }
-  const row = auditRow(context, {
+  // A caller scoped to no account is refused in the trail of its own (home) account, whose admin can explain it.
+  const callersAccount = principal ? principal.accountId ?? principal.homeAccountId ?? null : null
+  recordObserved(request, denial.actor ?? actorOf(principal), {
     kind: statusCode === 403 ? 'authorization.denied' : 'authentication.denied',
-    accountId: denial.accountId !== undefined ? denial.accountId : principal?.accountId ?? null,
+    accountId: denial.accountId !== undefined ? denial.accountId : callersAccount,
     object: denial.object,
     reason: denial.reason,
     // The route's pattern, not its URL: a URL may carry a token.
-    details: { ...denial.details, method: request.method, route: request.routeOptions.url ?? null, statusCode, credential: principal?.credential.kind }
+    details: { ...detailsOf(request, denial), method: request.method, route: request.routeOptions.url ?? null, statusCode, ...(principal ? { credential: principal.credential.kind } : {}) }
   })
-  logAuditEvent(request.log, row)
-  request.server.denials.push(row)
 }
 
 /** Writes refusals to the audit trail off the request path, in batches. */
-export default fp(async function audit (app: FastifyInstance, options: { denialQueue?: Partial<DenialQueueOptions> }) {
-  app.decorate('denials', new DenialQueue(app.db, app.log, { ...DENIAL_QUEUE_DEFAULTS, ...options.denialQueue }))
+export default fp(async function audit (app: FastifyInstance, options: { auditQueue?: Partial<AuditQueueOptions> }) {
+  app.decorate('auditQueue', new AuditQueue(app.db, app.log, { ...AUDIT_QUEUE_DEFAULTS, ...options.auditQueue }))
   // A refusal thrown with its reason (the error's `refusal`) is the one the client gets.
   app.addHook('onError', async (request, _reply, error) => {
     if ((error instanceof Unauthenticated || error instanceof Forbidden) && error.refusal) recordDenial(request, error.refusal)
@@ -54,5 +69,5 @@ export default fp(async function audit (app: FastifyInstance, options: { denialQ
     if (reply.statusCode >= 400 && reply.statusCode < 500) enqueueDenial(request, reply.statusCode)
     done()
   })
-  app.addHook('onClose', () => app.denials.flush())
+  app.addHook('onClose', () => app.auditQueue.flush())
 }, { name: 'audit', dependencies: ['auth'] })

@@ -2,48 +2,97 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Unauthenticated } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
-import type { CredentialKind, CredentialScheme } from '../families/family.js'
+import type { CredentialKind, CredentialScheme, TokenFamily } from '../families/family.js'
 import { credentialFailed } from './failure-limits.js'
 import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     credentialKinds: readonly CredentialKind[]
+    /** Each family's credential header forms, by family name (TokenFamily.credentialHeaders). */
+    credentialHeaders: ReadonlyMap<string, readonly CredentialScheme[]>
+  }
+  interface FastifyContextConfig {
+    /** The family (TokenFamily.name) whose API the route belongs to: what a credential must open (app.ts sets it). */
+    family?: string
   }
 }
 
+/**
+ * The one parser of credential headers. Every header form, as its original API matches it:
+ * Keystone reads X-Auth-Token whole; Astra a bearer token; Conjur's middleware the pattern
+ * `^Token token="(.*)"` (spec §A0.2: case-sensitive, quotes required, the text up to the last quote).
+ */
 const BEARER = /^Bearer\s+(\S+)\s*$/i
-const CONJUR_TOKEN = /^Token\s+token="([^"]+)"\s*$/i
+const CONJUR_TOKEN = /^Token token="(.*)"/
+const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 /** Longer than any credential Tessera issues: refused before any hashing or lookup. */
 const MAX_SECRET_LENGTH = 8192
 
-/** The header form and secret a request presents: X-Auth-Token wins over Authorization. */
-function presented (request: FastifyRequest): { scheme: CredentialScheme, secret: string } | null {
-  const xAuthToken = request.headers['x-auth-token']
-  if (typeof xAuthToken === 'string' && xAuthToken.trim() !== '') return { scheme: 'x-auth-token', secret: xAuthToken.trim() }
+/** A credential a request presents in a header, and the header form it came in. */
+export interface PresentedCredential {
+  scheme: CredentialScheme
+  secret: string
+}
+
+function inHeader (request: FastifyRequest, scheme: CredentialScheme): string | null {
+  if (scheme === 'x-auth-token') {
+    const value = request.headers['x-auth-token']
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : null
+  }
   const authorization = request.headers.authorization
   if (typeof authorization !== 'string') return null
-  const bearer = BEARER.exec(authorization)
-  if (bearer) return { scheme: 'bearer', secret: bearer[1]! }
-  const token = CONJUR_TOKEN.exec(authorization)
-  if (token) return { scheme: 'token', secret: token[1]! }
+  return (scheme === 'bearer' ? BEARER : CONJUR_TOKEN).exec(authorization)?.[1] ?? null
+}
+
+/**
+ * The family whose API the request's route belongs to, or undefined (probes, the explorer, unknown
+ * routes). Read once per request: Fastify builds `routeOptions` anew at every access.
+ */
+function familyOf (request: FastifyRequest): string | undefined {
+  return request.routeOptions.config.family
+}
+
+/**
+ * The credential the request presents in a header form its API reads, the first form present
+ * winning (X-Auth-Token over Authorization where both are read); null when none.
+ */
+export function presentedCredential (request: FastifyRequest, family = familyOf(request)): PresentedCredential | null {
+  const schemes = family === undefined ? undefined : request.server.credentialHeaders.get(family)
+  for (const scheme of schemes ?? []) {
+    const secret = inHeader(request, scheme)
+    if (secret !== null) return { scheme, secret }
+  }
   return null
 }
 
+/** HTTP Basic's login and secret (Conjur's login); null when the header is missing or malformed, which is a 401. */
+export function basicCredentials (request: FastifyRequest): { login: string, secret: string } | null {
+  const match = BASIC.exec(String(request.headers.authorization ?? ''))
+  if (!match) return null
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon <= 0) return null
+  return { login: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
+}
+
 async function resolvePrincipal (request: FastifyRequest): Promise<Principal | null> {
-  const credential = presented(request)
+  const family = familyOf(request)
+  const credential = presentedCredential(request, family)
   if (!credential) return refused(request, 'missing-credential')
-  const principal = await resolvePresented(request, credential)
+  const principal = await resolvePresented(request, credential, family)
   // Only a refused credential is counted (and may be refused as too many): a valid one costs nothing more.
   if (!principal) await credentialFailed(request)
   return principal
 }
 
-async function resolvePresented (request: FastifyRequest, credential: { scheme: CredentialScheme, secret: string }): Promise<Principal | null> {
+async function resolvePresented (request: FastifyRequest, credential: PresentedCredential, family: string | undefined): Promise<Principal | null> {
   if (credential.secret.length > MAX_SECRET_LENGTH) return refused(request, 'malformed')
   // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
   const kind = request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
   if (!kind) return refused(request, 'malformed')
+  // Minted for another API: refused unread, so it costs no lookup and says nothing of its holder.
+  if (family === undefined || !kind.opens.includes(family)) return refused(request, 'wrong-api', { credential: kind.name })
   const principal = await kind.resolve(credential.secret, request.server, request)
   // A kind that knows why it refused has said so (recordDenial); the others' secrets are unknown.
   if (!principal && !denialOf(request)) return refused(request, 'unknown', { credential: kind.name })
@@ -59,7 +108,10 @@ function refused (request: FastifyRequest, reason: string, details?: Record<stri
 const principals = new WeakMap<FastifyRequest, Promise<Principal | null>>()
 const resolved = new WeakMap<FastifyRequest, Principal>()
 
-/** The caller, whichever header carried their credential; null when none or an invalid one. Memoised per request. */
+/**
+ * The caller, from the credential its route's API reads and accepts; null when none, an invalid
+ * one, or one minted for another API. Memoised per request.
+ */
 export function authenticate (request: FastifyRequest): Promise<Principal | null> {
   let principal = principals.get(request)
   if (!principal) {
@@ -90,7 +142,8 @@ export async function principalOf (request: FastifyRequest): Promise<Principal> 
   return principal
 }
 
-/** The credential kinds every family issues, sessions (the identity core's) among them. */
-export default fp(async function auth (app: FastifyInstance, options: { kinds: readonly CredentialKind[] }) {
+/** The credential kinds every family issues (sessions, the identity core's, among them), and the headers each API reads. */
+export default fp(async function auth (app: FastifyInstance, options: { kinds: readonly CredentialKind[], families: readonly TokenFamily[] }) {
   app.decorate('credentialKinds', options.kinds)
+  app.decorate('credentialHeaders', new Map(options.families.map((family) => [family.name, family.credentialHeaders])))
 }, { name: 'auth' })

@@ -3,7 +3,8 @@ import {
   Conflict, DomainError, Forbidden, InternalFailure, InvalidInput, NotFound, TooLarge, Unauthenticated, Unavailable,
   type FieldProblem
 } from '../core/errors.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { UNSTORABLE_TEXT_PROBLEM } from '../core/storable-text.js'
+import { isDatabaseUnavailable, isUnstorableText } from '../db/errors.js'
 import { setCommonHeaders } from './common-headers.js'
 
 /** How one API family writes an error: status, extra headers and body. */
@@ -31,6 +32,14 @@ function fieldProblems (errors: AjvError[]): FieldProblem[] {
   })
 }
 
+/**
+ * Node's error on a request whose client closed the connection before its body arrived: `aborted`,
+ * with the ECONNRESET code of a reset socket (but no socket call), which a database's socket error also has.
+ */
+function isClientAbort (error: Partial<FastifyError>): boolean {
+  return error.code === 'ECONNRESET' && error.message === 'aborted' && !('syscall' in error)
+}
+
 /** Turns anything a handler, hook or Fastify itself throws into one of the domain errors. */
 export function toDomainError (error: unknown): DomainError {
   if (error instanceof DomainError) return error
@@ -50,6 +59,10 @@ export function toDomainError (error: unknown): DomainError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new TooLarge()
   }
+  // Nobody reads the reply: what matters is that the log says the client left, not the database.
+  if (isClientAbort(fastifyError)) return new InvalidInput('The client closed the connection before sending its whole request.', { reason: 'clientClosed' })
+  // The edge refuses such text; a value that slipped past it is still the client's, not a 500.
+  if (isUnstorableText(error)) return new InvalidInput(`The request ${UNSTORABLE_TEXT_PROBLEM}.`, { reason: 'unstorableText' })
   if (isDatabaseUnavailable(error)) return new Unavailable('The database is unavailable; try again shortly.', { cause: error })
   // Other client errors Fastify raises (bad Content-Length, malformed parts) keep their class.
   const status = fastifyError.statusCode

@@ -14,8 +14,9 @@ function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
 /**
  * Probes answer under pressure: a liveness probe that shed load would get a busy replica killed,
  * and a stall at start (the embedded database opening) is no overload to report as unready.
+ * Nor does the request rate count them: a load balancer probes from one address, often.
  */
-const PROBE = { shedUnderPressure: false }
+const PROBE = { shedUnderPressure: false, requestRateLimited: false }
 
 /** /healthz: the process answers. /readyz: the database answers and every migration is applied. */
 export default async function health (app: FastifyInstance) {

@@ -6,6 +6,13 @@ import { TooManyAttempts, type RateFigures } from '../core/errors.js'
 import { clientAddressOf } from './client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route's requests are neither counted nor refused by the request rate (the health probes). */
+    requestRateLimited?: boolean
+  }
+}
+
 const figuresOf = new WeakMap<FastifyRequest, RateFigures>()
 
 /** This request's rate figures, for families that show them (Monitoring's X-RateLimit-*); none when unlimited. */
@@ -34,6 +41,7 @@ export default fp(async function requestRate (app: FastifyInstance, options: { r
   })
   const limit = app.createRateLimit()
   app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.requestRateLimited === false) return
     const result = await limit(request)
     if (result.isAllowed) return
     const figures = { limit: result.max, remaining: result.remaining, windowSeconds, resetSeconds: result.ttlInSeconds }

@@ -9,6 +9,8 @@ import { recordDenial } from './denials.js'
 export const sessionCredential: CredentialKind = {
   name: 'session',
   schemes: ['x-auth-token', 'bearer'],
+  // Not Conjur's: its routes take Conjur's own access tokens only.
+  opens: ['keystone', 'agent-tokens', 'admin', 'astra'],
   format: SESSION_TOKEN_FORMAT,
   async resolve (secret, app, request) {
     const session = await findSession(app.db, secret, app.clock(), app.credentialCache)

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../core/refusal.js'
+import { storableText } from '../core/storable-text.js'
 import type { Database } from '../db/database.js'
 import { insertAuditEvents, type NewAuditEvent } from '../db/repositories/audit-events.js'
 
@@ -26,19 +27,40 @@ export interface AuditEvent {
   details?: Record<string, unknown> | undefined
 }
 
+/** Text as PostgreSQL can store it, or null. */
+function storable (text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : storableText(text)
+}
+
+/** Details nest only a few levels; anything deeper is not kept. */
+const MAX_DETAILS_DEPTH = 8
+
+/** `value` with every string and key storable: a NUL or a lone surrogate a client sent must not make its row unwritable. */
+function storableDetails (value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(value)
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value
+  if (depth >= MAX_DETAILS_DEPTH) return '[nested too deep]'
+  if (Array.isArray(value)) return value.map((item) => storableDetails(item, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), storableDetails(item, depth + 1)]))
+}
+
+/**
+ * The row of an event. Whatever a client sent that it quotes (a login name, a route) is made
+ * storable here, so that no input can make the row, or the batch holding it, fail to write.
+ */
 export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEvent {
   return {
-    account_id: event.accountId,
+    account_id: storable(event.accountId),
     kind: event.kind,
     actor_kind: context.actor.kind,
-    actor_id: context.actor.id,
-    actor_name: context.actor.name,
+    actor_id: storable(context.actor.id),
+    actor_name: storable(context.actor.name),
     object_type: event.object?.type ?? null,
-    object_id: event.object?.id ?? null,
-    reason: event.reason ?? null,
-    request_id: context.requestId,
+    object_id: storable(event.object?.id),
+    reason: storable(event.reason),
+    request_id: storable(context.requestId),
     client_ip: context.clientIp,
-    details: JSON.stringify(event.details ?? {})
+    details: JSON.stringify(storableDetails(event.details ?? {}))
   }
 }
 

@@ -16,6 +16,8 @@ export interface Session {
   method: SessionMethod
   user: { id: string, name: string }
   account: { id: string, name: string } | null
+  /** The user's own account, when the session was read from the database. */
+  homeAccountId?: string | undefined
   roles: string[]
   issuedAt: Date
   expiresAt: Date
@@ -57,6 +59,7 @@ function toSession (row: ActiveSession): Session {
     method: row.method,
     user: { id: row.user_id, name: row.user_name },
     account: row.account_id === null ? null : { id: row.account_id, name: row.account_name ?? row.account_id },
+    homeAccountId: row.home_account_id,
     roles: row.roles,
     issuedAt: row.issued_at,
     expiresAt: row.expires_at
@@ -145,6 +148,7 @@ export function sessionPrincipal (session: Session): Principal {
     id: session.user.id,
     name: session.user.name,
     accountId: session.account?.id ?? null,
+    homeAccountId: session.homeAccountId,
     roles: session.roles,
     credential: { kind: 'session', id: session.auditId, expiresAt: session.expiresAt }
   }

@@ -37,7 +37,12 @@ describe('tessera audit-events list', () => {
     const created = await cli(['audit-events', 'list', account.id, '--kind', 'user.created'])
     expect(created).toMatchObject({ code: 0, stderr: '' })
     expect(created.stdout).toMatch(/^ID +TIME +KIND +ACTOR +OBJECT +REASON +REQUEST\n\d+ +\S+ +user\.created +anonymous +user:u-1 +- +-\n$/)
-    expect(await cli(['audit-events', 'list', account.id, '--since', 'yesterday'])).toEqual({ code: 1, stdout: '', stderr: 'tessera: --since must be an ISO 8601 date and time\n' })
+    expect(await cli(['audit-events', 'list', account.id, '--since', 'yesterday'])).toEqual({ code: 1, stdout: '', stderr: 'tessera: --since must be an ISO 8601 date and time, e.g. 2026-11-22T10:00:00Z\n' })
+    // A leap second is the instant after the day's last second; Feb 30 is no date.
+    const leap = await cli(['audit-events', 'list', account.id, '--kind', 'user.created', '--since', '2016-12-31T23:59:60Z', '--until', '9999-12-31T23:59:59Z', '--json'])
+    expect(leap).toMatchObject({ code: 0, stderr: '' })
+    expect(jsonLines(leap.stdout)).toEqual([expect.objectContaining({ kind: 'user.created' })])
+    expect(await cli(['audit-events', 'list', account.id, '--until', '2024-02-30T00:00:00Z'])).toEqual({ code: 1, stdout: '', stderr: 'tessera: --until must be an ISO 8601 date and time, e.g. 2026-11-22T10:00:00Z\n' })
   })
 })
 

@@ -18,18 +18,18 @@ describe('errors of an unknown route are in the dialect of the family owning its
     expect(reply.statusCode).toBe(400)
     expect(reply.headers['content-type']).toBe('application/problem+json; charset=utf-8')
     expect(reply.json()).toEqual({
-      type: 'about:blank', title: 'Bad Request', detail: 'params/* must not contain the NUL character (U+0000)', status: '400', correlationID: reply.headers['x-correlation-id']
+      type: 'about:blank', title: 'Bad Request', detail: 'params/* must not contain U+0000 or an unpaired UTF-16 surrogate', status: '400', correlationID: reply.headers['x-correlation-id']
     })
   })
 
   it('Keystone and Monitoring: a NUL in an unknown path', async () => {
     const keystone = await t.app.inject({ url: '/v2.0/nothing%00here' })
     expect(keystone.statusCode).toBe(400)
-    expect(keystone.json()).toEqual({ error: { code: 400, title: 'Bad Request', message: 'params/* must not contain the NUL character (U+0000)' } })
+    expect(keystone.json()).toEqual({ error: { code: 400, title: 'Bad Request', message: 'params/* must not contain U+0000 or an unpaired UTF-16 surrogate' } })
     const monitoring = await t.app.inject({ url: '/v1.0/1/nothing%00' })
     expect(monitoring.statusCode).toBe(400)
     expect(monitoring.json()).toEqual({
-      type: 'badRequest', code: 400, message: 'Validation error for key \'*\'', details: '* must not contain the NUL character (U+0000)', txnId: monitoring.headers['x-response-id']
+      type: 'badRequest', code: 400, message: 'Validation error for key \'*\'', details: '* must not contain U+0000 or an unpaired UTF-16 surrogate', txnId: monitoring.headers['x-response-id']
     })
   })
 })

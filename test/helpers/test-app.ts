@@ -3,6 +3,7 @@ import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Clock } from '../../src/core/clock.js'
 import { PasswordHasher, type CredentialTools } from '../../src/core/credentials.js'
+import { Fingerprints } from '../../src/core/fingerprints.js'
 import { parseSecretKey, SecretBox } from '../../src/core/secrets.js'
 import { createTestDatabase, type TestDatabase } from './test-database.js'
 
@@ -11,7 +12,11 @@ export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64')
 /** Cheap argon2 for tests only: the suite hashes hundreds of passwords. Production always uses OWASP's cost. */
 export const TEST_PASSWORD_HASHING = { memoryCost: 256, timeCost: 1 }
 /** Seals and hashes as every test app does, for records made outside the API (factories). */
-export const testCredentialTools: CredentialTools = { box: new SecretBox(parseSecretKey(TEST_SECRET_KEY)!), passwords: new PasswordHasher(TEST_PASSWORD_HASHING) }
+export const testCredentialTools: CredentialTools = {
+  box: new SecretBox(parseSecretKey(TEST_SECRET_KEY)!),
+  passwords: new PasswordHasher(TEST_PASSWORD_HASHING),
+  fingerprints: new Fingerprints(parseSecretKey(TEST_SECRET_KEY)!)
+}
 
 /**
  * The limits are off unless a test sets them: every test app is one client (127.0.0.1) sending

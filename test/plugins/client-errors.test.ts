@@ -131,6 +131,28 @@ describe('a request Node\'s HTTP parser refuses', () => {
   })
 })
 
+describe('CONNECT, Upgrade: requests Node hands to listeners of their own', () => {
+  it('CONNECT host:port: 400 in Tessera\'s words, as this is no proxy, never a silent close', async () => {
+    const reply = await exchange('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+    expect(reply.status).toBe(400)
+    expectComplete(reply)
+    expect(JSON.parse(reply.body)).toEqual({ statusCode: 400, code: 'TESSERA_INVALID_INPUT', message: 'This server is not a proxy: CONNECT is not supported.' })
+  })
+
+  it('CONNECT to a family\'s path: 400 in its words', async () => {
+    const reply = await exchange('CONNECT /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    expect(reply.status).toBe(400)
+    expectComplete(reply)
+    expect(JSON.parse(reply.body)).toEqual({ error: { message: 'This server is not a proxy: CONNECT is not supported.', code: 400, title: 'Bad Request' } })
+  })
+
+  it('Upgrade: served as the plain request it also is, since nothing here upgrades', async () => {
+    const reply = await exchange('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n')
+    expect(reply.status).toBe(200)
+    expect(JSON.parse(reply.body)).toEqual({ status: 'ok' })
+  })
+})
+
 describe('a wrong method on `/`', () => {
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'] as const)('%s /: Keystone\'s 404', async (method) => {
     const response = await t.app.inject({ method, url: '/' })

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { purgeEndedAuthFailures } from '../../src/db/repositories/auth-failures.js'
 import { UNAUTHORIZED } from '../../src/families/keystone/messages.js'
 import { collectionPath } from '../families/astra/helpers.js'
-import { insertTenantUser, unique } from '../helpers/factories.js'
+import { grantRole } from '../../src/db/repositories/role-assignments.js'
+import { insertAccount, insertTenantUser, unique } from '../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PER_USER = 3
@@ -156,5 +157,73 @@ describe('failed credentials per client address', () => {
     const elsewhere = await replica.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { passwordCredentials: { username: user.name, password } } } })
     expect(elsewhere.statusCode).toBe(401)
     expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(0)
+  })
+})
+
+describe('the per-user limit counts the person, however the logins name them', () => {
+  /** Real password checks (a stored hash to check against), as opposed to the dummy ones of unknown names. */
+  function countRealPasswordChecks () {
+    const passwords = t.app.credentialTools.passwords
+    const verify = passwords.verify.bind(passwords)
+    const checks = { count: 0 }
+    passwords.verify = async (storedHash, password) => {
+      if (storedHash) checks.count++
+      return verify(storedHash, password)
+    }
+    return { checks, restore: () => { passwords.verify = verify } }
+  }
+
+  it('one count across Keystone names and ids, API-key logins, and Conjur on every account the user holds a role on', async () => {
+    const { account: home, user, password, apiKey } = await insertTenantUser(t.app.db, ['admin'])
+    const other = await insertAccount(t.app.db)
+    await grantRole(t.app.db, { userId: user.id, accountId: other.id, role: 'member' })
+    const client = newClient()
+    const basic = (login: string, secret: string) => `Basic ${Buffer.from(`${login}:${secret}`).toString('base64')}`
+    const spy = countRealPasswordChecks()
+    try {
+      // PER_USER - 1 failures, each naming the user differently…
+      expect((await keystoneLogin(client, user.name, 'wrong')).statusCode).toBe(401)
+      expect((await t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { passwordCredentials: { userId: user.id, password: 'wrong' } } } })).statusCode).toBe(401)
+      // …and the one that reaches the limit, through Conjur, on the other account, as `user/<name>`.
+      const reached = await t.app.inject({ url: `/authn/${other.name}/login`, remoteAddress: client, headers: { authorization: basic(`user/${user.name}`, 'wrong') } })
+      expect(reached.statusCode).toBe(401)
+      expect(reached.body).toBe('')
+      expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+      expect(spy.checks.count).toBe(PER_USER)
+
+      // From that address the user is locked out by every name and in every API, the right secret unchecked.
+      const byId = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { passwordCredentials: { userId: user.id, password } } } })
+      expect(byId.statusCode).toBe(401)
+      expect(byId.json()).toEqual(KEYSTONE_401)
+      expect(Number(byId.headers['retry-after'])).toBeGreaterThan(0)
+      const byApiKey = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: client, payload: { auth: { 'RAX-KSKEY:apiKeyCredentials': { username: user.name, apiKey } } } })
+      expect(byApiKey.statusCode).toBe(401)
+      expect(Number(byApiKey.headers['retry-after'])).toBeGreaterThan(0)
+      const conjurHome = await t.app.inject({ method: 'POST', url: `/authn/${home.name}/${user.name}/authenticate`, remoteAddress: client, payload: apiKey })
+      expect(conjurHome.statusCode).toBe(401)
+      expect(Number(conjurHome.headers['retry-after'])).toBeGreaterThan(0)
+      const conjurLogin = await t.app.inject({ url: `/authn/${home.name}/login`, remoteAddress: client, headers: { authorization: basic(user.name, password) } })
+      expect(conjurLogin.statusCode).toBe(401)
+      expect(spy.checks.count).toBe(PER_USER)
+    } finally {
+      spy.restore()
+    }
+    // The user's own address is untouched.
+    expect((await t.app.inject({ method: 'POST', url: '/v2.0/tokens', remoteAddress: newClient(), payload: { auth: { passwordCredentials: { userId: user.id, password } } } })).statusCode).toBe(200)
+  })
+
+  it('names that name nobody share one count per normalised name, in Keystone and Conjur alike', async () => {
+    const ghost = unique('Ghost')
+    const client = newClient()
+    const account = await insertAccount(t.app.db)
+    expect((await keystoneLogin(client, ghost, 'x')).statusCode).toBe(401)
+    expect((await keystoneLogin(client, ` ${ghost.toUpperCase()} `, 'x')).statusCode).toBe(401)
+    const reached = await t.app.inject({ method: 'POST', url: `/authn/${account.name}/${ghost.toLowerCase()}/authenticate`, remoteAddress: client, payload: 'any-key' })
+    expect(reached.statusCode).toBe(401)
+    expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+    // Another name from the same address is still tried (the client's own limit is higher).
+    const otherName = await keystoneLogin(client, unique('someone-else'), 'x')
+    expect(otherName.statusCode).toBe(401)
+    expect(otherName.headers['retry-after']).toBeUndefined()
   })
 })

@@ -32,11 +32,26 @@ async function overTheLimit (url: string, headers: Record<string, string> = {}) 
 describe('the request rate per client (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW)', () => {
   it('tells every reply where the client stands, and counts each client apart', async () => {
     const client = newClient()
-    const first = await t.app.inject({ url: '/healthz', remoteAddress: client })
+    const first = await t.app.inject({ url: '/v2.0', remoteAddress: client })
     expect(first.statusCode).toBe(200)
     expect(first.headers).toMatchObject({ 'x-ratelimit-limit': String(MAX), 'x-ratelimit-remaining': String(MAX - 1) })
     expect(Number(first.headers['x-ratelimit-reset'])).toBeGreaterThan(0)
-    expect((await t.app.inject({ url: '/healthz', remoteAddress: newClient() })).headers['x-ratelimit-remaining']).toBe(String(MAX - 1))
+    expect((await t.app.inject({ url: '/v2.0', remoteAddress: newClient() })).headers['x-ratelimit-remaining']).toBe(String(MAX - 1))
+  })
+
+  it('neither counts nor refuses the health probes: a load balancer probes often, from one address', async () => {
+    const balancer = newClient()
+    for (let probe = 0; probe < MAX + 2; probe++) {
+      for (const [url, status] of [['/healthz', { status: 'ok' }], ['/readyz', { status: 'ready' }]] as const) {
+        const reply = await t.app.inject({ url, remoteAddress: balancer })
+        expect(reply.statusCode, `${url} #${probe + 1}`).toBe(200)
+        expect(reply.json()).toEqual(status)
+        expect(reply.headers['x-ratelimit-remaining']).toBeUndefined()
+      }
+    }
+    // Its other requests are counted from the first.
+    const other = await t.app.inject({ url: '/v2.0', remoteAddress: balancer })
+    expect(other.headers['x-ratelimit-remaining']).toBe(String(MAX - 1))
   })
 
   it('answers Keystone\'s 429 error body', async () => {

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseReply } from '../fuzz/raw-http.js'
 import { eventually } from '../helpers/eventually.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -27,8 +28,8 @@ interface Connection {
 }
 
 /** A raw TCP connection to the server; `closed` resolves with the time it was closed at. */
-async function open (): Promise<Connection> {
-  const socket = connect(port, '127.0.0.1')
+async function open (to = port): Promise<Connection> {
+  const socket = connect(to, '127.0.0.1')
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
   let received = ''
   socket.on('data', (chunk) => { received += chunk.toString('latin1') })
@@ -75,11 +76,42 @@ describe('slow and oversized clients', () => {
     expect(closedAt - answered).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + SLACK_MS)
   })
 
+  it('answers 408 in the family\'s dialect to a request whose declared body never arrives, after REQUEST_TIMEOUT_MS', async () => {
+    const stalled = await open()
+    // Headers, 10 of the 100 bytes declared, then silence.
+    stalled.socket.write('POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"auth":{}')
+    await stalled.closed
+    const reply = parseReply(Buffer.from(stalled.received(), 'latin1'))
+    expect(reply?.statusCode, stalled.received()).toBe(408)
+    expect(JSON.parse(reply!.body)).toEqual({ error: { message: 'The request was not received in time.', code: 408, title: 'Request Timeout' } })
+    // The request's own reply: the id its hooks gave it, Keystone's headers, and the connection closed.
+    expect(reply!.headers).toMatchObject({ 'x-openstack-request-id': `req-${reply!.headers['x-request-id']}`, connection: 'close', 'content-type': 'application/json; charset=utf-8' })
+    expect(stalled.received().match(/HTTP\/1\.1 /g)).toHaveLength(1)
+  })
+
   it('answers 431 to headers over MAX_HEADER_BYTES, in the family\'s dialect', async () => {
     const big = await open()
     big.socket.write(`GET /v2.0 HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`)
     await big.closed
     expect(big.received()).toMatch(/^HTTP\/1\.1 431 /)
     expect(big.received()).toContain('"code":431')
+  })
+})
+
+describe('kept-alive connections outlasting the request timeout, as with the defaults (72 s and 30 s)', () => {
+  let defaultsOrder: TestApp
+  beforeAll(async () => {
+    defaultsOrder = await setupTestApp({ env: { HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '60000' } })
+    await defaultsOrder.app.listen({ port: 0, host: '127.0.0.1' })
+  })
+  afterAll(() => defaultsOrder?.close())
+
+  it('closes unanswered a connection whose request was answered before its body, which never arrives', async () => {
+    const stalled = await open((defaultsOrder.app.server.address() as { port: number }).port)
+    // Conjur refuses the missing credential before reading the body: that is the request's one answer.
+    stalled.socket.write('POST /host_factory_tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nhost_facto')
+    await stalled.closed
+    expect(stalled.received()).toMatch(/^HTTP\/1\.1 401 /)
+    expect(stalled.received().match(/HTTP\/1\.1 /g)).toHaveLength(1)
   })
 })

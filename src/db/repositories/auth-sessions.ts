@@ -11,6 +11,8 @@ export interface ActiveSession {
   method: 'password' | 'apikey' | 'token'
   user_id: string
   user_name: string
+  /** The user's own account. */
+  home_account_id: string
   account_id: string | null
   account_name: string | null
   roles: string[]
@@ -40,7 +42,7 @@ export function findActiveSession (db: Database, secretHash: Uint8Array, now: Da
     .innerJoin('accounts as home', 'home.id', 'u.account_id')
     .leftJoin('accounts as tenant', 'tenant.id', 's.account_id')
     .select([
-      's.audit_id', 's.audit_chain_id', 's.method', 's.user_id', 'u.name as user_name',
+      's.audit_id', 's.audit_chain_id', 's.method', 's.user_id', 'u.name as user_name', 'u.account_id as home_account_id',
       's.account_id', 'tenant.name as account_name', 's.roles', 's.issued_at', 's.expires_at'
     ])
     .where('s.secret_hash', '=', secretHash)

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { InvalidInput } from '../../core/errors.js'
 import { toKeysetPage } from '../../core/pagination.js'
+import { parseRfc3339 } from '../../core/rfc3339.js'
 import { listAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import { revokeHostCredentialsOf, revokeUserCredentials } from '../../services/revoke-credentials.js'
@@ -10,6 +12,14 @@ import {
   AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, DryRunQuerySchema, errors, HostParamsSchema, RevokedHostCredentialsSchema,
   RevokedUserCredentialsSchema, UserParamsSchema, security, tags
 } from './schemas.js'
+
+/** A `since`/`until` bound; the schema's `date-time` format let through only what parseRfc3339 reads. */
+function instantOf (name: 'since' | 'until', text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined
+  const instant = parseRfc3339(text)
+  if (instant === null) throw new InvalidInput(`querystring/${name} must match format "date-time"`, { fields: [{ path: [name], problem: 'must match format "date-time"' }] })
+  return instant
+}
 
 /** An account's audit trail, and the kill switch that ends every credential of a user or a host. */
 const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -36,8 +46,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       accountIds: accountId === config.admin.account ? [accountId, null] : [accountId],
       kind,
       requestId,
-      since: since === undefined ? undefined : new Date(since),
-      until: until === undefined ? undefined : new Date(until)
+      since: instantOf('since', since),
+      until: instantOf('until', until)
     }, page)
     return pageReply(request, reply, toKeysetPage(rows, page), page.limit, (row) => String(row.id), toAuditEvent)
   })

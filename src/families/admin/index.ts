@@ -30,7 +30,8 @@ const admin: TokenFamily = {
   routes,
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
-  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] }
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] },
+  credentialHeaders: ['x-auth-token', 'bearer']
 }
 
 export default admin

@@ -107,10 +107,10 @@ function catalogued (error: DomainError, request: FastifyRequest): [ProblemNumbe
     case 'invalidQuery':
     case 'invalid-querystring': return [5, { invalidParams: invalidParams(error) }]
     case 'invalid-body': return [8, { schemaValidationFailure: error.message }]
-    case 'nulCharacter': {
+    case 'unstorableText': {
       const [where] = error.message.split('/')
-      // U+0000 is a control character: in a body value, the extended validation's problem 9.
-      if (where === 'body') return [9, { invalidFields: error.fields.map((field) => ({ name: field.path.join('.') || 'body', reason: 'must not contain control characters' })) }]
+      // U+0000 is a control character, a lone surrogate no character at all: in a body value, the extended validation's problem 9.
+      if (where === 'body') return [9, { invalidFields: error.fields.map((field) => ({ name: field.path.join('.') || 'body', reason: field.problem })) }]
       if (where === 'querystring') return [5, { invalidParams: invalidParams(error) }]
       return null
     }

@@ -27,6 +27,7 @@ export const astraTokenCredential: CredentialKind = {
   name: 'astra-token',
   schemes: ['bearer'],
   format: TOKEN_SECRET_FORMAT,
+  opens: ['astra'],
   async resolve (secret, app, request) {
     const hash = sha256(secret)
     let refused: UserTokenHolder | undefined
@@ -79,6 +80,8 @@ const astra: TokenFamily = {
     }
   },
   credentials: [astraTokenCredential],
+  // A session too (X-Auth-Token or Bearer): it is what mints the first Astra token.
+  credentialHeaders: ['x-auth-token', 'bearer'],
   // A user's token list, and whether the user is of the account (migration 0012 notifies changes).
   cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] }
   // No secret travels in a path or a query: token ids and continue values are not secrets.

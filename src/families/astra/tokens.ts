@@ -1,6 +1,8 @@
 import { inTransaction } from '../../services/audit.js'
 import { randomUUID } from 'node:crypto'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
+import { parseHttpDate } from '../../core/http-date.js'
+import { parseRfc3339 } from '../../core/rfc3339.js'
 import { randomBytes, sha256 } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
 import * as repo from './repository.js'
@@ -110,9 +112,10 @@ function checkPreconditions (current: TokenResource, modifiedAt: Date, precondit
     throw new PreconditionFailed('If-Match does not match the token\'s current ETag.')
   }
   if (preconditions.ifMatch === undefined && preconditions.ifUnmodifiedSince !== undefined) {
-    const since = Date.parse(preconditions.ifUnmodifiedSince)
+    // RFC 9110 §13.1.4: a value that is not an HTTP-date is ignored.
+    const since = parseHttpDate(preconditions.ifUnmodifiedSince)
     // HTTP dates have whole seconds: the token is unmodified if it last changed within that second.
-    if (!Number.isNaN(since) && Math.floor(modifiedAt.getTime() / 1000) * 1000 > since) {
+    if (since !== null && Math.floor(modifiedAt.getTime() / 1000) * 1000 > since.getTime()) {
       throw new PreconditionFailed('The token was modified after If-Unmodified-Since.')
     }
   }
@@ -126,7 +129,7 @@ function replacementConflicts (body: TokenReplacement, current: TokenResource): 
   if (metadata?.createdBy !== undefined && metadata.createdBy !== current.metadata.createdBy) {
     fields.push(conflict('metadata.createdBy', 'differs from the stored value'))
   }
-  if (metadata?.creationTimestamp !== undefined && Date.parse(metadata.creationTimestamp) !== Date.parse(current.metadata.creationTimestamp)) {
+  if (metadata?.creationTimestamp !== undefined && parseRfc3339(metadata.creationTimestamp)?.getTime() !== parseRfc3339(current.metadata.creationTimestamp)?.getTime()) {
     fields.push(conflict('metadata.creationTimestamp', 'differs from the stored value'))
   }
   return fields

@@ -1,4 +1,5 @@
 import { createHash, createHmac, hash, hkdfSync } from 'node:crypto'
+import { parseBoundedJson } from '../../core/bounded-json.js'
 import { constantTimeEqual } from '../../core/secrets.js'
 
 /** Conjur's access tokens live 8 minutes, for users and hosts alike (spec §A6). */
@@ -39,7 +40,7 @@ function base64UrlPadded (data: Buffer | string): string {
 
 function decodeJson (text: string): unknown {
   try {
-    return JSON.parse(Buffer.from(text, 'base64').toString('utf8'))
+    return parseBoundedJson(Buffer.from(text, 'base64').toString('utf8'))
   } catch {
     return undefined
   }

@@ -2,22 +2,18 @@ import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import type { Actor } from '../../core/refusal.js'
 import { recordDenial } from '../../plugins/denials.js'
-import { authenticate } from '../../plugins/auth.js'
+import { authenticate, presentedCredential } from '../../plugins/auth.js'
 import type { Database } from '../../db/database.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
 import type { VerifiedAccessToken } from './access-token.js'
 import { normaliseCidr, withinRanges } from './cidr.js'
-import { accessTokenPrincipal, accessTokensOf, ACCESS_TOKEN_KIND, clientIpOf, verifiedTokenOf } from './credentials.js'
+import { accessTokenVerdictOf, ACCESS_TOKEN_KIND, clientIpOf, verifiedTokenOf } from './credentials.js'
 import { MiddlewareRefusal } from './errors.js'
 import { findHost, findUserRole, type RoleRef } from './repository.js'
 
-/** Conjur's middleware pattern: anchored at a line start, the literal `Token token="`, a closing quote (spec §A0.2). */
-export const TOKEN_HEADER = /^Token token="(.*)"/m
-
 /**
  * onRequest of the routes that need an access token: Conjur's middleware refusals, as
- * text/plain 401s (spec §A0.2). The principal comes from plugins/auth; when that read another
- * header (X-Auth-Token wins there) or another kind, the token is verified here, still without I/O.
+ * text/plain 401s (spec §A0.2), from what plugins/auth made of the `Token token="…"` header.
  */
 export async function requireAccessToken (request: FastifyRequest): Promise<void> {
   await accessTokenOf(request)
@@ -29,30 +25,26 @@ export async function requireAccessToken (request: FastifyRequest): Promise<void
  * text/plain refusals.
  */
 export async function optionalAccessToken (request: FastifyRequest): Promise<void> {
-  const header = request.headers.authorization
-  if (typeof header === 'string' && TOKEN_HEADER.test(header)) await accessTokenOf(request)
+  if (presentedCredential(request)) await accessTokenOf(request)
 }
 
 const verified = new WeakMap<FastifyRequest, VerifiedAccessToken>()
 
+/** The middleware's words for a refused header: what the access-token kind said, else it was no access token at all. */
+function middlewareRefusal (request: FastifyRequest): MiddlewareRefusal {
+  if (!presentedCredential(request)) return new MiddlewareRefusal('Authorization missing')
+  return new MiddlewareRefusal(accessTokenVerdictOf(request) ?? 'Malformed authorization token')
+}
+
 async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessToken> {
   const known = verified.get(request)
   if (known) return known
-  const header = request.headers.authorization
-  const match = typeof header === 'string' ? TOKEN_HEADER.exec(header) : null
-  if (!match) {
-    recordDenial(request, { reason: 'missing-credential' })
-    throw new MiddlewareRefusal('Authorization missing')
-  }
   const principal = await authenticate(request)
-  let token = principal?.credential.kind === ACCESS_TOKEN_KIND ? verifiedTokenOf(principal) : undefined
+  const token = principal === null ? undefined : verifiedTokenOf(principal)
   if (!token) {
-    const verdict = accessTokensOf(request.server.config).verify(match[1]!, request.server.clock())
-    if (typeof verdict === 'string') {
-      recordDenial(request, { reason: verdict === 'Unauthorized: Invalid token' ? 'invalid-or-expired' : 'malformed', details: { credential: ACCESS_TOKEN_KIND } })
-      throw new MiddlewareRefusal(verdict)
-    }
-    token = verifiedTokenOf(accessTokenPrincipal(verdict))!
+    // A host factory token is no access token: Conjur's middleware cannot decode one either.
+    if (principal) recordDenial(request, { reason: 'malformed', details: { credential: principal.credential.kind } })
+    throw middlewareRefusal(request)
   }
   if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) {
     recordDenial(request, { reason: 'wrong-origin', accountId: token.accountId, actor: { kind: token.login.startsWith('host/') ? 'host' : 'user', id: null, name: token.login } })
@@ -144,7 +136,11 @@ export async function callerOf (request: FastifyRequest): Promise<Caller> {
   })
   const refuse = ({ reason, actor }: Refusal) => new Forbidden(undefined, undefined, { reason, accountId: token.accountId, actor, details: { credential: ACCESS_TOKEN_KIND } })
   if (!known) throw refuse(refusal ?? { reason: 'unknown-account' })
-  if (revokedBefore(token, known.notBefore)) throw refuse({ reason: 'revoked', actor: known.actor })
+  if (revokedBefore(token, known.notBefore)) {
+    // Ended by the kill switch: a 401, as every ended credential of every API gets.
+    recordDenial(request, { reason: 'revoked', accountId: token.accountId, actor: known.actor, details: { credential: ACCESS_TOKEN_KIND } })
+    throw new MiddlewareRefusal('Unauthorized: Invalid token')
+  }
   return known.caller
 }
 

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js'
 import type { Principal } from '../../core/principal.js'
 import { parseSecretKey, sha256 } from '../../core/secrets.js'
 import type { CredentialKind } from '../family.js'
-import { AccessTokens, type VerifiedAccessToken } from './access-token.js'
+import { AccessTokens, type AccessTokenRefusal, type VerifiedAccessToken } from './access-token.js'
 import { withinRanges } from './cidr.js'
 import { clientIp, trustedRanges, type Range } from './client-ip.js'
 import { findToken } from './repository.js'
@@ -39,6 +39,13 @@ export function clientIpOf (request: FastifyRequest): string {
   return clientIp(request.raw.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], ranges)
 }
 
+const verdicts = new WeakMap<FastifyRequest, AccessTokenRefusal>()
+
+/** Why the request's access token was refused, in Conjur's middleware's words; undefined if none was read as one. */
+export function accessTokenVerdictOf (request: FastifyRequest): AccessTokenRefusal | undefined {
+  return verdicts.get(request)
+}
+
 /** The Conjur login an access-token principal stands for. */
 const verifiedTokens = new WeakMap<Principal, VerifiedAccessToken>()
 
@@ -46,7 +53,7 @@ export function verifiedTokenOf (principal: Principal): VerifiedAccessToken | un
   return verifiedTokens.get(principal)
 }
 
-export function accessTokenPrincipal (verified: VerifiedAccessToken): Principal {
+function accessTokenPrincipal (verified: VerifiedAccessToken): Principal {
   const host = verified.login.startsWith('host/')
   const principal: Principal = {
     kind: host ? 'host' : 'user',
@@ -68,10 +75,12 @@ export function accessTokenPrincipal (verified: VerifiedAccessToken): Principal 
 export const accessTokenCredential: CredentialKind = {
   name: ACCESS_TOKEN_KIND,
   schemes: ['token'],
+  opens: ['conjur'],
   format: /^eyJ[A-Za-z0-9+/=_-]+$/,
   async resolve (secret: string, app: FastifyInstance, request: FastifyRequest) {
     const verified = accessTokensOf(app.config).verify(secret, app.clock())
     if (typeof verified !== 'string') return accessTokenPrincipal(verified)
+    verdicts.set(request, verified)
     recordDenial(request, { reason: verified === 'Unauthorized: Invalid token' ? 'invalid-or-expired' : 'malformed', details: { credential: ACCESS_TOKEN_KIND } })
     return null
   },
@@ -88,6 +97,7 @@ export const accessTokenCredential: CredentialKind = {
 export const hostFactoryTokenCredential: CredentialKind = {
   name: HOST_FACTORY_TOKEN_KIND,
   schemes: ['token'],
+  opens: ['conjur'],
   format: CONJUR_SECRET_FORMAT,
   async resolve (secret: string, app: FastifyInstance, request: FastifyRequest) {
     const hash = sha256(secret)

@@ -37,6 +37,8 @@ const conjur: TokenFamily = {
     }
   },
   credentials: [accessTokenCredential, hostFactoryTokenCredential],
+  // Conjur reads only `Authorization: Token token="…"` (spec §A0.2), never X-Auth-Token.
+  credentialHeaders: ['token'],
   // DELETE /host_factory_tokens/<token> carries the token in its path.
   secretPathSegments: [['host_factory_tokens']],
   // GET /resources of a host factory, and who may see it (migration 0012 notifies changes; the

@@ -1,3 +1,5 @@
+import { utcTime } from '../../core/utc-time.js'
+
 /** An ISO 8601 instant as Ruby's DateTime.iso8601 reads it, with the offset it was written in. */
 export interface ParsedDateTime {
   instant: Date
@@ -20,21 +22,21 @@ const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g
 const ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i
 
 function daysInMonth (year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return new Date(utcTime(year, month, 0)).getUTCDate()
 }
 
 function ordinal (year: number, day: number): [number, number, number] | null {
-  const days = Date.UTC(year + 1, 0, 1) === Date.UTC(year, 0, 1) + 366 * 86400000 ? 366 : 365
+  const days = utcTime(year + 1, 0, 1) === utcTime(year, 0, 1) + 366 * 86400000 ? 366 : 365
   if (day < 1 || day > days) return null
-  const date = new Date(Date.UTC(year, 0, day))
-  return [year, date.getUTCMonth() + 1, date.getUTCDate()]
+  const date = new Date(utcTime(year, 0, day))
+  return [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()]
 }
 
 function week (year: number, weekNumber: number, weekday: number): [number, number, number] | null {
   if (weekNumber < 1 || weekNumber > 53) return null
   // Week 1 holds the year's first Thursday; its Monday starts it.
-  const jan4 = new Date(Date.UTC(year, 0, 4))
-  const monday = Date.UTC(year, 0, 4) - ((jan4.getUTCDay() + 6) % 7) * 86400000
+  const jan4 = new Date(utcTime(year, 0, 4))
+  const monday = jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 86400000
   const date = new Date(monday + ((weekNumber - 1) * 7 + weekday - 1) * 86400000)
   return [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()]
 }
@@ -90,8 +92,7 @@ export function parseIso8601 (text: string): ParsedDateTime | null {
     const endOfDay = hours === 24 && minutes === 0 && seconds === 0 && millis === 0
     if ((hours > 23 && !endOfDay) || minutes > 59 || seconds > 59) return null
   }
-  const utc = Date.UTC(year, month - 1, day, hours, minutes, seconds, millis) - offsetMinutes * 60000
-  const instant = new Date(utc)
+  const instant = new Date(utcTime(year, month - 1, day, hours, minutes, seconds, millis) - offsetMinutes * 60000)
   if (Number.isNaN(instant.getTime())) return null
   return { instant, offsetMinutes }
 }

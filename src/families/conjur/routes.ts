@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
-import { authenticate } from '../../plugins/auth.js'
+import { authenticate, basicCredentials } from '../../plugins/auth.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { authenticateWithApiKey, login } from './authn.js'
-import { callerOf, optionalAccessToken, requireAccessToken, TOKEN_HEADER } from './caller.js'
+import { callerOf, optionalAccessToken, requireAccessToken } from './caller.js'
 import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
 import { enrolHost } from './hosts.js'
 import { conjurParams, rawBody } from './params.js'
@@ -16,22 +16,11 @@ import {
 } from './schemas.js'
 import { createTokens, revokeToken } from './tokens.js'
 import { audited, auditedInStatement } from '../../services/audit.js'
-import { auditContextOf } from '../../plugins/audit.js'
+import { auditContextOf, recordObserved } from '../../plugins/audit.js'
 import { tokenFingerprint } from './secrets.js'
 
-const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 /** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
 const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i
-
-/** HTTP Basic's login and secret; null when the header is missing or malformed (a 401). */
-function basicCredentialsOrNull (request: FastifyRequest): { login: string, secret: string } | null {
-  const match = BASIC.exec(String(request.headers.authorization ?? ''))
-  if (!match) return null
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  if (colon <= 0) return null
-  return { login: decoded.slice(0, colon), secret: decoded.slice(colon + 1) }
-}
 
 function sendText (reply: FastifyReply, text: string): FastifyReply {
   return reply.type('text/plain').send(text)
@@ -57,12 +46,13 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     // Impersonation (`?role=`) is not a login (spec §A6).
     if (/[?&]role=/.test(request.url)) throw new Unauthenticated()
-    const credentials = basicCredentialsOrNull(request)
-    const apiKey = await limitLogin(request, credentials ? `${request.params.account}/${credentials.login}` : undefined, async () => {
+    const credentials = basicCredentials(request)
+    const loggedIn = await limitLogin(request, async (guard) => {
       if (!credentials) throw new Unauthenticated()
-      return login(db, credentialTools, request.params.account, credentials)
+      return login(db, credentialTools, request.params.account, credentials, guard)
     })
-    return sendText(reply, apiKey)
+    recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } })
+    return sendText(reply, loggedIn.value)
   })
 
   app.post('/authn/:account/:login/authenticate', {
@@ -77,8 +67,10 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { account, login: rawLogin } = request.params
-    const token = await limitLogin(request, `${account}/${rawLogin}`,
-      () => authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock()))
+    const loggedIn = await limitLogin(request,
+      (guard) => authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock(), guard))
+    recordObserved(request, loggedIn.actor, { kind: 'access-token.issued', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } })
+    const token = loggedIn.value
     if (WANTS_BASE64.test(String(request.headers['accept-encoding'] ?? ''))) {
       return sendText(reply.header('content-encoding', 'base64'), Buffer.from(JSON.stringify(token)).toString('base64'))
     }
@@ -135,8 +127,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: HostSchema, ...errors(400, 401, 403, 413, 422, 503) }
     }
   }, async (request, reply) => {
-    const header = request.headers.authorization
-    const principal = typeof header === 'string' && TOKEN_HEADER.test(header) ? await authenticate(request) : null
+    const principal = await authenticate(request)
     if (principal?.credential.kind !== HOST_FACTORY_TOKEN_KIND || principal.accountId === null) throw new Unauthenticated()
     const accountId = principal.accountId
     const host = await audited(db, auditContextOf(request), (trx) => enrolHost(trx, box, { accountId, id: principal.id }, conjurParams(request)),

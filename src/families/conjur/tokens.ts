@@ -1,6 +1,7 @@
 import { Forbidden } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
+import { isStorableInstant } from '../../core/storable-instant.js'
 import type { Database } from '../../db/database.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { findAccountById } from '../../db/repositories/accounts.js'
@@ -133,6 +134,10 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
   if (!expiration) throw argumentError(`Input is invalid ISO8601 datetime string: ${given(params.expiration)}`)
   if (expiration.instant.getTime() <= now.getTime()) {
     throw argumentError(`Value for parameter expiration must be in the future: ${formatWithOffset(expiration)}`)
+  }
+  // Tessera's own limit: the database stores no later instant on every driver (Conjur has none).
+  if (!isStorableInstant(expiration.instant)) {
+    throw argumentError(`Value for parameter expiration must be before 10000-01-01T00:00:00+00:00: ${formatWithOffset(expiration)}`)
   }
   const cidr = parseCidrs(params.cidr)
   const secrets = Array.from({ length: count }, () => newConjurSecret())

@@ -8,6 +8,7 @@ import { findSession, issueSession, sessionRefusal, type IssuedSession, type Ses
 import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
 import type { AuthRequest } from './schemas.js'
 import { auditedInStatement, type AuditContext } from '../../services/audit.js'
+import type { LoginGuard } from '../../plugins/failure-limits.js'
 
 type Auth = NonNullable<AuthRequest['auth']>
 const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'
@@ -38,7 +39,7 @@ function checkSize (attribute: string, value: string, size: number): void {
   if (value.length > size) throw invalid(attributeTooLarge(attribute, size))
 }
 
-async function passwordSubject (db: Database, passwords: PasswordHasher, credentials: Auth['passwordCredentials'], tenant: AccountKey | null): Promise<Subject> {
+async function passwordSubject (db: Database, passwords: PasswordHasher, credentials: Auth['passwordCredentials'], tenant: AccountKey | null, guard: LoginGuard): Promise<Subject> {
   if (credentials?.password === undefined) throw invalid(expecting('password', 'passwordCredentials'))
   checkSize('password', credentials.password, MAX_PASSWORD_LENGTH)
   const { username, userId } = credentials
@@ -47,17 +48,19 @@ async function passwordSubject (db: Database, passwords: PasswordHasher, credent
   if (userId) checkSize('userId', userId, MAX_PARAM_SIZE)
   // username wins over userId when both are given (Keystone's LocalAuthenticationMethod).
   const user = await findLoginCandidate(db, username ? { name: username } : { id: userId! }, tenant)
+  await guard(user ? { userId: user.id } : { unknownName: username || userId! })
   const verified = await passwords.verify(user?.password_hash, credentials.password)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : 'wrong-password', username ?? userId!))
   return { user: { id: user.id, name: user.name }, method: 'password', tenant: user.tenant }
 }
 
-async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CREDENTIALS], tenant: AccountKey | 'home' | null): Promise<Subject> {
+async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CREDENTIALS], tenant: AccountKey | 'home' | null, guard: LoginGuard): Promise<Subject> {
   if (credentials?.apiKey === undefined) throw invalid(expecting('apiKey', API_KEY_CREDENTIALS))
   if (!credentials.username) throw invalid(expecting('username', API_KEY_CREDENTIALS))
   checkSize('apiKey', credentials.apiKey, MAX_TOKEN_SIZE)
   checkSize('username', credentials.username, MAX_PARAM_SIZE)
   const user = await findLoginCandidate(db, { name: credentials.username }, tenant)
+  await guard(user ? { userId: user.id } : { unknownName: credentials.username })
   const verified = verifyApiKey(user?.key_hash, credentials.apiKey)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key', credentials.username))
   // Rackspace scopes every API-key token to the user's account (spec §9.2): fog and the
@@ -66,18 +69,20 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   return tenant === 'home' ? { ...subject, defaultAccount: user.tenant } : { ...subject, tenant: user.tenant }
 }
 
-async function tokenSubject (db: Database, token: Auth['token'], now: Date): Promise<Subject> {
+async function tokenSubject (db: Database, token: Auth['token'], now: Date, guard: LoginGuard): Promise<Subject> {
   if (!token?.id) throw invalid(expecting('id', 'token'))
   checkSize('id', token.id, MAX_TOKEN_SIZE)
+  // A token names nobody until it is found: the client's own limit applies.
+  await guard(null)
   // Unknown, revoked and expired tokens all read as bad credentials here (spec §3.2).
   const parent = await findSession(db, token.id, now)
   if (!parent) throw new Unauthenticated(undefined, await sessionRefusal(db, token.id, now))
   return { user: parent.user, method: 'token', parent }
 }
 
-/** Why a login was refused; the login name is not a secret, and says whom an unknown name tried. */
+/** Why a login was refused: the name as given when it is the user's; only fingerprinted when it names nobody (it may be a password). */
 function loginRefusal (user: LoginCandidate | undefined, reason: string, login: string): Refusal {
-  if (!user) return { reason: 'unknown-user', accountId: null, details: { login } }
+  if (!user) return { reason: 'unknown-user', accountId: null, unknownLogin: login }
   return { reason, accountId: user.account_id, actor: { kind: 'user', id: user.id, name: user.name }, details: { login } }
 }
 
@@ -100,20 +105,11 @@ async function requestedTenant (db: Database, named: NamedTenant | null, subject
   return account
 }
 
-/** The user a login names, for the failed-login limits: a name, or an id; none for a token re-scope. */
-export function claimedUser (body: AuthRequest | undefined): string | undefined {
-  const auth = body?.auth
-  const name = auth?.passwordCredentials?.username || auth?.[API_KEY_CREDENTIALS]?.username
-  if (typeof name === 'string' && name !== '') return name
-  const id = auth?.passwordCredentials?.userId
-  return typeof id === 'string' && id !== '' ? `id:${id}` : undefined
-}
-
 /**
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
  */
-export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }, context: AuditContext): Promise<IssuedSession> {
+export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }, context: AuditContext, guard: LoginGuard): Promise<IssuedSession> {
   const auth = body?.auth
   if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
 
@@ -122,9 +118,9 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
   const named = namedTenant(auth)
   const key = named && named.value.length <= MAX_PARAM_SIZE ? named.key : null
   let subject: Subject
-  if (auth.token !== undefined) subject = await tokenSubject(db, auth.token, lifetime.now)
-  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, passwords, auth.passwordCredentials, key)
-  else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS], named ? key : 'home')
+  if (auth.token !== undefined) subject = await tokenSubject(db, auth.token, lifetime.now, guard)
+  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, passwords, auth.passwordCredentials, key, guard)
+  else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS], named ? key : 'home', guard)
   else throw invalid(expecting('auth', 'request body'))
 
   let account = await requestedTenant(db, named, subject)

@@ -10,7 +10,7 @@ import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
 import { revokeSession, type Session } from '../../services/sessions.js'
 import { accessDocument, catalogFor, renderedAccess } from './access.js'
-import { authenticate, claimedUser } from './authenticate.js'
+import { authenticate } from './authenticate.js'
 import { resourceNotFound } from './dialect.js'
 import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
 import {
@@ -78,8 +78,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const context = auditContextOf(request)
-    const session = await limitLogin(request, claimedUser(request.body),
-      () => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, context))
+    const session = await limitLogin(request,
+      (guard) => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, context, guard))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })

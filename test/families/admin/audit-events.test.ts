@@ -25,7 +25,7 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
 
   /** The events of one request, once refusals (written in batches) are in. */
   async function eventsOf (accountId: string, requestId: string) {
-    await t.app.denials.flush()
+    await t.app.auditQueue.flush()
     return (await events(accountId, { requestId })).items
   }
 
@@ -209,5 +209,31 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     const badCursor = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?after=x`, headers: { 'x-auth-token': tenant.token } })
     expect(badCursor.statusCode).toBe(400)
     expect(badCursor.json()).toMatchObject({ statusCode: 400 })
+  })
+
+  it('reads since and until as RFC 3339: a leap second is the next instant; what names no instant, or one outside the years 1 to 9999, is a 400', async () => {
+    const tenant = await tenantSession(t.app, ['admin'])
+    const query = (bounds: string) => t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?kind=session.issued&${bounds}`, headers: { 'x-auth-token': tenant.token } })
+    // The tenant's one session was issued just now.
+    const accepted: Array<[string, number]> = [
+      ['since=2016-12-31T23:59:60Z', 1], ['until=2016-12-31T23:59:60Z', 0], ['since=2016-12-31T22:59:60-01:00', 1], ['since=2016-12-31t23:59:60z', 1],
+      ['since=0001-01-01T00:00:00Z', 1], ['until=9999-12-31T23:59:59.999999999Z', 1], ['until=9999-12-31T23:59:59%2B23:59', 1]
+    ]
+    for (const [bounds, count] of accepted) {
+      const response = await query(bounds)
+      expect(response.statusCode, bounds).toBe(200)
+      expect(response.json().items, bounds).toHaveLength(count)
+    }
+    const refused: Array<[string, string]> = [
+      ['since=2016-12-31T23:59:60%2B01:00', 'since'], ['since=2024-02-30T00:00:00Z', 'since'], ['until=2024-01-01T24:00:00Z', 'until'],
+      ['until=2024-01-01T00:00:00%2B24:00', 'until'], ['since=2023-02-29T12:00:00Z', 'since'], ['since=2024-01-01T00:00:00%2B0100', 'since'],
+      // Outside the years 1 to 9999 UTC, which the database stores on every driver.
+      ['since=0000-01-01T00:00:00Z', 'since'], ['since=0001-01-01T00:00:00%2B00:01', 'since'], ['until=9999-12-31T23:59:59-00:01', 'until']
+    ]
+    for (const [bounds, name] of refused) {
+      const response = await query(bounds)
+      expect(response.statusCode, bounds).toBe(400)
+      expect(response.json(), bounds).toEqual({ statusCode: 400, code: 'TESSERA_INVALID_INPUT', message: `querystring/${name} must match format "date-time"` })
+    }
   })
 })

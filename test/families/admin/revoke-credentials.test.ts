@@ -65,9 +65,11 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     expect((await useSession()).json()).toEqual({ error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } })
     const astraRefused = await useAstra()
     expect(astraRefused.statusCode).toBe(401)
+    // Conjur's middleware refusal of a token that is no longer valid: 401, like every ended credential.
     const conjurRefused = await useConjur()
-    expect(conjurRefused.statusCode).toBe(403)
-    expect(conjurRefused.body).toBe('')
+    expect(conjurRefused.statusCode).toBe(401)
+    expect(conjurRefused.headers['content-type']).toBe('text/plain')
+    expect(conjurRefused.body).toBe('Unauthorized: Invalid token')
     expect((await useApiKey()).statusCode).toBe(401)
 
     const trail = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?kind=credentials.revoked`, headers: { 'x-auth-token': tenant.adminToken } })
@@ -79,9 +81,9 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
       details: { sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' }
     })])
     // The replica explains its refusals: the Conjur one by the role's revocation.
-    await replica.denials.flush()
+    await replica.auditQueue.flush()
     const conjurDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${conjurRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
-    expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name } })])
+    expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name } })])
     const astraDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${astraRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
     expect(astraDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', object: { type: 'astra-token', id: astra.json().id } })])
   })
@@ -105,7 +107,8 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     expect(real.statusCode).toBe(200)
     expect(real.json()).toEqual({ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
     // The replica caches the host's role: the revocation's notification reaches it in milliseconds.
-    await eventually(async () => expect((await useToken()).statusCode).toBe(403), 1000, 1)
+    await eventually(async () => expect((await useToken()).statusCode).toBe(401), 1000, 1)
+    expect((await useToken()).body).toBe('Unauthorized: Invalid token')
     expect((await useKey()).statusCode).toBe(401)
 
     const missing = await revoke('/hosts/no-such-host', false)

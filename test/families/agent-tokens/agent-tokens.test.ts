@@ -96,7 +96,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
         ['', 'label must NOT have fewer than 1 characters'],
         ['x'.repeat(256), 'label must NOT have more than 255 characters'],
         ['😀'.repeat(256), 'label must NOT have more than 255 characters'],
-        ['nul\u0000byte', 'label must not contain the NUL character (U+0000)']
+        ['nul\u0000byte', 'label must not contain U+0000 or an unpaired UTF-16 surrogate']
       ]
       for (const [label, details] of cases) {
         const response = await call(t.app, admin, 'POST', collection(admin.tenantId), { label })

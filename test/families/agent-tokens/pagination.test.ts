@@ -157,6 +157,6 @@ describe('GET /v1.0/{tenantId}/agent_tokens pagination (§10.4)', () => {
 
   it('answers 400 badRequest for a marker holding NUL', async () => {
     const response = await list('?marker=%00')
-    expectError(response, 400, 'badRequest', "Validation error for key 'marker'", 'marker must not contain the NUL character (U+0000)')
+    expectError(response, 400, 'badRequest', "Validation error for key 'marker'", 'marker must not contain U+0000 or an unpaired UTF-16 surrogate')
   })
 })

@@ -176,6 +176,40 @@ describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () 
     })
   })
 
+  it('refuses a continue value whose JSON holds text the database cannot store, or nests too deep (problem 5)', async () => {
+    const { caller } = await withTokens(['d1', 'd2'])
+    const cursor = (json: string) => Buffer.from(json, 'utf8').toString('base64')
+    // JSON escapes, as a client would write them: decoded, they are U+0000 or a lone surrogate.
+    const cursors = [
+      String.raw`{"v":1,"o":"","f":"","k":["x","a\u0000b"]}`,
+      String.raw`{"v":1,"o":"","f":"","k":["a\u0000","x"]}`,
+      String.raw`{"v":1,"o":"","f":"name eq 'a\u0000'","k":["x","y"]}`,
+      String.raw`{"v":1,"o":"name\u0000","f":"","k":["x","y"]}`,
+      String.raw`{"v":1,"o":"","f":"","k":["x","\udfff"]}`,
+      String.raw`{"v":1,"o":"","f":"name eq '\ud800'","k":["x","y"]}`,
+      `{"v":1,"o":"","f":"","k":["x","y"],"deep":${'['.repeat(1000)}${']'.repeat(1000)}}`
+    ]
+    for (const json of cursors) {
+      expectProblem(await list(caller, { continue: cursor(json) }), 5, { invalidParams: [{ name: 'continue', reason: 'is not a continue value this endpoint issued' }] })
+    }
+    // The same cursor with storable text is taken.
+    expect((await listBody(caller, { continue: cursor('{"v":1,"o":"","f":"","k":["x","y"]}') })).items).toEqual([])
+  })
+
+  it('reads filter timestamps as RFC 3339 in UTC: a leap second is the next instant; Feb 30 and the year 0 are none (problem 5)', async () => {
+    const { caller, tokens } = await withTokens(['t1'])
+    const after = (timestamp: string) => list(caller, { filter: `metadata.creationTimestamp gt '${timestamp}'` })
+    for (const timestamp of ['2016-12-31T23:59:60Z', '0001-01-01T00:00:00Z', '2024-02-29T00:00:00.123456789Z']) {
+      const response = await after(timestamp)
+      expect(response.statusCode, timestamp).toBe(200)
+      expect(ids(response.json().items), timestamp).toEqual(ids(tokens))
+    }
+    expect((await listBody(caller, { filter: "metadata.creationTimestamp gt '9999-12-31T23:59:59Z'" })).items).toEqual([])
+    for (const timestamp of ['2024-02-30T00:00:00Z', '2023-02-29T00:00:00Z', '2024-01-01T24:00:00Z', '2016-12-31T23:58:60Z', '2024-01-01t00:00:00z', '0000-01-01T00:00:00Z']) {
+      expectProblem(await after(timestamp), 5, { invalidParams: [{ name: 'filter', reason: `'${timestamp}' is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)` }] })
+    }
+  })
+
   it('answers parameters the endpoint does not take with problem 6, naming each', async () => {
     const caller = await newCaller(t.app)
     expectProblem(await list(caller, { marker: 'x', limit: '1', sort: 'name' }), 6, {

@@ -211,9 +211,11 @@ describe('Conjur authentication (spec §A6, §A0.2)', () => {
       expect(response.json()[0].token).toMatch(CONJUR_SECRET)
     })
 
-    it('the admin API does not take Conjur access tokens', async () => {
+    it('the admin API does not take Conjur access tokens: its own 401, as for no credential', async () => {
       const response = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/host-factories`, headers: { authorization: await userHeader(t.app, tenant, tenant.admin) } })
-      expect(response.statusCode).toBe(403)
+      expect(response.statusCode).toBe(401)
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="tessera"')
+      expect(response.json()).toEqual({ statusCode: 401, code: 'TESSERA_UNAUTHENTICATED', message: 'The request you have made requires authentication.' })
       expect((await adminCall(t.app, tenant, 'GET', '/host-factories')).statusCode).toBe(200)
     })
   })

@@ -152,6 +152,23 @@ describe('POST /host_factory_tokens (spec §A1)', () => {
     })
 
     it.each([
+      ['0000-02-29', '0000-02-29T00:00:00+00:00'],
+      ['0099-12-31T23:59:59+01:00', '0099-12-31T23:59:59+01:00'],
+      ['0000-01-01T00:00:00+01:00', '0000-01-01T00:00:00+01:00']
+    ])('8. an expiration in the years 0 to 99 is that year, not 19xx (%s) → 422 not in the future', async (expiration, printed) => {
+      expectArgumentError(await createTokens(t.app, header, { host_factory: hfId(tenant, factory), expiration }), `Value for parameter expiration must be in the future: ${printed}`)
+    })
+
+    it('takes expirations up to the end of 9999, UTC: what the database stores on every driver (Tessera\'s limit) → 422', async () => {
+      const [last] = await newTokens(t.app, header, { host_factory: hfId(tenant, factory), expiration: '9999-12-31T23:59:59Z' })
+      expect(last!.expiration).toBe('9999-12-31T23:59:59Z')
+      for (const [expiration, printed] of [['9999-12-31T24:00:00Z', '10000-01-01T00:00:00+00:00'], ['9999-12-31T23:00:00-01:00', '9999-12-31T23:00:00-01:00']]) {
+        expectArgumentError(await createTokens(t.app, header, { host_factory: hfId(tenant, factory), expiration }),
+          `Value for parameter expiration must be before 10000-01-01T00:00:00+00:00: ${printed}`)
+      }
+    })
+
+    it.each([
       ['1.895.abc.0/32', "Invalid IP address or CIDR range '1.895.abc.0/32'"],
       ['ip.address', "Invalid IP address or CIDR range 'ip.address'"],
       ['192.168.001.001', "Invalid IP address or CIDR range '192.168.001.001'"],

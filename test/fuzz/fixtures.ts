@@ -13,8 +13,15 @@ import { createHostFactory, hfId, newTokens, userHeader } from '../families/conj
 export interface FuzzFixtures {
   /** Authorization-like header sets that authenticate (each alone). */
   credentials: Array<Record<string, string>>
-  /** Path values by kind; `any` holds them all. */
+  /**
+   * Those each API's routes accept, by family name (Conjur's host enrolment and logins apart):
+   * a credential opens only the API that minted it.
+   */
+  credentialsOf: Record<string, Array<Record<string, string>>>
+  /** Path values by kind, the first of each naming the fixtures' own account and user; `any` holds them all. */
   ids: { account: string[], user: string[], token: string[], any: string[] }
+  /** The decoys' ids: a change to one of them leaves every credential the fuzzer holds working. */
+  decoys: string[]
   /** Valid login bodies for Keystone and Conjur (a known name with its password). */
   logins: { keystone: unknown[], basic: string[] }
 }
@@ -41,22 +48,19 @@ export async function createFuzzFixtures (app: App): Promise<FuzzFixtures> {
   const basic = (name: string, secret: string) => `Basic ${Buffer.from(`${name}:${secret}`).toString('base64')}`
   const ids = {
     account: [account.id, account.name, app.config.admin.account, String(100000 + randomBytes(2).readUInt16BE())],
-    user: [admin.user.id, member.user.id, admin.user.name, member.user.name, superAdmin.user.user.id],
+    user: [member.user.id, admin.user.id, admin.user.name, member.user.name, superAdmin.user.user.id],
     token: [decoySession.token, agentTokens[1]!, astraTokens[1].id, hfTokens[1]!.token, factory, 'admin', 'member', `host/${factory}`, `${account.name}:host_factory:${factory}`]
   }
+  const sessions = [{ 'x-auth-token': adminSession.token }, { 'x-auth-token': memberSession.token }, { 'x-auth-token': superAdmin.token }]
+  const astra = [{ authorization: `Bearer ${memberSession.token}` }, { authorization: `Bearer ${astraTokens[0].token}` }]
+  const conjur = [{ authorization: conjurAccess }]
+  const conjurHosts = [{ authorization: `Token token="${hfTokens[0]!.token}"` }]
+  const conjurLogins = [{ authorization: basic(admin.user.name, admin.password) }, { authorization: basic(member.user.name, member.apiKey) }]
   return {
-    credentials: [
-      { 'x-auth-token': adminSession.token },
-      { 'x-auth-token': memberSession.token },
-      { 'x-auth-token': superAdmin.token },
-      { authorization: `Bearer ${memberSession.token}` },
-      { authorization: `Bearer ${astraTokens[0].token}` },
-      { authorization: conjurAccess },
-      { authorization: `Token token="${hfTokens[0]!.token}"` },
-      { authorization: basic(admin.user.name, admin.password) },
-      { authorization: basic(member.user.name, member.apiKey) }
-    ],
+    credentials: [...sessions, ...astra, ...conjur, ...conjurHosts, ...conjurLogins],
+    credentialsOf: { keystone: sessions, 'agent-tokens': sessions.slice(0, 1), admin: [sessions[0]!, sessions[2]!], astra, conjur, 'conjur-hosts': conjurHosts, 'conjur-logins': conjurLogins },
     ids: { ...ids, any: [...ids.account, ...ids.user, ...ids.token, agentTokens[0]!, astraTokens[0].id] },
+    decoys: [decoySession.token, agentTokens[1]!, astraTokens[1].id, hfTokens[1]!.token],
     logins: {
       keystone: [
         { auth: { passwordCredentials: { username: member.user.name, password: member.password }, tenantId: account.id } },

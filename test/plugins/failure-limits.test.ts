@@ -227,3 +227,22 @@ describe('the per-user limit counts the person, however the logins name them', (
     expect(otherName.headers['retry-after']).toBeUndefined()
   })
 })
+
+describe('a Conjur Basic login name holding a NUL (no name in the database can)', () => {
+  it.each([
+    ['a\u0000b', 'a known account'], ['host/a\u0000b', 'a known account'], ['a\u0000b', 'an unknown account']
+  ])('%j on %s is an ordinary refused login: the empty 401, counted', async (name, on) => {
+    const accountName = on === 'a known account' ? (await insertTenantUser(t.app.db)).account.name : unique('no-account')
+    const client = newClient()
+    const attempt = () => t.app.inject({ url: `/authn/${accountName}/login`, remoteAddress: client, headers: { authorization: `Basic ${Buffer.from(`${name}:secret`).toString('base64')}` } })
+    for (let failure = 1; failure < PER_USER; failure++) {
+      const refused = await attempt()
+      expect(refused.statusCode).toBe(401)
+      expect(refused.body).toBe('')
+      expect(refused.headers['retry-after']).toBeUndefined()
+    }
+    const reached = await attempt()
+    expect(reached.statusCode).toBe(401)
+    expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+  })
+})

@@ -50,11 +50,19 @@ async function refuseNobody (login: string, guard: LoginGuard, verify: () => Pro
   throw new Unauthenticated(undefined, { ...refusal, unknownLogin: login })
 }
 
-/** The enabled account `name` names, or the refusal of a login that names nobody. */
+/**
+ * The enabled account `name` names, or the refusal of a login that names nobody: after the role
+ * lookup a real account's login makes (it finds no one: no account has an empty id) and `verify`.
+ */
 async function enabledAccount (db: Database, name: string, login: string, guard: LoginGuard, verify: () => Promise<unknown>): Promise<AccountRow> {
   const account = await findAccountByName(db, name)
   if (account?.enabled) return account
-  return refuseNobody(login, guard, verify, { reason: account ? 'account-disabled' : 'unknown-account', accountId: account?.id ?? null, details: { account: name } })
+  const lookalike = async () => {
+    const id = parseLogin(login).id
+    if (isStorableText(id)) await findUserRole(db, '', id)
+    await verify()
+  }
+  return refuseNobody(login, guard, lookalike, { reason: account ? 'account-disabled' : 'unknown-account', accountId: account?.id ?? null, details: { account: name } })
 }
 
 function verifyHostKey (hash: Uint8Array | undefined, apiKey: string): boolean {

@@ -1,5 +1,5 @@
 import { isStorableInstant } from './storable-instant.js'
-import { utcTime } from './utc-time.js'
+import { daysInMonth, utcTime } from './utc-time.js'
 
 /**
  * RFC 3339 date-times from clients (§5.6): `2026-11-22T10:00:00.5+01:00`, `T` and `Z` in either
@@ -9,10 +9,6 @@ import { utcTime } from './utc-time.js'
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
 
 const MS_PER_MINUTE = 60_000
-
-function daysInMonth (year: number, month: number): number {
-  return new Date(utcTime(year, month, 0)).getUTCDate()
-}
 
 /**
  * The instant an RFC 3339 date-time names, to the millisecond (finer fractions are cut), or null

@@ -8,3 +8,8 @@ export function utcTime (year: number, monthIndex: number, day: number, hours = 
   midnight.setUTCFullYear(year, monthIndex, day)
   return midnight.getTime() + ((hours * 60 + minutes) * 60 + seconds) * 1000 + ms
 }
+
+/** The days of `month` (1 to 12) in `year`, proleptic Gregorian. */
+export function daysInMonth (year: number, month: number): number {
+  return new Date(utcTime(year, month, 0)).getUTCDate()
+}

@@ -12,13 +12,12 @@ for _, key in ipairs(KEYS) do
 end
 return out`
 
-const PEEK = `
-local out = {}
+// A key that expired meanwhile stays gone: DECR would make it anew, with no expiry.
+const REFUND = `
 for _, key in ipairs(KEYS) do
-  table.insert(out, tonumber(redis.call('GET', key) or '0'))
-  table.insert(out, redis.call('PTTL', key))
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
 end
-return out`
+return 0`
 
 const PREFIX = 'tessera:auth-failures:'
 
@@ -39,9 +38,8 @@ export function redisFailureStore (redis: Redis): FailureStore {
       const reply = await redis.eval(COUNT, keys.length, ...keys.map((key) => PREFIX + key), windowSeconds * 1000) as number[]
       return counts(keys, reply, now)
     },
-    async peek (keys, now) {
-      const reply = await redis.eval(PEEK, keys.length, ...keys.map((key) => PREFIX + key)) as number[]
-      return counts(keys, reply, now)
+    async refund (keys) {
+      await redis.eval(REFUND, keys.length, ...keys.map((key) => PREFIX + key))
     }
   }
 }

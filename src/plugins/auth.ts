@@ -47,10 +47,11 @@ function inHeader (request: FastifyRequest, scheme: CredentialScheme): string | 
 
 /**
  * The family whose API the request's route belongs to, or undefined (probes, the explorer, unknown
- * routes). Read once per request: Fastify builds `routeOptions` anew at every access.
+ * routes, a request refused before routing). Read once per authentication: Fastify builds
+ * `routeOptions` anew at every access.
  */
 function familyOf (request: FastifyRequest): string | undefined {
-  return request.routeOptions.config.family
+  return (request.routeOptions as FastifyRequest['routeOptions'] | undefined)?.config.family
 }
 
 /**

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { TooManyAttempts, Unauthenticated } from '../core/errors.js'
-import { FailureLimits, type LoginSubject, type Refusal } from '../core/failure-limits.js'
+import { FailureLimits, type LoginAttempt, type LoginSubject, type Refusal } from '../core/failure-limits.js'
 import { databaseFailureStore } from '../db/repositories/auth-failures.js'
 import { redisFailureStore } from '../db/redis-failure-store.js'
 import { clientAddressOf } from './client-address.js'
@@ -31,9 +31,9 @@ async function orLetThrough<T> (request: FastifyRequest, operation: () => Promis
 }
 
 /**
- * What a login calls once it has read whom it names, before it checks any secret: throws the
- * refusal while the client, or that person from it, is blocked. `null` names nobody in particular
- * (a token re-scope): the client's limit alone applies.
+ * What a login calls once it has read whom it names, before it checks any secret: counts the
+ * attempt, and throws the refusal while the client, the name or the person it resolves to is
+ * blocked from there. `null` names nobody in particular (a token re-scope): the client's limit alone applies.
  */
 export type LoginGuard = (subject: LoginSubject | null) => Promise<void>
 
@@ -41,9 +41,10 @@ const UNLIMITED: LoginGuard = async () => {}
 
 /**
  * Runs a login (POST /v2.0/tokens, /authn/…) under the failure limits. The login looks up whom it
- * names, then calls `guard` with that person (the same for every name, id and API they log in
- * by), which refuses it while blocked; a 401 counts one failure against the client and that
- * person. Only logins ask the store before trying: they cost an argon2 verification anyway.
+ * names, then calls `guard`, which counts the attempt before the secret is checked (so guesses
+ * sent in parallel are counted as they arrive) and refuses it over a limit. A 401 keeps the
+ * count; a success, or a refusal for anything but the credentials, gives it back. A login that
+ * fails before it names anyone counts against the client alone.
  */
 export async function limitLogin<T> (request: FastifyRequest, attempt: (guard: LoginGuard) => Promise<T>): Promise<T> {
   const { failureLimits: limits, clock } = request.server
@@ -51,19 +52,29 @@ export async function limitLogin<T> (request: FastifyRequest, attempt: (guard: L
   const client = clientAddressOf(request)
   const known = limits.blockedClient(client, clock())
   if (known) throw refusal(request, known)
-  let named: LoginSubject | null = null
+  let counted: LoginAttempt | undefined
   const guard: LoginGuard = async (subject) => {
-    named = subject
-    const blocked = await orLetThrough(request, () => limits.beforeLogin(client, subject, clock()))
-    if (blocked) throw refusal(request, blocked)
+    const begun = await orLetThrough(request, () => limits.beginLogin(client, subject, clock()))
+    if (begun === undefined) return
+    if ('refusal' in begun) throw refusal(request, begun.refusal)
+    counted = begun.attempt
   }
+  const giveBack = async () => {
+    if (counted) await orLetThrough(request, () => limits.loginSucceeded(counted!, clock()))
+  }
+  let result: T
   try {
-    return await attempt(guard)
+    result = await attempt(guard)
   } catch (error) {
-    if (!(error instanceof Unauthenticated)) throw error
-    const reached = await orLetThrough(request, () => limits.failed(client, named, clock()))
+    if (!(error instanceof Unauthenticated)) {
+      await giveBack()
+      throw error
+    }
+    const reached = counted ? limits.loginFailed(counted, clock()) : await orLetThrough(request, () => limits.failed(client, clock()))
     throw reached ? refusal(request, reached) : error
   }
+  await giveBack()
+  return result
 }
 
 /**
@@ -74,7 +85,7 @@ export async function limitLogin<T> (request: FastifyRequest, attempt: (guard: L
 export async function credentialFailed (request: FastifyRequest): Promise<void> {
   const { failureLimits: limits, clock } = request.server
   if (!limits.enabled) return
-  const reached = await orLetThrough(request, () => limits.failed(clientAddressOf(request), null, clock()))
+  const reached = await orLetThrough(request, () => limits.failed(clientAddressOf(request), clock()))
   if (reached) throw refusal(request, reached)
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/database.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
+import { isRowError } from '../db/errors.js'
 import { insertAuditEvents, type NewAuditEvent } from '../db/repositories/audit-events.js'
 
 export interface AuditQueueOptions {
@@ -17,21 +17,40 @@ export const AUDIT_QUEUE_DEFAULTS: AuditQueueOptions = { capacity: 10_000, batch
 /** The event that says how many others were lost: a gap in the trail is itself on the trail. */
 export const DROPPED_KIND = 'denials.dropped'
 
+/** Events lost and not yet recorded: how many, why, and between which instants. */
+interface Losses {
+  count: number
+  reasons: Record<string, number>
+  from: Date
+  until: Date
+}
+
+function mergedLosses (earlier: Losses, later: Losses | undefined): Losses {
+  if (!later) return earlier
+  const reasons = { ...earlier.reasons }
+  for (const [reason, count] of Object.entries(later.reasons)) reasons[reason] = (reasons[reason] ?? 0) + count
+  return { count: earlier.count + later.count, reasons, from: earlier.from, until: later.until }
+}
+
 /**
  * The events recorded off the request path (refusals, and logins that change nothing stored),
  * written in batches: an unauthenticated flood costs at most one multi-row INSERT per batch, never
  * a write per request, and never more memory than `capacity` rows.
  *
- * No event is lost silently. One the database refuses fails alone: its batch is written again row
- * by row. Events beyond `capacity`, refused rows and batches the database was away for are counted,
- * logged, and recorded (`denials.dropped`) with the next write that succeeds.
+ * No event is lost silently. Rows the database refuses (a value it cannot take) fail alone: their
+ * batch is split in halves until the bad rows stand alone. Events beyond `capacity`, refused
+ * rows, and batches that could not be written at all (the database away) are counted, logged once
+ * per flush, and recorded as one `denials.dropped` event, with when they were lost; while that
+ * record cannot be written, flushes keep trying.
  */
 export class AuditQueue {
   readonly #db: Database
   readonly #log: FastifyBaseLogger
   readonly #options: AuditQueueOptions
   #pending: NewAuditEvent[] = []
-  #dropped = 0
+  #lost: Losses | undefined
+  /** Losses since the last log line, which says them once per flush. */
+  #unlogged: Record<string, number> = {}
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
 
@@ -41,18 +60,18 @@ export class AuditQueue {
     this.#options = options
   }
 
-  /** Events lost since the last `denials.dropped` row was written. */
+  /** Events lost and not yet recorded as such. */
   get dropped (): number {
-    return this.#dropped
+    return this.#lost?.count ?? 0
   }
 
   push (row: NewAuditEvent): void {
     if (this.#pending.length >= this.#options.capacity) {
-      this.#drop(1, 'the audit queue was full')
+      this.#drop(1, 'queue-full')
     } else {
       this.#pending.push(row)
     }
-    this.#timer ??= setTimeout(() => { this.flush().catch(() => {}) }, this.#options.flushMs).unref()
+    this.#schedule()
   }
 
   /** Writes every event queued so far; resolves once they are in the database (or counted as lost). */
@@ -63,9 +82,17 @@ export class AuditQueue {
     return this.#flushing
   }
 
-  #drop (count: number, why: string, error?: unknown): void {
-    this.#dropped += count
-    this.#log.warn({ err: error, dropped: count, why }, 'audit: events dropped')
+  #schedule (): void {
+    this.#timer ??= setTimeout(() => { this.flush().catch(() => {}) }, this.#options.flushMs).unref()
+  }
+
+  #drop (count: number, reason: string): void {
+    const now = new Date()
+    this.#lost ??= { count: 0, reasons: {}, from: now, until: now }
+    this.#lost.count += count
+    this.#lost.reasons[reason] = (this.#lost.reasons[reason] ?? 0) + count
+    this.#lost.until = now
+    this.#unlogged[reason] = (this.#unlogged[reason] ?? 0) + count
   }
 
   async #write (): Promise<void> {
@@ -74,39 +101,53 @@ export class AuditQueue {
     for (let start = 0; start < rows.length; start += this.#options.batchSize) {
       const batch = rows.slice(start, start + this.#options.batchSize)
       try {
-        await insertAuditEvents(this.#db, batch)
+        await this.#insertIsolatingBadRows(batch)
       } catch (error) {
-        if (isDatabaseUnavailable(error)) {
-          this.#drop(rows.length - start, 'the database is unavailable', error)
-          return
-        }
-        await this.#writeOneByOne(batch)
+        // Not the rows: the database (away, timed out). What is left of this flush is lost.
+        this.#drop(rows.length - start, 'database-error')
+        this.#log.error({ err: error }, 'audit: events could not be written')
+        break
       }
     }
-    await this.#recordDropped()
+    await this.#recordLosses()
+    const reasons = this.#unlogged
+    this.#unlogged = {}
+    if (Object.keys(reasons).length > 0) this.#log.warn({ dropped: reasons, unrecorded: this.dropped }, 'audit: events dropped')
+    // A loss not yet on the trail is retried with the next flush, which nothing else may bring.
+    if (this.#lost) this.#schedule()
   }
 
-  /** A batch the database refused: each row alone, so one bad row costs only itself. */
-  async #writeOneByOne (batch: readonly NewAuditEvent[]): Promise<void> {
-    for (const row of batch) {
-      try {
-        await insertAuditEvents(this.#db, [row])
-      } catch (error) {
-        this.#drop(1, `the database refused a ${row.kind} row of request ${row.request_id ?? 'none'}`, error)
-      }
-    }
-  }
-
-  async #recordDropped (): Promise<void> {
-    const count = this.#dropped
-    if (count === 0) return
+  /** Inserts `batch`; rows the database refuses are dropped one by one, the rest written. Throws for anything but a row's value. */
+  async #insertIsolatingBadRows (batch: readonly NewAuditEvent[]): Promise<void> {
     try {
-      await insertAuditEvents(this.#db, [{ kind: DROPPED_KIND, account_id: null, actor_kind: 'server', details: JSON.stringify({ count }) }])
-      this.#dropped -= count
-      this.#log.warn({ dropped: count }, 'audit: recorded the number of events dropped')
+      await insertAuditEvents(this.#db, batch)
     } catch (error) {
-      // Kept: recorded with the next write that succeeds.
-      this.#log.error({ err: error, dropped: count }, 'audit: the number of events dropped could not be recorded')
+      if (!isRowError(error)) throw error
+      if (batch.length === 1) {
+        this.#drop(1, 'row-refused')
+        return
+      }
+      const half = Math.ceil(batch.length / 2)
+      await this.#insertIsolatingBadRows(batch.slice(0, half))
+      await this.#insertIsolatingBadRows(batch.slice(half))
+    }
+  }
+
+  async #recordLosses (): Promise<void> {
+    const lost = this.#lost
+    if (!lost) return
+    // Losses counted while this is written start a record of their own.
+    this.#lost = undefined
+    try {
+      await insertAuditEvents(this.#db, [{
+        kind: DROPPED_KIND,
+        account_id: null,
+        actor_kind: 'server',
+        details: JSON.stringify({ count: lost.count, reasons: lost.reasons, from: lost.from.toISOString(), until: lost.until.toISOString() })
+      }])
+    } catch (error) {
+      this.#lost = mergedLosses(lost, this.#lost)
+      this.#log.error({ err: error, dropped: lost.count }, 'audit: the number of events dropped could not be recorded; retrying')
     }
   }
 }

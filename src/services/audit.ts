@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../core/refusal.js'
 import { storableText } from '../core/storable-text.js'
@@ -27,9 +28,15 @@ export interface AuditEvent {
   details?: Record<string, unknown> | undefined
 }
 
-/** Text as PostgreSQL can store it, or null. */
-function storable (text: string | null | undefined): string | null {
-  return text === null || text === undefined ? null : storableText(text)
+/** The longest text each column takes (migrations/0010's checks, in characters). */
+const COLUMN_LIMITS = { actor_id: 255, actor_name: 255, object_id: 512, reason: 64, request_id: 128 } as const
+
+/**
+ * Text as PostgreSQL can store it in a column of at most `limit` characters, or null. Cut before
+ * it is made storable: a cut through a surrogate pair leaves half of one, which becomes U+FFFD.
+ */
+function storable (text: string | null | undefined, limit = Infinity): string | null {
+  return text === null || text === undefined ? null : storableText(text.length > limit ? text.slice(0, limit) : text)
 }
 
 /** Details nest only a few levels; anything deeper is not kept. */
@@ -45,21 +52,23 @@ function storableDetails (value: unknown, depth = 0): unknown {
 }
 
 /**
- * The row of an event. Whatever a client sent that it quotes (a login name, a route) is made
- * storable here, so that no input can make the row, or the batch holding it, fail to write.
+ * The row of an event. Whatever a client sent that it quotes (a login name, a host id, an
+ * address) is made storable here, and cut to its column's length, so that no input can make
+ * the row, or the statement or batch holding it, fail to write.
  */
 export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEvent {
   return {
     account_id: storable(event.accountId),
     kind: event.kind,
     actor_kind: context.actor.kind,
-    actor_id: storable(context.actor.id),
-    actor_name: storable(context.actor.name),
+    actor_id: storable(context.actor.id, COLUMN_LIMITS.actor_id),
+    actor_name: storable(context.actor.name, COLUMN_LIMITS.actor_name),
     object_type: event.object?.type ?? null,
-    object_id: storable(event.object?.id),
-    reason: storable(event.reason),
-    request_id: storable(context.requestId),
-    client_ip: context.clientIp,
+    object_id: storable(event.object?.id, COLUMN_LIMITS.object_id),
+    reason: storable(event.reason, COLUMN_LIMITS.reason),
+    request_id: storable(context.requestId, COLUMN_LIMITS.request_id),
+    // Under TRUST_PROXY the address is what X-Forwarded-For says: only an address is kept.
+    client_ip: context.clientIp !== null && isIP(context.clientIp) !== 0 ? context.clientIp : null,
     details: JSON.stringify(storableDetails(event.details ?? {}))
   }
 }

@@ -30,6 +30,18 @@ function keystoneLogin (client: string, username: string, password: string) {
 
 const KEYSTONE_401 = { error: { message: UNAUTHORIZED, code: 401, title: 'Unauthorized' } }
 
+/** Real password checks (a stored hash to check against), as opposed to the dummy ones of unknown names. */
+function countRealPasswordChecks () {
+  const passwords = t.app.credentialTools.passwords
+  const verify = passwords.verify.bind(passwords)
+  const checks = { count: 0 }
+  passwords.verify = async (storedHash, password) => {
+    if (storedHash) checks.count++
+    return verify(storedHash, password)
+  }
+  return { checks, restore: () => { passwords.verify = verify } }
+}
+
 describe('failed logins per user name and client address', () => {
   it('refuses a user from one address after AUTH_FAILURES_PER_USER failures, until the window ends, and never elsewhere', async () => {
     const { user, password } = await insertTenantUser(t.app.db)
@@ -161,18 +173,6 @@ describe('failed credentials per client address', () => {
 })
 
 describe('the per-user limit counts the person, however the logins name them', () => {
-  /** Real password checks (a stored hash to check against), as opposed to the dummy ones of unknown names. */
-  function countRealPasswordChecks () {
-    const passwords = t.app.credentialTools.passwords
-    const verify = passwords.verify.bind(passwords)
-    const checks = { count: 0 }
-    passwords.verify = async (storedHash, password) => {
-      if (storedHash) checks.count++
-      return verify(storedHash, password)
-    }
-    return { checks, restore: () => { passwords.verify = verify } }
-  }
-
   it('one count across Keystone names and ids, API-key logins, and Conjur on every account the user holds a role on', async () => {
     const { account: home, user, password, apiKey } = await insertTenantUser(t.app.db, ['admin'])
     const other = await insertAccount(t.app.db)
@@ -244,5 +244,47 @@ describe('a Conjur Basic login name holding a NUL (no name in the database can)'
     const reached = await attempt()
     expect(reached.statusCode).toBe(401)
     expect(Number(reached.headers['retry-after'])).toBe(WINDOW_SECONDS)
+  })
+})
+
+describe('counted before the secret is checked', () => {
+  it('guesses sent all at once get no more password checks than the limit', async () => {
+    const { user, password } = await insertTenantUser(t.app.db)
+    const client = newClient()
+    const spy = countRealPasswordChecks()
+    try {
+      const guesses = Array.from({ length: 30 }, (_, index) => index === 29 ? password : `wrong-${index}`)
+      const replies = await Promise.all(guesses.map((guess) => keystoneLogin(client, user.name, guess)))
+      expect(spy.checks.count).toBeLessThanOrEqual(PER_USER)
+      expect(replies.filter((reply) => reply.statusCode === 200).length).toBeLessThanOrEqual(1)
+      for (const reply of replies.filter((each) => each.statusCode !== 200)) {
+        expect(reply.statusCode).toBe(401)
+        expect(reply.json()).toEqual(KEYSTONE_401)
+      }
+      expect(replies.filter((reply) => reply.headers['retry-after'] !== undefined).length).toBeGreaterThanOrEqual(30 - PER_USER)
+    } finally {
+      spy.restore()
+    }
+  })
+
+  it('gives a successful login its count back: a user\'s own logins never lock them out', async () => {
+    const { user, password } = await insertTenantUser(t.app.db)
+    const client = newClient()
+    for (let login = 0; login < PER_CLIENT + PER_USER; login++) expect((await keystoneLogin(client, user.name, password)).statusCode).toBe(200)
+    expect((await keystoneLogin(client, user.name, 'wrong')).headers['retry-after']).toBeUndefined()
+  })
+
+  it('a name that was guessed too often is refused alike whether or not it names someone (no oracle)', async () => {
+    const { user } = await insertTenantUser(t.app.db)
+    const nobody = unique('nobody')
+    const answers: Array<{ status: number, retryAfter: boolean }> = []
+    for (const name of [user.name, nobody]) {
+      const client = newClient()
+      // Another spelling of the name fills its count: it names nobody, whichever name it is.
+      for (let failure = 0; failure < PER_USER; failure++) await keystoneLogin(client, name.toUpperCase(), 'x')
+      const reply = await keystoneLogin(client, name, 'x')
+      answers.push({ status: reply.statusCode, retryAfter: reply.headers['retry-after'] !== undefined })
+    }
+    expect(answers).toEqual([{ status: 401, retryAfter: true }, { status: 401, retryAfter: true }])
   })
 })

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
 import { insertTenantUser, login, unique } from '../helpers/factories.js'
+import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 import { tracedApp, type TracedApp } from '../helpers/traced-app.js'
+import { createHost, createHostFactory, createTokens, FUTURE, grant, hfId, newTenant, newTokens, userHeader } from '../families/conjur/helpers.js'
 
 /**
  * The audit trail cannot be erased or polluted from outside: what a client sends cannot make
@@ -26,15 +28,22 @@ const keystoneLogin = (username: string, password: string) => app.inject({ metho
 const basic = (login: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${login}:${secret}`).toString('base64')}` })
 
 describe('refusals queued with a hostile one', () => {
-  it('a user name of one lone surrogate erases none of the refusals written with it', async () => {
+  it('neither a lone surrogate nor an over-long name erases the refusals written with it', async () => {
+    const { account } = await insertTenantUser(app.db)
+    const droppedBefore = await app.db.selectFrom('audit_events').select('id').where('kind', '=', 'denials.dropped').execute()
     const before = await keystoneLogin(unique('nobody'), 'x')
-    // Sent as JSON text: `\udfff` is an escape JSON allows and PostgreSQL's jsonb refuses.
-    const hostile = await app.inject({ method: 'POST', url: '/v2.0/tokens', headers: { 'content-type': 'application/json' }, payload: '{"auth":{"passwordCredentials":{"username":"\\udfff","password":"x"}}}' })
-    expect(hostile.statusCode).toBeLessThan(500)
+    // Sent as JSON text: `\udfff` is an escape JSON allows and PostgreSQL's jsonb refuses. Refused at the edge.
+    const surrogate = await app.inject({ method: 'POST', url: '/v2.0/tokens', headers: { 'content-type': 'application/json' }, payload: '{"auth":{"passwordCredentials":{"username":"\\udfff","password":"x"}}}' })
+    expect(surrogate.statusCode).toBe(400)
+    expect(surrogate.json()).toMatchObject({ error: { code: 400, title: 'Bad Request' } })
+    // A host name longer than any column: its refusal, in the same batch, must not take the others down.
+    const longName = await app.inject({ url: `/authn/${account.name}/login`, headers: basic(`host/${'h'.repeat(400)}`, 'key') })
+    expect(longName.statusCode).toBe(401)
     const after = await keystoneLogin(unique('nobody'), 'x')
-    expect(await eventsOf(before.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'unknown-user' })])
-    expect(await eventsOf(after.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'unknown-user' })])
-    expect(await app.db.selectFrom('audit_events').select('id').where('kind', '=', 'denials.dropped').execute()).toEqual([])
+    for (const reply of [before, longName, after]) {
+      expect(await eventsOf(reply.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied' })])
+    }
+    expect(await app.db.selectFrom('audit_events').select('id').where('kind', '=', 'denials.dropped').execute()).toEqual(droppedBefore)
   })
 })
 
@@ -103,5 +112,55 @@ describe('a refusal of an unscoped session', () => {
     const trail = await app.inject({ url: `/admin/v1/accounts/${account.id}/audit-events?requestId=${refused.headers['x-request-id']}`, headers: { 'x-auth-token': admin.token } })
     expect(trail.statusCode).toBe(200)
     expect(trail.json().items).toEqual([expect.objectContaining({ kind: 'authorization.denied', requestId: refused.headers['x-request-id'] })])
+  })
+})
+
+describe('text longer than its column', () => {
+  it('a host whose id is as long as ids go (255) has its logins and its changes recorded, its name cut to fit', async () => {
+    const tenant = await newTenant(app)
+    const factory = await createHostFactory(app, tenant)
+    const [token] = await newTokens(app, await userHeader(app, tenant, tenant.admin), { host_factory: hfId(tenant, factory) })
+    const hostId = `h${'x'.repeat(254)}`
+    const enrolled = await createHost(app, token!.token, { id: hostId })
+    expect(enrolled.statusCode).toBe(201)
+    await grant(app, tenant, factory, `${tenant.account.name}:host:${hostId}`, 'execute')
+
+    const authenticated = await app.inject({ method: 'POST', url: `/authn/${tenant.account.name}/${encodeURIComponent(`host/${hostId}`)}/authenticate`, headers: { 'accept-encoding': 'base64' }, payload: enrolled.json().api_key })
+    expect(authenticated.statusCode).toBe(200)
+    const [issued] = await eventsOf(authenticated.headers['x-request-id'] as string)
+    expect(issued).toMatchObject({ kind: 'access-token.issued', actor_kind: 'host', actor_id: hostId })
+
+    const created = await createTokens(app, `Token token="${authenticated.body}"`, { host_factory: hfId(tenant, factory), expiration: FUTURE })
+    expect(created.statusCode).toBe(200)
+    const [made] = await eventsOf(created.headers['x-request-id'] as string)
+    expect(made).toMatchObject({ kind: 'host-factory-token.created', actor_id: hostId })
+    const names = await app.db.selectFrom('audit_events').select('actor_name').where('actor_id', '=', hostId).execute()
+    expect(names.map((row) => row.actor_name)).toEqual([`host/${hostId}`.slice(0, 255), `host/${hostId}`.slice(0, 255)])
+  })
+
+  it('an unknown host id of any length is refused on the trail, as a fingerprint', async () => {
+    const tenant = await newTenant(app)
+    const name = `host/${'y'.repeat(300)}`
+    const refused = await app.inject({ url: `/authn/${tenant.account.name}/login`, headers: basic(name, 'key') })
+    expect(refused.statusCode).toBe(401)
+    expect(await eventsOf(refused.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ reason: 'unknown-host', actor_id: null, details: expect.objectContaining({ loginFingerprint: expect.any(String) }) })])
+  })
+})
+
+describe('behind TRUST_PROXY, an X-Forwarded-For that is no address', () => {
+  let proxied: TestApp
+  beforeAll(async () => { proxied = await setupTestApp({ env: { TRUST_PROXY: 'true' } }) })
+  afterAll(() => proxied?.close())
+
+  it('is recorded as no address, and neither the login nor its refusal is lost', async () => {
+    const { user, password } = await insertTenantUser(proxied.app.db)
+    const headers = { 'x-forwarded-for': `not-an-address-${'z'.repeat(80)}` }
+    const accepted = await proxied.app.inject({ method: 'POST', url: '/v2.0/tokens', headers, payload: { auth: { passwordCredentials: { username: user.name, password } } } })
+    expect(accepted.statusCode).toBe(200)
+    const refused = await proxied.app.inject({ method: 'POST', url: '/v2.0/tokens', headers, payload: { auth: { passwordCredentials: { username: user.name, password: 'wrong' } } } })
+    expect(refused.statusCode).toBe(401)
+    await proxied.app.auditQueue.flush()
+    const rows = await proxied.app.db.selectFrom('audit_events').select(['kind', 'client_ip']).where('request_id', 'in', [accepted.headers['x-request-id'] as string, refused.headers['x-request-id'] as string]).orderBy('id').execute()
+    expect(rows).toEqual([{ kind: 'session.issued', client_ip: null }, { kind: 'authentication.denied', client_ip: null }])
   })
 })

@@ -19,14 +19,14 @@ async function countAuthFailures (db: Database, keys: readonly string[], windowS
   return new Map(rows.map((row) => [row.key, { failures: row.failures, resetAt: row.window_ends_at }]))
 }
 
-/** The counts of the keys whose window is still open. */
-async function peekAuthFailures (db: Database, keys: readonly string[], now: Date): Promise<Map<string, FailureCount>> {
-  const rows = await db.selectFrom('auth_failures')
-    .select(['key', 'failures', 'window_ends_at'])
+/** Takes one count back from each key whose window is still open. */
+async function refundAuthFailures (db: Database, keys: readonly string[], now: Date): Promise<void> {
+  await db.updateTable('auth_failures')
+    .set({ failures: sql<number>`failures - 1` })
     .where('key', 'in', keys)
     .where('window_ends_at', '>', now)
+    .where('failures', '>', 0)
     .execute()
-  return new Map(rows.map((row) => [row.key, { failures: row.failures, resetAt: row.window_ends_at }]))
 }
 
 /** Deletes up to `batchSize` ended windows; SKIP LOCKED keeps replicas purging together apart. */
@@ -47,7 +47,7 @@ export async function purgeEndedAuthFailures (db: Database, now: Date, batchSize
 export function databaseFailureStore (db: Database): FailureStore {
   return {
     count: (keys, windowSeconds, now) => countAuthFailures(db, keys, windowSeconds, now),
-    peek: (keys, now) => peekAuthFailures(db, keys, now),
+    refund: (keys, now) => refundAuthFailures(db, keys, now),
     purge: (now, batchSize) => purgeEndedAuthFailures(db, now, batchSize)
   }
 }

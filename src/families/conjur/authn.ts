@@ -9,7 +9,7 @@ import type { Database } from '../../db/database.js'
 import { findAccountByName, type AccountRow } from '../../db/repositories/accounts.js'
 import { rotateApiKey } from '../../services/identity.js'
 import type { AccessToken, AccessTokens } from './access-token.js'
-import { findHost, findUserRole, type UserRole } from './repository.js'
+import { findHost, findUserRole, type HostRecord, type UserRole } from './repository.js'
 import { hostKeySealingContext } from './secrets.js'
 
 /**
@@ -39,30 +39,14 @@ function canonicalLogin (login: { kind: 'host' | 'user', id: string }): string {
   return login.kind === 'host' ? `host/${login.id}` : login.id
 }
 
-/**
- * A login that names nobody, refused once as much work is done as a login of someone real does
- * (`verify`): a login must not tell by its speed which accounts or names exist. Counted against
- * the name, as every failure is against whom it names.
- */
-async function refuseNobody (login: string, guard: LoginGuard, verify: () => Promise<unknown>, refusal: Refusal): Promise<never> {
-  await guard({ unknownName: parseLogin(login).id })
-  await verify()
-  throw new Unauthenticated(undefined, { ...refusal, unknownLogin: login })
-}
+/** No account has an empty id: the lookups of a login to an unknown account find nobody, at the same cost. */
+const NO_ACCOUNT = ''
 
-/**
- * The enabled account `name` names, or the refusal of a login that names nobody: after the role
- * lookup a real account's login makes (it finds no one: no account has an empty id) and `verify`.
- */
-async function enabledAccount (db: Database, name: string, login: string, guard: LoginGuard, verify: () => Promise<unknown>): Promise<AccountRow> {
+/** The account a login names, when it is enabled; its refusal otherwise (thrown once the login has done its work). */
+async function accountNamed (db: Database, name: string, login: string): Promise<{ account: AccountRow, refusal?: undefined } | { account: undefined, refusal: Refusal }> {
   const account = await findAccountByName(db, name)
-  if (account?.enabled) return account
-  const lookalike = async () => {
-    const id = parseLogin(login).id
-    if (isStorableText(id)) await findUserRole(db, '', id)
-    await verify()
-  }
-  return refuseNobody(login, guard, lookalike, { reason: account ? 'account-disabled' : 'unknown-account', accountId: account?.id ?? null, details: { account: name } })
+  if (account?.enabled) return { account }
+  return { account: undefined, refusal: { reason: account ? 'account-disabled' : 'unknown-account', accountId: account?.id ?? null, details: { account: name }, unknownLogin: login } }
 }
 
 function verifyHostKey (hash: Uint8Array | undefined, apiKey: string): boolean {
@@ -74,9 +58,10 @@ function hostActor (hostId: string): Actor {
   return { kind: 'host', id: hostId, name: `host/${hostId}` }
 }
 
-/** Why a host's login was refused (the login is not a secret; the key never appears). */
+/** Why a host's login was refused (the key never appears); an unknown host id is kept only as a fingerprint. */
 function hostRefusal (accountId: string, hostId: string, known: boolean): Refusal {
-  return { reason: known ? 'wrong-api-key' : 'unknown-host', accountId, actor: hostActor(hostId) }
+  if (!known) return { reason: 'unknown-host', accountId, unknownLogin: `host/${hostId}` }
+  return { reason: 'wrong-api-key', accountId, actor: hostActor(hostId) }
 }
 
 /** A login naming nobody keeps only the fingerprint of the name: it may be a password typed in the wrong field. */
@@ -85,58 +70,66 @@ function userRefusal (accountId: string, login: string, user: UserRole | undefin
   return { reason, accountId, actor: { kind: 'user', id: user.id, name: user.name } }
 }
 
-/** The person a login names, for the failure limits: every name of one user counts as one. */
-function subjectOf (accountId: string, subject: { kind: 'host' | 'user', id: string }, user: UserRole | undefined): LoginSubject {
-  if (subject.kind === 'host') return { accountId, hostId: subject.id }
-  return user ? { userId: user.id } : { unknownName: subject.id }
+/**
+ * The role a login names on `accountId`, and what the failure limits count it as. A name no
+ * database text can hold (HTTP Basic carries a NUL) names nobody, unread.
+ */
+async function roleNamed (db: Database, accountId: string, subject: { kind: 'host' | 'user', id: string }): Promise<{ host?: HostRecord, user?: UserRole, counted: LoginSubject }> {
+  const readable = isStorableText(subject.id)
+  if (subject.kind === 'host') {
+    const host = readable ? await findHost(db, accountId, subject.id) : undefined
+    return { host, counted: { name: canonicalLogin(subject), person: host && { accountId, hostId: host.id } } }
+  }
+  const user = readable ? await findUserRole(db, accountId, subject.id) : undefined
+  return { user, counted: { name: subject.id, person: user && { userId: user.id } } }
 }
 
 /**
  * GET /authn/{account}/login: HTTP Basic with a password or an API key; answers the role's
  * existing API key. A user key issued before sealed copies existed cannot be shown again: the
- * user gets a new one (and the old one stops working).
+ * user gets a new one (and the old one stops working). A login to an unknown or disabled
+ * account goes the same way, its lookups finding nobody, and is refused at the end.
  */
 export async function login (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard): Promise<LoggedIn<string>> {
-  const account = await enabledAccount(db, accountName, credentials.login, guard, () => tools.passwords.verify(undefined, credentials.secret))
+  const { account, refusal } = await accountNamed(db, accountName, credentials.login)
+  const accountId = account?.id ?? NO_ACCOUNT
   const subject = parseLogin(credentials.login)
-  if (subject.id === '' || credentials.secret === '') throw new Unauthenticated(undefined, { reason: 'missing-credential', accountId: account.id })
-  // HTTP Basic can carry a NUL, which no name in the database holds.
-  if (!isStorableText(subject.id)) {
-    await refuseNobody(credentials.login, guard, () => tools.passwords.verify(undefined, credentials.secret), { reason: subject.kind === 'host' ? 'unknown-host' : 'unknown-user', accountId: account.id })
-  }
+  if (subject.id === '' || credentials.secret === '') throw new Unauthenticated(undefined, { reason: 'missing-credential', accountId: account?.id ?? null })
+  const { host, user, counted } = await roleNamed(db, accountId, subject)
+  await guard(counted)
   if (subject.kind === 'host') {
-    await guard(subjectOf(account.id, subject, undefined))
-    const host = await findHost(db, account.id, subject.id)
-    if (!verifyHostKey(host?.api_key_hash, credentials.secret)) throw new Unauthenticated(undefined, hostRefusal(account.id, subject.id, host !== undefined))
-    return { value: tools.box.open(host!.api_key_sealed, hostKeySealingContext(account.id, host!.id)), accountId: account.id, actor: hostActor(host!.id), method: 'api-key' }
+    const verified = verifyHostKey(host?.api_key_hash, credentials.secret)
+    if (refusal) throw new Unauthenticated(undefined, refusal)
+    if (!verified) throw new Unauthenticated(undefined, hostRefusal(accountId, subject.id, host !== undefined))
+    return { value: tools.box.open(host!.api_key_sealed, hostKeySealingContext(accountId, host!.id)), accountId, actor: hostActor(host!.id), method: 'api-key' }
   }
-  const user = await findUserRole(db, account.id, subject.id)
-  await guard(subjectOf(account.id, subject, user))
   const byKey = verifyApiKey(user?.key_hash, credentials.secret)
   const verified = byKey || await tools.passwords.verify(user?.password_hash, credentials.secret)
-  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, userRefusal(account.id, subject.id, user, verified ? 'disabled' : 'wrong-password'))
+  if (refusal) throw new Unauthenticated(undefined, refusal)
+  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : 'wrong-password'))
   const apiKey = user.key_sealed ? openApiKey(tools.box, user.id, user.key_sealed) : await rotateApiKey(db, tools.box, user.id)
-  return { value: apiKey, accountId: account.id, actor: { kind: 'user', id: user.id, name: user.name }, method: byKey ? 'api-key' : 'password' }
+  return { value: apiKey, accountId, actor: { kind: 'user', id: user.id, name: user.name }, method: byKey ? 'api-key' : 'password' }
 }
 
 /** POST /authn/{account}/{login}/authenticate: an API key (never a password) for an access token. */
 export async function authenticateWithApiKey (db: Database, tokens: AccessTokens, accountName: string, rawLogin: string, apiKey: string, now: Date, guard: LoginGuard): Promise<LoggedIn<AccessToken>> {
-  // An API key is one SHA-256: nothing to equal but the lookup.
-  const account = await enabledAccount(db, accountName, rawLogin, guard, async () => sha256(apiKey))
+  const { account, refusal } = await accountNamed(db, accountName, rawLogin)
+  const accountId = account?.id ?? NO_ACCOUNT
   const subject = parseLogin(rawLogin)
-  if (subject.id === '' || apiKey === '') throw new Unauthenticated(undefined, { reason: 'missing-credential', accountId: account.id })
+  if (subject.id === '' || apiKey === '') throw new Unauthenticated(undefined, { reason: 'missing-credential', accountId: account?.id ?? null })
+  const { host, user, counted } = await roleNamed(db, accountId, subject)
+  await guard(counted)
   let actor: Actor
   if (subject.kind === 'host') {
-    await guard(subjectOf(account.id, subject, undefined))
-    const host = await findHost(db, account.id, subject.id)
-    if (!verifyHostKey(host?.api_key_hash, apiKey)) throw new Unauthenticated(undefined, hostRefusal(account.id, subject.id, host !== undefined))
+    const verified = verifyHostKey(host?.api_key_hash, apiKey)
+    if (refusal) throw new Unauthenticated(undefined, refusal)
+    if (!verified) throw new Unauthenticated(undefined, hostRefusal(accountId, subject.id, host !== undefined))
     actor = hostActor(subject.id)
   } else {
-    const user = await findUserRole(db, account.id, subject.id)
-    await guard(subjectOf(account.id, subject, user))
     const verified = verifyApiKey(user?.key_hash, apiKey)
-    if (!verified || !user?.active) throw new Unauthenticated(undefined, userRefusal(account.id, subject.id, user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key'))
+    if (refusal) throw new Unauthenticated(undefined, refusal)
+    if (!verified || !user?.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key'))
     actor = { kind: 'user', id: user.id, name: user.name }
   }
-  return { value: tokens.issue(account.id, canonicalLogin(subject), now), accountId: account.id, actor, method: 'api-key' }
+  return { value: tokens.issue(accountId, canonicalLogin(subject), now), accountId, actor, method: 'api-key' }
 }

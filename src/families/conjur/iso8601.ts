@@ -1,4 +1,4 @@
-import { utcTime } from '../../core/utc-time.js'
+import { daysInMonth, utcTime } from '../../core/utc-time.js'
 
 /** An ISO 8601 instant as Ruby's DateTime.iso8601 reads it, with the offset it was written in. */
 export interface ParsedDateTime {
@@ -20,10 +20,6 @@ const BASIC_TIME = /^(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?$/
 /** Ruby's `\s`, which DateTime.iso8601 allows around the text. */
 const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g
 const ZONE = /(Z|[+-]\d{2}(?::?\d{2})?)$/i
-
-function daysInMonth (year: number, month: number): number {
-  return new Date(utcTime(year, month, 0)).getUTCDate()
-}
 
 function ordinal (year: number, day: number): [number, number, number] | null {
   const days = utcTime(year + 1, 0, 1) === utcTime(year, 0, 1) + 366 * 86400000 ? 366 : 365

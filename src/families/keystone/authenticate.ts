@@ -48,9 +48,9 @@ async function passwordSubject (db: Database, passwords: PasswordHasher, credent
   if (userId) checkSize('userId', userId, MAX_PARAM_SIZE)
   // username wins over userId when both are given (Keystone's LocalAuthenticationMethod).
   const user = await findLoginCandidate(db, username ? { name: username } : { id: userId! }, tenant)
-  await guard(user ? { userId: user.id } : { unknownName: username || userId! })
+  await guard({ name: username || userId!, person: user && { userId: user.id } })
   const verified = await passwords.verify(user?.password_hash, credentials.password)
-  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : 'wrong-password', username ?? userId!))
+  if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : 'wrong-password', username || userId!))
   return { user: { id: user.id, name: user.name }, method: 'password', tenant: user.tenant }
 }
 
@@ -60,7 +60,7 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   checkSize('apiKey', credentials.apiKey, MAX_TOKEN_SIZE)
   checkSize('username', credentials.username, MAX_PARAM_SIZE)
   const user = await findLoginCandidate(db, { name: credentials.username }, tenant)
-  await guard(user ? { userId: user.id } : { unknownName: credentials.username })
+  await guard({ name: credentials.username, person: user && { userId: user.id } })
   const verified = verifyApiKey(user?.key_hash, credentials.apiKey)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key', credentials.username))
   // Rackspace scopes every API-key token to the user's account (spec §9.2): fog and the

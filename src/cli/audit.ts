@@ -79,15 +79,18 @@ export const auditCommands: CommandSpec[] = [
   {
     group: 'users',
     name: 'revoke-credentials',
-    summary: 'Revoke every credential of a user at once, on every replica: sessions, API key, Astra tokens, Conjur access tokens.',
+    summary: 'Revoke every credential of a user at once, on every replica: sessions, API key, Astra tokens, Conjur access tokens, and the agent and host factory tokens the user made.',
     arguments: [{ name: 'user', description: 'the user, by id or by name' }],
-    options: DRY_RUN,
+    options: { ...DRY_RUN, 'disable-login': { type: 'boolean', description: 'also remove the password: no login works until one is set again' } },
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
       const dryRun = input.flag('dry-run')
-      const revoked = await revokeUserCredentials(context.db, CLI_CONTEXT, { accountId: user.account_id, userId: user.id }, { dryRun, now: new Date() })
+      const disableLogin = input.flag('disable-login')
+      const revoked = await revokeUserCredentials(context.db, CLI_CONTEXT, { accountId: user.account_id, userId: user.id }, { dryRun, disableLogin, now: new Date() })
       const verb = dryRun ? 'would revoke' : 'revoked'
-      print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, every Conjur access token issued until now`, { dryRun, userId: user.id, ...revoked })
+      print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, ` +
+        `${revoked.agentTokens} agent tokens and ${revoked.hostFactoryTokens} host factory tokens made by the user, every Conjur access token issued until now` +
+        `${disableLogin ? ', and the password' : ''}`, { dryRun, userId: user.id, ...revoked })
     }
   },
   {

@@ -36,6 +36,7 @@ export interface Accounts {
 export interface AgentTokens {
   account_id: string;
   created_at: Generated<Timestamp>;
+  created_by: string | null;
   label: string | null;
   secret_hash: Uint8Array;
   sort_key: string;
@@ -113,6 +114,7 @@ export interface HostFactoryTokens {
   account_id: string;
   cidr: Generated<string[]>;
   created_at: Generated<Timestamp>;
+  created_by: string | null;
   expiration: Timestamp;
   host_factory_id: string;
   token_sealed: Uint8Array;

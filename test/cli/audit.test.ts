@@ -65,12 +65,12 @@ describe('tessera users revoke-credentials', () => {
     const session = await issueSession(database.db, { user, account, roles: ['member'], method: 'password', ttlSeconds: 3600 }, new Date())
     const dry = await cli(['users', 'revoke-credentials', user.name, '--dry-run', '--json'])
     expect(dry.code).toBe(0)
-    expect(jsonLines(dry.stdout)).toEqual([{ dryRun: true, userId: user.id, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now' }])
+    expect(jsonLines(dry.stdout)).toEqual([{ dryRun: true, userId: user.id, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }])
     expect(await findSession(database.db, session.token, new Date())).toBeDefined()
 
     expect(await cli(['users', 'revoke-credentials', user.id])).toEqual({
       code: 0,
-      stdout: `revoked for user ${user.id} (${user.name}): 1 sessions, the API key, 0 Astra tokens, every Conjur access token issued until now\n`,
+      stdout: `revoked for user ${user.id} (${user.name}): 1 sessions, the API key, 0 Astra tokens, 0 agent tokens and 0 host factory tokens made by the user, every Conjur access token issued until now\n`,
       stderr: ''
     })
     expect(await findSession(database.db, session.token, new Date())).toBeUndefined()

@@ -10,7 +10,7 @@ import { toAuditEvent } from './mappers.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
   AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, DryRunQuerySchema, errors, HostParamsSchema, RevokedHostCredentialsSchema,
-  RevokedUserCredentialsSchema, UserParamsSchema, security, tags
+  RevokedUserCredentialsSchema, RevokeUserQuerySchema, UserParamsSchema, security, tags
 } from './schemas.js'
 
 /** A `since`/`until` bound; the schema's `date-time` format let through only what parseRfc3339 reads. */
@@ -59,16 +59,16 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeUserCredentials',
       summary: 'Revoke every credential of a user across the four APIs, at once on every replica',
-      description: 'Sessions, the API key, Astra tokens and Conjur access tokens, in one transaction with one audit event. The password and the user ' +
-        'stay (disable the user to lock them out). Agent tokens record no creator and are not touched. `dryRun=true` reports and changes nothing. ' + CHANGE_NOTE,
+      description: 'Sessions, the API key, Astra tokens, Conjur access tokens, and the agent tokens and host factory tokens the user made, in one transaction ' +
+        'with one audit event. The user stays; `disableLogin=true` removes the password too (set a new one to let them in again). `dryRun=true` reports and changes nothing. ' + CHANGE_NOTE,
       security,
       params: UserParamsSchema,
-      querystring: DryRunQuerySchema,
+      querystring: RevokeUserQuerySchema,
       response: { 200: RevokedUserCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true
-    const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, now: app.clock() })
+    const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
     return { dryRun, ...revoked }
   })
 

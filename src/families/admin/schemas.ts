@@ -132,13 +132,21 @@ export const DryRunQuerySchema = Type.Object({
 
 const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
 
+export const RevokeUserQuerySchema = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' })),
+  disableLogin: Type.Optional(Type.Boolean({ default: false, description: 'true: also remove the password, so that no login (a Conjur login would mint a new API key) works until one is set again' }))
+})
+
 export const RevokedUserCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
   sessions: Type.Integer({ description: 'Live Keystone sessions (X-Auth-Token, bearer) ended' }),
   apiKeyRevoked: Type.Boolean({ description: 'Whether an API key (Rackspace, Conjur) was removed' }),
   astraTokens: Type.Integer({ description: 'NetApp Astra API tokens revoked' }),
-  conjurAccessTokens: RevokedTokens
-}, { description: 'Agent tokens record no creator, so none is tied to a user or revoked here' })
+  conjurAccessTokens: RevokedTokens,
+  agentTokens: Type.Integer({ description: 'Rackspace Monitoring agent tokens the user made, in every tenant, deleted' }),
+  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the user made, on every account, revoked' }),
+  loginDisabled: Type.Boolean({ description: 'Whether logins were disabled too (disableLogin=true)' })
+}, { description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here' })
 
 export const RevokedHostCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),

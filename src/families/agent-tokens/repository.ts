@@ -30,7 +30,8 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewAgentToken>> = [
   { name: 'sort_key', type: 'text' },
   { name: 'secret_hash', type: 'bytea' },
   { name: 'token_sealed', type: 'bytea' },
-  { name: 'label', type: 'text' }
+  { name: 'label', type: 'text' },
+  { name: 'created_by', type: 'text' }
 ]
 
 /** Tokens and their audit rows in one statement (a data-modifying WITH): atomic, one round trip. */
@@ -84,6 +85,16 @@ export async function updateAgentTokenLabel (db: Database, accountId: string, se
     .returning('sort_key')
     .executeTakeFirst()
   return row?.sort_key
+}
+
+/** Deletes (or, with `dryRun`, counts) every agent token `userId` made, in every tenant; how many. */
+export async function deleteAgentTokensMadeBy (db: Database, userId: string, dryRun: boolean): Promise<number> {
+  if (dryRun) {
+    const row = await db.selectFrom('agent_tokens').select((eb) => eb.fn.countAll<string>().as('count')).where('created_by', '=', userId).executeTakeFirstOrThrow()
+    return Number(row.count)
+  }
+  const result = await db.deleteFrom('agent_tokens').where('created_by', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 export async function deleteAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<boolean> {

@@ -77,7 +77,9 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { tenantId } = request.params
     const context = auditContextOf(request)
     let recorded: NewAuditEvent | undefined
-    const token = await createAgentToken(db, secretBox, tenantId, request.body.label ?? null,
+    const caller = await principalOf(request)
+    const createdBy = caller.kind === 'user' ? caller.id : null
+    const token = await createAgentToken(db, secretBox, { accountId: tenantId, label: request.body.label ?? null, createdBy },
       (made) => (recorded = auditRow(context, agentTokenEvent(request, 'agent-token.created', tenantId, made))))
     if (recorded) logAuditEvent(context.log, recorded)
     logChange(request, tenantId, token, 'agent token created')

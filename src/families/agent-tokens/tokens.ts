@@ -40,8 +40,15 @@ function reveal (box: SecretBox, row: repo.AgentTokenRecord): AgentToken {
   return { id, token: id, label: row.label }
 }
 
+/** What a new token is made of: its tenant, label, and the user who made it (their kill switch ends it). */
+export interface NewAgentToken {
+  accountId: string
+  label: string | null
+  createdBy: string | null
+}
+
 /** A new token, stored with the audit row `audit` makes of it, in one statement. */
-export async function createAgentToken (db: Database, box: SecretBox, accountId: string, label: string | null, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
+export async function createAgentToken (db: Database, box: SecretBox, { accountId, label, createdBy }: NewAgentToken, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
   for (let attempt = 1; ; attempt++) {
     const { id, sortKey } = newTokenId(accountId)
     try {
@@ -50,7 +57,8 @@ export async function createAgentToken (db: Database, box: SecretBox, accountId:
         sort_key: sortKey,
         secret_hash: sha256(id),
         token_sealed: box.seal(id, sealingContext(accountId, sortKey)),
-        label
+        label,
+        created_by: createdBy
       }, audit({ id, sortKey }))
       return { id, sortKey }
     } catch (error) {

@@ -230,15 +230,17 @@ const TOKEN_COLUMNS = [
   'token_sha256', 'token_sealed', 'account_id', 'host_factory_id', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration'
 ] as const
 
-/** One request's tokens (sharing its cidr) and their audit rows. */
+/** One request's tokens (sharing its cidr and its maker) and their audit rows. */
 export interface NewTokens {
   tokens: ReadonlyArray<Omit<TokenRecord, 'cidr'>>
   cidr: readonly string[]
+  /** The user who made them (their kill switch ends them); null for a host. */
+  createdBy: string | null
   audit: readonly NewAuditEvent[]
 }
 
-/** One stored token as a row to write: its request's cidr as a cidr[] literal. */
-type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string }
+/** One stored token as a row to write: its request's cidr as a cidr[] literal, and its maker. */
+type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string, created_by: string | null }
 
 const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
   { name: 'token_sha256', type: 'bytea' },
@@ -247,7 +249,8 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
   { name: 'host_factory_id', type: 'text' },
   // An array a row: sent as its text, as unnest would flatten a two-dimensional array.
   { name: 'cidr', type: 'cidr[]', sentAs: 'text' },
-  { name: 'expiration', type: 'timestamptz' }
+  { name: 'expiration', type: 'timestamptz' },
+  { name: 'created_by', type: 'text' }
 ]
 
 /**
@@ -261,7 +264,7 @@ const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('host_factory_token
 
 function insertTokenRows (db: Database, requests: readonly NewTokens[]): Promise<TokenRecord[]> {
   // Entries were validated: no quotes, commas or braces can occur in them.
-  const tokens = requests.flatMap(({ tokens, cidr }) => tokens.map((token) => ({ ...token, cidr: `{${cidr.join(',')}}` })))
+  const tokens = requests.flatMap(({ tokens, cidr, createdBy }) => tokens.map((token) => ({ ...token, cidr: `{${cidr.join(',')}}`, created_by: createdBy })))
   return runBuiltOnce<TokenRecord>(db, INSERT_WITH_AUDIT, [
     ...columnArrays(tokens, NEW_TOKEN_COLUMNS),
     ...columnArrays(requests.flatMap(({ audit }) => audit), AUDIT_EVENT_COLUMNS)
@@ -292,6 +295,16 @@ export async function insertTokens (db: Database, request: NewTokens): Promise<T
 
 export function findToken (db: Database, tokenSha256: Uint8Array): Promise<TokenRecord | undefined> {
   return db.selectFrom('host_factory_tokens').select(TOKEN_COLUMNS).where('token_sha256', '=', tokenSha256).executeTakeFirst()
+}
+
+/** Deletes (or, with `dryRun`, counts) every host factory token `userId` made, on every account; how many. */
+export async function deleteTokensMadeBy (db: Database, userId: string, dryRun: boolean): Promise<number> {
+  if (dryRun) {
+    const row = await db.selectFrom('host_factory_tokens').select((eb) => eb.fn.countAll<string>().as('count')).where('created_by', '=', userId).executeTakeFirstOrThrow()
+    return Number(row.count)
+  }
+  const result = await db.deleteFrom('host_factory_tokens').where('created_by', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 export async function deleteToken (db: Database, tokenSha256: Uint8Array): Promise<boolean> {

@@ -154,6 +154,7 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
       }
     }),
     cidr,
+    createdBy: caller.role.kind === 'user' ? caller.role.userId : null,
     audit: secrets.map((secret) => audit({ token: secret, expiration: shownExpiration }))
   })
   // The factory now shows these tokens. Only its entries go: the caller's relation stays, so

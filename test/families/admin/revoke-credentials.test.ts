@@ -54,12 +54,12 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const dry = await revoke(`/users/${user.user.id}`, true)
     expect(dry.statusCode).toBe(200)
     // Two sessions: the login above and the API-key login on the replica.
-    expect(dry.json()).toEqual({ dryRun: true, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
+    expect(dry.json()).toEqual({ dryRun: true, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false })
     await expectAccepted()
 
     const real = await revoke(`/users/${user.user.id}`, false)
     expect(real.statusCode).toBe(200)
-    expect(real.json()).toEqual({ dryRun: false, sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' })
+    expect(real.json()).toEqual({ dryRun: false, sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false })
 
     await eventually(async () => expect((await useSession()).statusCode).toBe(401))
     expect((await useSession()).json()).toEqual({ error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } })
@@ -78,7 +78,7 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
       requestId: real.headers['x-request-id'],
       actor: { kind: 'user', id: tenant.admin.user.id, name: tenant.admin.user.name },
       object: { type: 'user', id: user.user.id },
-      details: { sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now' }
+      details: { sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }
     })])
     // The replica explains its refusals: the Conjur one by the role's revocation.
     await replica.auditQueue.flush()
@@ -86,6 +86,47 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name } })])
     const astraDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${astraRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
     expect(astraDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', object: { type: 'astra-token', id: astra.json().id } })])
+  })
+
+  it('ends the agent and host factory tokens the user made, and with disableLogin every login, on every replica; others\' tokens stay', async () => {
+    const maker = await insertUser(t.app.db, { accountId: tenant.account.id, roles: ['admin'] })
+    const makerSession = (await login(t.app, { username: maker.user.name, password: maker.password, tenantId: tenant.account.id })).token
+    const makeAgentToken = async (session: string) => {
+      const made = await t.app.inject({ method: 'POST', url: `/v1.0/${tenant.account.id}/agent_tokens`, headers: { 'x-auth-token': session }, payload: {} })
+      expect(made.statusCode).toBe(201)
+      return made.headers['x-object-id'] as string
+    }
+    const doomedAgentToken = await makeAgentToken(makerSession)
+    const keptAgentToken = await makeAgentToken(tenant.adminToken)
+    const factory = await createHostFactory(t.app, tenant)
+    const doomed = await newTokens(t.app, await userHeader(t.app, tenant, maker), { host_factory: hfId(tenant, factory), count: 2 })
+    const [kept] = await newTokens(t.app, await userHeader(t.app, tenant, tenant.admin), { host_factory: hfId(tenant, factory) })
+    const readAgentToken = (id: string) => replica.inject({ url: `/v1.0/${tenant.account.id}/agent_tokens/${id}`, headers: { 'x-auth-token': tenant.adminToken } })
+    expect((await readAgentToken(doomedAgentToken)).statusCode).toBe(200)
+    const conjurLogin = () => replica.inject({ url: `/authn/${tenant.account.name}/login`, headers: { authorization: `Basic ${Buffer.from(`${maker.user.name}:${maker.password}`).toString('base64')}` } })
+    expect((await conjurLogin()).statusCode).toBe(200)
+
+    const url = `/admin/v1/accounts/${tenant.account.id}/users/${maker.user.id}/revoke-credentials?disableLogin=true`
+    const dry = await t.app.inject({ method: 'POST', url: `${url}&dryRun=true`, headers: { 'x-auth-token': tenant.adminToken } })
+    expect(dry.json()).toEqual({ dryRun: true, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 1, hostFactoryTokens: 2, loginDisabled: true })
+    expect((await readAgentToken(doomedAgentToken)).statusCode).toBe(200)
+
+    const real = await t.app.inject({ method: 'POST', url, headers: { 'x-auth-token': tenant.adminToken } })
+    expect(real.json()).toEqual({ dryRun: false, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 1, hostFactoryTokens: 2, loginDisabled: true })
+    // The replica read the agent token a moment ago: the deletion's notification drops it.
+    await eventually(async () => expect((await readAgentToken(doomedAgentToken)).statusCode).toBe(404))
+    expect((await readAgentToken(keptAgentToken)).statusCode).toBe(200)
+    for (const { token } of doomed) {
+      const refused = await replica.inject({ method: 'POST', url: '/host_factories/hosts', headers: { authorization: `Token token="${token}"` }, payload: { id: 'never-enrolled' } })
+      expect(refused.statusCode).toBe(401)
+      expect(refused.body).toBe('')
+    }
+    expect((await createHost(replica, kept!.token, { id: `kept-${randomUUID()}` })).statusCode).toBe(201)
+    // No login works: not the password (a Conjur login would have minted a fresh API key), not Keystone.
+    const afterwards = await conjurLogin()
+    expect(afterwards.statusCode).toBe(401)
+    expect(afterwards.body).toBe('')
+    expect((await replica.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: maker.user.name, password: maker.password } } } })).statusCode).toBe(401)
   })
 
   it('ends a Conjur host\'s API key and access tokens on every replica; a dry run changes nothing', async () => {

@@ -307,7 +307,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       const caller = await adminOf(t)
       const ids = [await createToken(t.app, caller, { label: 'one' }), await createToken(t.app, caller)]
       const columns = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = 'agent_tokens' order by ordinal_position`.execute(t.app.db)
-      expect(columns.rows.map((row) => row.column_name)).toEqual(['account_id', 'sort_key', 'secret_hash', 'token_sealed', 'label', 'created_at', 'updated_at'])
+      expect(columns.rows.map((row) => row.column_name)).toEqual(['account_id', 'sort_key', 'secret_hash', 'token_sealed', 'label', 'created_at', 'updated_at', 'created_by'])
 
       const rows = await sql<Record<string, unknown>>`select * from agent_tokens where account_id = ${caller.tenantId} order by sort_key`.execute(t.app.db)
       expect(rows.rows).toHaveLength(2)

@@ -46,12 +46,18 @@ function describe (request: FuzzRequest, reply: Reply): string {
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** Requests whose success may write: all but reads, and Conjur's login (a GET), which mints an API key for a user who has none. */
+function mayWrite (request: FuzzRequest): boolean {
+  return !READS.has(request.method) || /^\/authn\/[^/]+\/login$/.test(new URL(request.url, 'http://localhost').pathname)
+}
+
 /**
  * Requests whose success may end a credential the fuzzer holds: a deletion, a change, a new API
- * key; not one of a decoy (renewing the fixtures is the fuzzer's slowest step).
+ * key, a kill switch; not one of a decoy (renewing the fixtures is the fuzzer's slowest step).
  */
 function mayRevoke (request: FuzzRequest, fixtures: FuzzFixtures): boolean {
-  if (request.url.includes('/api-key')) return true
+  if (request.url.includes('/api-key') || request.url.includes('/revoke-credentials')) return true
   if (!['DELETE', 'PUT', 'PATCH'].includes(request.method)) return false
   const target = new URL(request.url, 'http://localhost').pathname.split('/').at(-1) ?? ''
   return !fixtures.decoys.some((decoy) => encodeURIComponent(decoy) === target)
@@ -85,7 +91,7 @@ export async function fuzzRoutes (options: FuzzOptions): Promise<FuzzReport> {
       const reply = { statusCode: response.statusCode, headers: response.headers, body: response.body }
       const problem = problemWith(request, reply, byKey.get(request.operation))
       if (problem) throw new Error(`${problem}\n${describe(request, reply)}`)
-      if (response.statusCode < 400 && !READS.has(request.method)) changed = true
+      if (response.statusCode < 400 && mayWrite(request)) changed = true
       if (response.statusCode < 400 && mayRevoke(request, fixtures)) revoked = true
     }
     if (revoked) {

@@ -41,7 +41,7 @@ export function nestsDeeperThan (text: string, maxDepth = MAX_JSON_DEPTH): boole
 }
 
 /** JSON text nested deeper than MAX_JSON_DEPTH. */
-export class JsonTooDeep extends SyntaxError {
+class JsonTooDeep extends SyntaxError {
   constructor () {
     super(`JSON ${TOO_DEEP_PROBLEM}`)
     this.name = 'JsonTooDeep'

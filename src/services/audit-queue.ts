@@ -14,6 +14,9 @@ export interface AuditQueueOptions {
 
 export const AUDIT_QUEUE_DEFAULTS: AuditQueueOptions = { capacity: 10_000, batchSize: 500, flushMs: 1000 }
 
+/** The longest wait between two tries at recording a loss while the database is away. */
+const MAX_RETRY_MS = 60_000
+
 /** The event that says how many others were lost: a gap in the trail is itself on the trail. */
 export const DROPPED_KIND = 'denials.dropped'
 
@@ -41,7 +44,7 @@ function mergedLosses (earlier: Losses, later: Losses | undefined): Losses {
  * batch is split in halves until the bad rows stand alone. Events beyond `capacity`, refused
  * rows, and batches that could not be written at all (the database away) are counted, logged once
  * per flush, and recorded as one `denials.dropped` event, with when they were lost; while that
- * record cannot be written, flushes keep trying.
+ * record cannot be written, flushes keep trying, less and less often (up to once a minute).
  */
 export class AuditQueue {
   readonly #db: Database
@@ -53,6 +56,8 @@ export class AuditQueue {
   #unlogged: Record<string, number> = {}
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
+  /** Flushes in a row that could not record a loss: each waits twice as long as the last, up to a minute. */
+  #failedRecords = 0
 
   constructor (db: Database, log: FastifyBaseLogger, options: AuditQueueOptions = AUDIT_QUEUE_DEFAULTS) {
     this.#db = db
@@ -82,8 +87,8 @@ export class AuditQueue {
     return this.#flushing
   }
 
-  #schedule (): void {
-    this.#timer ??= setTimeout(() => { this.flush().catch(() => {}) }, this.#options.flushMs).unref()
+  #schedule (delayMs = this.#options.flushMs): void {
+    this.#timer ??= setTimeout(() => { this.flush().catch(() => {}) }, delayMs).unref()
   }
 
   #drop (count: number, reason: string): void {
@@ -113,8 +118,8 @@ export class AuditQueue {
     const reasons = this.#unlogged
     this.#unlogged = {}
     if (Object.keys(reasons).length > 0) this.#log.warn({ dropped: reasons, unrecorded: this.dropped }, 'audit: events dropped')
-    // A loss not yet on the trail is retried with the next flush, which nothing else may bring.
-    if (this.#lost) this.#schedule()
+    // A loss not yet on the trail is retried by a flush of its own, which nothing else may bring.
+    if (this.#lost) this.#schedule(Math.min(MAX_RETRY_MS, this.#options.flushMs * 2 ** this.#failedRecords))
   }
 
   /** Inserts `batch`; rows the database refuses are dropped one by one, the rest written. Throws for anything but a row's value. */
@@ -145,7 +150,9 @@ export class AuditQueue {
         actor_kind: 'server',
         details: JSON.stringify({ count: lost.count, reasons: lost.reasons, from: lost.from.toISOString(), until: lost.until.toISOString() })
       }])
+      this.#failedRecords = 0
     } catch (error) {
+      this.#failedRecords = Math.min(this.#failedRecords + 1, 16)
       this.#lost = mergedLosses(lost, this.#lost)
       this.#log.error({ err: error, dropped: lost.count }, 'audit: the number of events dropped could not be recorded; retrying')
     }

@@ -41,14 +41,14 @@ function reveal (box: SecretBox, row: repo.AgentTokenRecord): AgentToken {
 }
 
 /** What a new token is made of: its tenant, label, and the user who made it (their kill switch ends it). */
-export interface NewAgentToken {
+export interface AgentTokenInput {
   accountId: string
   label: string | null
   createdBy: string | null
 }
 
 /** A new token, stored with the audit row `audit` makes of it, in one statement. */
-export async function createAgentToken (db: Database, box: SecretBox, { accountId, label, createdBy }: NewAgentToken, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
+export async function createAgentToken (db: Database, box: SecretBox, { accountId, label, createdBy }: AgentTokenInput, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
   for (let attempt = 1; ; attempt++) {
     const { id, sortKey } = newTokenId(accountId)
     try {

@@ -34,6 +34,7 @@ export interface Accounts {
 }
 
 export interface AgentTokens {
+  accessor: Generated<string>;
   account_id: string;
   created_at: Generated<Timestamp>;
   created_by: string | null;
@@ -45,6 +46,7 @@ export interface AgentTokens {
 }
 
 export interface ApiKeys {
+  accessor: Generated<string>;
   created_at: Generated<Timestamp>;
   key_hash: Uint8Array;
   key_sealed: Uint8Array | null;
@@ -53,6 +55,7 @@ export interface ApiKeys {
 
 export interface AuditEvents {
   account_id: string | null;
+  actor_credential: string | null;
   actor_id: string | null;
   actor_kind: string | null;
   actor_name: string | null;
@@ -87,6 +90,25 @@ export interface AuthSessions {
   user_id: string;
 }
 
+export interface Credentials {
+  accessor: string | null;
+  account_id: string | null;
+  created_at: Timestamp | null;
+  created_by: string | null;
+  ended_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  kind: string | null;
+  name: string | null;
+  owner_id: string | null;
+  owner_type: string | null;
+}
+
+export interface CredentialUsage {
+  accessor: string;
+  last_used_at: Timestamp;
+  use_count: Int8;
+}
+
 export interface HostFactories {
   account_id: string;
   created_at: Generated<Timestamp>;
@@ -111,6 +133,7 @@ export interface HostFactoryPermissions {
 }
 
 export interface HostFactoryTokens {
+  accessor: Generated<string>;
   account_id: string;
   cidr: Generated<string[]>;
   created_at: Generated<Timestamp>;
@@ -125,6 +148,8 @@ export interface Hosts {
   access_tokens_not_before: Timestamp | null;
   account_id: string;
   annotations: Generated<Json>;
+  api_key_accessor: Generated<string>;
+  api_key_created_at: Generated<Timestamp>;
   api_key_hash: Uint8Array;
   api_key_sealed: Uint8Array;
   created_at: Generated<Timestamp>;
@@ -185,6 +210,8 @@ export interface DB {
   audit_events: AuditEvents;
   auth_failures: AuthFailures;
   auth_sessions: AuthSessions;
+  credential_usage: CredentialUsage;
+  credentials: Credentials;
   host_factories: HostFactories;
   host_factory_layers: HostFactoryLayers;
   host_factory_permissions: HostFactoryPermissions;

@@ -32,8 +32,8 @@ async function waitForHealth (url: string, child: ChildProcess, output: () => st
   throw new Error(`no answer on ${url}/healthz: ${output()}`)
 }
 
-async function start (args: string[], env: Record<string, string>, port: number): Promise<BenchProcess> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+async function start (args: string[], env: Record<string, string>, port: number, root = ROOT): Promise<BenchProcess> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
   child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
@@ -57,10 +57,11 @@ async function start (args: string[], env: Record<string, string>, port: number)
  * --cpu-prof. Its limits are production's, except those per client address: every benchmark
  * client is 127.0.0.1, which sends far more than 6000 requests a minute, and the cross-replica
  * trials end each with a refused token (1000 failures, where 100 would refuse the next logins).
+ * `root`: another checkout, built, to measure against (npm run bench -- versus).
  */
-export async function startTessera (env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchProcess> {
+export async function startTessera (env: Record<string, string>, nodeArgs: string[] = [], root = ROOT): Promise<BenchProcess> {
   const port = await freePort()
-  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_CLIENT: '0', AUTH_FAILURES_PER_USER: '0', ...env }, port)
+  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_CLIENT: '0', AUTH_FAILURES_PER_USER: '0', ...env }, port, root)
 }
 
 /** Baseline B1: Fastify's hello world, its own process. */

@@ -18,6 +18,7 @@ import auth from './plugins/auth.js'
 import { answerClientError, refuseConnect } from './plugins/client-error.js'
 import { setCommonHeaders } from './plugins/common-headers.js'
 import corsPolicy from './plugins/cors.js'
+import credentialUsage from './plugins/credential-usage.js'
 import { defaultDialect } from './plugins/default-dialect.js'
 import { answerUnknownRoutes, ErrorDialects, renderErrorsByPath, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
 import failureLimits from './plugins/failure-limits.js'
@@ -150,6 +151,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(storableText)
   await app.register(auth, { kinds: credentialKinds, families })
   await app.register(audit, { auditQueue })
+  await app.register(credentialUsage)
   await app.register(swagger, { families })
   renderErrorsByPath(app, errorDialects)
   answerUnknownRoutes(app, errorDialects)

@@ -38,6 +38,7 @@ export const EnvSchema = Type.Object({
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   TOKEN_TTL: Type.String({ pattern: DURATION, default: '24h' }),
   SESSION_PURGE_INTERVAL: Type.String({ pattern: DURATION, default: '5m' }),
+  USAGE_FLUSH_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -87,6 +88,8 @@ export interface Config {
   migrateOnStart: boolean
   tokenTtlSeconds: number
   sessionPurgeIntervalSeconds: number
+  /** How often each replica adds the credential uses it counted to the database (a crash loses at most this much). */
+  usageFlushSeconds: number
   catalog: CatalogTemplate
   catalogRegion: string
   /** Redis for the shared limit counters (failures and the request rate); unset: PostgreSQL for failures, memory for the rate. */
@@ -228,6 +231,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     migrateOnStart: values.MIGRATE_ON_START,
     tokenTtlSeconds,
     sessionPurgeIntervalSeconds,
+    usageFlushSeconds: values.USAGE_FLUSH_SECONDS,
     catalog: readCatalog(values.CATALOG_FILE),
     catalogRegion: values.CATALOG_REGION,
     redisUrl: values.REDIS_URL,

@@ -16,7 +16,7 @@ function auditEventView (row: AuditEventRow) {
     occurredAt: row.occurred_at,
     accountId: row.account_id,
     kind: row.kind,
-    actor: { kind: row.actor_kind, id: row.actor_id, name: row.actor_name },
+    actor: { kind: row.actor_kind, id: row.actor_id, name: row.actor_name, credential: row.actor_credential },
     object: row.object_type === null ? null : { type: row.object_type, id: row.object_id },
     reason: row.reason,
     requestId: row.request_id,

@@ -60,8 +60,9 @@ export const userCommands: CommandSpec[] = [
       print.result([
         `created ${describeUser(created.user)} in ${describeAccount(account)}${created.user.enabled ? '' : ', disabled'}`,
         `roles:   ${created.roles.join(', ') || 'none'}`,
-        `api key: ${created.apiKey}`
-      ], { ...userView(created.user), roles: created.roles, apiKey: created.apiKey })
+        `api key: ${created.apiKey}`,
+        `api key accessor: ${created.apiKeyAccessor}`
+      ], { ...userView(created.user), roles: created.roles, apiKey: created.apiKey, apiKeyAccessor: created.apiKeyAccessor })
       print.note(API_KEY_NOTE)
     }
   },
@@ -134,9 +135,9 @@ export const userCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const user = await resolveUser(context.db, input.arg('user'))
-      const apiKey = await audited(context.db, CLI_CONTEXT, (trx) => rotateApiKey(trx, credentialToolsOf(context).box, user.id),
-        () => ({ kind: 'api-key.rotated', accountId: user.account_id, object: { type: 'user', id: user.id } }))
-      print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`], { ...userView(user), apiKey })
+      const { apiKey, accessor } = await audited(context.db, CLI_CONTEXT, (trx) => rotateApiKey(trx, credentialToolsOf(context).box, user.id),
+        (issued) => ({ kind: 'api-key.rotated', accountId: user.account_id, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
+      print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`, `api key accessor: ${accessor}`], { ...userView(user), apiKey, apiKeyAccessor: accessor })
       print.note(API_KEY_NOTE)
     }
   }

@@ -8,8 +8,12 @@ export interface Principal {
   /** The caller's own account, when known: an unscoped session's refusals go to its trail. */
   homeAccountId?: string | undefined
   roles: readonly string[]
-  /** How the caller proved who they are: the credential kind's name, and the credential's id. */
-  credential: { kind: string, id: string, expiresAt: Date | null }
+  /**
+   * How the caller proved who they are: the credential kind's name, the credential's id, and its
+   * accessor (its non-secret handle in the credentials view) when it is stored; null for kinds
+   * that are not (Conjur access tokens, verified by signature).
+   */
+  credential: { kind: string, id: string, accessor: string | null, expiresAt: Date | null }
 }
 
 export const ADMIN_ROLE = 'admin'

@@ -21,15 +21,16 @@ function actorOf (principal: Principal | null | undefined): Actor {
 
 /** The audit context of a change made by a request: its caller, request id and client address. */
 export function auditContextOf (request: FastifyRequest): AuditContext {
-  return { actor: actorOf(principalSoFar(request)), requestId: request.id, clientIp: request.ip, log: request.log }
+  const principal = principalSoFar(request)
+  return { actor: actorOf(principal), actorCredential: principal?.credential.accessor, requestId: request.id, clientIp: request.ip, log: request.log }
 }
 
 /**
  * Records an event that changes nothing stored (a login answered from what is there) off the
  * request path, as refusals are: in the next batch, logged now.
  */
-export function recordObserved (request: FastifyRequest, actor: Actor, event: AuditEvent): void {
-  const row = auditRow({ actor, requestId: request.id, clientIp: request.ip }, event)
+export function recordObserved (request: FastifyRequest, actor: Actor, event: AuditEvent, actorCredential?: string | null): void {
+  const row = auditRow({ actor, actorCredential, requestId: request.id, clientIp: request.ip }, event)
   logAuditEvent(request.log, row)
   request.server.auditQueue.push(row)
 }
@@ -54,7 +55,7 @@ function enqueueDenial (request: FastifyRequest, statusCode: number): void {
     reason: denial.reason,
     // The route's pattern, not its URL: a URL may carry a token.
     details: { ...detailsOf(request, denial), method: request.method, route: request.routeOptions.url ?? null, statusCode, ...(principal ? { credential: principal.credential.kind } : {}) }
-  })
+  }, principal?.credential.accessor)
 }
 
 /** Writes refusals to the audit trail off the request path, in batches. */

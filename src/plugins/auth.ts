@@ -84,6 +84,7 @@ async function resolvePrincipal (request: FastifyRequest): Promise<Principal | n
   const principal = await resolvePresented(request, credential, family)
   // Only a refused credential is counted (and may be refused as too many): a valid one costs nothing more.
   if (!principal) await credentialFailed(request)
+  else if (principal.credential.accessor !== null) request.server.credentialUsage.record(principal.credential.accessor, Date.now())
   return principal
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
 /** The reply headers a browser script may read: ids, links and the agent token id (X-Object-ID). */
-const EXPOSED_HEADERS = ['etag', 'link', 'location', 'x-correlation-id', 'x-object-id', 'x-openstack-request-id', 'x-request-id', 'x-subject-token']
+const EXPOSED_HEADERS = ['etag', 'link', 'location', 'tessera-credential-accessor', 'x-correlation-id', 'x-object-id', 'x-openstack-request-id', 'x-request-id', 'x-subject-token']
 
 /**
  * CORS, only when CORS_ORIGINS names origins: without it no reply carries an

@@ -8,6 +8,8 @@ import { insertAuditEvents, type NewAuditEvent } from '../db/repositories/audit-
 /** Where a change or a refusal came from; the same for every event of one request. */
 export interface AuditContext {
   actor: Actor
+  /** The accessor of the credential the actor presented, when it is a stored one. */
+  actorCredential?: string | null | undefined
   requestId: string | null
   clientIp: string | null
   /** Each event is also a structured log line here (the CLI has none). */
@@ -28,8 +30,8 @@ export interface AuditEvent {
   details?: Record<string, unknown> | undefined
 }
 
-/** The longest text each column takes (migrations/0010's checks, in characters). */
-const COLUMN_LIMITS = { actor_id: 255, actor_name: 255, object_id: 512, reason: 64, request_id: 128 } as const
+/** The longest text each column takes (migrations 0010's and 0014's checks, in characters). */
+const COLUMN_LIMITS = { actor_id: 255, actor_name: 255, actor_credential: 64, object_id: 512, reason: 64, request_id: 128 } as const
 
 /**
  * Text as PostgreSQL can store it in a column of at most `limit` characters, or null. Cut before
@@ -63,6 +65,7 @@ export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEve
     actor_kind: context.actor.kind,
     actor_id: storable(context.actor.id, COLUMN_LIMITS.actor_id),
     actor_name: storable(context.actor.name, COLUMN_LIMITS.actor_name),
+    actor_credential: storable(context.actorCredential, COLUMN_LIMITS.actor_credential),
     object_type: event.object?.type ?? null,
     object_id: storable(event.object?.id, COLUMN_LIMITS.object_id),
     reason: storable(event.reason, COLUMN_LIMITS.reason),

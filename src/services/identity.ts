@@ -66,6 +66,8 @@ export interface CreatedUser {
   roles: string[]
   /** Shown once; stored as its SHA-256 and a sealed copy. */
   apiKey: string
+  /** The key's non-secret handle. */
+  apiKeyAccessor: string
 }
 
 /** Creates a user with their roles on their account and a first API key, all or nothing. */
@@ -85,8 +87,8 @@ export async function createUser (db: Database, tools: CredentialTools, input: N
       enabled: input.enabled ?? true
     })
     for (const role of new Set(input.roles ?? [])) await grantRole(trx, { userId: user.id, accountId: input.accountId, role })
-    await replaceApiKey(trx, user.id, storedApiKey(tools.box, user.id, apiKey))
-    return { user, roles: await listRoleNames(trx, user.id, input.accountId), apiKey }
+    const apiKeyAccessor = await replaceApiKey(trx, user.id, storedApiKey(tools.box, user.id, apiKey))
+    return { user, roles: await listRoleNames(trx, user.id, input.accountId), apiKey, apiKeyAccessor }
   }))
 }
 
@@ -142,12 +144,18 @@ export function withdrawRole (db: Database, userId: string, accountId: string, r
   })
 }
 
+/** A user's new API key, shown once, and its accessor. */
+export interface IssuedApiKey {
+  apiKey: string
+  accessor: string
+}
+
 /** Issues a new API key for a user, replacing the old one at once. */
-export async function rotateApiKey (db: Database, box: SecretBox, userId: string): Promise<string> {
+export async function rotateApiKey (db: Database, box: SecretBox, userId: string): Promise<IssuedApiKey> {
   const apiKey = generateApiKey()
-  await inTransaction(db, async (trx) => {
+  const accessor = await inTransaction(db, async (trx) => {
     if (!await findUserById(trx, userId)) throw userNotFound(userId)
-    await replaceApiKey(trx, userId, storedApiKey(box, userId, apiKey))
+    return replaceApiKey(trx, userId, storedApiKey(box, userId, apiKey))
   })
-  return apiKey
+  return { apiKey, accessor }
 }

@@ -1,3 +1,4 @@
+import { ACCESSOR_PREFIX, newAccessor } from '../core/accessors.js'
 import { NotFound } from '../core/errors.js'
 import { sha256, type SecretBox } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
@@ -9,6 +10,7 @@ import { revokeAllTokensOfUser } from '../families/astra/repository.js'
 import { deleteTokensMadeBy, findHost, revokeHostCredentials } from '../families/conjur/repository.js'
 import { hostKeySealingContext, newConjurSecret } from '../families/conjur/secrets.js'
 import { audited, type AuditContext } from './audit.js'
+import { liveCredentialsOfUser } from './credentials.js'
 import { userNotFound } from './lookups.js'
 
 /**
@@ -34,6 +36,8 @@ export interface RevokedUserCredentials {
   hostFactoryTokens: number
   /** Whether the password was removed (disableLogin). */
   loginDisabled: boolean
+  /** A dry run's list of what would end, by kind and accessor (the first MAX_LISTED_CREDENTIALS). */
+  credentials?: Array<{ kind: string, accessor: string }>
 }
 
 export async function revokeUserCredentials (db: Database, context: AuditContext, target: { accountId: string, userId: string }, options: { dryRun: boolean, disableLogin?: boolean, now: Date }): Promise<RevokedUserCredentials> {
@@ -49,7 +53,8 @@ export async function revokeUserCredentials (db: Database, context: AuditContext
     const hostFactoryTokens = await deleteTokensMadeBy(trx, userId, dryRun)
     if (!dryRun) await endAccessTokensOfUser(trx, userId)
     if (!dryRun && disableLogin) await updateUser(trx, userId, { password_hash: null })
-    return { sessions, apiKeyRevoked, astraTokens, conjurAccessTokens: 'all issued until now', agentTokens, hostFactoryTokens, loginDisabled: disableLogin }
+    const revoked: RevokedUserCredentials = { sessions, apiKeyRevoked, astraTokens, conjurAccessTokens: 'all issued until now', agentTokens, hostFactoryTokens, loginDisabled: disableLogin }
+    return dryRun ? { ...revoked, credentials: await liveCredentialsOfUser(trx, userId) } : revoked
   }
   if (dryRun) return revoke(db)
   return audited(db, context, revoke, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'user', id: userId }, details: { ...revoked } }))
@@ -70,7 +75,7 @@ export async function revokeHostCredentialsOf (db: Database, box: SecretBox, con
   }
   // A key nobody is shown: the sealed copy is of a value thrown away here.
   const unknown = newConjurSecret()
-  const key = { hash: sha256(unknown), sealed: box.seal(unknown, hostKeySealingContext(accountId, hostId)) }
+  const key = { hash: sha256(unknown), sealed: box.seal(unknown, hostKeySealingContext(accountId, hostId)), accessor: newAccessor(ACCESSOR_PREFIX.hostApiKey) }
   return audited(db, context, async (trx) => {
     if (!await revokeHostCredentials(trx, accountId, hostId, key)) throw notFound()
     return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' as const }

@@ -150,6 +150,6 @@ export function sessionPrincipal (session: Session): Principal {
     accountId: session.account?.id ?? null,
     homeAccountId: session.homeAccountId,
     roles: session.roles,
-    credential: { kind: 'session', id: session.auditId, expiresAt: session.expiresAt }
+    credential: { kind: 'session', id: session.auditId, accessor: session.auditId, expiresAt: session.expiresAt }
   }
 }

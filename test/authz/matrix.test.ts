@@ -66,6 +66,9 @@ const EXPECTED: Record<string, Row> = {
   'GET /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   'DELETE /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': [401, 401, 401, 403, 403, 204, 401, 401, 204],
   'GET /admin/v1/accounts/{accountId}/audit-events': [401, 401, 401, 403, 403, 200, 401, 401, 200],
+  // A credential by accessor: its account's admin, the super-admin, or its holder; to anyone else it does not exist.
+  'GET /admin/v1/accounts/{accountId}/credentials/{accessor}': [401, 401, 401, 404, 404, 200, 401, 401, 200],
+  'DELETE /admin/v1/accounts/{accountId}/credentials/{accessor}': [401, 401, 401, 404, 404, 204, 401, 401, 204],
   'POST /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   'POST /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   // Conjur: login wants HTTP Basic and authenticate an API key in the body, whoever else calls.

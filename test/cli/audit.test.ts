@@ -61,11 +61,22 @@ describe('changes made with the CLI', () => {
 
 describe('tessera users revoke-credentials', () => {
   it('reports with --dry-run, then revokes the user\'s sessions and API key in one audited transaction', async () => {
-    const { account, user } = await insertTenantUser(database.db, ['member'])
+    const { account, user, apiKeyAccessor } = await insertTenantUser(database.db, ['member'])
     const session = await issueSession(database.db, { user, account, roles: ['member'], method: 'password', ttlSeconds: 3600 }, new Date())
     const dry = await cli(['users', 'revoke-credentials', user.name, '--dry-run', '--json'])
     expect(dry.code).toBe(0)
-    expect(jsonLines(dry.stdout)).toEqual([{ dryRun: true, userId: user.id, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }])
+    expect(jsonLines(dry.stdout)).toEqual([{
+      dryRun: true,
+      userId: user.id,
+      sessions: 1,
+      apiKeyRevoked: true,
+      astraTokens: 0,
+      conjurAccessTokens: 'all issued until now',
+      agentTokens: 0,
+      hostFactoryTokens: 0,
+      loginDisabled: false,
+      credentials: [{ kind: 'api-key', accessor: apiKeyAccessor }, { kind: 'session', accessor: session.auditId }]
+    }])
     expect(await findSession(database.db, session.token, new Date())).toBeDefined()
 
     expect(await cli(['users', 'revoke-credentials', user.id])).toEqual({
@@ -76,6 +87,6 @@ describe('tessera users revoke-credentials', () => {
     expect(await findSession(database.db, session.token, new Date())).toBeUndefined()
     expect(await findSealedApiKey(database.db, user.id)).toBeUndefined()
     const trail = jsonLines((await cli(['audit-events', 'list', account.id, '--kind', 'credentials.revoked', '--json'])).stdout)
-    expect(trail).toEqual([expect.objectContaining({ actor: { kind: 'cli', id: null, name: 'tessera-cli' }, object: { type: 'user', id: user.id }, requestId: null })])
+    expect(trail).toEqual([expect.objectContaining({ actor: { kind: 'cli', id: null, name: 'tessera-cli', credential: null }, object: { type: 'user', id: user.id }, requestId: null })])
   })
 })

@@ -39,8 +39,8 @@ describe('tessera users create', () => {
     const [name, password] = [unique('bob'), unique('secret')]
     const result = await cli(['users', 'create', account.name, name, '--email', 'bob@example.com', '--role', 'member', '--role', 'admin', '--password-stdin'], pipedStdin(`${password}\n`))
     expect(result.code).toBe(0)
-    const [, id, apiKey] = /^created user ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}) .*\napi key: ([0-9a-f]{32})\n$/s.exec(result.stdout) ?? []
-    expect(result.stdout).toBe(`created user ${id} (${name}) in account ${account.id} (${account.name})\nroles:   admin, member\napi key: ${apiKey}\n`)
+    const [, id, apiKey, accessor] = /^created user ([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}) .*\napi key: ([0-9a-f]{32})\napi key accessor: (uak_[0-9a-f]{32})\n$/s.exec(result.stdout) ?? []
+    expect(result.stdout).toBe(`created user ${id} (${name}) in account ${account.id} (${account.name})\nroles:   admin, member\napi key: ${apiKey}\napi key accessor: ${accessor}\n`)
     expect(result.stderr).toBe(API_KEY_NOTE)
 
     expect(await findUserById(database.db, id!)).toMatchObject({ name, account_id: account.id, email: 'bob@example.com', enabled: true })
@@ -55,7 +55,7 @@ describe('tessera users create', () => {
     const result = await cli(['users', 'create', account.id, name, '--disabled', '--json'])
     expect(result).toMatchObject({ code: 0, stderr: API_KEY_NOTE })
     const [created] = jsonLines(result.stdout)
-    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
     expect(await passwordHash(created.id)).toBeNull()
     expect(await storedKeyHash(created.id)).toEqual(sha256(created.apiKey))
   })
@@ -64,7 +64,7 @@ describe('tessera users create', () => {
     const account = await insertAccount(database.db)
     const name = unique('svc')
     const result = await cli(['users', 'create', account.id, name, '--disabled'])
-    expect(result.stdout).toMatch(new RegExp(`^created user [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12} \\(${name}\\) in account ${account.id} \\(${account.name}\\), disabled\nroles:   none\napi key: [0-9a-f]{32}\n$`))
+    expect(result.stdout).toMatch(new RegExp(`^created user [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12} \\(${name}\\) in account ${account.id} \\(${account.name}\\), disabled\nroles:   none\napi key: [0-9a-f]{32}\napi key accessor: uak_[0-9a-f]{32}\n$`))
   })
 
   it('prompts twice without echo on a terminal', async () => {
@@ -265,8 +265,8 @@ describe('tessera users rotate-api-key', () => {
     const { user, apiKey: old } = await insertTenantUser(database.db)
     const result = await cli(['users', 'rotate-api-key', user.name])
     expect(result.code).toBe(0)
-    const apiKey = /api key: ([0-9a-f]{32})\n$/.exec(result.stdout)?.[1]
-    expect(result.stdout).toBe(`rotated the API key of user ${user.id} (${user.name})\napi key: ${apiKey}\n`)
+    const [, apiKey, accessor] = /api key: ([0-9a-f]{32})\napi key accessor: (uak_[0-9a-f]{32})\n$/.exec(result.stdout) ?? []
+    expect(result.stdout).toBe(`rotated the API key of user ${user.id} (${user.name})\napi key: ${apiKey}\napi key accessor: ${accessor}\n`)
     expect(result.stderr).toBe(API_KEY_NOTE)
     expect(apiKey).not.toBe(old)
     expect(await storedKeyHash(user.id)).toEqual(sha256(apiKey!))
@@ -277,7 +277,7 @@ describe('tessera users rotate-api-key', () => {
     const result = await cli(['users', 'rotate-api-key', user.id, '--json'])
     expect(result).toMatchObject({ code: 0, stderr: API_KEY_NOTE })
     const [rotated] = jsonLines(result.stdout)
-    expect(rotated).toEqual({ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), updatedAt: ISO_DATE, apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    expect(rotated).toEqual({ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), updatedAt: ISO_DATE, apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
     expect(await storedKeyHash(user.id)).toEqual(sha256(rotated.apiKey))
   })
 

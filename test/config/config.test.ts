@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
       migrateOnStart: true,
       tokenTtlSeconds: 24 * 3600,
       sessionPurgeIntervalSeconds: 300,
+      usageFlushSeconds: 60,
       catalog: defaultCatalogTemplate,
       catalogRegion: 'RegionOne',
       redisUrl: undefined,
@@ -158,6 +159,13 @@ describe('loadConfig refuses bad values, naming the variable', () => {
 
   // 30 days is more than a Node timer can wait: setInterval would fire every millisecond instead.
   it.each(['0', '0s', 'soon', '30d', '25h'])('SESSION_PURGE_INTERVAL=%s', (value) => expectRejected('SESSION_PURGE_INTERVAL', value))
+
+  it.each(['0', '-1', '1.5', '86401', '60s'])('USAGE_FLUSH_SECONDS=%s', (value) => expectRejected('USAGE_FLUSH_SECONDS', value))
+
+  it('reads USAGE_FLUSH_SECONDS from 1 to 86400', () => {
+    expect(loadConfig({ USAGE_FLUSH_SECONDS: '1' }).usageFlushSeconds).toBe(1)
+    expect(loadConfig({ USAGE_FLUSH_SECONDS: '86400' }).usageFlushSeconds).toBe(86400)
+  })
 
   it('DATABASE_URL that is refused is not echoed, as it may hold a password', () => {
     const error = configError({ DATABASE_URL: 'mysql://tessera:hunter2-secret@db/x' })

@@ -16,7 +16,7 @@ describe('logAuditEvent', () => {
     expect(lines).toEqual([expect.objectContaining({
       level: 30,
       msg: 'audit event',
-      audit: { account_id: 'a-1', kind: 'agent-token.created', actor_kind: 'user', actor_id: 'u-1', actor_name: 'alice', object_type: 'agent-token', object_id: 'ab12', reason: null, request_id: 'req-1', client_ip: '127.0.0.1', details: { label: 'x' } }
+      audit: { account_id: 'a-1', kind: 'agent-token.created', actor_kind: 'user', actor_id: 'u-1', actor_name: 'alice', actor_credential: null, object_type: 'agent-token', object_id: 'ab12', reason: null, request_id: 'req-1', client_ip: '127.0.0.1', details: { label: 'x' } }
     })])
   })
 

@@ -15,6 +15,7 @@ export const AUDIT_EVENT_COLUMNS: ReadonlyArray<ArrayColumn<NewAuditEvent>> = [
   { name: 'actor_kind', type: 'text' },
   { name: 'actor_id', type: 'text' },
   { name: 'actor_name', type: 'text' },
+  { name: 'actor_credential', type: 'text' },
   { name: 'object_type', type: 'text' },
   { name: 'object_id', type: 'text' },
   { name: 'reason', type: 'text' },
@@ -32,6 +33,8 @@ export interface AuditEventFilter {
   accountIds: ReadonlyArray<string | null>
   kind?: string | undefined
   requestId?: string | undefined
+  /** A credential's events: about it, or by a request it authenticated. */
+  accessor?: string | undefined
   since?: Date | undefined
   until?: Date | undefined
 }
@@ -48,6 +51,7 @@ export function listAuditEvents (db: Database, filter: AuditEventFilter, page: K
     ]))
     .$if(filter.kind !== undefined, (query) => query.where('kind', '=', filter.kind!))
     .$if(filter.requestId !== undefined, (query) => query.where('request_id', '=', filter.requestId!))
+    .$if(filter.accessor !== undefined, (query) => query.where((eb) => eb.or([eb('object_id', '=', filter.accessor!), eb('actor_credential', '=', filter.accessor!)])))
     .$if(filter.since !== undefined, (query) => query.where('occurred_at', '>=', filter.since!))
     .$if(filter.until !== undefined, (query) => query.where('occurred_at', '<', filter.until!))
     .$call(keysetPage('id', page))

@@ -31,6 +31,8 @@ export function findUserByName (db: Database, name: string): Promise<UserRecord 
 export interface LoginCandidate extends UserRecord {
   password_hash: string | null
   key_hash: Uint8Array | null
+  /** The API key's accessor, for its usage figures. */
+  key_accessor: string | null
   /** The user and their home account are both enabled. */
   active: boolean
   /** The account the login asked for (enabled or not), with the user's roles on it; null when none or no such account. */
@@ -50,7 +52,7 @@ export async function findLoginCandidate (db: Database, by: { name: string } | {
       ? join.on(sql<boolean>`false`)
       : tenant === 'home' ? join.onRef('tenant.id', '=', 'users.account_id') : 'id' in tenant ? join.on('tenant.id', '=', tenant.id) : join.on('tenant.name', '=', tenant.name))
     .select(USER_COLUMNS)
-    .select(['users.password_hash', 'api_keys.key_hash', 'tenant.id as tenant_id', 'tenant.name as tenant_name', 'tenant.enabled as tenant_enabled'])
+    .select(['users.password_hash', 'api_keys.key_hash', 'api_keys.accessor as key_accessor', 'tenant.id as tenant_id', 'tenant.name as tenant_name', 'tenant.enabled as tenant_enabled'])
     .select((eb) => eb.and([eb.ref('users.enabled'), eb.ref('accounts.enabled')]).$castTo<boolean>().as('active'))
     .select(roleNamesOn(sql.ref('users.id'), sql.ref('tenant.id')).as('tenant_roles'))
   const row = await ('name' in by ? query.where('users.name', '=', by.name) : query.where('users.id', '=', by.id)).executeTakeFirst()

@@ -40,12 +40,13 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { accountId } = request.params
-    const { kind, requestId, since, until } = request.query
+    const { kind, requestId, accessor, since, until } = request.query
     const page = pageRequest(request.query)
     const rows = await listAuditEvents(db, {
       accountIds: accountId === config.admin.account ? [accountId, null] : [accountId],
       kind,
       requestId,
+      accessor,
       since: instantOf('since', since),
       until: instantOf('until', until)
     }, page)

@@ -28,7 +28,7 @@ export function toAuditEvent (row: AuditEventRow): AuditEvent {
     occurredAt: row.occurred_at.toISOString(),
     accountId: row.account_id,
     kind: row.kind,
-    actor: { kind: row.actor_kind ?? 'anonymous', id: row.actor_id, name: row.actor_name },
+    actor: { kind: row.actor_kind ?? 'anonymous', id: row.actor_id, name: row.actor_name, credential: row.actor_credential },
     object: row.object_type === null || row.object_id === null ? null : { type: row.object_type, id: row.object_id },
     reason: row.reason,
     requestId: row.request_id,

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { ACCESSOR_PATTERN } from '../../core/accessors.js'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/credentials.js'
 import { EMAIL_MAX_LENGTH, IDENTIFIER_PATTERN, NAME_MAX_LENGTH, USER_ID_PATTERN } from '../../core/identifiers.js'
 import { ErrorResponseSchema } from '../../plugins/default-dialect.js'
@@ -89,10 +90,13 @@ export type User = Static<typeof UserSchema>
 
 const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: ['0123456789abcdef0123456789abcdef'] })
 
-export const CreatedUserSchema = Type.Object({ ...userProperties, apiKey: ApiKey })
+const EXAMPLE_API_KEY_ACCESSOR = 'uak_0f1e2d3c4b5a69788796a5b4c3d2e1f0'
+const ApiKeyAccessor = Type.String({ description: 'The key\'s non-secret handle: what the audit trail and the credentials calls name it by', examples: [EXAMPLE_API_KEY_ACCESSOR] })
+
+export const CreatedUserSchema = Type.Object({ ...userProperties, apiKey: ApiKey, apiKeyAccessor: ApiKeyAccessor })
 export type CreatedUser = Static<typeof CreatedUserSchema>
 
-export const ApiKeySchema = Type.Object({ apiKey: ApiKey })
+export const ApiKeySchema = Type.Object({ apiKey: ApiKey, accessor: ApiKeyAccessor })
 
 const NEXT_LINK = {
   link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' }
@@ -145,7 +149,11 @@ export const RevokedUserCredentialsSchema = Type.Object({
   conjurAccessTokens: RevokedTokens,
   agentTokens: Type.Integer({ description: 'Rackspace Monitoring agent tokens the user made, in every tenant, deleted' }),
   hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the user made, on every account, revoked' }),
-  loginDisabled: Type.Boolean({ description: 'Whether logins were disabled too (disableLogin=true)' })
+  loginDisabled: Type.Boolean({ description: 'Whether logins were disabled too (disableLogin=true)' }),
+  credentials: Type.Optional(Type.Array(Type.Object({
+    kind: Type.String({ description: 'session, api-key, astra-token, agent-token or host-factory-token' }),
+    accessor: Type.String({ description: 'The credential\'s non-secret handle' })
+  }), { description: 'Dry run only: what would end, by kind and accessor (the first 1000)' }))
 }, { description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here' })
 
 export const RevokedHostCredentialsSchema = Type.Object({
@@ -159,6 +167,7 @@ export const AuditQuerySchema = Type.Object({
   after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'Id of the last event of the previous page (exclusive); from nextCursor' })),
   kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind', examples: ['authentication.denied'] })),
   requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Only the events of this request (its X-Request-Id)' })),
+  accessor: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Only the events of this credential: those about it (its object) and those of requests it authenticated (actor.credential)', examples: ['agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30'] })),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this instant' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this instant' }))
 })
@@ -168,8 +177,13 @@ export const AuditEventSchema = Type.Object({
   occurredAt: Timestamp,
   accountId: Type.Union([Type.String(), Type.Null()], { description: 'null for a refused credential naming no known account' }),
   kind: Type.String({ examples: ['session.issued', 'authentication.denied', 'credentials.revoked'] }),
-  actor: Type.Object({ kind: Type.String(), id: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) }),
-  object: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  actor: Type.Object({
+    kind: Type.String(),
+    id: Type.Union([Type.String(), Type.Null()]),
+    name: Type.Union([Type.String(), Type.Null()]),
+    credential: Type.Union([Type.String(), Type.Null()], { description: 'The accessor of the credential the actor presented, when it is a stored one' })
+  }),
+  object: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()], { description: 'What the event is about; a credential by its kind and accessor' }),
   reason: Type.Union([Type.String(), Type.Null()], { description: 'Why a refusal was made: unknown, expired, revoked, wrong-origin, missing-privilege… (README, Audit trail)' }),
   requestId: Type.Union([Type.String(), Type.Null()], { description: 'The X-Request-Id the client saw' }),
   clientIp: Type.Union([Type.String(), Type.Null()]),

@@ -31,10 +31,10 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { accountId } = request.params
     const { password: _password, ...recorded } = request.body
-    const { user, roles, apiKey } = await audited(db, auditContextOf(request), (trx) => createUser(trx, credentialTools, { accountId, ...request.body }),
+    const { user, roles, apiKey, apiKeyAccessor } = await audited(db, auditContextOf(request), (trx) => createUser(trx, credentialTools, { accountId, ...request.body }),
       (made) => ({ kind: 'user.created', accountId, object: { type: 'user', id: made.user.id }, details: { ...recorded, password: request.body.password === undefined ? undefined : 'set' } }))
     request.log.info({ accountId, userId: user.id, roles }, 'user created')
-    return reply.code(201).send({ ...toUser(user, roles), apiKey })
+    return reply.code(201).send({ ...toUser(user, roles), apiKey, apiKeyAccessor })
   })
 
   app.get('/accounts/:accountId/users', {
@@ -129,9 +129,10 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { accountId, userId } = request.params
-    const apiKey = await audited(db, auditContextOf(request), (trx) => rotateApiKey(trx, credentialTools.box, userId), () => ({ kind: 'api-key.rotated', accountId, object: { type: 'user', id: userId } }))
-    request.log.info({ accountId, userId }, 'api key rotated')
-    return { apiKey }
+    const issued = await audited(db, auditContextOf(request), (trx) => rotateApiKey(trx, credentialTools.box, userId),
+      ({ accessor }) => ({ kind: 'api-key.rotated', accountId, object: { type: 'api-key', id: accessor }, details: { userId } }))
+    request.log.info({ accountId, userId, accessor: issued.accessor }, 'api key rotated')
+    return issued
   })
 }
 

@@ -14,7 +14,7 @@ type AgentTokenRow = Selectable<AgentTokens>
 type NewAgentToken = Insertable<AgentTokens>
 
 /** Never secret_hash: it is only ever a lookup key. */
-const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'token_sealed', 'label', 'created_at', 'updated_at'] as const
+const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'accessor', 'token_sealed', 'label', 'created_at', 'updated_at'] as const
 
 export type AgentTokenRecord = Pick<AgentTokenRow, typeof AGENT_TOKEN_COLUMNS[number]>
 
@@ -28,6 +28,7 @@ type NewTokenWithAudit = readonly [NewAgentToken, NewAuditEvent]
 const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewAgentToken>> = [
   { name: 'account_id', type: 'text' },
   { name: 'sort_key', type: 'text' },
+  { name: 'accessor', type: 'text' },
   { name: 'secret_hash', type: 'bytea' },
   { name: 'token_sealed', type: 'bytea' },
   { name: 'label', type: 'text' },
@@ -76,15 +77,21 @@ export function listAgentTokens (db: Database, accountId: string, page: KeysetRe
     .execute()
 }
 
-/** Sets the label (null clears it); the row's sort key, or undefined when there is no such token. */
+/** Sets the label (null clears it); the row's accessor, or undefined when there is no such token. */
 export async function updateAgentTokenLabel (db: Database, accountId: string, secretHash: Uint8Array, label: string | null): Promise<string | undefined> {
   const row = await db.updateTable('agent_tokens')
     .set({ label, updated_at: sql<Date>`now()` })
     .where('secret_hash', '=', secretHash)
     .where('account_id', '=', accountId)
-    .returning('sort_key')
+    .returning('accessor')
     .executeTakeFirst()
-  return row?.sort_key
+  return row?.accessor
+}
+
+/** Deletes the tenant's token with this accessor; whether there was one. */
+export async function deleteAgentTokenByAccessor (db: Database, accountId: string, accessor: string): Promise<boolean> {
+  const result = await db.deleteFrom('agent_tokens').where('account_id', '=', accountId).where('accessor', '=', accessor).executeTakeFirst()
+  return result.numDeletedRows > 0n
 }
 
 /** Deletes (or, with `dryRun`, counts) every agent token `userId` made, in every tenant; how many. */
@@ -97,10 +104,12 @@ export async function deleteAgentTokensMadeBy (db: Database, userId: string, dry
   return Number(result.numDeletedRows)
 }
 
-export async function deleteAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<boolean> {
-  const result = await db.deleteFrom('agent_tokens')
+/** Deletes a token; its accessor, or undefined when there was no such token. */
+export async function deleteAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<string | undefined> {
+  const row = await db.deleteFrom('agent_tokens')
     .where('secret_hash', '=', secretHash)
     .where('account_id', '=', accountId)
+    .returning('accessor')
     .executeTakeFirst()
-  return result.numDeletedRows > 0n
+  return row?.accessor
 }

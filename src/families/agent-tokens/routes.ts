@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { ACCESSOR_HEADER } from '../../core/accessors.js'
 import { Forbidden } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
@@ -39,19 +40,19 @@ function segment (value: string): string {
  */
 function locationHeaders (request: FastifyRequest, tenantId: string, token: TokenRef): Record<string, string> {
   const origin = baseUrlOf(request).replace(/^(\w+:\/\/[^/]+).*$/, '$1')
-  return { location: `${origin}/v1.0/${segment(tenantId)}/agent_tokens/${segment(token.id)}`, 'x-object-id': token.id }
+  return { location: `${origin}/v1.0/${segment(tenantId)}/agent_tokens/${segment(token.id)}`, 'x-object-id': token.id, [ACCESSOR_HEADER]: token.accessor }
 }
 
-/** Audit log of a change: the sort key identifies the token; the token itself is never logged. */
+/** Audit log of a change: the accessor names the token; the token itself is never logged. */
 function logChange (request: FastifyRequest<{ Querystring: AuditQuery }>, tenantId: string, token: TokenRef, message: string): void {
   const { _who: who, _why: why } = request.query
-  request.log.info({ tenantId, sortKey: token.sortKey, who, why }, message)
+  request.log.info({ tenantId, accessor: token.accessor, who, why }, message)
 }
 
-/** The audit event of a change: the sort key names the token (its id holds the secret); `_who`/`_why` land here. */
+/** The audit event of a change: the accessor names the token (its id holds the secret); `_who`/`_why` land here. */
 function agentTokenEvent (request: FastifyRequest<{ Querystring: AuditQuery }>, kind: string, tenantId: string, token: TokenRef): AuditEvent {
   const { _who: who, _why: why } = request.query
-  return { kind, accountId: tenantId, object: { type: 'agent-token', id: token.sortKey }, details: { who: who?.slice(0, 255), why: why?.slice(0, 1000) } }
+  return { kind, accountId: tenantId, object: { type: 'agent-token', id: token.accessor }, details: { who: who?.slice(0, 255), why: why?.slice(0, 1000) } }
 }
 
 const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -6,6 +6,7 @@ import { RATE_LIMIT, RATE_LIMIT_WINDOW } from './response-headers.js'
 
 const EXAMPLE_TENANT = 'hybrid:000000'
 const EXAMPLE_ID = `0190f3c2a1b04e7d${'5f'.repeat(24)}.${EXAMPLE_TENANT}`
+const EXAMPLE_ACCESSOR = 'agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30'
 
 /** A JSON type list (`["string", "null"]`): one schema, no anyOf, so errors and serialisation stay simple. */
 function nullable<T> (type: string, options: Record<string, unknown> = {}): TSchema & { '~unsafe': T | null } {
@@ -49,8 +50,9 @@ export type LabelBody = Static<typeof LabelBodySchema>
 export const AgentTokenSchema = Type.Object({
   id: Type.String({ description: 'The token id; equals `token`', examples: [EXAMPLE_ID] }),
   token: Type.String({ description: 'The value the agent uses as monitoring_token', examples: [EXAMPLE_ID] }),
-  label: nullable<string>('string', { description: 'Always present; null when unset', examples: ['web01.example.com'] })
-}, { examples: [{ id: EXAMPLE_ID, token: EXAMPLE_ID, label: 'web01.example.com' }] })
+  label: nullable<string>('string', { description: 'Always present; null when unset', examples: ['web01.example.com'] }),
+  accessor: Type.String({ description: 'Tessera\'s non-secret handle of the token (not in Rackspace\'s API): what the admin API, the audit trail and logs name it by', examples: [EXAMPLE_ACCESSOR] })
+}, { examples: [{ id: EXAMPLE_ID, token: EXAMPLE_ID, label: 'web01.example.com', accessor: EXAMPLE_ACCESSOR }] })
 
 export const AgentTokenListSchema = Type.Object({
   values: Type.Array(AgentTokenSchema, { description: 'Tokens in id order' }),
@@ -63,7 +65,7 @@ export const AgentTokenListSchema = Type.Object({
   })
 }, {
   examples: [{
-    values: [{ id: EXAMPLE_ID, token: EXAMPLE_ID, label: 'web01.example.com' }],
+    values: [{ id: EXAMPLE_ID, token: EXAMPLE_ID, label: 'web01.example.com', accessor: EXAMPLE_ACCESSOR }],
     metadata: { count: 1, limit: 100, marker: null, next_marker: null, next_href: null }
   }]
 })
@@ -91,7 +93,8 @@ const COMMON_HEADERS = {
 const LOCATION_HEADERS = {
   ...COMMON_HEADERS,
   Location: Type.String({ description: 'Absolute URL of the token; its path is exactly /v1.0/{tenantId}/agent_tokens/{tokenId}' }),
-  'X-Object-ID': Type.String({ description: 'The token id' })
+  'X-Object-ID': Type.String({ description: 'The token id' }),
+  'Tessera-Credential-Accessor': Type.String({ description: 'The token\'s non-secret handle (Tessera\'s, not Rackspace\'s)', examples: [EXAMPLE_ACCESSOR] })
 }
 
 /** A reply schema with the headers OpenAPI should document for it. */

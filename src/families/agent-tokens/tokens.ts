@@ -1,3 +1,4 @@
+import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
 import { NotFound } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
@@ -8,17 +9,22 @@ import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import * as repo from './repository.js'
 import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
 
-/** Agent tokens as the API shows them: `id` and `token` are the same value (spec §10.5). */
+/**
+ * Agent tokens as the API shows them: `id` and `token` are the same value (spec §10.5), and
+ * Tessera's non-secret handle beside them (extra fields are harmless to the API's clients, §10.5).
+ */
 export interface AgentToken {
   id: string
   token: string
   label: string | null
+  accessor: string
 }
 
-/** Where a token is, for Location headers and logs (the sort key is not secret). */
+/** Where a token is, for Location headers, and what names it in logs and the audit trail. */
 export interface TokenRef {
   id: string
   sortKey: string
+  accessor: string
 }
 
 /** A fresh sort key clashes only when two tokens of a tenant share a millisecond and 16 random bits. */
@@ -37,7 +43,7 @@ function sortKeyOrNotFound (id: string, accountId: string): string {
 
 function reveal (box: SecretBox, row: repo.AgentTokenRecord): AgentToken {
   const id = box.open(row.token_sealed, sealingContext(row.account_id, row.sort_key))
-  return { id, token: id, label: row.label }
+  return { id, token: id, label: row.label, accessor: row.accessor }
 }
 
 /** What a new token is made of: its tenant, label, and the user who made it (their kill switch ends it). */
@@ -51,16 +57,18 @@ export interface AgentTokenInput {
 export async function createAgentToken (db: Database, box: SecretBox, { accountId, label, createdBy }: AgentTokenInput, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
   for (let attempt = 1; ; attempt++) {
     const { id, sortKey } = newTokenId(accountId)
+    const accessor = newAccessor(ACCESSOR_PREFIX.agentToken)
     try {
       await repo.insertAgentToken(db, {
         account_id: accountId,
         sort_key: sortKey,
+        accessor,
         secret_hash: sha256(id),
         token_sealed: box.seal(id, sealingContext(accountId, sortKey)),
         label,
         created_by: createdBy
-      }, audit({ id, sortKey }))
-      return { id, sortKey }
+      }, audit({ id, sortKey, accessor }))
+      return { id, sortKey, accessor }
     } catch (error) {
       if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS) throw error
     }
@@ -81,11 +89,11 @@ export async function getAgentToken (db: Database, accountId: string, id: string
   const secretHash = sha256(id)
   const found = await readThrough(reads, cacheKey(accountId, sortKey), async () => {
     const row = await repo.findAgentToken(db, accountId, secretHash)
-    return row && { value: { secretHash, label: row.label }, expiresAt: NO_EXPIRY }
+    return row && { value: { secretHash, label: row.label, accessor: row.accessor }, expiresAt: NO_EXPIRY }
   })
   // The entry is the token at this sort key: another id that shares the sort key is not it.
   if (!found || !constantTimeEqual(found.secretHash, secretHash)) throw notFound(id)
-  return { id, token: id, label: found.label }
+  return { id, token: id, label: found.label, accessor: found.accessor }
 }
 
 /**
@@ -104,15 +112,16 @@ export async function listAgentTokenPage (db: Database, box: SecretBox, accountI
 /** Changes the label when `label` is given (null clears it); a missing label changes nothing. */
 export async function relabelAgentToken (db: Database, accountId: string, id: string, label: string | null | undefined): Promise<TokenRef> {
   const sortKey = sortKeyOrNotFound(id, accountId)
-  const found = label === undefined
-    ? (await repo.findAgentToken(db, accountId, sha256(id)))?.sort_key
+  const accessor = label === undefined
+    ? (await repo.findAgentToken(db, accountId, sha256(id)))?.accessor
     : await repo.updateAgentTokenLabel(db, accountId, sha256(id), label)
-  if (found === undefined) throw notFound(id)
-  return { id, sortKey }
+  if (accessor === undefined) throw notFound(id)
+  return { id, sortKey, accessor }
 }
 
 export async function deleteAgentToken (db: Database, accountId: string, id: string): Promise<TokenRef> {
   const sortKey = sortKeyOrNotFound(id, accountId)
-  if (!await repo.deleteAgentToken(db, accountId, sha256(id))) throw notFound(id)
-  return { id, sortKey }
+  const accessor = await repo.deleteAgentToken(db, accountId, sha256(id))
+  if (accessor === undefined) throw notFound(id)
+  return { id, sortKey, accessor }
 }

@@ -44,7 +44,7 @@ export const astraTokenCredential: CredentialKind = {
         name: holder.user_name,
         accountId: holder.account_id,
         roles: Object.freeze(holder.roles),
-        credential: Object.freeze({ kind: 'astra-token', id: holder.token_id, expiresAt: null })
+        credential: Object.freeze({ kind: 'astra-token', id: holder.token_id, accessor: holder.token_id, expiresAt: null })
       })
       // Astra tokens do not expire: the cache's own re-check interval bounds the entry.
       return { value, expiresAt: NO_EXPIRY }

@@ -25,6 +25,8 @@ export interface LoggedIn<T> {
   accountId: string
   actor: Actor
   method: 'password' | 'api-key'
+  /** The accessor of the API key the login used; null for a password. */
+  credential: string | null
 }
 
 /** `host/<id>` is a host; `user/<name>` or a bare name a user. */
@@ -101,14 +103,14 @@ export async function login (db: Database, tools: CredentialTools, accountName: 
     const verified = verifyHostKey(host?.api_key_hash, credentials.secret)
     if (refusal) throw new Unauthenticated(undefined, refusal)
     if (!verified) throw new Unauthenticated(undefined, hostRefusal(accountId, subject.id, host !== undefined))
-    return { value: tools.box.open(host!.api_key_sealed, hostKeySealingContext(accountId, host!.id)), accountId, actor: hostActor(host!.id), method: 'api-key' }
+    return { value: tools.box.open(host!.api_key_sealed, hostKeySealingContext(accountId, host!.id)), accountId, actor: hostActor(host!.id), method: 'api-key', credential: host!.api_key_accessor }
   }
   const byKey = verifyApiKey(user?.key_hash, credentials.secret)
   const verified = byKey || await tools.passwords.verify(user?.password_hash, credentials.secret)
   if (refusal) throw new Unauthenticated(undefined, refusal)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : 'wrong-password'))
-  const apiKey = user.key_sealed ? openApiKey(tools.box, user.id, user.key_sealed) : await rotateApiKey(db, tools.box, user.id)
-  return { value: apiKey, accountId, actor: { kind: 'user', id: user.id, name: user.name }, method: byKey ? 'api-key' : 'password' }
+  const apiKey = user.key_sealed ? openApiKey(tools.box, user.id, user.key_sealed) : (await rotateApiKey(db, tools.box, user.id)).apiKey
+  return { value: apiKey, accountId, actor: { kind: 'user', id: user.id, name: user.name }, method: byKey ? 'api-key' : 'password', credential: byKey ? user.key_accessor : null }
 }
 
 /** POST /authn/{account}/{login}/authenticate: an API key (never a password) for an access token. */
@@ -120,16 +122,19 @@ export async function authenticateWithApiKey (db: Database, tokens: AccessTokens
   const { host, user, counted } = await roleNamed(db, accountId, subject)
   await guard(counted)
   let actor: Actor
+  let credential: string
   if (subject.kind === 'host') {
     const verified = verifyHostKey(host?.api_key_hash, apiKey)
     if (refusal) throw new Unauthenticated(undefined, refusal)
     if (!verified) throw new Unauthenticated(undefined, hostRefusal(accountId, subject.id, host !== undefined))
     actor = hostActor(subject.id)
+    credential = host!.api_key_accessor
   } else {
     const verified = verifyApiKey(user?.key_hash, apiKey)
     if (refusal) throw new Unauthenticated(undefined, refusal)
     if (!verified || !user?.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key'))
     actor = { kind: 'user', id: user.id, name: user.name }
+    credential = user.key_accessor!
   }
-  return { value: tokens.issue(accountId, canonicalLogin(subject), now), accountId, actor, method: 'api-key' }
+  return { value: tokens.issue(accountId, canonicalLogin(subject), now), accountId, actor, method: 'api-key', credential }
 }

@@ -62,7 +62,7 @@ function accessTokenPrincipal (verified: VerifiedAccessToken): Principal {
     accountId: verified.accountId,
     // Conjur reads privileges from the database on each request, not from the token.
     roles: [],
-    credential: { kind: ACCESS_TOKEN_KIND, id: `${verified.accountId}:${verified.login}:${verified.issuedAt.getTime() / 1000}`, expiresAt: verified.expiresAt }
+    credential: { kind: ACCESS_TOKEN_KIND, id: `${verified.accountId}:${verified.login}:${verified.issuedAt.getTime() / 1000}`, accessor: null, expiresAt: verified.expiresAt }
   }
   verifiedTokens.set(principal, verified)
   return principal
@@ -115,7 +115,7 @@ export const hostFactoryTokenCredential: CredentialKind = {
       name: token.host_factory_id,
       accountId: token.account_id,
       roles: [],
-      credential: { kind: HOST_FACTORY_TOKEN_KIND, id: hash.subarray(0, 8).toString('hex'), expiresAt: token.expiration }
+      credential: { kind: HOST_FACTORY_TOKEN_KIND, id: token.accessor, accessor: token.accessor, expiresAt: token.expiration }
     }
   }
 }

@@ -1,4 +1,5 @@
 import { inTransaction } from '../../services/audit.js'
+import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
 import { Forbidden, Unauthenticated } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -59,34 +60,40 @@ function view (accountName: string, host: repo.HostRecord, factoryId: string, ap
   }
 }
 
+/** A host as Conjur shows it after enrolment, and its new API key's accessor. */
+export interface EnrolledHost {
+  view: HostView
+  apiKeyAccessor: string
+}
+
 /**
  * POST /host_factories/hosts after the token was accepted (steps 5 to 8 of §A3): creates the
  * host, owned by the factory, in each of its layers; or rotates the API key of a host this
  * factory owns (403 for any other). One transaction; a host being created by a parallel
  * request is waited for and then rotated.
  */
-export async function enrolHost (db: Database, box: SecretBox, factory: { accountId: string, id: string }, params: Params): Promise<HostView> {
+export async function enrolHost (db: Database, box: SecretBox, factory: { accountId: string, id: string }, params: Params): Promise<EnrolledHost> {
   const hostId = hostIdOf(params.id)
   const annotations = annotationsOf(params.annotations)
   const apiKey = newConjurSecret()
-  const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)) }
+  const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)), accessor: newAccessor(ACCESSOR_PREFIX.hostApiKey) }
   return inTransaction(db, async (trx) => {
     // A disabled account's tokens are as good as unknown.
     const account = await findAccountById(trx, factory.accountId)
     if (!account?.enabled) throw new Unauthenticated()
     let host = await repo.findHost(trx, factory.accountId, hostId, { lock: true })
     if (!host) {
-      host = await repo.insertHost(trx, { account_id: factory.accountId, id: hostId, annotations, owner_host_factory_id: factory.id, api_key_hash: key.hash, api_key_sealed: key.sealed })
+      host = await repo.insertHost(trx, { account_id: factory.accountId, id: hostId, annotations, owner_host_factory_id: factory.id, api_key_hash: key.hash, api_key_sealed: key.sealed, api_key_accessor: key.accessor })
       if (host) {
         const layers = (await repo.layersOf(trx, factory.accountId, [factory.id])).get(factory.id) ?? []
         await repo.addHostToLayers(trx, factory.accountId, hostId, layers)
-        return view(account.name, host, factory.id, apiKey)
+        return { view: view(account.name, host, factory.id, apiKey), apiKeyAccessor: key.accessor }
       }
       // Created meanwhile by another request: now it exists, so this is a rotation.
       host = await repo.findHost(trx, factory.accountId, hostId, { lock: true })
     }
     if (!host || host.owner_host_factory_id !== factory.id) throw new Forbidden()
     await repo.replaceHostApiKey(trx, factory.accountId, hostId, key)
-    return view(account.name, host, factory.id, apiKey)
+    return { view: view(account.name, host, factory.id, apiKey), apiKeyAccessor: key.accessor }
   })
 }

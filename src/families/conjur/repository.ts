@@ -33,6 +33,7 @@ export interface UserRole {
   password_hash: string | null
   key_hash: Uint8Array | null
   key_sealed: Uint8Array | null
+  key_accessor: string | null
   active: boolean
   is_admin: boolean
   /** Access tokens issued before this instant are revoked (the kill switch). */
@@ -43,7 +44,7 @@ export function findUserRole (db: Database, accountId: string, name: string): Pr
   return db.selectFrom('users')
     .innerJoin('accounts', 'accounts.id', 'users.account_id')
     .leftJoin('api_keys', 'api_keys.user_id', 'users.id')
-    .select(['users.id', 'users.name', 'users.password_hash', 'api_keys.key_hash', 'api_keys.key_sealed', 'users.access_tokens_not_before'])
+    .select(['users.id', 'users.name', 'users.password_hash', 'api_keys.key_hash', 'api_keys.key_sealed', 'api_keys.accessor as key_accessor', 'users.access_tokens_not_before'])
     .select((eb) => eb.and([eb.ref('users.enabled'), eb.ref('accounts.enabled')]).$castTo<boolean>().as('active'))
     .select((eb) => eb.exists(eb.selectFrom('role_assignments').select('role')
       .whereRef('role_assignments.user_id', '=', 'users.id').where('role_assignments.account_id', '=', accountId)
@@ -64,12 +65,14 @@ export interface HostRecord {
   owner_host_factory_id: string | null
   api_key_hash: Uint8Array
   api_key_sealed: Uint8Array
+  /** The API key's non-secret handle: a new key gets a new one. */
+  api_key_accessor: string
   created_at: Date
   /** Access tokens issued before this instant are revoked (the kill switch). */
   access_tokens_not_before: Date | null
 }
 
-const HOST_COLUMNS = ['account_id', 'id', 'annotations', 'owner_host_factory_id', 'api_key_hash', 'api_key_sealed', 'created_at', 'access_tokens_not_before'] as const
+const HOST_COLUMNS = ['account_id', 'id', 'annotations', 'owner_host_factory_id', 'api_key_hash', 'api_key_sealed', 'api_key_accessor', 'created_at', 'access_tokens_not_before'] as const
 
 export async function findHost (db: Database, accountId: string, id: string, options: { lock?: boolean } = {}): Promise<HostRecord | undefined> {
   let query = db.selectFrom('hosts').select(HOST_COLUMNS).where('account_id', '=', accountId).where('id', '=', id)
@@ -86,8 +89,15 @@ export async function insertHost (db: Database, host: Omit<HostRecord, 'created_
     .executeTakeFirst() as HostRecord | undefined
 }
 
-export async function replaceHostApiKey (db: Database, accountId: string, id: string, key: { hash: Uint8Array, sealed: Uint8Array }): Promise<void> {
-  await db.updateTable('hosts').set({ api_key_hash: key.hash, api_key_sealed: key.sealed, updated_at: sql<Date>`now()` })
+/** A host's new API key: its lookup hash, sealed copy and accessor. */
+export interface NewHostKey {
+  hash: Uint8Array
+  sealed: Uint8Array
+  accessor: string
+}
+
+export async function replaceHostApiKey (db: Database, accountId: string, id: string, key: NewHostKey): Promise<void> {
+  await db.updateTable('hosts').set({ api_key_hash: key.hash, api_key_sealed: key.sealed, api_key_accessor: key.accessor, api_key_created_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
     .where('account_id', '=', accountId).where('id', '=', id).execute()
 }
 
@@ -218,6 +228,8 @@ export async function relationTo (db: Database, accountId: string, factoryId: st
 }
 
 export interface TokenRecord {
+  /** The token's non-secret handle (migration 0014). */
+  accessor: string
   token_sha256: Uint8Array
   token_sealed: Uint8Array
   account_id: string
@@ -227,7 +239,7 @@ export interface TokenRecord {
 }
 
 const TOKEN_COLUMNS = [
-  'token_sha256', 'token_sealed', 'account_id', 'host_factory_id', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration'
+  'accessor', 'token_sha256', 'token_sealed', 'account_id', 'host_factory_id', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration'
 ] as const
 
 /** One request's tokens (sharing its cidr and its maker) and their audit rows. */
@@ -243,6 +255,7 @@ export interface NewTokens {
 type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string, created_by: string | null }
 
 const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
+  { name: 'accessor', type: 'text' },
   { name: 'token_sha256', type: 'bytea' },
   { name: 'token_sealed', type: 'bytea' },
   { name: 'account_id', type: 'text' },
@@ -258,7 +271,7 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
  * written or none, in one round trip and no transaction. Returns every token written.
  */
 const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('host_factory_tokens', NEW_TOKEN_COLUMNS, 1)}
-    returning token_sha256, token_sealed, account_id, host_factory_id, cidr::text[] as cidr, expiration),
+    returning accessor, token_sha256, token_sealed, account_id, host_factory_id, cidr::text[] as cidr, expiration),
   audit as (${insertFromArrays('audit_events', AUDIT_EVENT_COLUMNS, NEW_TOKEN_COLUMNS.length + 1)})
   select * from token`
 
@@ -307,6 +320,12 @@ export async function deleteTokensMadeBy (db: Database, userId: string, dryRun: 
   return Number(result.numDeletedRows)
 }
 
+/** Deletes the account's host factory token with this accessor; whether there was one. */
+export async function deleteTokenByAccessor (db: Database, accountId: string, accessor: string): Promise<boolean> {
+  const result = await db.deleteFrom('host_factory_tokens').where('account_id', '=', accountId).where('accessor', '=', accessor).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
 export async function deleteToken (db: Database, tokenSha256: Uint8Array): Promise<boolean> {
   const result = await db.deleteFrom('host_factory_tokens').where('token_sha256', '=', tokenSha256).executeTakeFirst()
   return result.numDeletedRows > 0n
@@ -328,9 +347,16 @@ export async function layerExists (db: Database, accountId: string, id: string):
  * Ends a host's credentials: its API key is replaced by one nobody holds, and its access tokens
  * issued until now are refused (callerOf reads access_tokens_not_before). False without the host.
  */
-export async function revokeHostCredentials (db: Database, accountId: string, id: string, unknownKey: { hash: Uint8Array, sealed: Uint8Array }): Promise<boolean> {
+export async function revokeHostCredentials (db: Database, accountId: string, id: string, unknownKey: NewHostKey): Promise<boolean> {
   const result = await db.updateTable('hosts')
-    .set({ api_key_hash: unknownKey.hash, api_key_sealed: unknownKey.sealed, access_tokens_not_before: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .set({
+      api_key_hash: unknownKey.hash,
+      api_key_sealed: unknownKey.sealed,
+      api_key_accessor: unknownKey.accessor,
+      api_key_created_at: sql<Date>`now()`,
+      access_tokens_not_before: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`
+    })
     .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()
   return result.numUpdatedRows > 0n
 }

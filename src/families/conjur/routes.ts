@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { ACCESSOR_HEADER } from '../../core/accessors.js'
 import { Unauthenticated } from '../../core/errors.js'
 import { authenticate, basicCredentials } from '../../plugins/auth.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
@@ -17,7 +18,6 @@ import {
 import { createTokens, revokeToken } from './tokens.js'
 import { audited, auditedInStatement } from '../../services/audit.js'
 import { auditContextOf, recordObserved } from '../../plugins/audit.js'
-import { tokenFingerprint } from './secrets.js'
 
 /** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
 const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i
@@ -29,6 +29,7 @@ function sendText (reply: FastifyReply, text: string): FastifyReply {
 const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, credentialTools } = app
   const { box } = credentialTools
+  const countUse = (accessor: string | null) => { if (accessor !== null) app.credentialUsage.record(accessor, Date.now()) }
 
   app.get('/authn/:account/login', {
     exposeHeadRoute: false,
@@ -51,7 +52,8 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!credentials) throw new Unauthenticated()
       return login(db, credentialTools, request.params.account, credentials, guard)
     })
-    recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } })
+    countUse(loggedIn.credential)
+    recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } }, loggedIn.credential)
     return sendText(reply, loggedIn.value)
   })
 
@@ -69,7 +71,8 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { account, login: rawLogin } = request.params
     const loggedIn = await limitLogin(request,
       (guard) => authenticateWithApiKey(db, accessTokensOf(app.config), account, rawLogin, rawBody(request).trim(), app.clock(), guard))
-    recordObserved(request, loggedIn.actor, { kind: 'access-token.issued', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } })
+    countUse(loggedIn.credential)
+    recordObserved(request, loggedIn.actor, { kind: 'access-token.issued', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } }, loggedIn.credential)
     const token = loggedIn.value
     if (WANTS_BASE64.test(String(request.headers['accept-encoding'] ?? ''))) {
       return sendText(reply.header('content-encoding', 'base64'), Buffer.from(JSON.stringify(token)).toString('base64'))
@@ -88,13 +91,17 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       security: accessTokenSecurity,
       response: { 200: TokenListSchema, ...errors(400, 401, 403, 404, 413, 422, 503) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const caller = await callerOf(request)
-    const tokens = await auditedInStatement(auditContextOf(request), (rowOf) => createTokens(db, box, caller, conjurParams(request), app.clock(),
-      (made) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(made.token) }, details: { hostFactory: conjurParams(request).host_factory ?? null, expiration: made.expiration } }),
+    const params = conjurParams(request)
+    const hostFactory = params.host_factory ?? null
+    const made = await auditedInStatement(auditContextOf(request), (rowOf) => createTokens(db, box, caller, params, app.clock(),
+      ({ accessor, expiration }) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: accessor }, details: { hostFactory, expiration } }),
       { cache: app.readCache, now: app.clock() }))
-    request.log.info({ accountId: caller.account.id, count: tokens.length }, 'host factory tokens created')
-    return tokens
+    request.log.info({ accountId: caller.account.id, count: made.length }, 'host factory tokens created')
+    // Conjur's body stays Conjur's: the handles go beside it, in the body's order.
+    reply.header(ACCESSOR_HEADER, made.map((token) => token.accessor).join(', '))
+    return made.map((token) => token.view)
   })
 
   app.delete('/host_factory_tokens/:token', {
@@ -110,7 +117,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const caller = await callerOf(request)
     await audited(db, auditContextOf(request), (trx) => revokeToken(trx, caller, request.params.token),
-      () => ({ kind: 'host-factory-token.revoked', accountId: caller.account.id, object: { type: 'host-factory-token', id: tokenFingerprint(request.params.token) } }))
+      (accessor) => ({ kind: 'host-factory-token.revoked', accountId: caller.account.id, object: { type: 'host-factory-token', id: accessor } }))
     request.log.info({ accountId: caller.account.id }, 'host factory token revoked')
     return reply.code(204).send(null)
   })
@@ -130,10 +137,10 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const principal = await authenticate(request)
     if (principal?.credential.kind !== HOST_FACTORY_TOKEN_KIND || principal.accountId === null) throw new Unauthenticated()
     const accountId = principal.accountId
-    const host = await audited(db, auditContextOf(request), (trx) => enrolHost(trx, box, { accountId, id: principal.id }, conjurParams(request)),
-      (made) => ({ kind: 'host.enrolled', accountId, object: { type: 'host', id: made.id }, details: { hostFactory: principal.id } }))
-    request.log.info({ accountId: principal.accountId, hostFactory: principal.id, host: host.id }, 'host enrolled')
-    return reply.code(201).send(host)
+    const { view, apiKeyAccessor } = await audited(db, auditContextOf(request), (trx) => enrolHost(trx, box, { accountId, id: principal.id }, conjurParams(request)),
+      (made) => ({ kind: 'host.enrolled', accountId, object: { type: 'host', id: made.view.id }, details: { hostFactory: principal.id, apiKeyAccessor: made.apiKeyAccessor } }))
+    request.log.info({ accountId: principal.accountId, hostFactory: principal.id, host: view.id, apiKeyAccessor }, 'host enrolled')
+    return reply.code(201).header(ACCESSOR_HEADER, apiKeyAccessor).send(view)
   })
 
   app.get('/resources/:account/:kind/:identifier', {

@@ -1,4 +1,4 @@
-import { randomBytes, sha256 } from '../../core/secrets.js'
+import { randomBytes } from '../../core/secrets.js'
 
 /** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz'
@@ -37,12 +37,4 @@ export function tokenSealingContext (tokenSha256: Uint8Array): string {
 /** Binds a sealed host API key to its host. */
 export function hostKeySealingContext (accountId: string, hostId: string): string {
   return `host-api-key:${accountId}:${hostId}`
-}
-
-/**
- * What the audit trail and principals name a host factory token by: the first 8 bytes of its
- * SHA-256, in hex. It identifies the token without revealing it.
- */
-export function tokenFingerprint (token: string): string {
-  return sha256(token).subarray(0, 8).toString('hex')
 }

@@ -1,3 +1,4 @@
+import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
 import { Forbidden } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
@@ -31,6 +32,12 @@ export interface TokenView {
   expiration: string
   cidr: string[]
   token: string
+}
+
+/** A token just made: as Conjur shows it, and its accessor (Tessera's, sent beside the body). */
+export interface MadeToken {
+  view: TokenView
+  accessor: string
 }
 
 /**
@@ -122,7 +129,7 @@ function allowed (relation: repo.Relation, privilege: repo.Privilege): boolean {
  * between is the same race as one revoked just before the request, and a transaction would not
  * close it (it takes no lock).
  */
-export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: Pick<TokenView, 'token' | 'expiration'>) => NewAuditEvent, reads?: ReadCache): Promise<TokenView[]> {
+export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: { accessor: string, expiration: string }) => NewAuditEvent, reads?: ReadCache): Promise<MadeToken[]> {
   const hostFactory = params.host_factory
   if (typeof hostFactory !== 'string' || hostFactory === '') throw argumentError('host_factory')
   const resource = await visibleResource(db, caller, hostFactory, reads)
@@ -141,11 +148,13 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
   }
   const cidr = parseCidrs(params.cidr)
   const secrets = Array.from({ length: count }, () => newConjurSecret())
+  const accessors = secrets.map(() => newAccessor(ACCESSOR_PREFIX.hostFactoryToken))
   const shownExpiration = formatUtcSeconds(expiration.instant)
   const rows = await repo.insertTokens(db, {
-    tokens: secrets.map((secret) => {
+    tokens: secrets.map((secret, index) => {
       const hash = sha256(secret)
       return {
+        accessor: accessors[index]!,
         token_sha256: hash,
         token_sealed: box.seal(secret, tokenSealingContext(hash)),
         account_id: caller.account.id,
@@ -155,12 +164,12 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
     }),
     cidr,
     createdBy: caller.role.kind === 'user' ? caller.role.userId : null,
-    audit: secrets.map((secret) => audit({ token: secret, expiration: shownExpiration }))
+    audit: accessors.map((accessor) => audit({ accessor, expiration: shownExpiration }))
   })
   // The factory now shows these tokens. Only its entries go: the caller's relation stays, so
   // issuing again reads nothing (FlushOnWrite would empty the whole read cache).
   reads?.cache.forget(factoryViewKey(caller.account.id, resource.factoryId))
-  return rows.map((row, index) => ({ expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }))
+  return rows.map((row, index) => ({ view: { expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }, accessor: row.accessor }))
 }
 
 /** The not-found of an unknown token: its id is `*:host_factory_token:<token>` (spec §A2). */
@@ -168,8 +177,8 @@ export function tokenNotFound (token: string): ConjurNotFound {
   return new ConjurNotFound(`*:host_factory_token:${token}`, token)
 }
 
-/** DELETE /host_factory_tokens/{token} (spec §A2): 404, then the factory's visibility, then `update`. */
-export async function revokeToken (db: Database, caller: Caller, token: string): Promise<void> {
+/** DELETE /host_factory_tokens/{token} (spec §A2): 404, then the factory's visibility, then `update`. The token's accessor. */
+export async function revokeToken (db: Database, caller: Caller, token: string): Promise<string> {
   const hash = sha256(token)
   const row = await repo.findToken(db, hash)
   if (!row) throw tokenNotFound(token)
@@ -178,4 +187,5 @@ export async function revokeToken (db: Database, caller: Caller, token: string):
   const resource = await visibleResource(db, caller, factoryId)
   if (!allowed(resource.relation, 'update')) throw new Forbidden()
   await repo.deleteToken(db, hash)
+  return row.accessor
 }

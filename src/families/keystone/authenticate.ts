@@ -22,6 +22,8 @@ interface Subject {
   tenant?: AccountWithRoles | null
   /** Where a login naming no tenant is scoped: Rackspace API-key logins use the user's own account. */
   defaultAccount?: AccountWithRoles | null
+  /** The accessor of the stored credential the login used (an API key, a parent session): a use of it. */
+  usedCredential?: string | undefined
 }
 
 /** The tenant a login names: tenantId wins over tenantName (Keystone Pike). */
@@ -65,7 +67,7 @@ async function apiKeySubject (db: Database, credentials: Auth[typeof API_KEY_CRE
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : user?.key_hash ? 'wrong-api-key' : 'no-api-key', credentials.username))
   // Rackspace scopes every API-key token to the user's account (spec §9.2): fog and the
   // monitoring agent send no tenant and need the catalog.
-  const subject: Subject = { user: { id: user.id, name: user.name }, method: 'apikey' }
+  const subject: Subject = { user: { id: user.id, name: user.name }, method: 'apikey', usedCredential: user.key_accessor ?? undefined }
   return tenant === 'home' ? { ...subject, defaultAccount: user.tenant } : { ...subject, tenant: user.tenant }
 }
 
@@ -77,7 +79,7 @@ async function tokenSubject (db: Database, token: Auth['token'], now: Date, guar
   // Unknown, revoked and expired tokens all read as bad credentials here (spec §3.2).
   const parent = await findSession(db, token.id, now)
   if (!parent) throw new Unauthenticated(undefined, await sessionRefusal(db, token.id, now))
-  return { user: parent.user, method: 'token', parent }
+  return { user: parent.user, method: 'token', parent, usedCredential: parent.auditId }
 }
 
 /** Why a login was refused: the name as given when it is the user's; only fingerprinted when it names nobody (it may be a password). */
@@ -105,11 +107,18 @@ async function requestedTenant (db: Database, named: NamedTenant | null, subject
   return account
 }
 
+/** How long the new session lasts from when, and who counts a use of the credential a login used. */
+export interface LoginLifetime {
+  ttlSeconds: number
+  now: Date
+  used?: ((accessor: string) => void) | undefined
+}
+
 /**
  * POST /v2.0/tokens in Keystone's processing order (spec §3.2): shape errors (400) first,
  * then the credentials (401), then the tenant (400 for size, 401 otherwise), then roles.
  */
-export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: { ttlSeconds: number, now: Date }, context: AuditContext, guard: LoginGuard): Promise<IssuedSession> {
+export async function authenticate (db: Database, passwords: PasswordHasher, body: AuthRequest | undefined, lifetime: LoginLifetime, context: AuditContext, guard: LoginGuard): Promise<IssuedSession> {
   const auth = body?.auth
   if (!auth || typeof auth !== 'object') throw invalid(expecting('auth', 'request body'))
 
@@ -135,7 +144,8 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
 
   const scope = account && { id: account.id, name: account.name }
   // The login names who acts; the session and the audit row of its issue are one statement.
-  return auditedInStatement({ ...context, actor: { kind: 'user', ...subject.user } }, (rowOf) => issueSession(db, {
+  if (subject.usedCredential !== undefined) lifetime.used?.(subject.usedCredential)
+  return auditedInStatement({ ...context, actor: { kind: 'user', ...subject.user }, actorCredential: subject.usedCredential }, (rowOf) => issueSession(db, {
     user: subject.user,
     account: scope,
     roles,

@@ -48,6 +48,8 @@ function sessionRevoked (auditId: string, accountId: string | null, userId: stri
 const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
+  const countUse = (accessor: string) => app.credentialUsage.record(accessor, Date.now())
+
   function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {
     return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock(), cache: app.credentialCache }))
   }
@@ -60,6 +62,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const session = await sessionFor(request, policy)
     const { belongsTo } = request.query
     if (belongsTo !== undefined && session.account?.id !== belongsTo) throw new Unauthenticated()
+    // A service checking a token it was sent: a use of that token.
+    countUse(session.auditId)
     const baseUrl = baseUrlOf(request)
     reply.type(JSON_TYPE)
     // The GET's serialiser, for the HEAD too: both send the same text (compiled once per route).
@@ -79,7 +83,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const context = auditContextOf(request)
     const session = await limitLogin(request,
-      (guard) => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock() }, context, guard))
+      (guard) => authenticate(db, app.credentialTools.passwords, request.body, { ttlSeconds: config.tokenTtlSeconds, now: app.clock(), used: countUse }, context, guard))
     request.log.info({ auditId: session.auditId, userId: session.user.id, tenantId: session.account?.id, method: session.method }, 'token issued')
     return accessDocument(session, session.token, catalogFor(session, config, baseUrlOf(request)))
   })

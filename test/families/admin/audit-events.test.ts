@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tokenFingerprint } from '../../../src/families/conjur/secrets.js'
 import { insertTenantUser, insertUser, login, superAdminSession, tenantSession, unique } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import * as astra from '../astra/helpers.js'
@@ -60,14 +59,15 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
   })
 
   it('records a re-scope with the session it came from, and an API-key login scoped to the user\'s own account', async () => {
-    const { account, user, password, apiKey } = await insertTenantUser(t.app.db, ['admin'])
+    const { account, user, password, apiKey, apiKeyAccessor } = await insertTenantUser(t.app.db, ['admin'])
     const unscoped = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.name, password } } } })
     expect(unscoped.statusCode).toBe(200)
     const parent = unscoped.json().access.token
     const rescoped = await t.app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { token: { id: parent.id }, tenantId: account.id } } })
     expect(rescoped.statusCode).toBe(200)
     const child = rescoped.json().access.token
-    const actor = { kind: 'user', id: user.id, name: user.name }
+    // The session it came from is the credential the actor used.
+    const actor = { kind: 'user', id: user.id, name: user.name, credential: parent.audit_ids[0] }
     expect(await eventsOf(account.id, rescoped.headers['x-request-id'] as string)).toEqual([expect.objectContaining({
       kind: 'session.rescoped',
       accountId: account.id,
@@ -80,21 +80,24 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     expect(keyLogin.statusCode).toBe(200)
     expect(keyLogin.json().access.token.tenant.id).toBe(account.id)
     expect(await eventsOf(account.id, keyLogin.headers['x-request-id'] as string)).toEqual([expect.objectContaining({
-      kind: 'session.issued', accountId: account.id, actor, object: { type: 'session', id: keyLogin.json().access.token.audit_ids[0] }, details: expect.objectContaining({ method: 'apikey' })
+      kind: 'session.issued', accountId: account.id, actor: { ...actor, credential: apiKeyAccessor }, object: { type: 'session', id: keyLogin.json().access.token.audit_ids[0] }, details: expect.objectContaining({ method: 'apikey' })
     })])
   })
 
-  it('records each host factory token created, by fingerprint, with its factory and expiration', async () => {
+  it('records each host factory token created, by accessor (as the reply\'s header lists them), with its factory and expiration', async () => {
     const tenant = await newTenant(t.app)
     const factory = await createHostFactory(t.app, tenant)
     const created = await createTokens(t.app, await userHeader(t.app, tenant, tenant.admin), { host_factory: hfId(tenant, factory), expiration: FUTURE, count: 2 })
     expect(created.statusCode).toBe(200)
+    const accessors = String(created.headers['tessera-credential-accessor']).split(', ')
+    expect(accessors).toEqual([expect.stringMatching(/^hft_[0-9a-f]{32}$/), expect.stringMatching(/^hft_[0-9a-f]{32}$/)])
     const events = await eventsOf(tenant.account.id, created.headers['x-request-id'] as string)
-    expect(events).toEqual(created.json().map(({ token }: { token: string }) => expect.objectContaining({
+    expect(JSON.stringify(events)).not.toContain(created.json()[0].token)
+    expect(events).toEqual(accessors.map((accessor) => expect.objectContaining({
       kind: 'host-factory-token.created',
       accountId: tenant.account.id,
       actor: expect.objectContaining({ kind: 'user', name: tenant.admin.user.name }),
-      object: { type: 'host-factory-token', id: tokenFingerprint(token) },
+      object: { type: 'host-factory-token', id: accessor },
       details: { hostFactory: hfId(tenant, factory), expiration: '2050-12-31T00:00:00Z' }
     })))
   })
@@ -115,7 +118,7 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
 
     const actor = { kind: 'user', id: tenant.user.user.id, name: tenant.user.user.name }
     expect((await eventsOf(tenant.account.id, created.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'user.created', actor, object: { type: 'user', id: userId }, details: { password: 'set', roles: ['member'] } })
-    expect((await eventsOf(tenant.account.id, rotated.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'api-key.rotated', actor, object: { type: 'user', id: userId } })
+    expect((await eventsOf(tenant.account.id, rotated.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'api-key.rotated', actor, object: { type: 'api-key', id: rotated.json().accessor }, details: { userId } })
     expect((await eventsOf(tenant.account.id, granted.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'role.granted', details: { role: 'auditor' } })
     expect((await eventsOf(tenant.account.id, deleted.headers['x-request-id'] as string))[0]).toMatchObject({ kind: 'user.deleted', object: { type: 'user', id: userId } })
     const trail = JSON.stringify(await events(tenant.account.id, {}))
@@ -140,9 +143,11 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     expect(revoked.statusCode).toBe(401)
     expect(revoked.json()).toEqual(KEYSTONE_401)
 
-    const actor = { kind: 'user', id: user.id, name: user.name }
+    // A refused credential did not authenticate the actor; a refused request of a valid session names it.
+    const actor = { kind: 'user', id: user.id, name: user.name, credential: null }
+    const sessionActor = { ...actor, credential: session.access.token.audit_ids[0] }
     expect(await eventsOf(account.id, wrongPassword.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'wrong-password', actor, details: expect.objectContaining({ login: user.name, statusCode: 401 }) })])
-    expect(await eventsOf(account.id, forbidden.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'missing-privilege', actor, details: expect.objectContaining({ route: '/admin/v1/accounts/:accountId/users', statusCode: 403 }) })])
+    expect(await eventsOf(account.id, forbidden.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authorization.denied', reason: 'missing-privilege', actor: sessionActor, details: expect.objectContaining({ route: '/admin/v1/accounts/:accountId/users', statusCode: 403 }) })])
     expect(await eventsOf(account.id, revoked.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor })])
     expect(JSON.stringify(await events(account.id, {}))).not.toContain(session.token)
   })
@@ -161,10 +166,10 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     const disabled = await astra.call(t.app, disabledToken.token, 'GET', tokens)
     astra.expectProblem(disabled, 4)
 
-    const actor = { kind: 'user', id: caller.userId, name: caller.user.user.name }
+    const actor = { kind: 'user', id: caller.userId, name: caller.user.user.name, credential: null }
     expect(await eventsOf(caller.accountId, revoked.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor, object: { type: 'astra-token', id: revokedToken.id } })])
     expect(await eventsOf(caller.accountId, disabled.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'disabled', actor, object: { type: 'astra-token', id: disabledToken.id } })])
-    expect(await eventsOf(t.config.admin.account, unknown.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null } })])
+    expect(await eventsOf(t.config.admin.account, unknown.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null, credential: null } })])
   })
 
   it('writes nothing for a request whose credential validates, refused or not elsewhere', async () => {
@@ -181,7 +186,7 @@ describe('the audit trail (GET /admin/v1/accounts/{accountId}/audit-events)', ()
     const unknown = await t.app.inject({ url: '/v2.0/tenants', headers: { 'x-auth-token': 'f'.repeat(64) } })
     expect(unknown.statusCode).toBe(401)
     const requestId = unknown.headers['x-request-id'] as string
-    expect(await eventsOf(t.config.admin.account, requestId)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null } })])
+    expect(await eventsOf(t.config.admin.account, requestId)).toEqual([expect.objectContaining({ accountId: null, reason: 'unknown', actor: { kind: 'anonymous', id: null, name: null, credential: null } })])
     expect((await events(account.id, { requestId }, admin.token)).items).toEqual([])
   })
 

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'get /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens': { operationId: 'listUserAstraTokens', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
   'delete /admin/v1/accounts/{accountId}/users/{userId}/astra-tokens/{tokenId}': { operationId: 'revokeUserAstraToken', success: '204', errors: ['400', '401', '403', '404', '429', '503'] },
   'get /admin/v1/accounts/{accountId}/audit-events': { operationId: 'listAuditEvents', success: '200', errors: ['400', '401', '403', '429', '503'] },
+  'get /admin/v1/accounts/{accountId}/credentials/{accessor}': { operationId: 'getCredential', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'delete /admin/v1/accounts/{accountId}/credentials/{accessor}': { operationId: 'revokeCredential', success: '204', errors: ['400', '401', '403', '404', '429', '503'] },
   'post /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': { operationId: 'revokeUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
   'post /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': { operationId: 'revokeHostCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] }
 }

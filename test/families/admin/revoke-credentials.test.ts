@@ -54,7 +54,11 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const dry = await revoke(`/users/${user.user.id}`, true)
     expect(dry.statusCode).toBe(200)
     // Two sessions: the login above and the API-key login on the replica.
-    expect(dry.json()).toEqual({ dryRun: true, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false })
+    const { credentials, ...counts } = dry.json()
+    expect(counts).toEqual({ dryRun: true, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false })
+    // And one by one, by kind and accessor.
+    expect(credentials.map(({ kind }: { kind: string }) => kind)).toEqual(['api-key', 'astra-token', 'session', 'session'])
+    expect(credentials[0]).toEqual({ kind: 'api-key', accessor: user.apiKeyAccessor })
     await expectAccepted()
 
     const real = await revoke(`/users/${user.user.id}`, false)
@@ -76,14 +80,14 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const revocations = trail.json().items.filter((event: { object: { id: string } }) => event.object.id === user.user.id)
     expect(revocations).toEqual([expect.objectContaining({
       requestId: real.headers['x-request-id'],
-      actor: { kind: 'user', id: tenant.admin.user.id, name: tenant.admin.user.name },
+      actor: { kind: 'user', id: tenant.admin.user.id, name: tenant.admin.user.name, credential: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) },
       object: { type: 'user', id: user.user.id },
       details: { sessions: 3, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }
     })])
     // The replica explains its refusals: the Conjur one by the role's revocation.
     await replica.auditQueue.flush()
     const conjurDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${conjurRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
-    expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name } })])
+    expect(conjurDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', actor: { kind: 'user', id: user.user.id, name: user.user.name, credential: null } })])
     const astraDenial = await t.app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?requestId=${astraRefused.headers['x-request-id']}`, headers: { 'x-auth-token': tenant.adminToken } })
     expect(astraDenial.json().items).toEqual([expect.objectContaining({ kind: 'authentication.denied', reason: 'revoked', object: { type: 'astra-token', id: astra.json().id } })])
   })
@@ -108,7 +112,9 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
 
     const url = `/admin/v1/accounts/${tenant.account.id}/users/${maker.user.id}/revoke-credentials?disableLogin=true`
     const dry = await t.app.inject({ method: 'POST', url: `${url}&dryRun=true`, headers: { 'x-auth-token': tenant.adminToken } })
-    expect(dry.json()).toEqual({ dryRun: true, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 1, hostFactoryTokens: 2, loginDisabled: true })
+    const { credentials, ...counts } = dry.json()
+    expect(counts).toEqual({ dryRun: true, sessions: 1, apiKeyRevoked: true, astraTokens: 0, conjurAccessTokens: 'all issued until now', agentTokens: 1, hostFactoryTokens: 2, loginDisabled: true })
+    expect(credentials.map(({ kind }: { kind: string }) => kind)).toEqual(['agent-token', 'api-key', 'host-factory-token', 'host-factory-token', 'session'])
     expect((await readAgentToken(doomedAgentToken)).statusCode).toBe(200)
 
     const real = await t.app.inject({ method: 'POST', url, headers: { 'x-auth-token': tenant.adminToken } })

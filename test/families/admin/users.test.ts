@@ -42,11 +42,12 @@ describe('admin API: users', () => {
         roles: ['billing', 'member'],
         enabled: true,
         createdAt: expect.stringMatching(ISO_TIMESTAMP),
-        apiKey: expect.stringMatching(/^[0-9a-f]{32}$/)
+        apiKey: expect.stringMatching(/^[0-9a-f]{32}$/),
+        apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/)
       })
 
       const fetched = await call(t.app, superAdmin.token, 'GET', `${usersOf(account.id)}/${created.id}`)
-      const { apiKey, ...shown } = created
+      const { apiKey, apiKeyAccessor: _accessor, ...shown } = created
       expect(fetched.json()).toEqual(shown)
 
       expect((await loginWithPassword(t.app, name, password, account.id)).statusCode).toBe(200)
@@ -304,7 +305,7 @@ describe('admin API: users', () => {
       const response = await call(t.app, superAdmin.token, 'POST', `${usersOf(account.id)}/${fixture.user.id}/api-key`)
       expect(response.statusCode).toBe(200)
       const { apiKey } = response.json()
-      expect(response.json()).toEqual({ apiKey: expect.stringMatching(/^[0-9a-f]{32}$/) })
+      expect(response.json()).toEqual({ apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), accessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
       expect(apiKey).not.toBe(fixture.apiKey)
 
       const withNew = await loginWithApiKey(t.app, fixture.user.name, apiKey, account.id)

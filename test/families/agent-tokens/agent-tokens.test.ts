@@ -51,7 +51,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
 
       const fetched = await get(admin, id)
       expect(fetched.statusCode).toBe(200)
-      expect(fetched.json()).toEqual({ id, token: id, label: 'web01' })
+      expect(fetched.json()).toEqual({ id, token: id, label: 'web01', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
     })
 
     it('starts the id with 12 hex digits of the creation time in ms, so ids sort by creation', async () => {
@@ -134,7 +134,9 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       expect(response.statusCode).toBe(200)
       expect(response.headers['content-type']).toBe(JSON_TYPE)
       expectMonitoringHeaders(response)
-      expect(response.body).toBe(JSON.stringify({ id, token: id, label: null }))
+      const accessor = response.json().accessor
+      expect(accessor).toMatch(/^agt_[0-9a-f]{32}$/)
+      expect(response.body).toBe(JSON.stringify({ id, token: id, label: null, accessor }))
     })
 
     it('answers 404 notFoundError naming only the sort key of a well-formed unknown id', async () => {
@@ -168,7 +170,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       expectEmptyReply(response, 204)
       expect(response.headers.location).toBe(`http://localhost:80/v1.0/${admin.tenantId}/agent_tokens/${id}`)
       expect(response.headers['x-object-id']).toBe(id)
-      expect((await get(admin, id)).json()).toEqual({ id, token: id, label: 'after' })
+      expect((await get(admin, id)).json()).toEqual({ id, token: id, label: 'after', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
 
       expectEmptyReply(await call(t.app, admin, 'PUT', tokenPath(admin, id), {}), 204)
       expect((await get(admin, id)).json().label).toBe('after')
@@ -271,11 +273,11 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       expect(id).toMatch(tokenIdPattern(hybrid.tenantId))
       expect(created.headers.location).toBe(`http://localhost:80/v1.0/${hybrid.tenantId}/agent_tokens/${id}`)
 
-      expect((await get(hybrid, id)).json()).toEqual({ id, token: id, label: 'hybrid' })
+      expect((await get(hybrid, id)).json()).toEqual({ id, token: id, label: 'hybrid', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
       const encoded = await call(t.app, hybrid, 'GET', `/v1.0/${encodeURIComponent(hybrid.tenantId)}/agent_tokens/${encodeURIComponent(id)}`)
-      expect(encoded.json()).toEqual({ id, token: id, label: 'hybrid' })
+      expect(encoded.json()).toEqual({ id, token: id, label: 'hybrid', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
       const listed = await call(t.app, hybrid, 'GET', collection(hybrid.tenantId))
-      expect(listed.json().values).toEqual([{ id, token: id, label: 'hybrid' }])
+      expect(listed.json().values).toEqual([{ id, token: id, label: 'hybrid', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) }])
       expectEmptyReply(await call(t.app, hybrid, 'DELETE', tokenPath(hybrid, id)), 204)
     })
 
@@ -283,7 +285,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       const long = await adminOf(t, `${Date.now().toString(16)}:`.padEnd(64, 'L'))
       const id = await createToken(t.app, long, { label: 'long' })
       expect(id).toHaveLength(129)
-      expect((await get(long, id)).json()).toEqual({ id, token: id, label: 'long' })
+      expect((await get(long, id)).json()).toEqual({ id, token: id, label: 'long', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
       expectEmptyReply(await call(t.app, long, 'DELETE', tokenPath(long, id)), 204)
     })
   })
@@ -307,7 +309,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
       const caller = await adminOf(t)
       const ids = [await createToken(t.app, caller, { label: 'one' }), await createToken(t.app, caller)]
       const columns = await sql<{ column_name: string }>`select column_name from information_schema.columns where table_name = 'agent_tokens' order by ordinal_position`.execute(t.app.db)
-      expect(columns.rows.map((row) => row.column_name)).toEqual(['account_id', 'sort_key', 'secret_hash', 'token_sealed', 'label', 'created_at', 'updated_at', 'created_by'])
+      expect(columns.rows.map((row) => row.column_name)).toEqual(['account_id', 'sort_key', 'secret_hash', 'token_sealed', 'label', 'created_at', 'updated_at', 'created_by', 'accessor'])
 
       const rows = await sql<Record<string, unknown>>`select * from agent_tokens where account_id = ${caller.tenantId} order by sort_key`.execute(t.app.db)
       expect(rows.rows).toHaveLength(2)
@@ -329,7 +331,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
   })
 
   describe('audit log', () => {
-    it('logs changes with the sort key, _who and _why, and never a token (URLs and markers redacted)', async () => {
+    it('logs changes with the accessor, _who and _why, and never a token (URLs and markers redacted)', async () => {
       const lines: string[] = []
       const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
       const logged = await buildApp({ config: t.config, db: t.app.db, logger: pino(loggerOptions({ logLevel: 'info' }, FAMILIES), stream) })
@@ -339,6 +341,7 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
         const created = await call(logged, caller, 'POST', `${collection(caller.tenantId)}?_who=jdoe&_why=new%20agent`, { label: 'audited' })
         expect(created.statusCode).toBe(201)
         const id = String(created.headers['x-object-id'])
+        const accessor = String(created.headers['tessera-credential-accessor'])
         await call(logged, caller, 'GET', `${collection(caller.tenantId)}?limit=1&marker=${id}`)
         await call(logged, caller, 'GET', tokenPath(caller, id))
         await call(logged, caller, 'PUT', `${tokenPath(caller, id)}?_who=jdoe&_why=rename`, { label: 'renamed' })
@@ -346,10 +349,10 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
 
         const entries = lines.map((line) => JSON.parse(line))
         const changes = entries.filter((entry) => typeof entry.msg === 'string' && entry.msg.startsWith('agent token '))
-        expect(changes.map((entry) => [entry.msg, entry.sortKey, entry.tenantId, entry.who, entry.why])).toEqual([
-          ['agent token created', id.slice(0, 16), caller.tenantId, 'jdoe', 'new agent'],
-          ['agent token updated', id.slice(0, 16), caller.tenantId, 'jdoe', 'rename'],
-          ['agent token deleted', id.slice(0, 16), caller.tenantId, 'jdoe', 'retired']
+        expect(changes.map((entry) => [entry.msg, entry.accessor, entry.tenantId, entry.who, entry.why])).toEqual([
+          ['agent token created', accessor, caller.tenantId, 'jdoe', 'new agent'],
+          ['agent token updated', accessor, caller.tenantId, 'jdoe', 'rename'],
+          ['agent token deleted', accessor, caller.tenantId, 'jdoe', 'retired']
         ])
         expect(lines.join('\n')).not.toContain(id.slice(16, 64))
       } finally {

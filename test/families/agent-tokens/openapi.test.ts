@@ -65,9 +65,10 @@ describe('agent tokens in the OpenAPI document', () => {
     }
     const created = document.paths['/v1.0/{tenantId}/agent_tokens']!.post!.responses['201']!
     expect(created.content).toBeUndefined()
-    expect(Object.keys(created.headers!)).toEqual(expect.arrayContaining(['Location', 'X-Object-ID']))
+    expect(Object.keys(created.headers!)).toEqual(expect.arrayContaining(['Location', 'X-Object-ID', 'Tessera-Credential-Accessor']))
     const token = document.paths['/v1.0/{tenantId}/agent_tokens/{tokenId}']!.get!.responses['200']!.content!['application/json']!.schema
-    expect(Object.keys(token.properties!)).toEqual(['id', 'token', 'label'])
+    // Rackspace's three, and Tessera's non-secret handle (extra fields are harmless to its clients, spec §10.5).
+    expect(Object.keys(token.properties!)).toEqual(['id', 'token', 'label', 'accessor'])
     const list = document.paths['/v1.0/{tenantId}/agent_tokens']!.get!.responses['200']!.content!['application/json']!.schema
     expect(Object.keys(list.properties!)).toEqual(['values', 'metadata'])
   })

@@ -34,7 +34,7 @@ describe('GET /v1.0/{tenantId}/agent_tokens pagination (§10.4)', () => {
     expectMonitoringHeaders(response)
     const body = response.json()
     expect(body.values.map((token: { id: string }) => token.id)).toEqual(ids.slice(0, 100))
-    for (const token of body.values) expect(token).toEqual({ id: token.id, token: token.id, label: expect.stringMatching(/^agent-\d+$/) })
+    for (const token of body.values) expect(token).toEqual({ id: token.id, token: token.id, label: expect.stringMatching(/^agent-\d+$/), accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
     expect(body.metadata).toEqual({ count: 100, limit: 100, marker: null, next_marker: ids[100], next_href: nextHref(100, ids[100]!) })
   })
 
@@ -139,7 +139,7 @@ describe('GET /v1.0/{tenantId}/agent_tokens pagination (§10.4)', () => {
     const other = { token: session.token, tenantId: session.account.id }
     expect((await list('', other)).json()).toEqual({ values: [], metadata: { count: 0, limit: 100, marker: null, next_marker: null, next_href: null } })
     const id = await createToken(t.app, other, { label: 'mine' })
-    expect((await list('', other)).json().values).toEqual([{ id, token: id, label: 'mine' }])
+    expect((await list('', other)).json().values).toEqual([{ id, token: id, label: 'mine', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) }])
   })
 
   it('accepts limits 1 and 1000, and an empty limit as the default', async () => {

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * The prefixes of generated accessors (migration 0014), one per kind: an accessor says what it
+ * names at a glance, as a log line or a support ticket quotes it.
+ */
+export const ACCESSOR_PREFIX = {
+  agentToken: 'agt',
+  hostFactoryToken: 'hft',
+  userApiKey: 'uak',
+  hostApiKey: 'hak'
+} as const
+
+/**
+ * A credential's non-secret handle: its kind's prefix and 128 random bits, never derived from
+ * the secret, so knowing one tells nothing of the other. Sessions' audit ids and Astra tokens'
+ * ids are their accessors already.
+ */
+export function newAccessor (prefix: typeof ACCESSOR_PREFIX[keyof typeof ACCESSOR_PREFIX]): string {
+  return `${prefix}_${randomBytes(16).toString('hex')}`
+}
+
+/** Any accessor Tessera makes or keeps (the route parameter's pattern): no longer than credential_usage's key. */
+export const ACCESSOR_PATTERN = '^[A-Za-z0-9_-]{1,64}$'
+
+/**
+ * The response header that names the credentials a request made, in order, where the original
+ * API's body has no room for Tessera's handle (Conjur's and the agent-token API's create replies).
+ */
+export const ACCESSOR_HEADER = 'tessera-credential-accessor'

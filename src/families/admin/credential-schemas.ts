@@ -1,0 +1,55 @@
+import { Type, type Static } from 'typebox'
+import { ACCESSOR_PATTERN } from '../../core/accessors.js'
+import { CREDENTIAL_KINDS, type CredentialRecord } from '../../db/repositories/credentials.js'
+import { AccountParamsSchema } from './schemas.js'
+
+const Instant = (description: string) => Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description })
+
+export const EXAMPLE_CREDENTIAL = {
+  kind: 'agent-token',
+  accessor: 'agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30',
+  accountId: '123456',
+  owner: { type: 'account', id: '123456' },
+  createdBy: '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f',
+  name: 'web01.example.com',
+  createdAt: '2026-11-22T10:00:00.000Z',
+  expiresAt: null,
+  endedAt: null,
+  lastUsedAt: '2026-12-01T08:30:00.000Z',
+  useCount: 42
+}
+
+/** One credential of any kind, by its accessor: never its secret. */
+export const CredentialSchema = Type.Object({
+  kind: Type.String({ enum: [...CREDENTIAL_KINDS], description: 'What it is: session, api-key, agent-token, astra-token, host-factory-token or host-api-key' }),
+  accessor: Type.String({ description: 'Its non-secret handle: a session\'s audit id, an Astra token\'s id, or a prefixed random id (agt_, hft_, uak_, hak_)' }),
+  accountId: Type.String(),
+  owner: Type.Object({
+    type: Type.String({ description: 'user, host, host-factory, or account (agent tokens belong to their tenant)' }),
+    id: Type.String()
+  }),
+  createdBy: Type.Union([Type.String(), Type.Null()], { description: 'The user who made it through an API, when one did' }),
+  name: Type.Union([Type.String(), Type.Null()], { description: 'An agent token\'s label, an Astra token\'s name' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Instant('null for kinds that do not expire'),
+  endedAt: Instant('When it stopped working (revoked or expired); null while it works'),
+  lastUsedAt: Instant('Its last use as far as the replicas have flushed their counts (USAGE_FLUSH_SECONDS); null if never used'),
+  useCount: Type.Integer({ description: 'Uses counted so far, on every replica' })
+}, { examples: [EXAMPLE_CREDENTIAL] })
+export type Credential = Static<typeof CredentialSchema>
+
+export const CredentialParamsSchema = Type.Object({
+  ...AccountParamsSchema.properties,
+  accessor: Type.String({ pattern: ACCESSOR_PATTERN, description: 'The credential\'s accessor', examples: [EXAMPLE_CREDENTIAL.accessor] })
+})
+
+export function toCredential (record: CredentialRecord): Credential {
+  return {
+    ...record,
+    owner: { ...record.owner },
+    createdAt: record.createdAt.toISOString(),
+    expiresAt: record.expiresAt?.toISOString() ?? null,
+    endedAt: record.endedAt?.toISOString() ?? null,
+    lastUsedAt: record.lastUsedAt?.toISOString() ?? null
+  }
+}

@@ -1,0 +1,118 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../db/database.js'
+import { addCredentialUsage, type UsageBatch } from '../db/repositories/credentials.js'
+
+/** Uses of one credential since the last flush. */
+interface Tally {
+  count: number
+  lastUsedAtMs: number
+}
+
+export interface CredentialUsageOptions {
+  /**
+   * Distinct credentials counted between flushes at most: reaching it starts a flush at once.
+   * 100 000 tallies take about 15 MB.
+   */
+  maxPending: number
+}
+
+export const CREDENTIAL_USAGE_DEFAULTS: CredentialUsageOptions = { maxPending: 100_000 }
+
+/**
+ * Last used and use count of every credential (issue 21, item 2), without a write on the request
+ * path: each use adds to a tally in memory, and a flush adds every tally to credential_usage in
+ * one statement, at most once per credential per flush. Replicas add to the same rows, so the
+ * counts are the sum of theirs; a replica that dies loses its uses since its last flush.
+ */
+export class CredentialUsage {
+  private pending = new Map<string, Tally>()
+  /** Uses not counted since the last flush, for want of room. */
+  private lost = 0
+  private flushing: Promise<void> | undefined
+  private readonly db: Database
+  private readonly log: FastifyBaseLogger
+  private readonly options: CredentialUsageOptions
+
+  constructor (db: Database, log: FastifyBaseLogger, options: CredentialUsageOptions = CREDENTIAL_USAGE_DEFAULTS) {
+    this.db = db
+    this.log = log
+    this.options = options
+  }
+
+  /** One use of the credential `accessor`, now: a map lookup, nothing more. */
+  record (accessor: string, atMs: number): void {
+    const tally = this.pending.get(accessor)
+    if (tally !== undefined) {
+      tally.count += 1
+      if (atMs > tally.lastUsedAtMs) tally.lastUsedAtMs = atMs
+      return
+    }
+    // Full while a flush is under way (or the database away): a new credential's use is lost, counted.
+    if (this.pending.size >= this.options.maxPending) {
+      this.lost += 1
+      return
+    }
+    this.pending.set(accessor, { count: 1, lastUsedAtMs: atMs })
+    if (this.pending.size >= this.options.maxPending) this.flush()
+  }
+
+  /** Credentials with uses not yet flushed. */
+  get pendingCount (): number {
+    return this.pending.size
+  }
+
+  /**
+   * Adds the tallies so far to the database in one statement; resolves when they are written or
+   * put back (the database is away: the next flush tries again). Never rejects.
+   */
+  flush (): Promise<void> {
+    this.flushing ??= this.write().finally(() => { this.flushing = undefined })
+    return this.flushing
+  }
+
+  private async write (): Promise<void> {
+    if (this.lost > 0) {
+      this.log.warn({ uses: this.lost, maxPending: this.options.maxPending }, 'credential uses not counted: too many credentials used between flushes')
+      this.lost = 0
+    }
+    while (this.pending.size > 0) {
+      const batch = this.pending
+      this.pending = new Map()
+      try {
+        await addCredentialUsage(this.db, batchOf(batch))
+      } catch (error) {
+        const kept = this.putBack(batch)
+        this.log.warn({ err: error, credentials: batch.size, kept }, 'credential usage not written; will retry at the next flush')
+        return
+      }
+    }
+  }
+
+  /** A failed batch goes back into the tallies, as far as the bound allows; how many were kept. */
+  private putBack (batch: Map<string, Tally>): number {
+    let kept = 0
+    for (const [accessor, tally] of batch) {
+      const current = this.pending.get(accessor)
+      if (current !== undefined) {
+        current.count += tally.count
+        current.lastUsedAtMs = Math.max(current.lastUsedAtMs, tally.lastUsedAtMs)
+      } else if (this.pending.size < this.options.maxPending) {
+        this.pending.set(accessor, tally)
+      } else {
+        continue
+      }
+      kept += 1
+    }
+    return kept
+  }
+}
+
+/** The statement's arrays, sorted by accessor: concurrent flushes lock rows in one order. */
+function batchOf (tallies: Map<string, Tally>): UsageBatch {
+  const accessors = [...tallies.keys()].sort()
+  return {
+    accessors,
+    counts: accessors.map((accessor) => tallies.get(accessor)!.count),
+    lastUsedAt: accessors.map((accessor) => new Date(tallies.get(accessor)!.lastUsedAtMs))
+  }
+}

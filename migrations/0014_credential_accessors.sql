@@ -63,7 +63,8 @@ create table credential_usage (
 create view credentials as
   select 'session'::text as kind, s.audit_id as accessor, coalesce(s.account_id, u.account_id) as account_id,
     'user'::text as owner_type, s.user_id as owner_id, s.user_id as created_by, null::text as name,
-    s.issued_at as created_at, s.expires_at, coalesce(s.revoked_at, case when s.expires_at <= now() then s.expires_at end) as ended_at
+    s.issued_at as created_at, s.expires_at,
+    case when s.revoked_at is not null then least(s.revoked_at, s.expires_at) when s.expires_at <= now() then s.expires_at end as ended_at
   from auth_sessions s join users u on u.id = s.user_id
   union all
   select 'api-key', k.accessor, u.account_id, 'user', k.user_id, k.user_id, null, k.created_at, null, null

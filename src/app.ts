@@ -28,9 +28,9 @@ import loadShedding from './plugins/load-shedding.js'
 import storableText from './plugins/storable-text.js'
 import replyBatches from './plugins/reply-batches.js'
 import requestRate from './plugins/request-rate.js'
+import retention from './plugins/retention.js'
 import { sessionCredential } from './plugins/session-credential.js'
 import type { AuditQueueOptions } from './services/audit-queue.js'
-import sessionPurge from './plugins/session-purge.js'
 import swagger from './plugins/swagger.js'
 import { validatorCompiler } from './plugins/validation.js'
 import { lazyRequestLoggers } from './request-logger.js'
@@ -170,7 +170,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
       await scope.register(family.routes)
     }, { prefix: family.mount })
   }
-  await app.register(sessionPurge)
+  await app.register(retention)
   return app
 }
 

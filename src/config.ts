@@ -10,6 +10,8 @@ import ipaddr from 'ipaddr.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 const DURATION = '^[0-9]+[smhd]?$'
+// A century: a longer retention is a typo, and a large enough one makes `now - days` an invalid Date.
+const MAX_RETENTION_DAYS = 36_500
 
 /** Every environment variable Tessera reads. The README's table and the compose test follow it. */
 export const EnvSchema = Type.Object({
@@ -39,6 +41,8 @@ export const EnvSchema = Type.Object({
   TOKEN_TTL: Type.String({ pattern: DURATION, default: '24h' }),
   SESSION_PURGE_INTERVAL: Type.String({ pattern: DURATION, default: '5m' }),
   USAGE_FLUSH_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS, default: 365 }),
+  ENDED_CREDENTIAL_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS, default: 7 }),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -87,9 +91,12 @@ export interface Config {
   admin: { account: string, user: string, password: string | undefined }
   migrateOnStart: boolean
   tokenTtlSeconds: number
+  /** How often each replica purges what retention ends (and expired sessions). */
   sessionPurgeIntervalSeconds: number
   /** How often each replica adds the credential uses it counted to the database (a crash loses at most this much). */
   usageFlushSeconds: number
+  /** Days audit events are kept (0: for ever), and ended credentials once they ended (0: purged at the next run). */
+  retention: { auditDays: number, endedCredentialDays: number }
   catalog: CatalogTemplate
   catalogRegion: string
   /** Redis for the shared limit counters (failures and the request rate); unset: PostgreSQL for failures, memory for the rate. */
@@ -232,6 +239,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     tokenTtlSeconds,
     sessionPurgeIntervalSeconds,
     usageFlushSeconds: values.USAGE_FLUSH_SECONDS,
+    retention: { auditDays: values.AUDIT_RETENTION_DAYS, endedCredentialDays: values.ENDED_CREDENTIAL_RETENTION_DAYS },
     catalog: readCatalog(values.CATALOG_FILE),
     catalogRegion: values.CATALOG_REGION,
     redisUrl: values.REDIS_URL,

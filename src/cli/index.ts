@@ -7,13 +7,14 @@ import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
 import { hostFactoryCommands } from './host-factories.js'
 import { createPrinter } from './printer.js'
+import { retentionCommands } from './retention.js'
 import { roleCommands } from './roles.js'
 import { userCommands } from './users.js'
 
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands]
+export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...retentionCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }

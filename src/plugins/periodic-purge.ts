@@ -1,42 +1,41 @@
 import type { FastifyInstance } from 'fastify'
-
-/** Rows a purge statement deletes at most: no statement holds locks for long. */
-export const PURGE_BATCH_SIZE = 1000
+import { PURGE_BATCH_SIZE, purgeInBatches, type Stopping } from '../db/batched-purge.js'
 
 /**
- * Runs `purgeBatch` every SESSION_PURGE_INTERVAL once the app is ready, batch after batch while
- * a batch comes back full (more may wait), never two runs at once; a run in progress ends with
- * its batch when the app closes. Every replica runs it: the statements' SKIP LOCKED keeps them
- * apart. A failure is logged and retried at the next interval.
+ * Runs `run` every SESSION_PURGE_INTERVAL once the app is ready, never two runs at once; when
+ * the app closes, a run in progress is told to stop (it ends with its batch) and awaited. Every
+ * replica runs it: the purge statements' SKIP LOCKED keeps them apart. A failure is logged and
+ * retried at the next interval.
  */
-export function purgePeriodically (app: FastifyInstance, what: string, purgeBatch: (now: Date, batchSize: number) => Promise<number>): void {
+export function runPeriodically (app: FastifyInstance, what: string, run: (stopping: Stopping) => Promise<void>): void {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let closing = false
+  const stopping = () => closing
 
-  async function purge (): Promise<void> {
-    let total = 0
+  async function runOnce (): Promise<void> {
     try {
-      // `closing` is set by onClose between batches (lint cannot see that).
-      for (let more = true; more;) {
-        if (closing) break
-        const deleted = await purgeBatch(app.clock(), PURGE_BATCH_SIZE)
-        total += deleted
-        more = deleted === PURGE_BATCH_SIZE
-      }
-      if (total > 0) app.log.info({ purged: total }, `${what} purged`)
+      await run(stopping)
     } catch (error) {
       app.log.warn({ err: error }, `purge of ${what} failed; will retry`)
     }
   }
 
   app.addHook('onReady', async () => {
-    timer = setInterval(() => { running ??= purge().finally(() => { running = undefined }) }, app.config.sessionPurgeIntervalSeconds * 1000)
+    timer = setInterval(() => { running ??= runOnce().finally(() => { running = undefined }) }, app.config.sessionPurgeIntervalSeconds * 1000)
     timer.unref()
   })
   app.addHook('onClose', async () => {
     closing = true
     clearInterval(timer)
     await running
+  })
+}
+
+/** Deletes with `purgeBatch` every SESSION_PURGE_INTERVAL, batch after batch (see runPeriodically). */
+export function purgePeriodically (app: FastifyInstance, what: string, purgeBatch: (now: Date, batchSize: number) => Promise<number>): void {
+  runPeriodically(app, what, async (stopping) => {
+    const total = await purgeInBatches((batchSize) => purgeBatch(app.clock(), batchSize), PURGE_BATCH_SIZE, stopping)
+    if (total > 0) app.log.info({ purged: total }, `${what} purged`)
   })
 }

@@ -21,6 +21,9 @@ export const CLI_CONTEXT: AuditContext = { actor: { kind: 'cli', id: null, name:
 /** The server itself at start: the first administrator it creates from TESSERA_ADMIN_* (services/bootstrap). */
 export const BOOTSTRAP_CONTEXT: AuditContext = { actor: { kind: 'server', id: null, name: 'tessera-bootstrap' }, requestId: null, clientIp: null }
 
+/** The server itself on its timer: the retention purge (services/retention). */
+export const RETENTION_CONTEXT: AuditContext = { actor: { kind: 'server', id: null, name: 'tessera-retention' }, requestId: null, clientIp: null }
+
 /** What happened: never a secret, in `details` neither. */
 export interface AuditEvent {
   kind: string

@@ -45,6 +45,7 @@ describe('loadConfig defaults', () => {
       tokenTtlSeconds: 24 * 3600,
       sessionPurgeIntervalSeconds: 300,
       usageFlushSeconds: 60,
+      retention: { auditDays: 365, endedCredentialDays: 7 },
       catalog: defaultCatalogTemplate,
       catalogRegion: 'RegionOne',
       redisUrl: undefined,
@@ -165,6 +166,18 @@ describe('loadConfig refuses bad values, naming the variable', () => {
   it('reads USAGE_FLUSH_SECONDS from 1 to 86400', () => {
     expect(loadConfig({ USAGE_FLUSH_SECONDS: '1' }).usageFlushSeconds).toBe(1)
     expect(loadConfig({ USAGE_FLUSH_SECONDS: '86400' }).usageFlushSeconds).toBe(86400)
+  })
+
+  it.each(['-1', '36501', '1.5', 'abc', '7d', '99999999999999999999'])('AUDIT_RETENTION_DAYS and ENDED_CREDENTIAL_RETENTION_DAYS=%s', (value) => {
+    expectRejected('AUDIT_RETENTION_DAYS', value)
+    expectRejected('ENDED_CREDENTIAL_RETENTION_DAYS', value)
+  })
+
+  it('reads retention in whole days, 0 (audit events kept for ever; ended credentials purged at once) to 36500', () => {
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0', ENDED_CREDENTIAL_RETENTION_DAYS: '0' }).retention).toEqual({ auditDays: 0, endedCredentialDays: 0 })
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '36500', ENDED_CREDENTIAL_RETENTION_DAYS: '30' }).retention).toEqual({ auditDays: 36500, endedCredentialDays: 30 })
+    expect(configError({ AUDIT_RETENTION_DAYS: '36501' }).message).toBe('AUDIT_RETENTION_DAYS must be <= 36500 (got "36501")')
+    expect(configError({ ENDED_CREDENTIAL_RETENTION_DAYS: '-1' }).message).toBe('ENDED_CREDENTIAL_RETENTION_DAYS must be >= 0 (got "-1")')
   })
 
   it('DATABASE_URL that is refused is not echoed, as it may hold a password', () => {

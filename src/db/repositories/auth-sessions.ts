@@ -54,23 +54,6 @@ export function findActiveSession (db: Database, secretHash: Uint8Array, now: Da
     .executeTakeFirst()
 }
 
-/**
- * Deletes up to `batchSize` sessions that expired before `cutoff`. Rows another replica's
- * purge holds are skipped, so each batch is one short transaction.
- */
-export async function purgeExpiredSessions (db: Database, cutoff: Date, batchSize: number): Promise<number> {
-  const result = await db.deleteFrom('auth_sessions')
-    .where('audit_id', 'in', (eb) => eb.selectFrom('auth_sessions')
-      .select('audit_id')
-      .where('expires_at', '<', cutoff)
-      .orderBy('expires_at')
-      .limit(batchSize)
-      .forUpdate()
-      .skipLocked())
-    .executeTakeFirst()
-  return Number(result.numDeletedRows)
-}
-
 /** Marks the live sessions `filter` selects revoked; returns how many it revoked. */
 async function revokeSessionsWhere (db: Database, filter: ExpressionOrFactory<DB, 'auth_sessions', SqlBool>): Promise<number> {
   const result = await db.updateTable('auth_sessions')

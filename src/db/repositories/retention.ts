@@ -1,0 +1,119 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { Database } from '../database.js'
+
+/**
+ * The credentials that stay stored once ended, until retention purges them: where each kind
+ * lives, the key a batch deletes by, its accessor (the key of its use counts), and what
+ * "ended before the cutoff" means. The other kinds (agent tokens, API keys, host keys) are
+ * deleted when they end. Fixed identifiers only: nothing here comes from input.
+ */
+const ENDED_KINDS = {
+  // Expired, or revoked: whichever came first ended it.
+  sessions: { table: 'auth_sessions', key: 'audit_id', accessor: 'audit_id', endedBefore: (cutoff: Date) => sql<boolean>`(expires_at < ${cutoff} or revoked_at < ${cutoff})` },
+  astraTokens: { table: 'user_tokens', key: 'secret_hash', accessor: 'id', endedBefore: (cutoff: Date) => sql<boolean>`revoked_at < ${cutoff}` },
+  hostFactoryTokens: { table: 'host_factory_tokens', key: 'token_sha256', accessor: 'accessor', endedBefore: (cutoff: Date) => sql<boolean>`expiration < ${cutoff}` }
+} as const satisfies Record<string, { table: string, key: string, accessor: string, endedBefore: (cutoff: Date) => RawBuilder<boolean> }>
+
+export type EndedCredentialKind = keyof typeof ENDED_KINDS
+export const ENDED_CREDENTIAL_KINDS = Object.keys(ENDED_KINDS) as EndedCredentialKind[]
+
+/**
+ * Deletes up to `batchSize` credentials of `kind` that ended before `cutoff`, and the use counts
+ * of those it deleted, in one statement. Rows another replica's purge (or a usage flush) holds
+ * are skipped, never waited for, so each batch is one short transaction that cannot deadlock; a
+ * use count skipped so is left to sweepCredentialUsage.
+ */
+export async function purgeEndedCredentials (db: Database, kind: EndedCredentialKind, cutoff: Date, batchSize: number): Promise<{ credentials: number, usage: number }> {
+  const { table, key, accessor, endedBefore } = ENDED_KINDS[kind]
+  const { rows } = await sql<{ credentials: number, usage: number }>`
+    with doomed as (
+      select ${sql.ref(key)} as doomed_key from ${sql.table(table)} where ${endedBefore(cutoff)} limit ${batchSize} for update skip locked
+    ), gone as (
+      delete from ${sql.table(table)} where ${sql.ref(key)} in (select doomed_key from doomed) returning ${sql.ref(accessor)} as accessor
+    ), gone_usage as (
+      delete from credential_usage where accessor in (
+        select accessor from credential_usage where accessor in (select accessor from gone) for update skip locked
+      ) returning 1
+    )
+    select (select count(*) from gone)::int as credentials, (select count(*) from gone_usage)::int as usage`.execute(db)
+  return rows[0]!
+}
+
+/** How many credentials of `kind` ended before `cutoff`, and how many use counts they have (the dry run). */
+export async function countEndedCredentials (db: Database, kind: EndedCredentialKind, cutoff: Date): Promise<{ credentials: number, usage: number }> {
+  const { table, accessor, endedBefore } = ENDED_KINDS[kind]
+  const { rows } = await sql<{ credentials: number, usage: number }>`
+    with ended as (select ${sql.ref(accessor)} as accessor from ${sql.table(table)} where ${endedBefore(cutoff)})
+    select (select count(*) from ended)::int as credentials,
+      (select count(*) from credential_usage where accessor in (select accessor from ended))::int as usage`.execute(db)
+  return rows[0]!
+}
+
+/** Deletes up to `batchSize` audit events that occurred before `cutoff`, oldest first, skipping rows another purge holds. */
+export async function purgeAuditEvents (db: Database, cutoff: Date, batchSize: number): Promise<number> {
+  const result = await db.deleteFrom('audit_events')
+    .where('id', 'in', (eb) => eb.selectFrom('audit_events')
+      .select('id')
+      .where('occurred_at', '<', cutoff)
+      .orderBy('occurred_at')
+      .limit(batchSize)
+      .forUpdate()
+      .skipLocked())
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function countAuditEventsBefore (db: Database, cutoff: Date): Promise<number> {
+  const row = await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('occurred_at', '<', cutoff).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/**
+ * No stored credential has the accessor `u.accessor`: one probe of each kind's index. Every kind
+ * of the credentials view (migration 0014) is here; the view itself, a union over joins, cannot
+ * be probed by index row by row, so an anti-join with it reads every credential. Sessions' audit
+ * ids have the default collation, every other accessor "C".
+ */
+const NO_CREDENTIAL_HAS_ACCESSOR = sql<boolean>`
+  not exists (select 1 from auth_sessions s where s.audit_id = u.accessor collate "default")
+  and not exists (select 1 from api_keys k where k.accessor = u.accessor)
+  and not exists (select 1 from agent_tokens t where t.accessor = u.accessor)
+  and not exists (select 1 from user_tokens t where t.id = u.accessor)
+  and not exists (select 1 from host_factory_tokens t where t.accessor = u.accessor)
+  and not exists (select 1 from hosts h where h.api_key_accessor = u.accessor)`
+
+export interface UsageSweep {
+  /** Use counts looked at: fewer than the batch size when the walk reached the end. */
+  scanned: number
+  deleted: number
+  /** The last accessor looked at, where the next batch starts (after it). */
+  last: string | null
+}
+
+/**
+ * One step of a walk through the use counts in accessor order: of the `batchSize` after
+ * `after`, deletes those whose credential is gone (deleted directly: an agent token, an API
+ * key replaced, an account removed). Whoever deletes a credential need not know its counts.
+ */
+export async function sweepCredentialUsage (db: Database, after: string, batchSize: number): Promise<UsageSweep> {
+  const { rows } = await sql<UsageSweep>`
+    with page as (
+      select accessor from credential_usage where accessor > ${after} order by accessor limit ${batchSize}
+    ), doomed as (
+      select u.accessor from credential_usage u
+      where u.accessor in (select accessor from page) and ${NO_CREDENTIAL_HAS_ACCESSOR}
+      for update of u skip locked
+    ), gone as (
+      delete from credential_usage where accessor in (select accessor from doomed) returning 1
+    )
+    select (select count(*) from page)::int as scanned, (select count(*) from gone)::int as deleted, (select max(accessor) from page) as last`.execute(db)
+  return rows[0]!
+}
+
+/** How many use counts name no credential (the dry run). */
+export async function countOrphanCredentialUsage (db: Database): Promise<number> {
+  const { rows } = await sql<{ count: number }>`
+    select count(*)::int as count from credential_usage u where ${NO_CREDENTIAL_HAS_ACCESSOR}`.execute(db)
+  return rows[0]!.count
+}

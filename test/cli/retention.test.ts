@@ -49,7 +49,7 @@ describe('tessera retention purge', () => {
     expect(await usageOf(db, [ended[0]!, live])).toEqual([live])
     expect(await auditEventsOf(db, events)).toEqual([events[1]])
     const trail = jsonLines((await cli(['audit-events', 'list', '-', '--kind', 'retention.purged', '--json'])).stdout)
-    expect(trail).toEqual([expect.objectContaining({ accountId: null, actor: { kind: 'cli', id: null, name: 'tessera-cli' }, details: expect.objectContaining({ purged: counts }) })])
+    expect(trail).toEqual([expect.objectContaining({ accountId: null, actor: { kind: 'cli', id: null, name: 'tessera-cli', credential: null }, details: expect.objectContaining({ purged: counts }) })])
 
     // Nothing left to purge; with AUDIT_RETENTION_DAYS=0 the trail is kept for ever.
     const keep = cliOn(db, testConfig({ AUDIT_RETENTION_DAYS: '0' }))

@@ -58,7 +58,7 @@ describe('the retention plugin', () => {
     const listed = await app.inject({ url: `/admin/v1/accounts/${app.config.admin.account}/audit-events?kind=retention.purged`, headers: { 'x-auth-token': admin.token } })
     expect(listed.statusCode).toBe(200)
     expect(listed.json().items).toEqual([expect.objectContaining({
-      kind: 'retention.purged', accountId: null, actor: { kind: 'server', id: null, name: 'tessera-retention' }, details: event!.details
+      kind: 'retention.purged', accountId: null, actor: { kind: 'server', id: null, name: 'tessera-retention', credential: null }, details: event!.details
     })])
     const tenant = await tenantSession(app, ['admin'])
     const own = await app.inject({ url: `/admin/v1/accounts/${tenant.account.id}/audit-events?kind=retention.purged`, headers: { 'x-auth-token': tenant.token } })

@@ -49,7 +49,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const credentials = basicCredentials(request)
     const loggedIn = await limitLogin(request, async (guard) => {
       if (!credentials) throw new Unauthenticated()
-      return login(db, credentialTools, request.params.account, credentials, guard)
+      return login(db, credentialTools, request.params.account, credentials, guard, auditContextOf(request))
     })
     recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } })
     return sendText(reply, loggedIn.value)

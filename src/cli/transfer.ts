@@ -94,14 +94,14 @@ function printSummary (print: Printer, summary: ImportSummary, dryRun: boolean):
   if (dryRun) print.note('dry run: nothing was written')
 }
 
-const KINDS = 'accounts, users with their roles and password hashes, host factories, hosts, users\' API keys, agent tokens, Astra tokens and host factory tokens'
+const KINDS = 'accounts, users (with their roles and password hashes), host factories, hosts, users\' API keys, agent tokens, Astra tokens and host factory tokens'
 
 /** `tessera export` and `tessera import`: moving identities and credentials between servers, and in from the system Tessera replaces. */
 export const transferCommands: CommandSpec[] = [
   {
     group: 'export',
     name: '',
-    summary: `Write ${KINDS} as JSON lines (README: "Import and export"). No plaintext secret: credentials as the database keeps them (lookup hashes, and copies sealed under the server key). Keep an export as safe as a database backup.`,
+    summary: `Write every account, user, host factory, host and credential as JSON lines. The lines: ${KINDS}; no plaintext secret: credentials as the database keeps them (lookup hashes, and copies sealed under the server key). Keep an export as safe as a database backup.`,
     arguments: [],
     options: { output: { type: 'string', value: 'FILE', description: 'write to FILE (created or replaced, readable by its owner only) instead of standard output' } },
     async run (input, context, print) {
@@ -119,7 +119,7 @@ export const transferCommands: CommandSpec[] = [
   {
     group: 'import',
     name: '',
-    summary: `Import ${KINDS} from JSON lines: an export of Tessera's, or credentials by value from the system being replaced. What exists is skipped; each failed line is reported and the rest go on; exit code 1 when any line failed.`,
+    summary: `Import accounts, users, host factories, hosts and credentials from JSON lines. An export of Tessera's, or ${KINDS} by value from the system being replaced (README: "Import and export"). What exists is skipped; each failed line is reported and the rest go on; exit code 1 when any line failed.`,
     arguments: [{ name: 'file', description: "the file to read ('-' for standard input)" }],
     options: { 'dry-run': { type: 'boolean', description: 'check and write every line, then roll everything back' } },
     async run (input, context, print) {

@@ -198,7 +198,7 @@ function parseJson (text: string): unknown {
     return JSON.parse(text)
   } catch (error) {
     const position = /position (\d+)/.exec((error as Error).message)?.[1]
-    throw new LineProblem(`malformed JSON${position === undefined ? '' : ` at character ${position}`}`)
+    throw new LineProblem(`malformed JSON${position === undefined ? '' : ` at character ${Number(position) + 1}`}`)
   }
 }
 

@@ -144,11 +144,15 @@ export interface ImportedAgentToken {
 /** The stored tokens that share a lookup hash, an accessor, or an account and sort key with any of `tokens`. */
 export async function agentTokenConflicts (db: Database, tokens: readonly ImportedAgentToken[]): Promise<Array<Pick<ImportedAgentToken, 'account_id' | 'sort_key' | 'secret_hash' | 'accessor'>>> {
   if (tokens.length === 0) return []
+  // Three index lookups, not one OR (which the planner answers with a scan of the whole table).
   const result = await sql<Pick<ImportedAgentToken, 'account_id' | 'sort_key' | 'secret_hash' | 'accessor'>>`
-    select account_id, sort_key, secret_hash, accessor from agent_tokens
-    where secret_hash = any(${tokens.map((token) => token.secret_hash)}::bytea[])
-      or accessor = any(${tokens.map((token) => token.accessor)}::text[])
-      or (account_id, sort_key) in (select * from unnest(${tokens.map((token) => token.account_id)}::text[], ${tokens.map((token) => token.sort_key)}::text[]))`.execute(db)
+    select account_id, sort_key, secret_hash, accessor from agent_tokens where secret_hash = any(${tokens.map((token) => token.secret_hash)}::bytea[])
+    union
+    select account_id, sort_key, secret_hash, accessor from agent_tokens where accessor = any(${tokens.map((token) => token.accessor)}::text[])
+    union
+    select t.account_id, t.sort_key, t.secret_hash, t.accessor from agent_tokens t
+      join unnest(${tokens.map((token) => token.account_id)}::text[], ${tokens.map((token) => token.sort_key)}::text[]) as k(account_id, sort_key)
+      on t.account_id = k.account_id and t.sort_key = k.sort_key`.execute(db)
   return result.rows
 }
 

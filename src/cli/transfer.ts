@@ -18,14 +18,20 @@ async function write (sink: TextSink, text: string): Promise<void> {
   if (sink.write(text) === false && typeof emitter.once === 'function') await once(emitter as unknown as NodeJS.EventEmitter, 'drain')
 }
 
-/** The export, a page of lines a write; returns how many lines of each type. */
+/**
+ * The export, a page of lines a write; returns how many lines of each type. One read-only
+ * snapshot (repeatable read): every line sees the same database, as pg_dump's do, however long
+ * the export takes and whatever the server writes meanwhile.
+ */
 async function writeExport (context: CliContext, sink: TextSink): Promise<Partial<Record<LineType, number>>> {
   const counts: Partial<Record<LineType, number>> = {}
   await write(sink, `${JSON.stringify(exportHeader(new Date()))}\n`)
-  for await (const page of exportLines(context.db)) {
-    for (const line of page) counts[line.type] = (counts[line.type] ?? 0) + 1
-    await write(sink, page.map((line) => `${JSON.stringify(line)}\n`).join(''))
-  }
+  await context.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (snapshot) => {
+    for await (const page of exportLines(snapshot)) {
+      for (const line of page) counts[line.type] = (counts[line.type] ?? 0) + 1
+      await write(sink, page.map((line) => `${JSON.stringify(line)}\n`).join(''))
+    }
+  })
   return counts
 }
 

@@ -6,7 +6,7 @@ import { FORMAT_NAME, FORMAT_VERSION, type Header, type Line } from './format.js
 /**
  * Every row of every table an export covers, as lines, in an order where each line refers only
  * to lines before it (format.ts). Reads a page at a time: memory stays flat however large the
- * database. Not one snapshot: run it when nothing writes, or accept rows made meanwhile.
+ * database. Run it in one snapshot (the CLI does) for lines that agree with each other.
  */
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

@@ -86,6 +86,9 @@ function openSealed (open: () => string, hash: Buffer): string {
   return value
 }
 
+/** A name as a reason quotes it: JSON-escaped, so no control character reaches the operator's terminal. */
+const quoted = (name: string) => JSON.stringify(name)
+
 function problemOf (error: unknown): string {
   if (error instanceof LineProblem) return error.message
   throw error
@@ -97,7 +100,7 @@ const account: Importer<LineOf['account'], LineOf['account']> = {
   write: (trx, lines, { now }) => eachInTurn(lines, async (line) => {
     if (await findAccountById(trx, line.id)) return SKIPPED
     const named = await findAccountByName(trx, line.name)
-    if (named) return failed(`account name '${line.name}' is taken by account ${named.id}`)
+    if (named) return failed(`account name ${quoted(line.name)} is taken by account ${named.id}`)
     const createdAt = instant(line.createdAt, now)
     await insertAccount(trx, { id: line.id, name: line.name, enabled: line.enabled ?? true, created_at: createdAt, updated_at: createdAt })
     return imported(line.id)
@@ -114,10 +117,10 @@ const user: Importer<LineOf['user'], LineOf['user']> = {
   },
   write: (trx, lines, { now }) => eachInTurn(lines, async (line) => {
     const named = await findUserByName(trx, line.name)
-    if (named) return line.id === undefined || named.id === line.id ? SKIPPED : failed(`user name '${line.name}' is taken by user ${named.id}`)
+    if (named) return line.id === undefined || named.id === line.id ? SKIPPED : failed(`user name ${quoted(line.name)} is taken by user ${named.id}`)
     if (line.id !== undefined) {
       const other = await findUserById(trx, line.id)
-      if (other) return failed(`user id ${line.id} is taken by user '${other.name}'`)
+      if (other) return failed(`user id ${line.id} is taken by user ${quoted(other.name)}`)
     }
     const roles = line.roles ?? []
     const accounts = await store.existingAccountIds(trx, [line.account, ...roles.map((role) => role.account)])
@@ -153,17 +156,21 @@ const apiKey: Importer<LineOf['api-key'], PreparedApiKey> = {
   },
   write: (trx, items, { box, now }) => eachInTurn(items, async ({ line, secret }) => {
     const owner = await findUserByName(trx, line.user)
-    if (!owner) return failed(`unknown user '${line.user}'`)
+    if (!owner) return failed(`unknown user ${quoted(line.user)}`)
+    // A sealed key is bound to its user's id: it can be checked only now the user is found.
     let stored: { keyHash: Buffer, keySealed: Buffer | null }
-    try {
-      stored = 'value' in secret
-        ? storedApiKey(box, owner.id, secret.value)
-        : { keyHash: secret.sha256, keySealed: secret.sealed === undefined ? null : (openSealed(() => openApiKey(box, owner.id, secret.sealed!), secret.sha256), secret.sealed) }
-    } catch (error) {
-      return failed(problemOf(error))
+    if ('value' in secret) {
+      stored = storedApiKey(box, owner.id, secret.value)
+    } else {
+      try {
+        if (secret.sealed !== undefined) openSealed(() => openApiKey(box, owner.id, secret.sealed!), secret.sha256)
+      } catch (error) {
+        return failed(problemOf(error))
+      }
+      stored = { keyHash: secret.sha256, keySealed: secret.sealed ?? null }
     }
     const existing = await store.findApiKeyOf(trx, owner.id)
-    if (existing) return constantTimeEqual(existing.key_hash, stored.keyHash) ? SKIPPED : failed(`user '${line.user}' already has another API key`)
+    if (existing) return constantTimeEqual(existing.key_hash, stored.keyHash) ? SKIPPED : failed(`user ${quoted(line.user)} already has another API key`)
     if (await store.apiKeyHashTaken(trx, stored.keyHash)) return failed('another user has this API key')
     const accessor = line.accessor ?? newAccessor('uak')
     if (await store.accessorTaken(trx, 'api_keys', accessor)) return failed(`accessor ${accessor} is taken by another API key`)
@@ -184,12 +191,12 @@ const hostFactory: Importer<LineOf['host-factory'], LineOf['host-factory']> = {
     if (!(await store.existingAccountIds(trx, [line.account])).has(line.account)) return failed(`unknown account '${line.account}'`)
     if (await findHostFactory(trx, line.account, line.id)) return SKIPPED
     const ownerId = line.owner ? await roleUser(trx, line.account, line.owner.user) : null
-    if (ownerId === undefined) return failed(`owner: unknown user '${line.owner!.user}' in account ${line.account}`)
+    if (ownerId === undefined) return failed(`owner: unknown user ${quoted(line.owner!.user)} in account ${line.account}`)
     const permissions = line.permissions ?? []
     const grantees = new Map<string, string>()
     for (const { user: name } of permissions) {
       const id = grantees.get(name) ?? await roleUser(trx, line.account, name)
-      if (id === undefined) return failed(`permissions: unknown user '${name}' in account ${line.account}`)
+      if (id === undefined) return failed(`permissions: unknown user ${quoted(name)} in account ${line.account}`)
       grantees.set(name, id)
     }
     const layers = [...new Set(line.layers ?? [])].sort()
@@ -333,7 +340,7 @@ const astraToken: Importer<LineOf['astra-token'], PreparedAstraToken> = {
   write: (trx, items, { now }) => eachInTurn(items, async ({ line, hash }) => {
     if (!(await store.existingAccountIds(trx, [line.account])).has(line.account)) return failed(`unknown account '${line.account}'`)
     const owner = await findUserRole(trx, line.account, line.user)
-    if (!owner) return failed(`unknown user '${line.user}' in account ${line.account}`)
+    if (!owner) return failed(`unknown user ${quoted(line.user)} in account ${line.account}`)
     if (await store.userTokenExists(trx, hash)) return SKIPPED
     const id = line.id ?? newUuid()
     if (await store.userTokenIdTaken(trx, id)) return failed(`token id ${id} is taken by another Astra token`)

@@ -27,7 +27,7 @@ function optionUsage (name: string, option: OptionSpec): string {
 }
 
 export function usageLine (spec: CommandSpec): string {
-  return [PROGRAM, spec.group, spec.name,
+  return [PROGRAM, spec.group, ...(spec.name === '' ? [] : [spec.name]),
     ...spec.arguments.map((argument) => `<${argument.name}>`),
     ...Object.entries(spec.options).map(([name, option]) => optionUsage(name, option)),
     '[--json]'].join(' ')
@@ -49,7 +49,7 @@ export function commandHelp (spec: CommandSpec): string {
 }
 
 function commandList (commands: CommandSpec[]): string[] {
-  return columns(commands.map((spec) => [`${spec.group} ${spec.name} ${spec.arguments.map((argument) => `<${argument.name}>`).join(' ')}`.trimEnd(), spec.summary.split(/(?<=\.) /)[0]!]))
+  return columns(commands.map((spec) => [[spec.group, spec.name, ...spec.arguments.map((argument) => `<${argument.name}>`)].filter((word) => word !== '').join(' '), spec.summary.split(/(?<=\.) /)[0]!]))
 }
 
 export function groupHelp (group: string, commands: CommandSpec[]): string {

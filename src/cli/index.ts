@@ -9,12 +9,13 @@ import { hostFactoryCommands } from './host-factories.js'
 import { createPrinter } from './printer.js'
 import { retentionCommands } from './retention.js'
 import { roleCommands } from './roles.js'
+import { transferCommands } from './transfer.js'
 import { userCommands } from './users.js'
 
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...retentionCommands]
+export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...retentionCommands, ...transferCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }
@@ -32,6 +33,11 @@ function commandsOf (group: string): CommandSpec[] {
   return COMMANDS.filter((spec) => spec.group === group)
 }
 
+/** A command of one word (`tessera export`): its spec has an empty name. */
+function topLevelCommand (word: string | undefined): CommandSpec | undefined {
+  return COMMANDS.find((spec) => spec.group === word && spec.name === '')
+}
+
 function findCommand (group: string, name: string | undefined): CommandSpec {
   const commands = commandsOf(group)
   if (commands.length === 0) throw new UsageError(`unknown command '${group}'`)
@@ -44,6 +50,11 @@ function findCommand (group: string, name: string | undefined): CommandSpec {
 function helpFor (topic: string[]): string {
   const [group, name, ...extra] = topic
   if (group === undefined) return generalHelp(COMMANDS)
+  const topLevel = topLevelCommand(group)
+  if (topLevel) {
+    if (name !== undefined) throw new UsageError(`help takes a command, e.g. tessera help ${group}`)
+    return commandHelp(topLevel)
+  }
   if (name === undefined) {
     if (commandsOf(group).length === 0) throw new UsageError(`unknown command '${group}'`)
     return groupHelp(group, commandsOf(group))
@@ -62,12 +73,12 @@ function parseOptions (spec: CommandSpec, args: string[]): { values: Values, pos
   } catch (error) {
     // Node's first sentence names the option and never echoes its value.
     const sentence = (error as Error).message.split(/\.(?:\s|$)/)[0]!
-    throw new UsageError(sentence.charAt(0).toLowerCase() + sentence.slice(1), `${spec.group} ${spec.name}`)
+    throw new UsageError(sentence.charAt(0).toLowerCase() + sentence.slice(1), `${spec.group} ${spec.name}`.trimEnd())
   }
 }
 
 function commandInput (spec: CommandSpec, values: Values, positionals: string[]): CommandInput {
-  const topic = `${spec.group} ${spec.name}`
+  const topic = `${spec.group} ${spec.name}`.trimEnd()
   const missing = spec.arguments[positionals.length]
   if (missing) throw new UsageError(`missing argument <${missing.name}>`, topic)
   // The surplus is not echoed: it may be a password typed where it does not belong.
@@ -92,11 +103,16 @@ function parse (argv: readonly string[]): Invocation {
   if (first === undefined) return { kind: 'usage', error: new UsageError('missing command'), help: generalHelp(COMMANDS) }
   if (first === 'help') return { kind: 'help', text: helpFor(argv.slice(1)) }
   if (isHelpFlag(first)) return { kind: 'help', text: generalHelp(COMMANDS) }
+  const topLevel = topLevelCommand(first)
+  if (topLevel) return commandInvocation(topLevel, argv.slice(1))
   if (isHelpFlag(second) && commandsOf(first).length > 0) return { kind: 'help', text: groupHelp(first, commandsOf(first)) }
-  const spec = findCommand(first, second)
+  return commandInvocation(findCommand(first, second), rest)
+}
+
+function commandInvocation (spec: CommandSpec, rest: readonly string[]): Invocation {
   const endOfOptions = rest.indexOf('--')
   if ((endOfOptions === -1 ? rest : rest.slice(0, endOfOptions)).some(isHelpFlag)) return { kind: 'help', text: commandHelp(spec) }
-  const { values, positionals } = parseOptions(spec, rest)
+  const { values, positionals } = parseOptions(spec, [...rest])
   return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true }
 }
 

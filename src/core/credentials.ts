@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { hash, verify, type Options } from '@node-rs/argon2'
 import pLimit from 'p-limit'
 import type { Fingerprints } from './fingerprints.js'
+import { parsePasswordHash, verifyParsedHash } from './password-hashes.js'
 import { constantTimeEqual, randomHex, sha256, type SecretBox } from './secrets.js'
 
 /** Argon2id's cost: memory in KiB and passes. Parallelism is 1, as OWASP's settings have it. */
@@ -41,22 +42,31 @@ export class PasswordHasher {
   }
 
   /**
-   * Verifies a password against a stored hash. With no hash (unknown user, or a user without
-   * a password) it still runs one verification against a throwaway hash, so the answer takes
-   * the same time whether or not the user exists.
+   * Verifies a password against a stored hash: Tessera's argon2id, or a hash an import brought
+   * (argon2i, bcrypt, PBKDF2: see password-hashes.ts). With no hash (unknown user, or a user
+   * without a password), or one that is malformed or too costly to verify, it still runs one
+   * verification against a throwaway hash, so the answer takes the same time whether or not
+   * the user exists, and a bad stored hash is a refused login, never an error.
    */
   async verify (storedHash: string | null | undefined, password: string): Promise<boolean> {
-    if (!storedHash) {
+    const parsed = storedHash ? parsePasswordHash(storedHash) : null
+    if (!storedHash || !parsed) {
       this.#dummyHash ??= this.hash(randomHex(16))
       const dummy = await this.#dummyHash
       await oneAtATimePerCore(() => verify(dummy, password)).catch(() => false)
       return false
     }
-    try {
-      return await oneAtATimePerCore(() => verify(storedHash, password))
-    } catch {
-      return false
-    }
+    return oneAtATimePerCore(() => verifyParsedHash(parsed, storedHash, password))
+  }
+
+  /**
+   * Whether a hash that has just verified should be replaced by one of this hasher's: any other
+   * format (an imported hash), or argon2id at another cost.
+   */
+  needsRehash (storedHash: string): boolean {
+    const parsed = parsePasswordHash(storedHash)
+    return parsed?.scheme !== 'argon2' || parsed.variant !== 'argon2id' || parsed.version !== 0x13 ||
+      parsed.memoryCost !== this.#options.memoryCost || parsed.timeCost !== this.#options.timeCost || parsed.parallelism !== 1
   }
 }
 

@@ -89,3 +89,12 @@ export function findUserInAccount (db: Database, accountId: string, id: string):
 export async function endAccessTokensOfUser (db: Database, id: string): Promise<void> {
   await db.updateTable('users').set({ access_tokens_not_before: sql<Date>`now()` }).where('id', '=', id).execute()
 }
+
+/**
+ * Replaces a password hash by another of the same password (a rehash after login), unless the
+ * password changed meanwhile. Not a change of the user: updated_at stays.
+ */
+export async function replacePasswordHash (db: Database, id: string, previous: string, next: string): Promise<boolean> {
+  const result = await db.updateTable('users').set({ password_hash: next }).where('id', '=', id).where('password_hash', '=', previous).executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}

@@ -7,7 +7,9 @@ import { constantTimeEqual, sha256 } from '../../core/secrets.js'
 import { isStorableText } from '../../core/storable-text.js'
 import type { Database } from '../../db/database.js'
 import { findAccountByName, type AccountRow } from '../../db/repositories/accounts.js'
+import type { AuditContext } from '../../services/audit.js'
 import { rotateApiKey } from '../../services/identity.js'
+import { upgradePasswordHash } from '../../services/password-upgrade.js'
 import type { AccessToken, AccessTokens } from './access-token.js'
 import { findHost, findUserRole, type HostRecord, type UserRole } from './repository.js'
 import { hostKeySealingContext } from './secrets.js'
@@ -92,7 +94,7 @@ async function roleNamed (db: Database, accountId: string, subject: { kind: 'hos
  * user gets a new one (and the old one stops working). A login to an unknown or disabled
  * account goes the same way, its lookups finding nobody, and is refused at the end.
  */
-export async function login (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard): Promise<LoggedIn<string>> {
+export async function login (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard, context: AuditContext): Promise<LoggedIn<string>> {
   const { account, refusal } = await accountNamed(db, accountName, credentials.login)
   const accountId = account?.id ?? NO_ACCOUNT
   const subject = parseLogin(credentials.login)
@@ -109,8 +111,10 @@ export async function login (db: Database, tools: CredentialTools, accountName: 
   const verified = byKey || await tools.passwords.verify(user?.password_hash, credentials.secret)
   if (refusal) throw new Unauthenticated(undefined, refusal)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : 'wrong-password'))
+  const actor: Actor = { kind: 'user', id: user.id, name: user.name }
+  if (!byKey) await upgradePasswordHash(db, tools.passwords, { ...context, actor }, { id: user.id, accountId, storedHash: user.password_hash! }, credentials.secret)
   const apiKey = user.key_sealed ? openApiKey(tools.box, user.id, user.key_sealed) : (await rotateApiKey(db, tools.box, user.id)).apiKey
-  return { value: apiKey, accountId, actor: { kind: 'user', id: user.id, name: user.name }, method: byKey ? 'api-key' : 'password', credential: byKey ? user.key_accessor : null }
+  return { value: apiKey, accountId, actor, method: byKey ? 'api-key' : 'password', credential: byKey ? user.key_accessor : null }
 }
 
 /** POST /authn/{account}/{login}/authenticate: an API key (never a password) for an access token. */

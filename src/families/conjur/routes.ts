@@ -50,7 +50,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const credentials = basicCredentials(request)
     const loggedIn = await limitLogin(request, async (guard) => {
       if (!credentials) throw new Unauthenticated()
-      return login(db, credentialTools, request.params.account, credentials, guard)
+      return login(db, credentialTools, request.params.account, credentials, guard, auditContextOf(request))
     })
     countUse(loggedIn.credential)
     recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } }, loggedIn.credential)

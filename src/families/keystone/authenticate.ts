@@ -8,6 +8,7 @@ import { findSession, issueSession, sessionRefusal, type IssuedSession, type Ses
 import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_TOKEN_SIZE } from './messages.js'
 import type { AuthRequest } from './schemas.js'
 import { auditedInStatement, type AuditContext } from '../../services/audit.js'
+import { upgradePasswordHash } from '../../services/password-upgrade.js'
 import type { LoginGuard } from '../../plugins/failure-limits.js'
 
 type Auth = NonNullable<AuthRequest['auth']>
@@ -41,7 +42,7 @@ function checkSize (attribute: string, value: string, size: number): void {
   if (value.length > size) throw invalid(attributeTooLarge(attribute, size))
 }
 
-async function passwordSubject (db: Database, passwords: PasswordHasher, credentials: Auth['passwordCredentials'], tenant: AccountKey | null, guard: LoginGuard): Promise<Subject> {
+async function passwordSubject (db: Database, passwords: PasswordHasher, credentials: Auth['passwordCredentials'], tenant: AccountKey | null, guard: LoginGuard, context: AuditContext): Promise<Subject> {
   if (credentials?.password === undefined) throw invalid(expecting('password', 'passwordCredentials'))
   checkSize('password', credentials.password, MAX_PASSWORD_LENGTH)
   const { username, userId } = credentials
@@ -53,6 +54,8 @@ async function passwordSubject (db: Database, passwords: PasswordHasher, credent
   await guard({ name: username || userId!, person: user && { userId: user.id } })
   const verified = await passwords.verify(user?.password_hash, credentials.password)
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, loginRefusal(user, verified ? 'disabled' : 'wrong-password', username || userId!))
+  const actor = { kind: 'user', id: user.id, name: user.name } as const
+  await upgradePasswordHash(db, passwords, { ...context, actor }, { id: user.id, accountId: user.account_id, storedHash: user.password_hash! }, credentials.password)
   return { user: { id: user.id, name: user.name }, method: 'password', tenant: user.tenant }
 }
 
@@ -128,7 +131,7 @@ export async function authenticate (db: Database, passwords: PasswordHasher, bod
   const key = named && named.value.length <= MAX_PARAM_SIZE ? named.key : null
   let subject: Subject
   if (auth.token !== undefined) subject = await tokenSubject(db, auth.token, lifetime.now, guard)
-  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, passwords, auth.passwordCredentials, key, guard)
+  else if (auth.passwordCredentials !== undefined) subject = await passwordSubject(db, passwords, auth.passwordCredentials, key, guard, context)
   else if (auth[API_KEY_CREDENTIALS] !== undefined) subject = await apiKeySubject(db, auth[API_KEY_CREDENTIALS], named ? key : 'home', guard)
   else throw invalid(expecting('auth', 'request body'))
 

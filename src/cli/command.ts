@@ -80,6 +80,8 @@ export interface Printer {
   result (lines: string | string[], data: object): void
   /** Rows of a list: a table for people, one JSON object per row for --json. */
   table<T> (rows: T[], columns: { header: string, value: (row: T) => string }[], data: (row: T) => object, empty: string): void
+  /** Text written to stdout as it is, e.g. CSV. */
+  raw (text: string): void
   /** A remark for the operator on stderr (never data a script would parse). */
   note (text: string): void
 }

@@ -24,6 +24,9 @@ export function createPrinter (stdout: TextSink, stderr: TextSink, json: boolean
         stdout.write(`${lines.join('\n')}\n`)
       }
     },
+    raw (text) {
+      stdout.write(text)
+    },
     note (text) {
       stderr.write(`${text}\n`)
     }

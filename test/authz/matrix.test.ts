@@ -71,6 +71,9 @@ const EXPECTED: Record<string, Row> = {
   'DELETE /admin/v1/accounts/{accountId}/credentials/{accessor}': [401, 401, 401, 404, 404, 204, 401, 401, 204],
   'POST /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   'POST /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
+  // The hygiene report: the account's admins; a user's own list to that user too (not a caller here: `member` is another user).
+  'GET /admin/v1/accounts/{accountId}/credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
+  'GET /admin/v1/accounts/{accountId}/users/{userId}/credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   // Conjur: login wants HTTP Basic and authenticate an API key in the body, whoever else calls.
   'GET /authn/{account}/login': [401, 401, 401, 401, 401, 401, 401, 401, 401],
   'POST /authn/{account}/{login}/authenticate': [200, 200, 200, 200, 200, 200, 200, 200, 200],

@@ -4,6 +4,7 @@ import { ADMIN_ROLE, hasRoleOn, type Principal } from '../../core/principal.js'
 import { accountUsersHoldRolesElsewhere, holdsAnyRole, userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
 import { findUserById, findUserInAccount } from '../../db/repositories/users.js'
 import { principalOf } from '../../plugins/auth.js'
+import { isUserOfAccount } from '../astra/repository.js'
 import { userNotFound } from '../../services/lookups.js'
 
 /**
@@ -29,6 +30,24 @@ export async function requireAccountAdmin (request: FastifyRequest): Promise<voi
   const caller = await principalOf(request)
   const { accountId } = request.params as AccountParams
   if (!isSuperAdmin(caller, request.server.config.admin.account) && !hasRoleOn(caller, accountId, ADMIN_ROLE)) throw new Forbidden()
+}
+
+/**
+ * onRequest, for what a user may read of their own under /accounts/{accountId}/users/{userId}:
+ * the account's admin, a super-admin, or that user with a session scoped to the account. Anyone
+ * else gets 403 before any lookup, so it does not tell whether another user exists.
+ */
+export async function requireAccountAdminOrSelf (request: FastifyRequest): Promise<void> {
+  const caller = await principalOf(request)
+  const { accountId, userId } = request.params as UserParams
+  if (caller.kind === 'user' && caller.id === userId && caller.accountId === accountId) return
+  await requireAccountAdmin(request)
+}
+
+/** preHandler: the user is of the account (home, or holding a role on it); 404 otherwise. */
+export async function requireUserOfAccount (request: FastifyRequest): Promise<void> {
+  const { accountId, userId } = request.params as UserParams
+  if (!await isUserOfAccount(request.server.db, accountId, userId)) throw userNotFound(userId)
 }
 
 /** onRequest, for routes that reach beyond one account (creating accounts). */

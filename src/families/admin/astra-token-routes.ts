@@ -1,13 +1,11 @@
 import { audited } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { NotFound } from '../../core/errors.js'
 import { toKeysetPage } from '../../core/pagination.js'
-import { userNotFound } from '../../services/lookups.js'
-import { isUserOfAccount, listTokensOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
-import { requireAccountAdmin } from './access.js'
+import { listTokensOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
+import { requireAccountAdmin, requireUserOfAccount } from './access.js'
 import { pageReply, pageRequest } from './pagination.js'
 import { errors, NoContentSchema, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
 
@@ -61,12 +59,6 @@ function toAstraToken (row: UserTokenRecord) {
     modifiedAt: row.modified_at.toISOString(),
     modifiedBy: row.modified_by
   }
-}
-
-/** preHandler: the user is of the account (home, or holding a role on it); 404 otherwise. */
-async function requireUserOfAccount (request: FastifyRequest): Promise<void> {
-  const { accountId, userId } = request.params as { accountId: string, userId: string }
-  if (!await isUserOfAccount(request.server.db, accountId, userId)) throw userNotFound(userId)
 }
 
 const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {

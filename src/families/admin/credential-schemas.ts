@@ -21,7 +21,7 @@ export const EXAMPLE_CREDENTIAL = {
 
 /** One credential of any kind, by its accessor: never its secret. */
 export const CredentialSchema = Type.Object({
-  kind: Type.String({ enum: [...CREDENTIAL_KINDS], description: 'What it is: session, api-key, agent-token, astra-token, host-factory-token or host-api-key' }),
+  kind: Type.Enum([...CREDENTIAL_KINDS], { description: 'What it is' }),
   accessor: Type.String({ description: 'Its non-secret handle: a session\'s audit id, an Astra token\'s id, or a prefixed random id (agt_, hft_, uak_, hak_)' }),
   accountId: Type.String(),
   owner: Type.Object({

@@ -4,6 +4,7 @@ import { apiSecurityHeaders } from '../../plugins/security-headers.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import auditRoutes from './audit-routes.js'
+import credentialReportRoutes from './credential-report-routes.js'
 import credentialRoutes from './credential-routes.js'
 import hostFactoryRoutes from './host-factory-routes.js'
 import astraTokenRoutes from './astra-token-routes.js'
@@ -21,6 +22,7 @@ async function routes (app: FastifyInstance) {
   await app.register(hostFactoryRoutes)
   await app.register(astraTokenRoutes)
   await app.register(auditRoutes)
+  await app.register(credentialReportRoutes)
   await app.register(credentialRoutes)
 }
 

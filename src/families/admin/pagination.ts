@@ -20,7 +20,7 @@ export interface Page<Item> {
 
 /**
  * The admin API's page: nextCursor is the key of the last item shown (the next page's
- * exclusive `after`), and a Link header points at that page.
+ * exclusive `after`), and a Link header points at that page, with the same filters.
  */
 export function pageReply<Row, Item> (request: FastifyRequest, reply: FastifyReply, page: KeysetPage<Row>, limit: number, keyOf: (row: Row) => string, toItem: (row: Row) => Item): Page<Item> {
   const last = page.items.at(-1)
@@ -30,6 +30,12 @@ export function pageReply<Row, Item> (request: FastifyRequest, reply: FastifyRep
 }
 
 function nextPageUrl (request: FastifyRequest, limit: number, after: string): string {
-  const path = request.url.split('?')[0]
-  return `${baseUrlOf(request)}${path}?${new URLSearchParams({ limit: String(limit), after })}`
+  const mark = request.url.indexOf('?')
+  const path = mark === -1 ? request.url : request.url.slice(0, mark)
+  const query = new URLSearchParams(mark === -1 ? '' : request.url.slice(mark + 1))
+  query.delete('limit')
+  query.delete('after')
+  query.append('limit', String(limit))
+  query.append('after', after)
+  return `${baseUrlOf(request)}${path}?${query}`
 }

@@ -40,7 +40,9 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'get /admin/v1/accounts/{accountId}/credentials/{accessor}': { operationId: 'getCredential', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
   'delete /admin/v1/accounts/{accountId}/credentials/{accessor}': { operationId: 'revokeCredential', success: '204', errors: ['400', '401', '403', '404', '429', '503'] },
   'post /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': { operationId: 'revokeUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
-  'post /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': { operationId: 'revokeHostCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] }
+  'post /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': { operationId: 'revokeHostCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'get /admin/v1/accounts/{accountId}/credentials': { operationId: 'reportAccountCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'get /admin/v1/accounts/{accountId}/users/{userId}/credentials': { operationId: 'reportUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] }
 }
 
 const ERROR_BODY = { type: 'object', required: ['statusCode', 'code', 'message'] }
@@ -87,6 +89,20 @@ describe('admin API in the OpenAPI document', () => {
     expect(bodyProperties('patch /admin/v1/accounts/{accountId}/users/{userId}')).toEqual(['email', 'enabled', 'name', 'password'])
     for (const key of ['get /admin/v1/accounts', 'get /admin/v1/accounts/{accountId}/users']) {
       expect(operations[key]!.parameters!.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort()).toEqual(['after', 'limit'])
+    }
+  })
+
+  it('documents the hygiene report\'s filters, and its page as JSON and as CSV with a Link header', () => {
+    const operations = Object.fromEntries(adminOperations())
+    for (const key of ['get /admin/v1/accounts/{accountId}/credentials', 'get /admin/v1/accounts/{accountId}/users/{userId}/credentials']) {
+      const operation = operations[key]!
+      expect(operation.parameters!.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name).sort())
+        .toEqual(['after', 'expiringDays', 'format', 'includeEnded', 'kind', 'limit', 'neverUsed', 'ownerDisabled', 'unusedDays'])
+      const ok = operation.responses['200'] as { headers?: Record<string, unknown>, content?: Record<string, { schema: { properties?: Record<string, unknown>, type?: string } }> }
+      expect(Object.keys(ok.content!)).toEqual(['application/json', 'text/csv'])
+      expect(Object.keys(ok.content!['application/json']!.schema.properties!)).toEqual(['items', 'nextCursor'])
+      expect(ok.content!['text/csv']!.schema.type).toBe('string')
+      expect(Object.keys(ok.headers!)).toEqual(['link'])
     }
   })
 

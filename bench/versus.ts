@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { sql } from 'kysely'
 import { createDb } from '../src/db/database.js'
 import { BENCH_DATABASE_URL, printTable } from './lib.js'
-import { http, measurePaired, pairedShare } from './load.js'
+import { http, pairedShare, type PairedRun, type Workload } from './load.js'
 import { startTessera, type BenchProcess } from './processes.js'
 import { createTenant, expectCall, keystoneLogin } from './tessera-client.js'
 
@@ -12,8 +12,8 @@ import { createTenant, expectCall, keystoneLogin } from './tessera-client.js'
  * `npm run bench -- versus <checkout>`: this checkout's hot paths beside another build of Tessera
  * (a `git worktree` of an earlier commit, `npm ci && npm run build` in it), run for run, each on
  * a database of its own on the bench server. A change that must keep the hot path's figures
- * (within 5%, say) is measured here: the share is the median of the per-run ratios, this build's
- * req/s over the other's right before it. BENCH_SECONDS (5), BENCH_RUNS (5), BENCH_CONNECTIONS (50).
+ * (within 5%, say) is measured here: the share is the median of the per-pair ratios, this build's
+ * req/s over the other's in the same pair. BENCH_SECONDS (5), BENCH_RUNS (6), BENCH_CONNECTIONS (50).
  */
 const other = process.argv[3] === undefined ? undefined : resolve(process.argv[3])
 if (other === undefined || !existsSync(join(other, 'dist', 'server.js'))) {
@@ -21,7 +21,7 @@ if (other === undefined || !existsSync(join(other, 'dist', 'server.js'))) {
   process.exit(2)
 }
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const RUNS = Number(process.env.BENCH_RUNS ?? 6)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: Math.min(2, SECONDS), runs: RUNS }
 const ADMIN_PASSWORD = 'bench admin password'
@@ -67,6 +67,26 @@ const scenarios = [
   { id: 'S3', name: 'Astra GET …/users/{user_id}/tokens?limit=10 with Bearer', workload: (server: Server) => http({ ...shape, url: `${server.process.url}${server.astra.path}`, headers: { authorization: `Bearer ${server.astra.token}` }, expectStatus: 200 }) }
 ]
 
+/**
+ * Warm-ups, then `RUNS` pairs of runs, the two builds taking turns to go first (A B, B A, …): a
+ * run that follows another on this machine is not as fast as one that leads, whichever build it is.
+ */
+async function inAlternateOrder (theirs: Workload, ours: Workload): Promise<PairedRun[]> {
+  await theirs.run(shape.warmupSeconds)
+  await ours.run(shape.warmupSeconds)
+  const pairs: PairedRun[] = []
+  for (let run = 0; run < RUNS; run++) {
+    if (run % 2 === 0) {
+      const baseline = await theirs.run(SECONDS)
+      pairs.push({ baseline, scenario: await ours.run(SECONDS) })
+    } else {
+      const scenario = await ours.run(SECONDS)
+      pairs.push({ baseline: await theirs.run(SECONDS), scenario })
+    }
+  }
+  return pairs
+}
+
 const servers: Server[] = []
 try {
   const theirs = await serve(other)
@@ -76,7 +96,7 @@ try {
   const rows: string[][] = []
   for (const scenario of scenarios) {
     process.stderr.write(`${new Date().toISOString()} ${scenario.id}\n`)
-    const paired = pairedShare(await measurePaired(scenario.workload(theirs), scenario.workload(ours), shape))
+    const paired = pairedShare(await inAlternateOrder(scenario.workload(theirs), scenario.workload(ours)))
     rows.push([
       scenario.id,
       scenario.name,

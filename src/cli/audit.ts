@@ -104,7 +104,7 @@ export const auditCommands: CommandSpec[] = [
       const hostId = input.arg('host')
       const dryRun = input.flag('dry-run')
       const revoked = await revokeHostCredentialsOf(context.db, credentialToolsOf(context).box, CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun })
-      print.result(`${dryRun ? 'would revoke' : 'revoked'} the API key and access tokens of host ${hostId} of ${describeAccount(account)}`, { dryRun, accountId: account.id, hostId, ...revoked })
+      print.result(`${dryRun ? 'would revoke' : 'revoked'} the API key and access tokens of host ${hostId} of ${describeAccount(account)}, and ${revoked.hostFactoryTokens} host factory tokens it made`, { dryRun, accountId: account.id, hostId, ...revoked })
     }
   }
 ]

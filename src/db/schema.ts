@@ -138,6 +138,7 @@ export interface HostFactoryTokens {
   cidr: Generated<string[]>;
   created_at: Generated<Timestamp>;
   created_by: string | null;
+  created_by_host: string | null;
   expiration: Timestamp;
   host_factory_id: string;
   token_sealed: Uint8Array;

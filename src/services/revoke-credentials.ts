@@ -7,7 +7,7 @@ import { countLiveSessionsOfUser, revokeSessionsOfUser } from '../db/repositorie
 import { endAccessTokensOfUser, findUserById, updateUser } from '../db/repositories/users.js'
 import { deleteAgentTokensMadeBy } from '../families/agent-tokens/repository.js'
 import { revokeAllTokensOfUser } from '../families/astra/repository.js'
-import { deleteTokensMadeBy, findHost, revokeHostCredentials } from '../families/conjur/repository.js'
+import { deleteTokensMadeBy, deleteTokensMadeByHost, findHost, revokeHostCredentials } from '../families/conjur/repository.js'
 import { hostKeySealingContext, newConjurSecret } from '../families/conjur/secrets.js'
 import { audited, type AuditContext } from './audit.js'
 import { liveCredentialsOfUser } from './credentials.js'
@@ -63,21 +63,26 @@ export async function revokeUserCredentials (db: Database, context: AuditContext
 export interface RevokedHostCredentials {
   apiKeyRevoked: boolean
   conjurAccessTokens: 'all issued until now'
+  /** Host factory tokens the host made (migration 0017), revoked. */
+  hostFactoryTokens: number
 }
 
-/** A Conjur host's API key and access tokens; it gets a new key only from its host factory again (or the admin API). */
+/**
+ * A Conjur host's API key and access tokens, and the host factory tokens it made; it gets a new
+ * key only from its host factory again (or the admin API).
+ */
 export async function revokeHostCredentialsOf (db: Database, box: SecretBox, context: AuditContext, target: { accountId: string, hostId: string }, options: { dryRun: boolean }): Promise<RevokedHostCredentials> {
   const { accountId, hostId } = target
   const notFound = () => new NotFound(`account ${accountId} has no host ${hostId}`, { type: 'Host', key: hostId })
   if (options.dryRun) {
     if (!await findHost(db, accountId, hostId)) throw notFound()
-    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' }
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: await deleteTokensMadeByHost(db, accountId, hostId, true) }
   }
   // A key nobody is shown: the sealed copy is of a value thrown away here.
   const unknown = newConjurSecret()
   const key = { hash: sha256(unknown), sealed: box.seal(unknown, hostKeySealingContext(accountId, hostId)), accessor: newAccessor(ACCESSOR_PREFIX.hostApiKey) }
   return audited(db, context, async (trx) => {
     if (!await revokeHostCredentials(trx, accountId, hostId, key)) throw notFound()
-    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' as const }
+    return { apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' as const, hostFactoryTokens: await deleteTokensMadeByHost(trx, accountId, hostId, false) }
   }, (revoked) => ({ kind: 'credentials.revoked', accountId, object: { type: 'host', id: hostId }, details: { ...revoked } }))
 }

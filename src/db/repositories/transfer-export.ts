@@ -123,12 +123,13 @@ export interface ExportedHostFactoryToken {
   cidr: string[]
   expiration: Date
   created_by: string | null
+  created_by_host: string | null
   created_at: Date
 }
 
 export function hostFactoryTokenPage (db: Database, after: Uint8Array | undefined): Promise<ExportedHostFactoryToken[]> {
   return db.selectFrom('host_factory_tokens')
-    .select(['token_sha256', 'token_sealed', 'account_id', 'host_factory_id', 'accessor', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration', 'created_by', 'created_at'])
+    .select(['token_sha256', 'token_sealed', 'account_id', 'host_factory_id', 'accessor', sql<string[]>`cidr::text[]`.as('cidr'), 'expiration', 'created_by', 'created_by_host', 'created_at'])
     .$if(after !== undefined, (query) => query.where('token_sha256', '>', after!))
     .orderBy('token_sha256').limit(EXPORT_PAGE).execute()
 }

@@ -122,6 +122,7 @@ export interface ImportedHostFactoryToken {
   cidr: readonly string[]
   expiration: Date
   created_by: string | null
+  created_by_host: string | null
   created_at: Date
 }
 

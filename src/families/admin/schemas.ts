@@ -159,7 +159,8 @@ export const RevokedUserCredentialsSchema = Type.Object({
 export const RevokedHostCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
   apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
-  conjurAccessTokens: RevokedTokens
+  conjurAccessTokens: RevokedTokens,
+  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
 })
 
 export const AuditQuerySchema = Type.Object({

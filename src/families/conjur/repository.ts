@@ -1,8 +1,9 @@
-import { sql } from 'kysely'
+import { sql, type ExpressionBuilder } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
 import { runBuiltOnce } from '../../db/compiled-once.js'
 import type { Database } from '../../db/database.js'
+import type { DB } from '../../db/schema.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
 import { isRowError } from '../../db/errors.js'
 import { keysetPage } from '../../db/keyset.js'
@@ -246,13 +247,13 @@ const TOKEN_COLUMNS = [
 export interface NewTokens {
   tokens: ReadonlyArray<Omit<TokenRecord, 'cidr'>>
   cidr: readonly string[]
-  /** The user who made them (their kill switch ends them); null for a host. */
-  createdBy: string | null
+  /** Who made them (their kill switch ends them): a user, or a host of the tokens' account. */
+  createdBy: { userId: string } | { hostId: string }
   audit: readonly NewAuditEvent[]
 }
 
 /** One stored token as a row to write: its request's cidr as a cidr[] literal, and its maker. */
-type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string, created_by: string | null }
+type NewTokenRow = Omit<TokenRecord, 'cidr'> & { cidr: string, created_by: string | null, created_by_host: string | null }
 
 const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
   { name: 'accessor', type: 'text' },
@@ -263,7 +264,8 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
   // An array a row: sent as its text, as unnest would flatten a two-dimensional array.
   { name: 'cidr', type: 'cidr[]', sentAs: 'text' },
   { name: 'expiration', type: 'timestamptz' },
-  { name: 'created_by', type: 'text' }
+  { name: 'created_by', type: 'text' },
+  { name: 'created_by_host', type: 'text' }
 ]
 
 /**
@@ -277,7 +279,12 @@ const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('host_factory_token
 
 function insertTokenRows (db: Database, requests: readonly NewTokens[]): Promise<TokenRecord[]> {
   // Entries were validated: no quotes, commas or braces can occur in them.
-  const tokens = requests.flatMap(({ tokens, cidr, createdBy }) => tokens.map((token) => ({ ...token, cidr: `{${cidr.join(',')}}`, created_by: createdBy })))
+  const tokens = requests.flatMap(({ tokens, cidr, createdBy }) => tokens.map((token) => ({
+    ...token,
+    cidr: `{${cidr.join(',')}}`,
+    created_by: 'userId' in createdBy ? createdBy.userId : null,
+    created_by_host: 'hostId' in createdBy ? createdBy.hostId : null
+  })))
   return runBuiltOnce<TokenRecord>(db, INSERT_WITH_AUDIT, [
     ...columnArrays(tokens, NEW_TOKEN_COLUMNS),
     ...columnArrays(requests.flatMap(({ audit }) => audit), AUDIT_EVENT_COLUMNS)
@@ -317,6 +324,17 @@ export async function deleteTokensMadeBy (db: Database, userId: string, dryRun: 
     return Number(row.count)
   }
   const result = await db.deleteFrom('host_factory_tokens').where('created_by', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Deletes (or, with `dryRun`, counts) the host factory tokens a host of the account made; how many. */
+export async function deleteTokensMadeByHost (db: Database, accountId: string, hostId: string, dryRun: boolean): Promise<number> {
+  const made = (eb: ExpressionBuilder<DB, 'host_factory_tokens'>) => eb.and([eb('account_id', '=', accountId), eb('created_by_host', '=', hostId)])
+  if (dryRun) {
+    const row = await db.selectFrom('host_factory_tokens').select((eb) => eb.fn.countAll<string>().as('count')).where(made).executeTakeFirstOrThrow()
+    return Number(row.count)
+  }
+  const result = await db.deleteFrom('host_factory_tokens').where(made).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 

@@ -163,7 +163,7 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
       }
     }),
     cidr,
-    createdBy: caller.role.kind === 'user' ? caller.role.userId : null,
+    createdBy: caller.role.kind === 'user' ? { userId: caller.role.userId } : { hostId: caller.role.hostId },
     audit: accessors.map((accessor) => audit({ accessor, expiration: shownExpiration }))
   })
   // The factory now shows these tokens. Only its entries go: the caller's relation stays, so

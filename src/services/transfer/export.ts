@@ -120,6 +120,7 @@ export async function * exportLines (db: Database): AsyncGenerator<Line[]> {
       cidr: row.cidr,
       expiration: iso(row.expiration),
       createdBy: row.created_by,
+      createdByHost: row.created_by_host,
       createdAt: iso(row.created_at),
       sha256: hex(row.token_sha256),
       sealed: base64(row.token_sealed)

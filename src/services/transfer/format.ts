@@ -126,6 +126,8 @@ const HostFactoryTokenLineSchema = line('host-factory-token', {
   cidr: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
   expiration: Instant,
   createdBy: Type.Optional(Maker),
+  /** The host of the account that made it, when a host did. */
+  createdByHost: Type.Optional(Maker),
   createdAt: Type.Optional(Instant),
   ...Secret
 })

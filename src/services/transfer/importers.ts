@@ -389,6 +389,7 @@ const hostFactoryToken: Importer<LineOf['host-factory-token'], store.ImportedHos
       cidr,
       expiration: parseRfc3339(line.expiration)!,
       created_by: line.createdBy ?? null,
+      created_by_host: line.createdByHost ?? null,
       created_at: instant(line.createdAt, now)
     }
   },

@@ -5,7 +5,7 @@ import { eventually } from '../../helpers/eventually.js'
 import { insertAccount, insertUser, login } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { collectionPath, tokenBody } from '../astra/helpers.js'
-import { accessHeader, createHost, createHostFactory, hfId, newTenant, newTokens, userHeader, type Tenant } from '../conjur/helpers.js'
+import { accessHeader, createHost, createHostFactory, grant, hfId, newTenant, newTokens, userHeader, type Tenant } from '../conjur/helpers.js'
 
 /** A well-formed host factory token nobody issued: callerOf runs, then the token is not found (404). */
 const UNKNOWN_HF_TOKEN = '1'.repeat(53)
@@ -135,9 +135,9 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     expect((await replica.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: maker.user.name, password: maker.password } } } })).statusCode).toBe(401)
   })
 
-  it('ends a Conjur host\'s API key and access tokens on every replica; a dry run changes nothing', async () => {
+  it('ends a Conjur host\'s API key, access tokens and the host factory tokens it made on every replica; a dry run changes nothing', async () => {
     const factory = await createHostFactory(t.app, tenant)
-    const [token] = await newTokens(t.app, await userHeader(t.app, tenant, tenant.admin), { host_factory: hfId(tenant, factory) })
+    const [token, othersToken] = await newTokens(t.app, await userHeader(t.app, tenant, tenant.admin), { host_factory: hfId(tenant, factory), count: 2 })
     const enrolled = await createHost(t.app, token!.token, { id: 'doomed-host' })
     expect(enrolled.statusCode).toBe(201)
     const apiKey = enrolled.json().api_key
@@ -145,14 +145,21 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     const useToken = () => replica.inject({ method: 'DELETE', url: `/host_factory_tokens/${UNKNOWN_HF_TOKEN}`, headers: { authorization: hostHeader } })
     const useKey = () => replica.inject({ method: 'POST', url: `/authn/${tenant.account.name}/host%2Fdoomed-host/authenticate`, payload: apiKey })
     expect((await useToken()).statusCode).toBe(404)
+    // With `execute` on the factory, the host makes tokens of its own.
+    await grant(t.app, tenant, factory, `${tenant.account.name}:host:doomed-host`, 'execute')
+    const hostMade = await newTokens(t.app, hostHeader, { host_factory: hfId(tenant, factory), count: 2 })
+    expect(hostMade).toHaveLength(2)
 
     const dry = await revoke('/hosts/doomed-host', true)
-    expect(dry.json()).toEqual({ dryRun: true, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
+    expect(dry.json()).toEqual({ dryRun: true, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 2 })
     expect((await useKey()).statusCode).toBe(200)
 
     const real = await revoke('/hosts/doomed-host', false)
     expect(real.statusCode).toBe(200)
-    expect(real.json()).toEqual({ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now' })
+    expect(real.json()).toEqual({ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 2 })
+    for (const made of hostMade) expect((await createHost(replica, made.token, { id: 'never-made' })).statusCode).toBe(401)
+    // A user's token stays.
+    expect((await createHost(replica, othersToken!.token, { id: 'still-made' })).statusCode).toBe(201)
     // The replica caches the host's role: the revocation's notification reaches it in milliseconds.
     await eventually(async () => expect((await useToken()).statusCode).toBe(401), 1000, 1)
     expect((await useToken()).body).toBe('Unauthorized: Invalid token')

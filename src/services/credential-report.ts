@@ -3,6 +3,7 @@ import { toKeysetPage, type KeysetPage, type KeysetRequest } from '../core/pagin
 import type { Database } from '../db/database.js'
 import { listReportedCredentials, type ReportedCredentialRecord } from '../db/repositories/credential-report.js'
 import type { StoredCredentialKind } from '../db/repositories/credentials.js'
+import { credentialView, type CredentialView } from './credentials.js'
 
 /**
  * The hygiene report: an account's (or one user's) credentials with what is wrong with them.
@@ -33,18 +34,7 @@ export interface CredentialReportQuery {
 }
 
 /** One credential of the report, as the API and the CLI show it: never its secret. */
-export interface ReportItem {
-  kind: StoredCredentialKind
-  accessor: string
-  accountId: string
-  owner: { type: string, id: string }
-  createdBy: string | null
-  name: string | null
-  createdAt: string
-  expiresAt: string | null
-  endedAt: string | null
-  lastUsedAt: string | null
-  useCount: number
+export interface ReportItem extends CredentialView {
   findings: Finding[]
 }
 
@@ -62,21 +52,7 @@ function findingsOf (record: ReportedCredentialRecord, now: Date, unusedSince: D
 }
 
 function toReportItem (record: ReportedCredentialRecord, findings: Finding[]): ReportItem {
-  const iso = (date: Date | null) => date === null ? null : date.toISOString()
-  return {
-    kind: record.kind,
-    accessor: record.accessor,
-    accountId: record.accountId,
-    owner: record.owner,
-    createdBy: record.createdBy,
-    name: record.name,
-    createdAt: record.createdAt.toISOString(),
-    expiresAt: iso(record.expiresAt),
-    endedAt: iso(record.endedAt),
-    lastUsedAt: iso(record.lastUsedAt),
-    useCount: record.useCount,
-    findings
-  }
+  return { ...credentialView(record), findings }
 }
 
 /**

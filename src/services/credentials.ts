@@ -11,7 +11,39 @@ import { deleteTokenByAccessor, revokeHostCredentials } from '../families/conjur
 import { hostKeySealingContext, newConjurSecret } from '../families/conjur/secrets.js'
 import { audited, type AuditContext } from './audit.js'
 
-/** Credentials by accessor (issue 21, item 1): look one up, end it. */
+/** Credentials by accessor (issue 21, item 1): look one up, show it, end it. */
+
+/** A credential as the admin API and the CLI show it: instants as ISO 8601 text, never a secret. */
+export interface CredentialView {
+  kind: StoredCredentialKind
+  accessor: string
+  accountId: string
+  owner: { type: string, id: string }
+  createdBy: string | null
+  name: string | null
+  createdAt: string
+  expiresAt: string | null
+  endedAt: string | null
+  lastUsedAt: string | null
+  useCount: number
+}
+
+export function credentialView (record: CredentialRecord): CredentialView {
+  const iso = (date: Date | null) => date === null ? null : date.toISOString()
+  return {
+    kind: record.kind,
+    accessor: record.accessor,
+    accountId: record.accountId,
+    owner: { ...record.owner },
+    createdBy: record.createdBy,
+    name: record.name,
+    createdAt: record.createdAt.toISOString(),
+    expiresAt: iso(record.expiresAt),
+    endedAt: iso(record.endedAt),
+    lastUsedAt: iso(record.lastUsedAt),
+    useCount: record.useCount
+  }
+}
 
 export function credentialNotFound (accessor: string): NotFound {
   return new NotFound(`no credential ${accessor} in this account`, { type: 'Credential', key: accessor })

@@ -6,9 +6,9 @@ import type { CredentialRecord } from '../../db/repositories/credentials.js'
 import { userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { auditContextOf } from '../../plugins/audit.js'
-import { credentialNotFound, existingCredential, revokeCredential } from '../../services/credentials.js'
+import { credentialNotFound, credentialView, existingCredential, revokeCredential } from '../../services/credentials.js'
 import { isSuperAdmin } from './access.js'
-import { CredentialParamsSchema, CredentialSchema, toCredential } from './credential-schemas.js'
+import { CredentialParamsSchema, CredentialSchema } from './credential-schemas.js'
 import { errors, NoContentSchema, security, tags } from './schemas.js'
 
 /** The user who holds the credential or made it: they may see and end it without being an admin. */
@@ -49,7 +49,7 @@ const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: CredentialParamsSchema,
       response: { 200: CredentialSchema, ...errors(400, 401, 403, 404, 503) }
     }
-  }, async (request) => toCredential((await reachableCredential(request)).credential))
+  }, async (request) => credentialView((await reachableCredential(request)).credential))
 
   app.delete('/accounts/:accountId/credentials/:accessor', {
     onRequest: requireAuthentication,

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { ACCESSOR_PATTERN } from '../../core/accessors.js'
-import { CREDENTIAL_KINDS, type CredentialRecord } from '../../db/repositories/credentials.js'
+import { CREDENTIAL_KINDS } from '../../db/repositories/credentials.js'
 import { AccountParamsSchema } from './schemas.js'
 
 const Instant = (description: string) => Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description })
@@ -42,14 +42,3 @@ export const CredentialParamsSchema = Type.Object({
   ...AccountParamsSchema.properties,
   accessor: Type.String({ pattern: ACCESSOR_PATTERN, description: 'The credential\'s accessor', examples: [EXAMPLE_CREDENTIAL.accessor] })
 })
-
-export function toCredential (record: CredentialRecord): Credential {
-  return {
-    ...record,
-    owner: { ...record.owner },
-    createdAt: record.createdAt.toISOString(),
-    expiresAt: record.expiresAt?.toISOString() ?? null,
-    endedAt: record.endedAt?.toISOString() ?? null,
-    lastUsedAt: record.lastUsedAt?.toISOString() ?? null
-  }
-}

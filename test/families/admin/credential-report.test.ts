@@ -4,6 +4,7 @@ import { sha256 } from '../../../src/core/secrets.js'
 import { UNSTORABLE_TEXT_PROBLEM } from '../../../src/core/storable-text.js'
 import type { AccountRow } from '../../../src/db/repositories/accounts.js'
 import { addCredentialUsage, findCredential } from '../../../src/db/repositories/credentials.js'
+import { credentialView } from '../../../src/services/credentials.js'
 import { insertAccount, insertUser, login, superAdminSession, type Login, type UserFixture } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { createToken as createAgentToken } from '../agent-tokens/helpers.js'
@@ -48,22 +49,7 @@ describe('the hygiene report (GET /admin/v1/accounts/{accountId}[/users/{userId}
 
   /** The report's item for a credential, from what the database holds: the expected answer. */
   async function itemOf (accountId: string, accessor: string, findings: string[]) {
-    const record = (await findCredential(t.app.db, accountId, accessor))!
-    const iso = (date: Date | null) => date === null ? null : date.toISOString()
-    return {
-      kind: record.kind,
-      accessor,
-      accountId,
-      owner: record.owner,
-      createdBy: record.createdBy,
-      name: record.name,
-      createdAt: record.createdAt.toISOString(),
-      expiresAt: iso(record.expiresAt),
-      endedAt: iso(record.endedAt),
-      lastUsedAt: iso(record.lastUsedAt),
-      useCount: record.useCount,
-      findings
-    }
+    return { ...credentialView((await findCredential(t.app.db, accountId, accessor))!), findings }
   }
 
   /** Uses as a replica's flush adds them: a batch sorted by accessor. */

@@ -55,7 +55,10 @@ select * from (
     t.expiration, case when t.expiration <= now() then t.expiration end
   from host_factory_tokens t
   union all
-  select 'host-api-key', h.api_key_accessor, h.account_id, 'host', h.id, null, null, h.api_key_created_at, null, null
+  -- A host's kill switch replaces its key with one nobody holds, in the statement that sets its
+  -- "not before" instant: that key ended as it was made.
+  select 'host-api-key', h.api_key_accessor, h.account_id, 'host', h.id, null, null, h.api_key_created_at, null,
+    case when h.access_tokens_not_before >= h.api_key_created_at then h.access_tokens_not_before end
   from hosts h
 ) as every_credential
 where account_id is not null;

@@ -41,7 +41,7 @@ export const EnvSchema = Type.Object({
   TOKEN_TTL: Type.String({ pattern: DURATION, default: '24h' }),
   SESSION_PURGE_INTERVAL: Type.String({ pattern: DURATION, default: '5m' }),
   USAGE_FLUSH_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
-  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS, default: 365 }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS, default: 0 }),
   ENDED_CREDENTIAL_RETENTION_DAYS: Type.Integer({ minimum: 0, maximum: MAX_RETENTION_DAYS, default: 7 }),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   CATALOG_REGION: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'RegionOne' }),

@@ -127,7 +127,10 @@ export const transferCommands: CommandSpec[] = [
     name: '',
     summary: `Import accounts, users, host factories, hosts and credentials from JSON lines. An export of Tessera's, or ${KINDS} by value from the system being replaced (README: "Import and export"). What exists is skipped; each failed line is reported and the rest go on; exit code 1 when any line failed.`,
     arguments: [{ name: 'file', description: "the file to read ('-' for standard input)" }],
-    options: { 'dry-run': { type: 'boolean', description: 'check and write every line, then roll everything back' } },
+    options: {
+      'dry-run': { type: 'boolean', description: 'check and write every line, then roll everything back' },
+      'allow-admin-account': { type: 'boolean', description: 'let the file add users to the administrators\' account or give roles on it (super-admins)' }
+    },
     async run (input, context, print) {
       const box = boxOf(context)
       const dryRun = input.flag('dry-run')
@@ -137,7 +140,7 @@ export const transferCommands: CommandSpec[] = [
       let summary: ImportSummary
       try {
         summary = await importLines(context.db, readLines(stream, MAX_LINE_BYTES, (read) => { bytes = read }), {
-          tools: { box, now: new Date() },
+          tools: { box, now: new Date(), adminAccount: { id: context.config.admin.account, allowed: input.flag('allow-admin-account') }, failedUsers: new Set() },
           audit: CLI_CONTEXT,
           dryRun,
           onFailure: (failure) => printFailure(print, failure),

@@ -11,5 +11,12 @@ export type CsvCell = string | number | null
 export function toCsv (header: readonly string[], rows: ReadonlyArray<readonly CsvCell[]>): string {
   // quote_record_delimiter: with a record delimiter set, csv-stringify would quote only fields
   // holding that whole CRLF, and leave a lone CR or LF bare.
-  return stringify([header, ...rows] as CsvCell[][], { record_delimiter: 'windows', quote_record_delimiter: true, escape_formulas: true })
+  return stringify([header, ...rows.map((row) => row.map(defused))] as CsvCell[][], { record_delimiter: 'windows', quote_record_delimiter: true, escape_formulas: true })
+}
+
+/** Spreadsheets skip leading spaces before a formula: csv-stringify looks at the first character only. */
+const SPACED_FORMULA = /^[ \u00a0\u3000]+[=+\-@\uff1d\uff0b\uff0d\uff20]/
+
+function defused (cell: CsvCell): CsvCell {
+  return typeof cell === 'string' && SPACED_FORMULA.test(cell) ? `'${cell}` : cell
 }

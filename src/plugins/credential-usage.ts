@@ -20,6 +20,6 @@ export default fp(async function credentialUsage (app: FastifyInstance, options:
   })
   app.addHook('onClose', async () => {
     clearInterval(timer)
-    await usage.flush()
+    await usage.drain()
   })
 }, { name: 'credential-usage' })

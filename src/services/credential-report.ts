@@ -2,7 +2,7 @@ import { toCsv } from '../core/csv.js'
 import { toKeysetPage, type KeysetPage, type KeysetRequest } from '../core/pagination.js'
 import type { Database } from '../db/database.js'
 import { listReportedCredentials, type ReportedCredentialRecord } from '../db/repositories/credential-report.js'
-import type { StoredCredentialKind } from '../db/repositories/credentials.js'
+import { UNTRACKED_USAGE_KINDS, type StoredCredentialKind } from '../db/repositories/credentials.js'
 import { credentialView, type CredentialView } from './credentials.js'
 
 /**
@@ -44,8 +44,10 @@ const daysFrom = (now: Date, days: number) => new Date(now.getTime() + days * DA
 
 function findingsOf (record: ReportedCredentialRecord, now: Date, unusedSince: Date, expiringBy: Date): Finding[] {
   const findings: Finding[] = []
-  if (record.lastUsedAt === null) findings.push('never-used')
-  if ((record.lastUsedAt ?? record.createdAt) < unusedSince) findings.push('unused')
+  if (!UNTRACKED_USAGE_KINDS.includes(record.kind)) {
+    if (record.lastUsedAt === null) findings.push('never-used')
+    if ((record.lastUsedAt ?? record.createdAt) < unusedSince) findings.push('unused')
+  }
   if (record.endedAt === null && record.expiresAt !== null && record.expiresAt > now && record.expiresAt <= expiringBy) findings.push('expiring')
   if (record.ownerDisabled) findings.push('owner-disabled')
   return findings

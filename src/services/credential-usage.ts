@@ -63,11 +63,19 @@ export class CredentialUsage {
 
   /**
    * Adds the tallies so far to the database in one statement; resolves when they are written or
-   * put back (the database is away: the next flush tries again). Never rejects.
+   * put back (the database is away: the next flush tries again). Never rejects. Uses counted
+   * meanwhile wait for the next flush, so a replica writes once per interval however busy it is,
+   * unless they fill the tallies again.
    */
   flush (): Promise<void> {
     this.flushing ??= this.write().finally(() => { this.flushing = undefined })
     return this.flushing
+  }
+
+  /** Writes every tally, those counted during a flush under way too: for a replica that stops. */
+  async drain (): Promise<void> {
+    await this.flush()
+    if (this.pending.size > 0) await this.flush()
   }
 
   private async write (): Promise<void> {
@@ -75,7 +83,9 @@ export class CredentialUsage {
       this.log.warn({ uses: this.lost, maxPending: this.options.maxPending }, 'credential uses not counted: too many credentials used between flushes')
       this.lost = 0
     }
-    while (this.pending.size > 0) {
+    // One batch, then another only while uses fill the tallies faster than a flush writes them.
+    do {
+      if (this.pending.size === 0) return
       const batch = this.pending
       this.pending = new Map()
       try {
@@ -85,7 +95,7 @@ export class CredentialUsage {
         this.log.warn({ err: error, credentials: batch.size, kept }, 'credential usage not written; will retry at the next flush')
         return
       }
-    }
+    } while (this.pending.size >= this.options.maxPending)
   }
 
   /** A failed batch goes back into the tallies, as far as the bound allows; how many were kept. */

@@ -11,9 +11,14 @@ import { audited, type AuditContext } from './audit.js'
  */
 export async function upgradePasswordHash (db: Database, passwords: PasswordHasher, context: AuditContext, user: { id: string, accountId: string, storedHash: string }, password: string): Promise<void> {
   if (!passwords.needsRehash(user.storedHash)) return
-  const fresh = await passwords.hash(password)
   const previous = parsePasswordHash(user.storedHash)
-  await audited(db, context, (trx) => replacePasswordHash(trx, user.id, user.storedHash, fresh), (replaced) => replaced
-    ? { kind: 'user.password-rehashed', accountId: user.accountId, object: { type: 'user', id: user.id }, details: { from: previous?.scheme === 'argon2' ? previous.variant : previous?.scheme } }
-    : undefined)
+  try {
+    const fresh = await passwords.hash(password)
+    await audited(db, context, (trx) => replacePasswordHash(trx, user.id, user.storedHash, fresh), (replaced) => replaced
+      ? { kind: 'user.password-rehashed', accountId: user.accountId, object: { type: 'user', id: user.id }, details: { from: previous?.scheme === 'argon2' ? previous.variant : previous?.scheme } }
+      : undefined)
+  } catch (error) {
+    // The login itself succeeded: a failed upgrade is tried again at the next one.
+    context.log?.warn({ err: error, userId: user.id }, 'password hash not upgraded; the next login tries again')
+  }
 }

@@ -51,7 +51,8 @@ describe('tessera credentials report', () => {
       endedAt: null,
       lastUsedAt: null,
       useCount: 0,
-      findings: ['never-used']
+      // Agents use their tokens at the monitoring endpoint, which Tessera does not serve: no usage finding.
+      findings: []
     }
     const hfItem = {
       kind: 'host-factory-token',
@@ -86,7 +87,7 @@ describe('tessera credentials report', () => {
     const all = await cli(['credentials', 'report', account.name, '--json'])
     expect(all).toMatchObject({ code: 0, stderr: '' })
     expect(jsonLines(all.stdout)).toEqual(byAccessor([agentItem, hfItem, keyItem]))
-    expect(jsonLines((await cli(['credentials', 'report', account.id, '--never-used', '--json'])).stdout)).toEqual(byAccessor([agentItem, hfItem]))
+    expect(jsonLines((await cli(['credentials', 'report', account.id, '--never-used', '--json'])).stdout)).toEqual([hfItem])
     expect(jsonLines((await cli(['credentials', 'report', account.id, '--expiring-days', '2', '--json'])).stdout)).toEqual([hfItem])
     expect(jsonLines((await cli(['credentials', 'report', account.id, '--unused-days', '1', '--json'])).stdout)).toEqual([])
     // Not used since now: it was, a minute ago.
@@ -99,33 +100,32 @@ describe('tessera credentials report', () => {
   })
 
   it('prints CSV with the formula guard, a table, and a page at a time', async () => {
-    const { account, user, agent, hf } = await accountWithCredentials()
+    const { account, user, agent, hf, key } = await accountWithCredentials()
     const csv = await cli(['credentials', 'report', account.name, '--kind', 'agent-token', '--csv'])
     expect(csv).toEqual({
       code: 0,
-      stdout: `${HEADER}agent-token,${agent.accessor},${account.id},account,${account.id},${user.id},'=cmd|calc,${agent.created_at.toISOString()},,,,0,never-used\r\n`,
+      stdout: `${HEADER}agent-token,${agent.accessor},${account.id},account,${account.id},${user.id},'=cmd|calc,${agent.created_at.toISOString()},,,,0,\r\n`,
       stderr: ''
     })
     expect(await cli(['credentials', 'report', account.name, '--kind', 'host-api-key', '--csv'])).toEqual({ code: 0, stdout: HEADER, stderr: '' })
 
-    const table = await cli(['credentials', 'report', account.name, '--never-used'])
+    const table = await cli(['credentials', 'report', account.name, '--kind', 'agent-token'])
     expect(table.code).toBe(0)
-    const [first, second] = [agent, hf].sort((a, b) => a.accessor < b.accessor ? -1 : 1)
-    const lines = table.stdout.split('\n')
-    expect(lines[0]).toMatch(/^ACCESSOR +KIND +OWNER +NAME +CREATED +EXPIRES +LAST USED +USES +FINDINGS$/)
-    expect(lines.slice(1)).toEqual([
-      expect.stringMatching(new RegExp(`^${first!.accessor} `)),
-      expect.stringMatching(new RegExp(`^${second!.accessor} `)),
-      ''
-    ])
-    expect(table.stdout).toMatch(new RegExp(`${agent.accessor} +agent-token +account:${account.id} +"=cmd\\|calc" +\\S+ +- +- +0 +never-used\\n`))
-    expect(table.stdout).toMatch(new RegExp(`${hf.accessor} +host-factory-token +host-factory:hf-db +- +\\S+ +\\S+Z +- +0 +never-used,expiring\\n`))
+    expect(table.stdout).toMatch(new RegExp(`${agent.accessor} +agent-token +account:${account.id} +"=cmd\\|calc" +\\S+ +- +- +0 +-\\n`))
 
-    const page = await cli(['credentials', 'report', account.name, '--never-used', '--limit', '1', '--csv'])
-    expect(page.stdout.split('\r\n')[1]!.split(',')[1]).toBe(first!.accessor)
-    expect(page.stderr).toBe(`more credentials follow: continue with --after ${first!.accessor}\n`)
-    const rest = await cli(['credentials', 'report', account.name, '--never-used', '--after', first!.accessor, '--json'])
-    expect(jsonLines(rest.stdout).map((item) => item.accessor)).toEqual([second!.accessor])
+    const all = await cli(['credentials', 'report', account.name])
+    expect(all.code).toBe(0)
+    const sorted = [agent, hf, key].sort((a, b) => a.accessor < b.accessor ? -1 : 1)
+    const lines = all.stdout.split('\n')
+    expect(lines[0]).toMatch(/^ACCESSOR +KIND +OWNER +NAME +CREATED +EXPIRES +LAST USED +USES +FINDINGS$/)
+    expect(lines.slice(1)).toEqual([...sorted.map((credential) => expect.stringMatching(new RegExp(`^${credential.accessor} `))), ''])
+    expect(all.stdout).toMatch(new RegExp(`${hf.accessor} +host-factory-token +host-factory:hf-db +- +\\S+ +\\S+Z +- +0 +never-used,expiring\\n`))
+
+    const page = await cli(['credentials', 'report', account.name, '--limit', '1', '--csv'])
+    expect(page.stdout.split('\r\n')[1]!.split(',')[1]).toBe(sorted[0]!.accessor)
+    expect(page.stderr).toBe(`more credentials follow: continue with --after ${sorted[0]!.accessor}\n`)
+    const rest = await cli(['credentials', 'report', account.name, '--after', sorted[0]!.accessor, '--json'])
+    expect(jsonLines(rest.stdout).map((item) => item.accessor)).toEqual([sorted[1]!.accessor, sorted[2]!.accessor])
     expect(rest.stderr).toBe('')
     expect(await cli(['credentials', 'report', account.name, '--owner-disabled'])).toEqual({ code: 0, stdout: `no credentials in account ${account.id} (${account.name}) match\n`, stderr: '' })
   })

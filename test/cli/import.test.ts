@@ -129,6 +129,44 @@ describe('tessera import by value, from the system being replaced', () => {
     expect(stored).toHaveLength(1)
   })
 
+  it('gives no credential of the file to another user of the same name, and adds no super-admin without --allow-admin-account', async () => {
+    const accountId = randomUUID()
+    const name = unique('alice')
+    const here = await importLines([{ type: 'account', id: accountId, name: unique('acct') }, { type: 'user', account: accountId, name, id: randomUUID() }])
+    expect(here.code).toBe(0)
+    // Another system's alice: her user line fails (the name is taken here), and so does every credential naming her.
+    const apiKey = randomBytes(16).toString('hex')
+    const clash = await importLines([
+      { type: 'user', account: accountId, name, id: randomUUID() },
+      { type: 'api-key', user: name, value: apiKey },
+      { type: 'astra-token', account: accountId, user: name, name: 'theirs', value: astraTokenValue() }
+    ])
+    expect(clash.code).toBe(1)
+    expect(failuresOf(clash.stdout)).toEqual([
+      { line: 2, type: 'user', reason: expect.stringMatching(new RegExp(`^user name "${name}" is taken by user `)) },
+      { line: 3, type: 'api-key', reason: `the line of user "${name}" failed in this import: the user of that name here is another` },
+      { line: 4, type: 'astra-token', reason: `the line of user "${name}" failed in this import: the user of that name here is another` }
+    ])
+    const [alice] = await usersNamed(name)
+    expect(await t.app.db.selectFrom('user_tokens').select('id').where('user_id', '=', alice!.id).execute()).toEqual([])
+
+    const adminAccount = t.config.admin.account
+    if (!await t.app.db.selectFrom('accounts').select('id').where('id', '=', adminAccount).executeTakeFirst()) {
+      await t.app.db.insertInto('accounts').values({ id: adminAccount, name: adminAccount }).execute()
+    }
+    const lines = [
+      { type: 'user', account: accountId, name: unique('mallory'), roles: [{ account: adminAccount, role: 'admin' }] },
+      { type: 'user', account: adminAccount, name: unique('trent') }
+    ]
+    const refused = await importLines(lines)
+    expect(failuresOf(refused.stdout)).toEqual([2, 3].map((line) => ({
+      line, type: 'user', reason: `the administrators' account ${adminAccount} takes users and roles only with --allow-admin-account`
+    })))
+    const allowed = await importLines(lines, ['--allow-admin-account'])
+    expect(allowed.code).toBe(0)
+    expect(summaryOf(allowed.stdout)).toMatchObject({ imported: 2, failed: 0 })
+  })
+
   it('leaves nothing of a line that fails: a user with an unknown role account, a host naming an unknown factory', async () => {
     const accountId = randomUUID()
     const [userName, hostId] = [unique('u'), unique('host')]

@@ -45,7 +45,7 @@ describe('loadConfig defaults', () => {
       tokenTtlSeconds: 24 * 3600,
       sessionPurgeIntervalSeconds: 300,
       usageFlushSeconds: 60,
-      retention: { auditDays: 365, endedCredentialDays: 7 },
+      retention: { auditDays: 0, endedCredentialDays: 7 },
       catalog: defaultCatalogTemplate,
       catalogRegion: 'RegionOne',
       redisUrl: undefined,

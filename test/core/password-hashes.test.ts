@@ -13,11 +13,12 @@ describe('parsePasswordHash', () => {
   it('refuses what is unknown, malformed, or too costly to verify', () => {
     for (const hash of [
       '', 'plaintext', '$1$md5$hash', `$2x$10$${'a'.repeat(53)}`, '$2b$10$short',
-      `$2b$16$${'a'.repeat(53)}`, `$2b$03$${'a'.repeat(53)}`,
-      '$argon2id$v=19$m=1048576,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
+      `$2b$13$${'a'.repeat(53)}`, `$2b$03$${'a'.repeat(53)}`,
+      '$argon2id$v=19$m=65537,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
+      '$argon2id$v=19$m=19456,t=5,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
       '$argon2id$v=19$m=19456,t=0,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
       '$argon2d$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA',
-      `$pbkdf2-sha256$2000001$c2FsdA$${'A'.repeat(43)}`, `$pbkdf2-sha256$0$c2FsdA$${'A'.repeat(43)}`,
+      `$pbkdf2-sha256$1000001$c2FsdA$${'A'.repeat(43)}`, `$pbkdf2-sha256$0$c2FsdA$${'A'.repeat(43)}`,
       `$pbkdf2-sha256$1000$c2FsdA$${'A'.repeat(86)}`, `pbkdf2_sha1$1000$salt$${'A'.repeat(43)}=`,
       `pbkdf2_sha256$1000$sa$lt$${'A'.repeat(43)}=`
     ]) expect(parsePasswordHash(hash), hash).toBeNull()

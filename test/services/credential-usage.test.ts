@@ -102,6 +102,24 @@ describe('credential usage: counted in memory, flushed in batches (issue 21, ite
     expect(Number((await usageOf(accessor))?.use_count)).toBe(4)
   })
 
+  it('writes once per flush however busy the replica: uses counted during a flush wait for the next', async () => {
+    const usage = new CredentialUsage(database.connect().withPlugin(counter), replicaA.log)
+    const [first, second] = ['agt_busy00000000000000000000000001', 'agt_busy00000000000000000000000002']
+    const now = Date.now()
+    counter.writes = []
+    usage.record(first, now)
+    const flushing = usage.flush()
+    usage.record(second, now)
+    usage.record(first, now)
+    await flushing
+    expect(counter.writes).toEqual(['credential_usage'])
+    expect(usage.pendingCount).toBe(2)
+    await usage.drain()
+    expect(counter.writes).toEqual(['credential_usage', 'credential_usage'])
+    const rows = await database.db.selectFrom('credential_usage').select(['accessor', 'use_count']).where('accessor', 'like', 'agt_busy%').orderBy('accessor').execute()
+    expect(rows.map((row) => [row.accessor, Number(row.use_count)])).toEqual([[first, 2], [second, 1]])
+  })
+
   it('flushes at once when the bound on credentials counted is reached, and counts what it had no room for', async () => {
     const usage = new CredentialUsage(database.db, replicaA.log, { maxPending: 2 })
     const now = Date.now()

@@ -64,6 +64,12 @@ async function revokeSessionsWhere (db: Database, filter: ExpressionOrFactory<DB
   return Number(result.numUpdatedRows)
 }
 
+/** Whether the session with this audit id is scoped to no account (it may be re-scoped to any of its user's). */
+export async function isUnscopedSession (db: Database, auditId: string): Promise<boolean> {
+  const row = await db.selectFrom('auth_sessions').select('account_id').where('audit_id', '=', auditId).executeTakeFirst()
+  return row !== undefined && row.account_id === null
+}
+
 /** Revokes one live session; false when there was none to revoke. */
 export async function revokeAuthSession (db: Database, auditId: string): Promise<boolean> {
   return await revokeSessionsWhere(db, (eb) => eb('audit_id', '=', auditId)) > 0

@@ -3,7 +3,7 @@ import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../database.js'
 import { keysetPage } from '../keyset.js'
 import type { DB } from '../schema.js'
-import { toCredentialRecord, type CredentialRecord, type StoredCredentialKind } from './credentials.js'
+import { toCredentialRecord, UNTRACKED_USAGE_KINDS, type CredentialRecord, type StoredCredentialKind } from './credentials.js'
 
 /** Which of an account's credentials the hygiene report lists; every condition given must hold. */
 export interface CredentialReportFilter {
@@ -65,6 +65,8 @@ function pageQuery (db: Database, filter: CredentialReportFilter, page: KeysetRe
     ])))
     .$if(filter.kind !== undefined, (query) => query.where('credentials.kind', '=', filter.kind!))
     .$if(filter.includeEnded !== true, (query) => query.where('credentials.ended_at', 'is', null))
+    // Usage filters find only kinds whose uses Tessera counts: an agent token is never "unused" here.
+    .$if(filter.neverUsed === true || filter.unusedSince !== undefined, (query) => query.where('credentials.kind', 'not in', [...UNTRACKED_USAGE_KINDS]))
     .$if(filter.neverUsed === true, (query) => query.where((eb) => eb.not(eb.exists(usageOf(eb).select(sql.lit(1).as('used'))))))
     .$if(filter.unusedSince !== undefined, (query) => query
       .where('credentials.created_at', '<', filter.unusedSince!)

@@ -72,11 +72,11 @@ export async function countAuditEventsBefore (db: Database, cutoff: Date): Promi
 /**
  * No stored credential has the accessor `u.accessor`: one probe of each kind's index. Every kind
  * of the credentials view (migration 0014) is here; the view itself, a union over joins, cannot
- * be probed by index row by row, so an anti-join with it reads every credential. Sessions' audit
- * ids have the default collation, every other accessor "C".
+ * be probed by index row by row, so an anti-join with it reads every credential. Every accessor
+ * sorts in "C" (sessions' audit ids since migration 0016), so each probe is an index lookup.
  */
 const NO_CREDENTIAL_HAS_ACCESSOR = sql<boolean>`
-  not exists (select 1 from auth_sessions s where s.audit_id = u.accessor collate "default")
+  not exists (select 1 from auth_sessions s where s.audit_id = u.accessor)
   and not exists (select 1 from api_keys k where k.accessor = u.accessor)
   and not exists (select 1 from agent_tokens t where t.accessor = u.accessor)
   and not exists (select 1 from user_tokens t where t.id = u.accessor)

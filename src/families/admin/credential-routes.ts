@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Forbidden } from '../../core/errors.js'
 import { ADMIN_ROLE, hasRoleOn, type Principal } from '../../core/principal.js'
+import type { Database } from '../../db/database.js'
+import { isUnscopedSession } from '../../db/repositories/auth-sessions.js'
 import type { CredentialRecord } from '../../db/repositories/credentials.js'
 import { userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
@@ -27,10 +29,18 @@ async function reachableCredential (request: FastifyRequest<{ Params: { accountI
   const admin = superAdmin || hasRoleOn(caller, accountId, ADMIN_ROLE)
   const credential = await existingCredential(request.server.db, accountId, accessor)
   if (!admin && !isOwnedBy(credential, caller)) throw credentialNotFound(accessor)
-  // A user's API key opens every account they hold roles on: only a super-admin ends one that reaches beyond this account.
-  if (admin && !superAdmin && !isOwnedBy(credential, caller) && credential.kind === 'api-key' &&
-    await userHoldsRolesElsewhere(request.server.db, credential.owner.id, accountId)) throw new Forbidden()
+  if (admin && !superAdmin && !isOwnedBy(credential, caller) && await reachesBeyond(request.server.db, credential, accountId)) throw new Forbidden()
   return { credential, caller, admin }
+}
+
+/**
+ * A user's API key, or a session scoped to no account, opens every account its user holds roles
+ * on: while that user holds roles beyond this account, only a super-admin reaches it (as for the
+ * kill switch and every other change to such a user).
+ */
+async function reachesBeyond (db: Database, credential: CredentialRecord, accountId: string): Promise<boolean> {
+  const opensEveryAccount = credential.kind === 'api-key' || (credential.kind === 'session' && await isUnscopedSession(db, credential.accessor))
+  return opensEveryAccount && userHoldsRolesElsewhere(db, credential.owner.id, accountId)
 }
 
 /** Any credential by its accessor (issue 21, item 1): what it is, and ending it. */
@@ -58,7 +68,7 @@ const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'revokeCredential',
       summary: 'Revoke any credential by its accessor, at once on every replica',
       description: 'A session or an Astra token is revoked; an agent token, a host factory token or an API key is deleted; a host\'s API key is replaced by one nobody holds. ' +
-        'Its API answers 401 to it from then on. One audit event (`credential.revoked`). Revoking an ended credential changes nothing (204). ' +
+        'Its API answers 401 to it from then on. One audit event (`credential.revoked`). Revoking one that is already revoked or expired changes nothing (204); one its revocation deleted is gone (404). ' +
         'An account admin may revoke any credential of the account (a user\'s API key only while that user holds no roles elsewhere, else a super-admin); a user, those they hold or made.',
       security,
       params: CredentialParamsSchema,

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
-import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { principalOf, principalSoFar, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
@@ -62,8 +62,8 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const session = await sessionFor(request, policy)
     const { belongsTo } = request.query
     if (belongsTo !== undefined && session.account?.id !== belongsTo) throw new Unauthenticated()
-    // A service checking a token it was sent: a use of that token.
-    countUse(session.auditId)
+    // A service checking a token it was sent: a use of that token (once, when it checks its own).
+    if (principalSoFar(request)?.credential.accessor !== session.auditId) countUse(session.auditId)
     const baseUrl = baseUrlOf(request)
     reply.type(JSON_TYPE)
     // The GET's serialiser, for the HEAD too: both send the same text (compiled once per route).

@@ -119,6 +119,7 @@ export async function importLines (db: Database, source: AsyncIterable<SourceLin
     counts[entry.type][status]++
     if (status !== 'failed') return
     failed++
+    if (entry.type === 'user' && entry.item !== undefined) options.tools.failedUsers.add((entry.item as { name: string }).name)
     options.onFailure({ line: entry.line, type: entry.type, reason: entry.problem ?? (outcome as { reason: string }).reason })
   }
 

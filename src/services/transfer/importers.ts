@@ -31,6 +31,16 @@ export interface ImportTools {
   box: SecretBox
   /** The creation time of what a line gives none. */
   now: Date
+  /**
+   * The administrators' account (TESSERA_ADMIN_ACCOUNT), and whether a file may add users to it
+   * or give roles on it (--allow-admin-account): its admins administer every account.
+   */
+  adminAccount: { id: string, allowed: boolean }
+  /**
+   * Names whose user line failed in this run: a credential line naming one would otherwise land
+   * on the other user of that name, whom the file does not describe.
+   */
+  failedUsers: Set<string>
 }
 
 export interface Importer<L, Item> {
@@ -88,6 +98,7 @@ function openSealed (open: () => string, hash: Buffer): string {
 
 /** A name as a reason quotes it: JSON-escaped, so no control character reaches the operator's terminal. */
 const quoted = (name: string) => JSON.stringify(name)
+const userLineFailed = (name: string) => `the line of user ${quoted(name)} failed in this import: the user of that name here is another`
 
 function problemOf (error: unknown): string {
   if (error instanceof LineProblem) return error.message
@@ -115,7 +126,8 @@ const user: Importer<LineOf['user'], LineOf['user']> = {
     if (line.passwordHash && !parsePasswordHash(line.passwordHash)) throw new LineProblem(`passwordHash is not a supported format: ${PASSWORD_FORMATS}`)
     return line
   },
-  write: (trx, lines, { now }) => eachInTurn(lines, async (line) => {
+  write: (trx, lines, tools) => eachInTurn(lines, async (line) => {
+    const { now } = tools
     const named = await findUserByName(trx, line.name)
     if (named) return line.id === undefined || named.id === line.id ? SKIPPED : failed(`user name ${quoted(line.name)} is taken by user ${named.id}`)
     if (line.id !== undefined) {
@@ -123,6 +135,10 @@ const user: Importer<LineOf['user'], LineOf['user']> = {
       if (other) return failed(`user id ${line.id} is taken by user ${quoted(other.name)}`)
     }
     const roles = line.roles ?? []
+    const { adminAccount } = tools
+    if (!adminAccount.allowed && [line.account, ...roles.map((role) => role.account)].includes(adminAccount.id)) {
+      return failed(`the administrators' account ${adminAccount.id} takes users and roles only with --allow-admin-account`)
+    }
     const accounts = await store.existingAccountIds(trx, [line.account, ...roles.map((role) => role.account)])
     const unknown = [line.account, ...roles.map((role) => role.account)].find((id) => !accounts.has(id))
     if (unknown !== undefined) return failed(`unknown account '${unknown}'`)
@@ -154,7 +170,8 @@ const apiKey: Importer<LineOf['api-key'], PreparedApiKey> = {
     if ('value' in secret && !CONJUR_SECRET_FORMAT.test(secret.value)) throw new LineProblem('value must be an API key: 32 lowercase hex digits (Rackspace) or 8 to 56 Crockford base32 characters (Conjur)')
     return { line, secret }
   },
-  write: (trx, items, { box, now }) => eachInTurn(items, async ({ line, secret }) => {
+  write: (trx, items, { box, now, failedUsers }) => eachInTurn(items, async ({ line, secret }) => {
+    if (failedUsers.has(line.user)) return failed(userLineFailed(line.user))
     const owner = await findUserByName(trx, line.user)
     if (!owner) return failed(`unknown user ${quoted(line.user)}`)
     // A sealed key is bound to its user's id: it can be checked only now the user is found.
@@ -337,8 +354,9 @@ const astraToken: Importer<LineOf['astra-token'], PreparedAstraToken> = {
     if ('value' in secret && !TOKEN_SECRET_FORMAT.test(secret.value)) throw new LineProblem('value must be an Astra token: base64 of 32 bytes (44 characters ending in =)')
     return { line, hash: 'value' in secret ? sha256(secret.value) : secret.sha256 }
   },
-  write: (trx, items, { now }) => eachInTurn(items, async ({ line, hash }) => {
+  write: (trx, items, { now, failedUsers }) => eachInTurn(items, async ({ line, hash }) => {
     if (!(await store.existingAccountIds(trx, [line.account])).has(line.account)) return failed(`unknown account '${line.account}'`)
+    if (failedUsers.has(line.user)) return failed(userLineFailed(line.user))
     const owner = await findUserRole(trx, line.account, line.user)
     if (!owner) return failed(`unknown user ${quoted(line.user)} in account ${line.account}`)
     if (await store.userTokenExists(trx, hash)) return SKIPPED

@@ -150,6 +150,10 @@ describe('credentials by accessor (GET/DELETE /admin/v1/accounts/{accountId}/cre
     const usedKey = (await lookUp(keyAccessor)).json()
     expect(usedKey.useCount).toBe(1)
     await expectLifecycle(keyAccessor, { kind: 'host-api-key', owner: { type: 'host', id: hostId }, lastUsedAt: usedKey.lastUsedAt, useCount: 1 }, hostKey)
+    // The key nobody holds that replaced it is ended from the start: no report calls it unused.
+    const replacement = (await t.app.db.selectFrom('hosts').select('api_key_accessor').where('id', '=', hostId).executeTakeFirstOrThrow()).api_key_accessor
+    expect(replacement).not.toBe(keyAccessor)
+    expect((await lookUp(replacement)).json()).toEqual(expect.objectContaining({ kind: 'host-api-key', endedAt: expect.any(String) }))
     const refusedHost = await t.app.inject({ method: 'POST', url: `/authn/${tenant.account.name}/${encodeURIComponent(`host/${hostId}`)}/authenticate`, payload: hostKey })
     expect(refusedHost.statusCode).toBe(401)
 

@@ -195,6 +195,13 @@ describe('credentials by accessor (GET/DELETE /admin/v1/accounts/{accountId}/cre
       const refused = await revoke(user.apiKeyAccessor)
       expect(refused.statusCode).toBe(403)
       expect(refused.json()).toEqual({ code: 'TESSERA_FORBIDDEN', message: 'You are not authorized to perform the requested action.', statusCode: 403 })
+      // So does an unscoped session of theirs, which may be re-scoped to any of their accounts; a scoped one is this account's.
+      const unscoped = await login(t.app, { username: user.user.name, password: user.password })
+      expect(unscoped.access.token.tenant).toBeUndefined()
+      const refusedSession = await revoke(unscoped.access.token.audit_ids[0])
+      expect(refusedSession.statusCode).toBe(403)
+      const scoped = await login(t.app, { username: user.user.name, password: user.password, tenantId: tenant.account.id })
+      expect((await revoke(scoped.access.token.audit_ids[0])).statusCode).toBe(204)
     })
 
     it('answers 401 without a credential and 400 for an accessor no credential can have', async () => {

@@ -13,7 +13,7 @@ import { openBenchDatabase, printTable } from './lib.js'
  * 100 000) of one tenant, imports it through the CLI's code path (reading, checking, hashing,
  * sealing, batched writes), then lists every token through the Monitoring API and checks that
  * each original value comes back and reads by its id; then imports the file again (all
- * skipped). Run: npx tsx bench/import-agent-tokens.ts (BENCH_DATABASE_URL as bench/lib.ts).
+ * skipped). Run: npm run bench -- import-agent-tokens (BENCH_DATABASE_URL as bench/lib.ts).
  */
 const TOKENS = Number(process.env.BENCH_IMPORT_TOKENS ?? 100_000)
 const TENANT = '515151'

@@ -1,3 +1,4 @@
+import { ACCESSOR_FORMAT } from '../core/accessors.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
 import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../db/repositories/credentials.js'
@@ -7,8 +8,6 @@ import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { LIST_LIMIT } from './accounts.js'
 import { UsageError, type CommandInput, type CommandSpec } from './command.js'
 import { describeAccount, describeUser } from './views.js'
-
-const ACCESSOR = /^[A-Za-z0-9_-]{1,64}$/
 
 function days (input: CommandInput, option: string): number | undefined {
   const text = input.string(option)
@@ -49,7 +48,7 @@ export const credentialCommands: CommandSpec[] = [
       if (input.flag('csv') && print.json) throw new UsageError('--csv and --json are two formats: choose one', 'credentials report')
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
       const after = input.string('after')
-      if (after !== undefined && !ACCESSOR.test(after)) throw new InvalidInput('--after must be an accessor (letters, digits, _ and -)')
+      if (after !== undefined && !ACCESSOR_FORMAT.test(after)) throw new InvalidInput('--after must be an accessor (letters, digits, _ and -)')
       const query = {
         kind: kindOf(input),
         neverUsed: input.flag('never-used'),

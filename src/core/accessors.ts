@@ -22,6 +22,7 @@ export function newAccessor (prefix: typeof ACCESSOR_PREFIX[keyof typeof ACCESSO
 
 /** Any accessor Tessera makes or keeps (the route parameter's pattern): no longer than credential_usage's key. */
 export const ACCESSOR_PATTERN = '^[A-Za-z0-9_-]{1,64}$'
+export const ACCESSOR_FORMAT = new RegExp(ACCESSOR_PATTERN)
 
 /**
  * The response header that names the credentials a request made, in order, where the original

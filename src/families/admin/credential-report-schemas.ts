@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { ACCESSOR_PATTERN } from '../../core/accessors.js'
 import { CREDENTIAL_KINDS } from '../../db/repositories/credentials.js'
 import { DEFAULT_EXPIRING_DAYS, DEFAULT_UNUSED_DAYS, FINDINGS, REPORT_DAYS_MAX } from '../../services/credential-report.js'
 import { CredentialSchema } from './credential-schemas.js'
@@ -10,7 +11,7 @@ const Days = (description: string) => Type.Integer({ minimum: 0, maximum: REPORT
 export const CredentialReportQuerySchema = Type.Object({
   // Kept as text so a bad value is answered by parseLimit, as on the other lists.
   limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
-  after: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Accessor of the last credential of the previous page (exclusive); from nextCursor' })),
+  after: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Accessor of the last credential of the previous page (exclusive); from nextCursor' })),
   kind: Type.Optional(Type.Enum([...CREDENTIAL_KINDS], { description: 'Only credentials of this kind' })),
   neverUsed: Type.Optional(Type.Boolean({ description: 'true: only those with no recorded use' })),
   unusedDays: Type.Optional(Days(`Only those not used for this many days (0 to ${REPORT_DAYS_MAX}); one never used counts from its creation. Also what the \`unused\` finding means (default ${DEFAULT_UNUSED_DAYS})`)),

@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { ENV_VARIABLES, loadConfig } from '../../src/config.js'
 import { generateSecretKey } from '../../src/core/secrets.js'
 import { REQUIRE_CLIENTS } from '../helpers/real-clients.js'
-import { composeConfig, composeFile, type ComposeModel, type ComposeService, composeTool, mountOf, portOf, ROOT, servicesOf, specErrors } from './docker-compose.js'
+import { composeConfig, composeFile, type ComposeModel, type ComposeService, composeTool, dependenciesOf, mountOf, portOf, ROOT, servicesOf, specErrors } from './docker-compose.js'
 import { all, envOf, parseDockerfile } from './dockerfile.js'
 
 const runtime = parseDockerfile(readFileSync(`${ROOT}Dockerfile`, 'utf8')).at(-1)!
 const exampleNames = readFileSync(`${ROOT}.env.example`, 'utf8').split('\n').flatMap((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1] ?? [])
 const secrets = { TESSERA_SECRET_KEY: generateSecretKey(), TESSERA_ADMIN_PASSWORD: 'compose-test-password' }
-const PROFILES = [undefined, 'scale'] as const
+const PROFILES = [undefined, 'scale', 'monitoring'] as const
 const raw = composeFile()
 
 describe('docker-compose.yml against the Compose Specification schema', () => {
@@ -23,16 +24,17 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
     expect(specErrors(misspelt)).toEqual([expect.objectContaining({ instancePath: '/services/tessera', params: { additionalProperty: 'healthchek' } })])
   })
 
-  it('has the default services and the scale profile, none of them in another profile', () => {
+  it('has the default services, the scale profile and the monitoring profile, none of them in another profile', () => {
     expect(servicesOf(raw)).toEqual(['postgres', 'tessera'])
     expect(servicesOf(raw, 'scale')).toEqual(['postgres', 'tessera', 'redis', 'tessera-replica', 'balancer'])
-    expect(Object.keys(raw.services)).toEqual(servicesOf(raw, 'scale'))
+    expect(servicesOf(raw, 'monitoring')).toEqual(['postgres', 'tessera', 'prometheus', 'grafana'])
+    expect(Object.keys(raw.services).sort()).toEqual([...new Set([...servicesOf(raw, 'scale'), ...servicesOf(raw, 'monitoring')])].sort())
   })
 
   it('has no service depend on one its profiles leave out (compose v2 refuses to start)', () => {
     for (const profile of PROFILES) {
       const active = servicesOf(raw, profile)
-      for (const name of active) for (const dependency of Object.keys(raw.services[name]!.depends_on ?? {})) expect(active, `${name} → ${dependency}`).toContain(dependency)
+      for (const name of active) for (const dependency of dependenciesOf(raw.services[name]!)) expect(active, `${name} → ${dependency}`).toContain(dependency)
     }
   })
 
@@ -50,13 +52,14 @@ if (!composeTool.available) console.warn(`compose.test.ts: ${composeTool.reason}
 withTool('docker-compose config', () => {
   const models = new Map<string | undefined, ComposeModel>()
   beforeAll(async () => {
+    if (!composeTool.available) throw new Error(composeTool.reason)
     for (const profile of PROFILES) models.set(profile, await composeConfig(secrets, profile))
   })
   const model = (profile?: string) => models.get(profile)!
   const tesseraServices = (profile?: string): [string, ComposeService][] =>
     servicesOf(model(profile), profile).map((name) => [name, model(profile).services[name]!] as [string, ComposeService]).filter(([, service]) => service.image === 'tessera:local')
 
-  it('accepts the default stack and the scale profile, and its result passes the schema too', () => {
+  it('accepts the default stack and each profile, and its result passes the schema too', () => {
     expect(composeTool.version).toMatch(/^\d+\.\d+/)
     for (const profile of PROFILES) expect(specErrors(model(profile)), String(profile)).toEqual([])
   })
@@ -119,5 +122,21 @@ withTool('docker-compose config', () => {
     expect(nginx).toMatch(/^\s*listen 8080;$/m)
     // Set to the peer's address, never appended to: the replicas trust it for the limits.
     expect(nginx).toMatch(/^\s*proxy_set_header X-Forwarded-For \$remote_addr;$/m)
+  })
+
+  it('monitoring: Prometheus reads deploy/prometheus.yml and Grafana provisions the data source and deploy/grafana-dashboard.json', () => {
+    const { prometheus, grafana } = model('monitoring').services
+    expect(dependenciesOf(grafana!)).toEqual(['prometheus'])
+    expect(prometheus!.volumes!.map(mountOf)).toEqual([`${ROOT}deploy/prometheus.yml:/etc/prometheus/prometheus.yml`])
+    expect(prometheus!.ports!.map(portOf)).toEqual(['9090:9090'])
+    expect(grafana!.volumes!.map(mountOf)).toEqual([
+      `${ROOT}deploy/grafana/datasource.yml:/etc/grafana/provisioning/datasources/tessera.yml`,
+      `${ROOT}deploy/grafana/dashboards.yml:/etc/grafana/provisioning/dashboards/tessera.yml`,
+      `${ROOT}deploy/grafana-dashboard.json:/var/lib/grafana/dashboards/tessera.json`
+    ])
+    const datasources = parseYaml(readFileSync(`${ROOT}deploy/grafana/datasource.yml`, 'utf8')).datasources
+    expect(datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090', isDefault: true })])
+    const [provider] = parseYaml(readFileSync(`${ROOT}deploy/grafana/dashboards.yml`, 'utf8')).providers
+    expect(provider.options.path).toBe('/var/lib/grafana/dashboards')
   })
 })

@@ -34,7 +34,7 @@ export interface ComposeService {
   build?: unknown
   environment?: Record<string, string>
   ports?: { target: number | string, published: number | string }[]
-  depends_on?: Record<string, { condition: string }>
+  depends_on?: Record<string, { condition: string }> | string[]
   healthcheck?: { test: string[] }
   deploy?: { replicas?: number }
   volumes?: (string | { source: string, target: string })[]
@@ -79,6 +79,10 @@ export function specErrors (model: unknown): ErrorObject[] {
 export const portOf = (port: { target: number | string, published: number | string }) => `${port.published}:${port.target}`
 export const mountOf = (volume: string | { source: string, target: string }) =>
   typeof volume === 'string' ? volume.split(':').slice(0, 2).join(':') : `${volume.source}:${volume.target}`
+
+/** The services a service waits for, from either form of depends_on. */
+export const dependenciesOf = (service: ComposeService) =>
+  Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {})
 
 /** The services that run without --profile, and those a profile adds. */
 export function servicesOf (model: ComposeModel, profile?: string): string[] {

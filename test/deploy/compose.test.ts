@@ -13,7 +13,7 @@ const secrets = { TESSERA_SECRET_KEY: generateSecretKey(), TESSERA_ADMIN_PASSWOR
 const PROFILES = [undefined, 'scale', 'monitoring'] as const
 const raw = composeFile()
 
-describe('docker-compose.yml against the Compose Specification schema', () => {
+describe('docker-compose.yml as written, against the Compose Specification schema', () => {
   it('is valid as written', () => {
     expect(specErrors(raw)).toEqual([])
   })

@@ -75,6 +75,8 @@ export class Metrics {
   readonly #revoked: Counter<CredentialLabel>
   readonly #limitRefusals: Counter<'limit'>
   readonly #routes = new WeakMap<object, RouteSeries>()
+  /** Validation is the hot path: one child per family and kind, looked up by a string key. */
+  readonly #validatedChildren = new Map<string, Counter.Internal>()
 
   constructor (sources: MetricSources) {
     const registers = [this.registry]
@@ -154,7 +156,13 @@ export class Metrics {
   }
 
   credentialValidated (family: string | undefined, kind: string): void {
-    this.#validated.inc({ family: family ?? 'none', kind })
+    const key = `${family}\n${kind}`
+    let child = this.#validatedChildren.get(key)
+    if (!child) {
+      child = this.#validated.labels({ family: family ?? 'none', kind })
+      this.#validatedChildren.set(key, child)
+    }
+    child.inc()
   }
 
   credentialRefused (family: string | undefined, kind: string | undefined, reason: string | undefined): void {

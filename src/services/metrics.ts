@@ -48,7 +48,17 @@ interface RouteSeries {
   family: string
   route: string
   method: string
-  byStatus: Map<number, { count: Counter.Internal, seconds: Histogram.Internal<RequestLabel> }>
+  byStatus: Map<number, RequestSeries>
+}
+
+/** A series counted in a plain number on the request path, and handed to prom-client at each scrape. */
+interface Tally<Label extends string> {
+  labels: LabelValues<Label>
+  count: number
+}
+
+interface RequestSeries extends Tally<RequestLabel> {
+  seconds: Histogram.Internal<RequestLabel>
 }
 
 /** The process's own figures (CPU, memory, GC, event loop), collected once per process and shown by every app in it. */
@@ -67,20 +77,28 @@ function processMetrics (): Registry {
  */
 export class Metrics {
   readonly registry = new Registry()
-  readonly #requests: Counter<RequestLabel>
   readonly #requestSeconds: Histogram<RequestLabel>
-  readonly #validated: Counter<CredentialLabel>
   readonly #refused: Counter<CredentialLabel | 'reason'>
   readonly #issued: Counter<CredentialLabel>
   readonly #revoked: Counter<CredentialLabel>
   readonly #limitRefusals: Counter<'limit'>
   readonly #routes = new WeakMap<object, RouteSeries>()
-  /** Validation is the hot path: one child per family and kind, looked up by a string key. */
-  readonly #validatedChildren = new Map<string, Counter.Internal>()
+  /**
+   * The request path's counters, as plain numbers: prom-client validates and hashes the labels
+   * at every increment, even a child's. Keyed by their labels joined.
+   */
+  readonly #requestTallies = new Map<string, RequestSeries>()
+  readonly #validatedTallies = new Map<string, Tally<CredentialLabel>>()
 
   constructor (sources: MetricSources) {
     const registers = [this.registry]
-    this.#requests = new Counter({ name: 'tessera_http_requests_total', help: 'Requests answered, by family, route pattern, method and status', labelNames: ['family', 'route', 'method', 'status'], registers })
+    const tallies = <Label extends string>(counter: Counter<Label>, from: Map<string, Tally<Label>>) => {
+      counter.reset()
+      for (const { labels, count } of from.values()) counter.inc(labels, count)
+    }
+    const requestTallies = this.#requestTallies
+    const validatedTallies = this.#validatedTallies
+    this.registry.registerMetric(new Counter({ name: 'tessera_http_requests_total', help: 'Requests answered, by family, route pattern, method and status', labelNames: ['family', 'route', 'method', 'status'], registers: [], collect () { tallies(this, requestTallies) } }))
     this.#requestSeconds = new Histogram({
       name: 'tessera_http_request_duration_seconds',
       help: 'Time from the request to its reply, by family, route pattern, method and status',
@@ -88,7 +106,7 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers
     })
-    this.#validated = new Counter({ name: 'tessera_credentials_validated_total', help: 'Presented credentials accepted, by family and credential kind', labelNames: ['family', 'kind'], registers })
+    this.registry.registerMetric(new Counter({ name: 'tessera_credentials_validated_total', help: 'Presented credentials accepted, by family and credential kind', labelNames: ['family', 'kind'], registers: [], collect () { tallies(this, validatedTallies) } }))
     this.#refused = new Counter({ name: 'tessera_credentials_refused_total', help: 'Presented credentials refused, by family, credential kind (none: unrecognised) and reason', labelNames: ['family', 'kind', 'reason'], registers })
     this.#issued = new Counter({ name: 'tessera_credentials_issued_total', help: 'Credentials issued, by family and credential kind', labelNames: ['family', 'kind'], registers })
     this.#revoked = new Counter({ name: 'tessera_credentials_revoked_total', help: 'Credentials revoked or deleted, by family and credential kind', labelNames: ['family', 'kind'], registers })
@@ -129,40 +147,42 @@ export class Metrics {
   }
 
   /**
-   * Counts a reply. `config` is the route's (its identity keys the cached children); `url` its
-   * pattern, undefined for a request no route matched.
+   * Counts a reply. `config` is the route's (its identity keys the series found before); `url`
+   * its pattern, undefined for a request no route matched.
    */
   requestDone (config: object, family: string | undefined, url: string | undefined, method: string, status: number, seconds: number): void {
-    let series = this.#routes.get(config)
-    if (!series) {
-      // A route serving several methods keeps one series per method: the first seen is not the only one.
-      series = { family: family ?? 'none', route: url ?? 'unmatched', method, byStatus: new Map() }
-      this.#routes.set(config, series)
+    let route = this.#routes.get(config)
+    if (!route) {
+      route = { family: family ?? 'none', route: url ?? 'unmatched', method, byStatus: new Map() }
+      this.#routes.set(config, route)
     }
-    if (series.method !== method) return this.#count({ family: series.family, route: series.route, method: boundedMethod(method), status: String(status) }, seconds)
-    let children = series.byStatus.get(status)
-    if (!children) {
-      const labels = { family: series.family, route: series.route, method: boundedMethod(method), status: String(status) }
-      children = { count: this.#requests.labels(labels), seconds: this.#requestSeconds.labels(labels) }
-      series.byStatus.set(status, children)
+    // A route serving several methods (the 404 handler, a GET's HEAD twin) is found by its labels.
+    const series = route.method === method ? route.byStatus.get(status) : undefined
+    if (series) {
+      series.count++
+      series.seconds.observe(seconds)
+      return
     }
-    children.count.inc()
-    children.seconds.observe(seconds)
-  }
-
-  #count (labels: LabelValues<RequestLabel>, seconds: number): void {
-    this.#requests.inc(labels)
-    this.#requestSeconds.observe(labels, seconds)
+    const labels = { family: route.family, route: route.route, method: boundedMethod(method), status: String(status) }
+    const key = `${labels.family}\n${labels.route}\n${labels.method}\n${labels.status}`
+    let found = this.#requestTallies.get(key)
+    if (!found) {
+      found = { labels, count: 0, seconds: this.#requestSeconds.labels(labels) }
+      this.#requestTallies.set(key, found)
+    }
+    if (route.method === method) route.byStatus.set(status, found)
+    found.count++
+    found.seconds.observe(seconds)
   }
 
   credentialValidated (family: string | undefined, kind: string): void {
     const key = `${family}\n${kind}`
-    let child = this.#validatedChildren.get(key)
-    if (!child) {
-      child = this.#validated.labels({ family: family ?? 'none', kind })
-      this.#validatedChildren.set(key, child)
+    let tally = this.#validatedTallies.get(key)
+    if (!tally) {
+      tally = { labels: { family: family ?? 'none', kind }, count: 0 }
+      this.#validatedTallies.set(key, tally)
     }
-    child.inc()
+    tally.count++
   }
 
   credentialRefused (family: string | undefined, kind: string | undefined, reason: string | undefined): void {

@@ -25,6 +25,9 @@ export interface MetricsPluginOptions {
  */
 const SCRAPE = { shedUnderPressure: false, requestRateLimited: false }
 
+/** The series key of a request refused before any route (as Fastify's types allow a missing config). */
+const UNROUTED = {}
+
 function digest (text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
@@ -61,7 +64,7 @@ export default fp(async function metricsPlugin (app: FastifyInstance, options: M
   // Callback-style, as every hook run on every request: an async one costs a promise per request.
   app.addHook('onResponse', (request, reply, done) => {
     const { config, url } = request.routeOptions
-    metrics.requestDone(config, config.family, url, request.method, reply.statusCode, reply.elapsedTime / 1000)
+    metrics.requestDone(config ?? UNROUTED, config?.family, url, request.method, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 

@@ -129,6 +129,19 @@ describe('GET /metrics', () => {
   }, 120_000)
 })
 
+describe('requests refused before routing', () => {
+  let t: TestApp
+  beforeAll(async () => { t = await setupTestApp() })
+  afterAll(() => t.close())
+
+  it('leave the scrape intact and their URL out of it (Fastify answers a malformed URL before any hook)', async () => {
+    const malformed = await t.app.inject({ url: '/v2.0/tokens/%zz-secret' })
+    expect(malformed.statusCode).toBe(400)
+    const { series } = await scrape(t.app)
+    expect(series.some((name) => name.includes('secret') || name.includes('%zz'))).toBe(false)
+  })
+})
+
 describe('revocations by the admin API', () => {
   let t: TestApp
   beforeAll(async () => { t = await setupTestApp() })

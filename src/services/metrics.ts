@@ -72,8 +72,9 @@ function processMetrics (): Registry {
 }
 
 /**
- * One app's metrics, in a registry of its own (tests build many apps in one process). Counters
- * on the request path are incremented through children looked up once per route and status.
+ * One app's metrics, in a registry of its own (tests build many apps in one process). The
+ * request path finds its series by the route's config object and the status, with no label
+ * hashing; what is kept elsewhere (caches, pool, queues) is read only when Prometheus scrapes.
  */
 export class Metrics {
   readonly registry = new Registry()

@@ -25,6 +25,11 @@ export interface CredentialChanges {
   flushLocal (which: keyof AppCaches): void
   /** Whether the LISTEN connection is up; undefined where there is none to have (the embedded database). */
   connected (): boolean | undefined
+  /**
+   * The last heartbeat's round trip on the LISTEN connection, in ms (undefined before the first):
+   * notifications arrive on that connection, so none comes sooner after its commit.
+   */
+  heartbeatMs (): number | undefined
   close (): Promise<void>
 }
 
@@ -54,10 +59,11 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     return {
       flushLocal: (which) => { for (const app of apps) app[which].flush() },
       connected: () => undefined,
+      heartbeatMs: () => undefined,
       async close () { apps.delete(caches) }
     }
   }
-  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), connected: () => false, async close () {} }
+  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), connected: () => false, heartbeatMs: () => undefined, async close () {} }
 
   let closed = false
   let client: pg.Client | undefined
@@ -65,6 +71,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
   let heartbeat: NodeJS.Timeout | undefined
   let delay = RECONNECT_MIN_MS
   let listening = false
+  let heartbeatMs: number | undefined
   const { url, timeouts: { connectMs } } = origin
 
   const lost = (error?: Error) => {
@@ -106,7 +113,11 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     heartbeat = setInterval(() => {
       if (asking) return
       asking = true
-      next.query('select 1').then(() => { asking = false }, (error: Error) => { if (client === next) lost(error) })
+      const sent = performance.now()
+      next.query('select 1').then(() => {
+        asking = false
+        heartbeatMs = performance.now() - sent
+      }, (error: Error) => { if (client === next) lost(error) })
     }, HEARTBEAT_MS).unref()
     each(caches, (cache) => cache.enable())
     listening = true
@@ -117,6 +128,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
   return {
     flushLocal: (which) => caches[which].flush(),
     connected: () => listening,
+    heartbeatMs: () => heartbeatMs,
     async close () {
       closed = true
       listening = false

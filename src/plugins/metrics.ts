@@ -55,6 +55,7 @@ export default fp(async function metricsPlugin (app: FastifyInstance, options: M
   const metrics = new Metrics({
     caches: { credentials: options.caches.credentials, reads: options.caches.reads },
     listenerConnected: origin?.kind === 'postgres' ? () => options.changes.connected() === true : undefined,
+    listenerRoundTrip: origin?.kind === 'postgres' ? () => { const ms = options.changes.heartbeatMs(); return ms === undefined ? undefined : ms / 1000 } : undefined,
     pool: pool && (() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })),
     auditQueue: () => ({ depth: app.auditQueue.depth, dropped: app.auditQueue.droppedTotal }),
     usagePending: () => app.credentialUsage.pendingCount

@@ -38,6 +38,8 @@ export interface MetricSources {
   caches: Record<string, { hits: number, misses: number, size: number }>
   /** Whether the LISTEN connection is up; absent where there is none (the embedded database). */
   listenerConnected?: (() => boolean) | undefined
+  /** The LISTEN connection's last round trip in seconds (undefined before the first): the least lag a notification can have. */
+  listenerRoundTrip?: (() => number | undefined) | undefined
   /** pg's pool figures; absent on the embedded database (no pool). */
   pool?: (() => { total: number, idle: number, waiting: number }) | undefined
   auditQueue (): { depth: number, dropped: number }
@@ -129,9 +131,15 @@ export class Metrics {
     gauge('tessera_cache_entries', 'Entries held, per cache', function () {
       for (const [cache, figures] of caches) this.set({ cache }, figures.size)
     }, ['cache'])
-    const { listenerConnected, pool } = sources
+    const { listenerConnected, listenerRoundTrip, pool } = sources
     if (listenerConnected) {
       gauge('tessera_notify_listener_connected', 'Whether the LISTEN connection for credential changes is up', function () { this.set(listenerConnected() ? 1 : 0) })
+    }
+    if (listenerRoundTrip) {
+      gauge('tessera_notify_listener_round_trip_seconds', 'The last heartbeat\'s round trip on the LISTEN connection (each second): the least lag a credential change notification has (0 until the first)', function () {
+        const seconds = listenerRoundTrip()
+        if (seconds !== undefined) this.set(seconds)
+      })
     }
     if (pool) {
       gauge('tessera_db_pool_in_use', 'Pooled PostgreSQL connections checked out', function () { const figures = pool(); this.set(figures.total - figures.idle) })

@@ -96,7 +96,7 @@ describe('GET /metrics', () => {
     expect(family(families, 'tessera_limit_refusals_total').type).toBe('COUNTER')
     // The pool and the LISTEN connection exist on PostgreSQL only; the embedded database has neither.
     const onPostgres = t.database.kind === 'postgres'
-    for (const name of ['tessera_db_pool_in_use', 'tessera_db_pool_idle', 'tessera_db_pool_waiting', 'tessera_notify_listener_connected']) {
+    for (const name of ['tessera_db_pool_in_use', 'tessera_db_pool_idle', 'tessera_db_pool_waiting', 'tessera_notify_listener_connected', 'tessera_notify_listener_round_trip_seconds']) {
       expect(families.some((candidate) => candidate.name === name), name).toBe(onPostgres)
     }
     if (onPostgres) {

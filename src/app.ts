@@ -25,6 +25,7 @@ import failureLimits from './plugins/failure-limits.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
 import loadShedding from './plugins/load-shedding.js'
+import metrics from './plugins/metrics.js'
 import storableText from './plugins/storable-text.js'
 import replyBatches from './plugins/reply-batches.js'
 import requestRate from './plugins/request-rate.js'
@@ -135,6 +136,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   })
 
   await app.register(replyBatches)
+  await app.register(metrics, { db, caches, changes })
   // CORS first: a browser can read a refusal by the limits below only with its headers.
   await app.register(corsPolicy, { origins: config.corsOrigins })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.

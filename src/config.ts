@@ -58,7 +58,9 @@ export const EnvSchema = Type.Object({
   MAX_URL_LENGTH: Type.Integer({ minimum: 256, maximum: 1024 * 1024, default: 8192 }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
   HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
-  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 })
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 72_000 }),
+  METRICS_TOKEN: Type.Optional(Type.String()),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 }))
 })
 export type Env = Static<typeof EnvSchema>
 export const ENV_VARIABLES = Object.keys(EnvSchema.properties) as (keyof Env)[]
@@ -109,6 +111,8 @@ export interface Config {
   underPressure: { maxEventLoopDelayMs: number, maxHeapUsedBytes: number, sampleIntervalMs: number, retryAfterSeconds: number }
   /** Sizes and timeouts of the HTTP server, so slow or oversized requests cannot pin connections. */
   http: { bodyLimitBytes: number, maxHeaderBytes: number, maxUrlLength: number, requestTimeoutMs: number, headersTimeoutMs: number, keepAliveTimeoutMs: number }
+  /** GET /metrics: a bearer token it requires (unset: none), and a port of its own (unset: the app's port). */
+  metrics: { token: string | undefined, port: number | undefined }
   /** The cost of new password hashes: always OWASP's from the environment; only tests build a cheaper config. */
   passwordHashing: Argon2Cost
 }
@@ -129,7 +133,7 @@ const MAX_TOKEN_TTL_SECONDS = 366 * 86400
 // Node timers cannot wait longer than 2^31-1 ms (~24.8 days): a longer interval fires every millisecond.
 const MAX_PURGE_INTERVAL_SECONDS = 86400
 // Their values are never echoed in an error: the message goes to stderr and to logs.
-const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'])
+const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'])
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 
 function durationSeconds (text: string): number {
@@ -211,6 +215,12 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   if (values.HEADERS_TIMEOUT_MS > values.REQUEST_TIMEOUT_MS) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (got ${values.HEADERS_TIMEOUT_MS} > ${values.REQUEST_TIMEOUT_MS})`)
   }
+  if (values.METRICS_TOKEN !== undefined && !/^[\x21-\x7e]{16,256}$/.test(values.METRICS_TOKEN)) {
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`)')
+  }
+  if (values.METRICS_PORT !== undefined && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (got ${values.METRICS_PORT}); leave it unset to serve /metrics on PORT`)
+  }
   const rateLimitWindowSeconds = durationSeconds(values.RATE_LIMIT_WINDOW)
   const authFailureWindowSeconds = durationSeconds(values.AUTH_FAILURE_WINDOW)
   for (const [variable, seconds] of [['RATE_LIMIT_WINDOW', rateLimitWindowSeconds], ['AUTH_FAILURE_WINDOW', authFailureWindowSeconds]] as const) {
@@ -259,6 +269,7 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: values.KEEP_ALIVE_TIMEOUT_MS
     },
+    metrics: { token: values.METRICS_TOKEN, port: values.METRICS_PORT },
     passwordHashing: OWASP_ARGON2
   }
 }

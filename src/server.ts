@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
+import { listenForMetrics } from './plugins/metrics.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
 import { limitHeapGrowth } from './heap-growth.js'
@@ -42,6 +43,7 @@ async function main (): Promise<void> {
   }
 
   const app = await buildApp({ config, db: database.db, logger: log })
+  let metricsServer: Awaited<ReturnType<typeof listenForMetrics>> | undefined
   let closing = false
   let stopSignal: StopSignal | undefined
   const grace = closeWithGrace({ delay: config.shutdownGraceMs, skip: [...STOP_SIGNALS] }, async ({ signal = stopSignal, err }) => {
@@ -53,6 +55,7 @@ async function main (): Promise<void> {
     // keepAliveTimeout (72 s) — past the grace delay, so the process would exit 1. Reap those too.
     const reaper = setInterval(() => app.server.closeIdleConnections(), 100)
     try {
+      await metricsServer?.close()
       await app.close()
     } finally {
       clearInterval(reaper)
@@ -69,6 +72,10 @@ async function main (): Promise<void> {
     grace.close()
   }, exitNow)
   await app.listen({ port: config.port, host: config.host })
+  if (config.metrics.port !== undefined) {
+    metricsServer = await listenForMetrics(app, config.host, config.metrics.port)
+    log.info({ port: config.metrics.port }, 'metrics served on their own port')
+  }
 }
 
 main().catch((error: unknown) => {

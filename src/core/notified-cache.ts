@@ -36,6 +36,9 @@ export class NotifiedCache {
   readonly #options: NotifiedCacheOptions
   #generation = 0
   #enabled: boolean
+  /** Lookups answered from memory, and those that loaded (for the metrics). */
+  hits = 0
+  misses = 0
 
   constructor (options: NotifiedCacheOptions, { enabled = true } = {}) {
     this.#options = options
@@ -58,9 +61,13 @@ export class NotifiedCache {
     const nowMs = now.getTime()
     const entry = this.#entries.get(key)
     if (entry !== undefined) {
-      if (entry.until > nowMs) return entry.value as T
+      if (entry.until > nowMs) {
+        this.hits++
+        return entry.value as T
+      }
       this.#drop(key, entry)
     }
+    this.misses++
     const generation = this.#generation
     const loaded = await load()
     if (loaded !== undefined && this.#enabled && generation === this.#generation) {

@@ -23,6 +23,13 @@ export interface AppCaches {
 export interface CredentialChanges {
   /** This process wrote what `which` may hold: empty it where no notification would tell. */
   flushLocal (which: keyof AppCaches): void
+  /** Whether the LISTEN connection is up; undefined where there is none to have (the embedded database). */
+  connected (): boolean | undefined
+  /**
+   * The last heartbeat's round trip on the LISTEN connection, in ms (undefined before the first):
+   * notifications arrive on that connection, so none comes sooner after its commit.
+   */
+  heartbeatMs (): number | undefined
   close (): Promise<void>
 }
 
@@ -51,20 +58,25 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     each(caches, (cache) => cache.enable())
     return {
       flushLocal: (which) => { for (const app of apps) app[which].flush() },
+      connected: () => undefined,
+      heartbeatMs: () => undefined,
       async close () { apps.delete(caches) }
     }
   }
-  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), async close () {} }
+  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), connected: () => false, heartbeatMs: () => undefined, async close () {} }
 
   let closed = false
   let client: pg.Client | undefined
   let retryTimer: NodeJS.Timeout | undefined
   let heartbeat: NodeJS.Timeout | undefined
   let delay = RECONNECT_MIN_MS
+  let listening = false
+  let heartbeatMs: number | undefined
   const { url, timeouts: { connectMs } } = origin
 
   const lost = (error?: Error) => {
     if (closed) return
+    listening = false
     if (caches.credentials.enabled) log.warn({ err: error }, 'credential notifications lost: validating every credential against the database until they are back')
     each(caches, (cache) => cache.disable())
     clearInterval(heartbeat)
@@ -101,17 +113,25 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     heartbeat = setInterval(() => {
       if (asking) return
       asking = true
-      next.query('select 1').then(() => { asking = false }, (error: Error) => { if (client === next) lost(error) })
+      const sent = performance.now()
+      next.query('select 1').then(() => {
+        asking = false
+        heartbeatMs = performance.now() - sent
+      }, (error: Error) => { if (client === next) lost(error) })
     }, HEARTBEAT_MS).unref()
     each(caches, (cache) => cache.enable())
+    listening = true
     log.debug('listening for credential changes')
   }
 
   connect().catch(() => {})
   return {
     flushLocal: (which) => caches[which].flush(),
+    connected: () => listening,
+    heartbeatMs: () => heartbeatMs,
     async close () {
       closed = true
+      listening = false
       each(caches, (cache) => cache.disable())
       clearInterval(heartbeat)
       if (retryTimer) clearTimeout(retryTimer)

@@ -28,7 +28,7 @@ export interface DatabaseTimeouts {
   queryMs: number
 }
 
-export type DatabaseOrigin = { kind: 'postgres', url: string, timeouts: DatabaseTimeouts } | { kind: 'pglite' }
+export type DatabaseOrigin = { kind: 'postgres', url: string, timeouts: DatabaseTimeouts, pool: pg.Pool } | { kind: 'pglite' }
 
 /** How each handle createDb made reaches its server: for connections outside the pool (LISTEN). */
 const origins = new WeakMap<Database, DatabaseOrigin>()
@@ -78,7 +78,7 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     pool.on('error', () => {})
     pool.on('connect', (client) => { client.on('error', () => {}) })
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-    origins.set(db, { kind: 'postgres', url: options.databaseUrl, timeouts })
+    origins.set(db, { kind: 'postgres', url: options.databaseUrl, timeouts, pool })
     return { db, kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
   // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command

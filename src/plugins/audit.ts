@@ -3,7 +3,8 @@ import fp from 'fastify-plugin'
 import type { Principal } from '../core/principal.js'
 import { Forbidden, Unauthenticated } from '../core/errors.js'
 import type { Actor, Refusal } from '../core/refusal.js'
-import { auditRow, logAuditEvent, type AuditContext, type AuditEvent } from '../services/audit.js'
+import type { NewAuditEvent } from '../db/repositories/audit-events.js'
+import { auditRow, reportAuditEvent, type AuditContext, type AuditEvent } from '../services/audit.js'
 import { AuditQueue, AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions } from '../services/audit-queue.js'
 import { principalSoFar } from './auth.js'
 import { denialOf, recordDenial } from './denials.js'
@@ -22,7 +23,12 @@ function actorOf (principal: Principal | null | undefined): Actor {
 /** The audit context of a change made by a request: its caller, request id and client address. */
 export function auditContextOf (request: FastifyRequest): AuditContext {
   const principal = principalSoFar(request)
-  return { actor: actorOf(principal), actorCredential: principal?.credential.accessor, requestId: request.id, clientIp: request.ip, log: request.log }
+  return { actor: actorOf(principal), actorCredential: principal?.credential.accessor, requestId: request.id, clientIp: request.ip, log: request.log, observe: observerOf(request) }
+}
+
+/** What counts a request's recorded events in the metrics, under the family of its route. */
+function observerOf (request: FastifyRequest): (row: NewAuditEvent) => void {
+  return (row) => request.server.metrics.audited(request.routeOptions.config.family, row)
 }
 
 /**
@@ -31,7 +37,7 @@ export function auditContextOf (request: FastifyRequest): AuditContext {
  */
 export function recordObserved (request: FastifyRequest, actor: Actor, event: AuditEvent, actorCredential?: string | null): void {
   const row = auditRow({ actor, actorCredential, requestId: request.id, clientIp: request.ip }, event)
-  logAuditEvent(request.log, row)
+  reportAuditEvent({ actor, requestId: request.id, clientIp: request.ip, log: request.log, observe: observerOf(request) }, row)
   request.server.auditQueue.push(row)
 }
 

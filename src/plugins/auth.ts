@@ -80,18 +80,28 @@ export function basicCredentials (request: FastifyRequest): { login: string, sec
 async function resolvePrincipal (request: FastifyRequest): Promise<Principal | null> {
   const family = familyOf(request)
   const credential = presentedCredential(request, family)
-  if (!credential) return refused(request, 'missing-credential')
+  if (!credential) {
+    request.server.metrics.credentialRefused(family, undefined, 'missing-credential')
+    return refused(request, 'missing-credential')
+  }
   const principal = await resolvePresented(request, credential, family)
+  if (principal) request.server.metrics.credentialValidated(family, principal.credential.kind)
+  else request.server.metrics.credentialRefused(family, credential.secret.length > MAX_SECRET_LENGTH ? undefined : kindOf(request, credential)?.name, denialOf(request)?.reason)
   // Only a refused credential is counted (and may be refused as too many): a valid one costs nothing more.
   if (!principal) await credentialFailed(request)
   else if (principal.credential.accessor !== null) request.server.credentialUsage.record(principal.credential.accessor, Date.now())
   return principal
 }
 
+/** The kind whose format the secret has, if any (formats do not overlap). */
+function kindOf (request: FastifyRequest, credential: PresentedCredential): CredentialKind | undefined {
+  return request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
+}
+
 async function resolvePresented (request: FastifyRequest, credential: PresentedCredential, family: string | undefined): Promise<Principal | null> {
   if (credential.secret.length > MAX_SECRET_LENGTH) return refused(request, 'malformed')
   // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
-  const kind = request.server.credentialKinds.find((candidate) => candidate.schemes.includes(credential.scheme) && candidate.format.test(credential.secret))
+  const kind = kindOf(request, credential)
   if (!kind) return refused(request, 'malformed')
   // Minted for another API: refused unread, so it costs no lookup and says nothing of its holder.
   if (family === undefined || !kind.opens.includes(family)) return refused(request, 'wrong-api', { credential: kind.name })

@@ -58,11 +58,22 @@ export class AuditQueue {
   #flushing: Promise<void> = Promise.resolve()
   /** Flushes in a row that could not record a loss: each waits twice as long as the last, up to a minute. */
   #failedRecords = 0
+  #droppedTotal = 0
 
   constructor (db: Database, log: FastifyBaseLogger, options: AuditQueueOptions = AUDIT_QUEUE_DEFAULTS) {
     this.#db = db
     this.#log = log
     this.#options = options
+  }
+
+  /** Events lost since the queue began (the metrics' counter). */
+  get droppedTotal (): number {
+    return this.#droppedTotal
+  }
+
+  /** Events waiting to be written. */
+  get depth (): number {
+    return this.#pending.length
   }
 
   /** Events lost and not yet recorded as such. */
@@ -95,6 +106,7 @@ export class AuditQueue {
     const now = new Date()
     this.#lost ??= { count: 0, reasons: {}, from: now, until: now }
     this.#lost.count += count
+    this.#droppedTotal += count
     this.#lost.reasons[reason] = (this.#lost.reasons[reason] ?? 0) + count
     this.#lost.until = now
     this.#unlogged[reason] = (this.#unlogged[reason] ?? 0) + count

@@ -14,6 +14,8 @@ export interface AuditContext {
   clientIp: string | null
   /** Each event is also a structured log line here (the CLI has none). */
   log?: FastifyBaseLogger | undefined
+  /** Told of each event once it is recorded (the server's metrics count issues and revocations). */
+  observe?: ((row: NewAuditEvent) => void) | undefined
 }
 
 export const CLI_CONTEXT: AuditContext = { actor: { kind: 'cli', id: null, name: 'tessera-cli' }, requestId: null, clientIp: null }
@@ -91,6 +93,12 @@ export function logAuditEvent (log: FastifyBaseLogger | undefined, row: NewAudit
   log.info({ audit: { ...rest, details: JSON.parse(details as string) } }, 'audit event')
 }
 
+/** Says a recorded event: as a log line, and to the context's observer. */
+export function reportAuditEvent (context: AuditContext, row: NewAuditEvent): void {
+  logAuditEvent(context.log, row)
+  context.observe?.(row)
+}
+
 /** Runs `work` in the transaction `db` already is, or in a new one. */
 export function inTransaction<T> (db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
   return db.isTransaction ? work(db) : db.transaction().execute(work)
@@ -110,7 +118,7 @@ export async function audited<T> (db: Database, context: AuditContext, work: (tr
     await insertAuditEvents(trx, rows)
     return value
   })
-  for (const row of rows) logAuditEvent(context.log, row)
+  for (const row of rows) reportAuditEvent(context, row)
   return result
 }
 
@@ -127,6 +135,6 @@ export async function auditedInStatement<T> (context: AuditContext, write: (rowO
     rows.push(row)
     return row
   })
-  for (const row of rows) logAuditEvent(context.log, row)
+  for (const row of rows) reportAuditEvent(context, row)
   return result
 }

@@ -53,6 +53,7 @@ describe('loadConfig defaults', () => {
       authFailures: { perUser: 10, perClient: 100, windowSeconds: 900 },
       underPressure: { maxEventLoopDelayMs: 1000, maxHeapUsedBytes: Math.floor(0.95 * getHeapStatistics().heap_size_limit), sampleIntervalMs: 1000, retryAfterSeconds: 5 },
       http: { bodyLimitBytes: 1024 * 1024, maxHeaderBytes: 16 * 1024, maxUrlLength: 8192, requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 },
+      metrics: { token: undefined, port: undefined },
       // Always OWASP's argon2id cost from the environment: no variable makes it cheaper.
       passwordHashing: { memoryCost: 19456, timeCost: 2 }
     })

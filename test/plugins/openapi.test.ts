@@ -126,8 +126,11 @@ describe('GET /openapi.json', () => {
 })
 
 describe('the document and the router', () => {
-  /** The explorer and the document itself are not API operations (printRoutes shows /docs/* as /docs*). */
-  const isDocsRoute = (url: string) => url === '/openapi.json' || url.startsWith('/docs')
+  /**
+   * The explorer and the document itself are not API operations (printRoutes shows /docs/* as
+   * /docs*), nor is the Prometheus scrape (text, for Prometheus; see the README's Metrics).
+   */
+  const isDocsRoute = (url: string) => url === '/openapi.json' || url.startsWith('/docs') || url === '/metrics'
 
   it('reads the router correctly (every parsed route is one the app has)', () => {
     const routes = registeredRoutes()
@@ -137,7 +140,7 @@ describe('the document and the router', () => {
     expect(routes).toContainEqual({ method: 'GET', url: '/healthz' })
   })
 
-  it('documents every registered route except automatic HEADs and the docs themselves', () => {
+  it('documents every registered route except automatic HEADs, the docs themselves and /metrics', () => {
     const routes = registeredRoutes()
     const gets = new Set(routes.filter((route) => route.method === 'GET').map((route) => route.url))
     const missing = routes

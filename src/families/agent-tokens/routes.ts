@@ -14,7 +14,7 @@ import {
 } from './schemas.js'
 import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
-import { audited, auditRow, logAuditEvent, type AuditEvent } from '../../services/audit.js'
+import { audited, auditRow, reportAuditEvent, type AuditEvent } from '../../services/audit.js'
 import { auditContextOf } from '../../plugins/audit.js'
 
 const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
@@ -82,7 +82,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const createdBy = caller.kind === 'user' ? caller.id : null
     const token = await createAgentToken(db, secretBox, { accountId: tenantId, label: request.body.label ?? null, createdBy },
       (made) => (recorded = auditRow(context, agentTokenEvent(request, 'agent-token.created', tenantId, made))))
-    if (recorded) logAuditEvent(context.log, recorded)
+    if (recorded) reportAuditEvent(context, recorded)
     logChange(request, tenantId, token, 'agent token created')
     return sendEmpty(reply, 201, locationHeaders(request, tenantId, token))
   })

@@ -11,21 +11,20 @@ import { envOf, parseDockerfile } from './dockerfile.js'
  * once the app serves /metrics); rename here and in the dashboard together.
  */
 const DASHBOARD_SERIES = [
-  'http_request_duration_seconds_bucket',
-  'http_request_duration_seconds_count',
+  'tessera_http_request_duration_seconds_bucket',
+  'tessera_http_request_duration_seconds_count',
   'tessera_credentials_issued_total',
   'tessera_credentials_validated_total',
   'tessera_credentials_refused_total',
   'tessera_credentials_revoked_total',
-  'tessera_rate_limit_refusals_total',
-  'tessera_lockout_refusals_total',
+  'tessera_limit_refusals_total',
   'tessera_cache_hits_total',
   'tessera_cache_misses_total',
   'tessera_db_pool_in_use',
   'tessera_db_pool_idle',
   'tessera_db_pool_waiting',
   'tessera_notify_listener_connected',
-  'tessera_notify_lag_seconds',
+  'tessera_notify_listener_round_trip_seconds',
   'tessera_audit_queue_depth',
   'tessera_audit_dropped_total',
   'process_cpu_seconds_total',
@@ -119,7 +118,7 @@ describe('deploy/grafana-dashboard.json', () => {
   })
 
   it('would fail a PromQL syntax error (the parser really checks)', () => {
-    expect(readPromql('sum(rate(http_request_duration_seconds_count[5m]) by').errors).not.toEqual([])
+    expect(readPromql('sum(rate(tessera_http_request_duration_seconds_count[5m]) by').errors).not.toEqual([])
   })
 })
 

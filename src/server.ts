@@ -1,31 +1,22 @@
 import closeWithGrace from 'close-with-grace'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { migrateToLatest, migrationState } from './db/migrate.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
 import { limitHeapGrowth } from './heap-growth.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
-import { bootstrapAdmin } from './services/bootstrap.js'
-import { describeStartupFailure } from './startup-failure.js'
+import { bootstrapAdmin, type BootstrapOutcome } from './services/bootstrap.js'
+import { describeStartupFailure, type StartupSettings } from './startup-failure.js'
 import { onStopSignals, STOP_SIGNALS, type StopSignal } from './stop-signals.js'
 
-async function main (): Promise<void> {
-  limitHeapGrowth()
-  const runtime = openRuntime(loadConfig())
-  const { config, database } = runtime
-  const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
-  log.info({ database: database.kind, location: database.location }, 'database selected')
-  if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
+/** Where a failure at start is read against, once the configuration is known. */
+let settings: StartupSettings | undefined
 
-  if (config.migrateOnStart) {
-    const applied = await migrateToLatest(database.db)
-    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
-  }
-
-  const outcome = await bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
+/** Tells the operator how the first administrator stands: a generated password is printed here, once. */
+function announceAdmin (log: Logger, config: Config, outcome: BootstrapOutcome): void {
   if (outcome.action === 'generated') {
     // Printed once, to the terminal rather than the log stream; only its hash is stored.
     console.log([
@@ -39,6 +30,30 @@ async function main (): Promise<void> {
     log.warn('no administrator exists: set TESSERA_ADMIN_PASSWORD, or create one with `npm run tessera -- users create`')
   } else if (outcome.action !== 'unchanged') {
     log.info({ account: config.admin.account, user: config.admin.user }, `administrator ${outcome.action}`)
+  }
+}
+
+async function main (): Promise<void> {
+  limitHeapGrowth()
+  const loaded = loadConfig()
+  settings = { port: loaded.port, host: loaded.host, databaseUrl: loaded.databaseUrl }
+  const runtime = openRuntime(loaded)
+  const { config, database } = runtime
+  const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
+  log.info({ database: database.kind, location: database.location }, 'database selected')
+  if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
+
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(database.db)
+    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
+  } else {
+    // The schema is another step's job; nothing works without one. A schema behind the code is
+    // started unready instead (/readyz names what is missing), as during a rolling upgrade.
+    const { applied, pending } = await migrationState(database.db)
+    if (applied.length === 0) {
+      throw new ConfigError('MIGRATE_ON_START', 'is false and the database has no schema yet: run `npm run migrate` (`node dist/migrate.js` in the container) with the same DATABASE_URL or DATA_DIR first, or leave MIGRATE_ON_START unset')
+    }
+    if (pending.length > 0) log.warn({ pending }, 'migrations not applied (MIGRATE_ON_START is false): run `npm run migrate`; /readyz answers 503 until then')
   }
 
   const app = await buildApp({ config, db: database.db, logger: log })
@@ -68,10 +83,14 @@ async function main (): Promise<void> {
     stopSignal = signal
     grace.close()
   }, exitNow)
+  // Bound before the administrator is settled: a generated password is printed only by a
+  // server that can be reached, never by one about to fail on a port already in use.
   await app.listen({ port: config.port, host: config.host })
+  const outcome = await bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
+  announceAdmin(log, config, outcome)
 }
 
 main().catch((error: unknown) => {
-  console.error(`tessera: ${describeStartupFailure(error)}`)
+  console.error(`tessera: ${describeStartupFailure(error, settings)}`)
   process.exit(1)
 })

@@ -56,6 +56,10 @@ async function main (): Promise<void> {
     if (pending.length > 0) log.warn({ pending }, 'migrations not applied (MIGRATE_ON_START is false): run `npm run migrate`; /readyz answers 503 until then')
   }
 
+  const settleAdmin = () => bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
+  // A password given (TESSERA_ADMIN_PASSWORD) is set before the port opens: the first login finds it.
+  const given = config.admin.password === undefined ? undefined : await settleAdmin()
+
   const app = await buildApp({ config, db: database.db, logger: log })
   let closing = false
   let stopSignal: StopSignal | undefined
@@ -83,11 +87,10 @@ async function main (): Promise<void> {
     stopSignal = signal
     grace.close()
   }, exitNow)
-  // Bound before the administrator is settled: a generated password is printed only by a
-  // server that can be reached, never by one about to fail on a port already in use.
   await app.listen({ port: config.port, host: config.host })
-  const outcome = await bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
-  announceAdmin(log, config, outcome)
+  // Only now, unless it was given: a password is generated (and printed, once) by a server that
+  // can be reached, never by one about to fail on a port in use, leaving an admin no one knows.
+  announceAdmin(log, config, given ?? await settleAdmin())
 }
 
 main().catch((error: unknown) => {

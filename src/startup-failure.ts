@@ -44,7 +44,8 @@ function serverOf (databaseUrl: string): string {
   }
 }
 
-function databaseProblem (error: unknown, databaseUrl: string): string | undefined {
+/** A failure to reach or log in to the PostgreSQL of DATABASE_URL, said as one; undefined for any other failure. */
+export function databaseProblem (error: unknown, databaseUrl: string): string | undefined {
   for (const cause of causes(error)) {
     const code = typeof cause.code === 'string' ? cause.code : ''
     const reason = UNREACHABLE[code] ?? (CONNECT_TIMEOUT.test(cause.message) ? 'no answer within DATABASE_CONNECT_TIMEOUT_MS' : undefined)

@@ -23,6 +23,9 @@ const UNREACHABLE: Record<string, string> = {
 /** pg's own words when DATABASE_CONNECT_TIMEOUT_MS runs out (the pool's, then the client's). */
 const CONNECT_TIMEOUT = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/
 
+/** pg's words when the connection ends before the server's first answer (the timeout cut it, or the peer closed it). */
+const CUT_OFF = /^Connection terminated unexpectedly$/
+
 /** PostgreSQL's answers that mean DATABASE_URL is wrong: bad credentials (class 28), no such database. */
 const REFUSED_BY_SERVER = /^(28|3D000$)/
 
@@ -48,7 +51,9 @@ function serverOf (databaseUrl: string): string {
 export function databaseProblem (error: unknown, databaseUrl: string): string | undefined {
   for (const cause of causes(error)) {
     const code = typeof cause.code === 'string' ? cause.code : ''
-    const reason = UNREACHABLE[code] ?? (CONNECT_TIMEOUT.test(cause.message) ? 'no answer within DATABASE_CONNECT_TIMEOUT_MS' : undefined)
+    const reason = UNREACHABLE[code] ??
+      (CONNECT_TIMEOUT.test(cause.message) ? 'no answer within DATABASE_CONNECT_TIMEOUT_MS' : undefined) ??
+      (CUT_OFF.test(cause.message) ? 'the connection ended before PostgreSQL answered (no answer within DATABASE_CONNECT_TIMEOUT_MS, or not PostgreSQL on that port)' : undefined)
     if (reason !== undefined) return `cannot reach PostgreSQL at ${serverOf(databaseUrl)} (DATABASE_URL): ${reason}`
     // The server's message names the user or the database, never the password.
     if (REFUSED_BY_SERVER.test(code)) return `PostgreSQL at ${serverOf(databaseUrl)} refused DATABASE_URL: ${cause.message}`

@@ -296,6 +296,7 @@ describe('the line the server prints when it cannot start', () => {
       failure('connect ECONNREFUSED 10.0.0.1:6432', { code: 'ECONNREFUSED' }),
       failure('getaddrinfo ENOTFOUND db.example', { code: 'ENOTFOUND' }),
       new Error('timeout exceeded when trying to connect'),
+      new Error('Connection terminated unexpectedly'),
       failure('password authentication failed for user "bob"', { code: '28P01' }),
       failure('database "tessera" does not exist', { code: '3D000' })
     ].map((cause) => describeStartupFailure(wrapped(cause), settings))
@@ -303,6 +304,7 @@ describe('the line the server prints when it cannot start', () => {
       'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): connection refused (is PostgreSQL running, on that port?)',
       'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): no such host',
       'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): no answer within DATABASE_CONNECT_TIMEOUT_MS',
+      'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): the connection ended before PostgreSQL answered (no answer within DATABASE_CONNECT_TIMEOUT_MS, or not PostgreSQL on that port)',
       'PostgreSQL at db.example:6432 refused DATABASE_URL: password authentication failed for user "bob"',
       'PostgreSQL at db.example:6432 refused DATABASE_URL: database "tessera" does not exist'
     ])

@@ -152,6 +152,18 @@ function isIpOrCidr (text: string): boolean {
 // An origin is a scheme, a host and perhaps a port: no path, no trailing slash.
 const ORIGIN = /^https?:\/\/[^/?#\s]+$/
 
+/**
+ * What a variable of a fixed set of values accepts, said in full: ajv's own words for a union
+ * of literals ("must be equal to constant") leave the reader to guess them.
+ */
+function allowedValues (variable: string): string | undefined {
+  const schema = (EnvSchema.properties as Record<string, { type?: unknown, anyOf?: { const?: unknown }[] } | undefined>)[variable]
+  const values = schema?.anyOf?.map((option) => option.const)
+  if (values?.every((value) => typeof value === 'string')) return `must be one of ${values.join(', ')}`
+  if (schema?.type === 'boolean') return 'must be true or false'
+  return undefined
+}
+
 function readEnv (env: Record<string, string | undefined>): Env {
   // Empty strings mean "unset", as they do for most twelve-factor services.
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
@@ -162,7 +174,7 @@ function readEnv (env: Record<string, string | undefined>): Env {
     if (!problem) throw error
     const variable = problem.instancePath.replace(/^\//, '')
     const given = SECRET_VARIABLES.has(variable) ? undefined : data[variable]
-    throw new ConfigError(variable, `${problem.message ?? 'is invalid'}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`)
+    throw new ConfigError(variable, `${allowedValues(variable) ?? problem.message ?? 'is invalid'}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`)
   }
 }
 

@@ -1,10 +1,15 @@
 import { ConfigError, loadConfig } from './config.js'
 import { migrateToLatest } from './db/migrate.js'
 import { openRuntime } from './runtime.js'
+import { databaseProblem } from './startup-failure.js'
+
+let databaseUrl: string | undefined
 
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 async function main (): Promise<void> {
-  const runtime = openRuntime({ ...loadConfig(), databasePoolMax: 1 }, { needsSecretKey: false })
+  const config = loadConfig()
+  databaseUrl = config.databaseUrl
+  const runtime = openRuntime({ ...config, databasePoolMax: 1 }, { needsSecretKey: false })
   const { db, kind, location } = runtime.database
   try {
     const applied = await migrateToLatest(db)
@@ -15,6 +20,8 @@ async function main (): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`tessera: ${error instanceof ConfigError ? 'configuration error: ' : 'migration failed: '}${error instanceof Error ? error.message : String(error)}`)
+  const message = error instanceof Error ? error.message : String(error)
+  const unreachable = databaseUrl === undefined ? undefined : databaseProblem(error, databaseUrl)
+  console.error(`tessera: ${error instanceof ConfigError ? `configuration error: ${message}` : unreachable ?? `migration failed: ${message}`}`)
   process.exit(1)
 })

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { accessSync, constants, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import lockfile from 'proper-lockfile'
 import { ConfigError, type Config } from './config.js'
@@ -13,6 +13,30 @@ export interface Runtime {
   keyCreated: boolean
   /** Destroys the database handle and releases the embedded database's lock. */
   close (): Promise<void>
+}
+
+/** Why DATA_DIR cannot hold the embedded database, in the words of the one who must fix it. */
+const DATA_DIR_PROBLEMS: Record<string, string> = {
+  EEXIST: 'is a file, not a directory',
+  ENOTDIR: 'lies under a file, not a directory',
+  EACCES: 'is not writable by this user: permission denied',
+  EPERM: 'is not writable by this user: operation not permitted',
+  EROFS: 'is on a read-only file system'
+}
+
+/**
+ * Creates DATA_DIR if need be and makes sure this process may write there, before any file
+ * of the embedded database is touched: a problem is one line naming the variable.
+ */
+function prepareDataDir (dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    accessSync(dataDir, constants.R_OK | constants.W_OK | constants.X_OK)
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? ''
+    const problem = DATA_DIR_PROBLEMS[code] ?? `cannot be used: ${(error as Error).message}`
+    throw new ConfigError('DATA_DIR', `${resolve(dataDir)} ${problem}; set DATA_DIR to a directory this user can write`)
+  }
 }
 
 /**
@@ -39,6 +63,7 @@ function lockDataDir (dataDir: string): () => void {
 export function openRuntime (config: Config, options: { needsSecretKey?: boolean } = {}): Runtime {
   let secretKey = config.secretKey
   let keyCreated = false
+  if (config.databaseUrl === undefined) prepareDataDir(config.dataDir)
   if (secretKey === undefined) {
     if (config.databaseUrl === undefined) {
       const keyFile = loadOrCreateKeyFile(config.dataDir)

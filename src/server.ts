@@ -1,32 +1,23 @@
 import closeWithGrace from 'close-with-grace'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { migrateToLatest, migrationState } from './db/migrate.js'
 import { listenForMetrics } from './plugins/metrics.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
 import { limitHeapGrowth } from './heap-growth.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
-import { bootstrapAdmin } from './services/bootstrap.js'
-import { describeStartupFailure } from './startup-failure.js'
+import { bootstrapAdmin, type BootstrapOutcome } from './services/bootstrap.js'
+import { describeStartupFailure, type StartupSettings } from './startup-failure.js'
 import { onStopSignals, STOP_SIGNALS, type StopSignal } from './stop-signals.js'
 
-async function main (): Promise<void> {
-  limitHeapGrowth()
-  const runtime = openRuntime(loadConfig())
-  const { config, database } = runtime
-  const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
-  log.info({ database: database.kind, location: database.location }, 'database selected')
-  if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
+/** Where a failure at start is read against, once the configuration is known. */
+let settings: StartupSettings | undefined
 
-  if (config.migrateOnStart) {
-    const applied = await migrateToLatest(database.db)
-    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
-  }
-
-  const outcome = await bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
+/** Tells the operator how the first administrator stands: a generated password is printed here, once. */
+function announceAdmin (log: Logger, config: Config, outcome: BootstrapOutcome): void {
   if (outcome.action === 'generated') {
     // Printed once, to the terminal rather than the log stream; only its hash is stored.
     console.log([
@@ -41,6 +32,34 @@ async function main (): Promise<void> {
   } else if (outcome.action !== 'unchanged') {
     log.info({ account: config.admin.account, user: config.admin.user }, `administrator ${outcome.action}`)
   }
+}
+
+async function main (): Promise<void> {
+  limitHeapGrowth()
+  const loaded = loadConfig()
+  settings = { port: loaded.port, host: loaded.host, databaseUrl: loaded.databaseUrl }
+  const runtime = openRuntime(loaded)
+  const { config, database } = runtime
+  const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
+  log.info({ database: database.kind, location: database.location }, 'database selected')
+  if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
+
+  if (config.migrateOnStart) {
+    const applied = await migrateToLatest(database.db)
+    log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
+  } else {
+    // The schema is another step's job; nothing works without one. A schema behind the code is
+    // started unready instead (/readyz names what is missing), as during a rolling upgrade.
+    const { applied, pending } = await migrationState(database.db)
+    if (applied.length === 0) {
+      throw new ConfigError('MIGRATE_ON_START', 'is false and the database has no schema yet: run `npm run migrate` (`node dist/migrate.js` in the container) with the same DATABASE_URL or DATA_DIR first, or leave MIGRATE_ON_START unset')
+    }
+    if (pending.length > 0) log.warn({ pending }, 'migrations not applied (MIGRATE_ON_START is false): run `npm run migrate`; /readyz answers 503 until then')
+  }
+
+  const settleAdmin = () => bootstrapAdmin(database.db, new PasswordHasher(config.passwordHashing), config.admin, { generateIfMissing: database.kind === 'pglite' })
+  // A password given (TESSERA_ADMIN_PASSWORD) is set before the port opens: the first login finds it.
+  const given = config.admin.password === undefined ? undefined : await settleAdmin()
 
   const app = await buildApp({ config, db: database.db, logger: log })
   let metricsServer: Awaited<ReturnType<typeof listenForMetrics>> | undefined
@@ -76,9 +95,12 @@ async function main (): Promise<void> {
     metricsServer = await listenForMetrics(app, config.host, config.metrics.port)
     log.info({ port: config.metrics.port }, 'metrics served on their own port')
   }
+  // Only now, unless it was given: a password is generated (and printed, once) by a server that
+  // can be reached, never by one about to fail on a port in use, leaving an admin no one knows.
+  announceAdmin(log, config, given ?? await settleAdmin())
 }
 
 main().catch((error: unknown) => {
-  console.error(`tessera: ${describeStartupFailure(error)}`)
+  console.error(`tessera: ${describeStartupFailure(error, settings)}`)
   process.exit(1)
 })

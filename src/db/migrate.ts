@@ -54,8 +54,16 @@ export async function migrateToLatest (db: Kysely<any>): Promise<string[]> {
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
 }
 
+/** Names of the migrations applied and of those not yet applied, in order. */
+export async function migrationState (db: Kysely<any>): Promise<{ applied: string[], pending: string[] }> {
+  const migrations = await migratorFor(db).getMigrations()
+  return {
+    applied: migrations.filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name),
+    pending: migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name)
+  }
+}
+
 /** Names of migrations not yet applied. */
 export async function pendingMigrations (db: Kysely<any>): Promise<string[]> {
-  const migrations = await migratorFor(db).getMigrations()
-  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name)
+  return (await migrationState(db)).pending
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENV_VARIABLES, loadConfig } from '../../src/config.js'
 import { configError } from '../helpers/config-error.js'
 import { defaultCatalogTemplate } from '../../src/core/catalog.js'
+import { MigrationFailed } from '../../src/db/migrate.js'
 import { openRuntime } from '../../src/runtime.js'
 import { describeStartupFailure } from '../../src/startup-failure.js'
 import { spawnServer } from '../server/server-process.js'
@@ -253,8 +254,14 @@ describe('the line the server prints when it cannot start', () => {
     expect(await startupLine({ PORT: 'abc' })).toBe('configuration error: PORT must be integer (got "abc")')
   })
 
-  it('LOG_LEVEL that is unknown', async () => {
-    expect(await startupLine({ LOG_LEVEL: 'loud' })).toMatch(/^configuration error: LOG_LEVEL /)
+  it('LOG_LEVEL that is unknown: the allowed levels, listed', async () => {
+    expect(await startupLine({ LOG_LEVEL: 'verbose' }))
+      .toBe('configuration error: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")')
+  })
+
+  it('a switch that is neither true nor false', async () => {
+    expect(await startupLine({ TRUST_PROXY: 'yes' })).toBe('configuration error: TRUST_PROXY must be true or false (got "yes")')
+    expect(await startupLine({ MIGRATE_ON_START: 'off' })).toBe('configuration error: MIGRATE_ON_START must be true or false (got "off")')
   })
 
   it('TESSERA_SECRET_KEY that is not 32 bytes', async () => {
@@ -266,8 +273,50 @@ describe('the line the server prints when it cannot start', () => {
       .toBe('configuration error: TESSERA_SECRET_KEY is required with DATABASE_URL: every replica must share one key (generate one with `openssl rand -base64 32`)')
   })
 
+  it('DATA_DIR that is a file, or under one', async () => {
+    const file = join(directory, `file-${randomBytes(4).toString('hex')}`)
+    await writeFile(file, '')
+    expect(await startupLine({ DATA_DIR: file })).toBe(`configuration error: DATA_DIR ${file} is a file, not a directory; set DATA_DIR to a directory this user can write`)
+    expect(await startupLine({ DATA_DIR: join(file, 'data') })).toBe(`configuration error: DATA_DIR ${join(file, 'data')} lies under a file, not a directory; set DATA_DIR to a directory this user can write`)
+  })
+
+  /** An error as node or pg raises it: a message and the fields that say what failed. */
+  const failure = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields)
+  const settings = { port: 8080, host: '127.0.0.1', databaseUrl: 'postgres://bob:s3cret@db.example:6432/tessera' }
+
+  it('a port in use or out of reach, naming PORT or HOST', () => {
+    const listen = (code: string) => failure(`listen ${code}: address already in use 127.0.0.1:8080`, { code, syscall: 'listen' })
+    expect(describeStartupFailure(listen('EADDRINUSE'), settings)).toBe('PORT 8080 is already in use on 127.0.0.1: stop what listens there, or set PORT to another port')
+    expect(describeStartupFailure(listen('EACCES'), settings)).toBe('PORT 8080 needs privileges this user does not have (ports below 1024 do): set PORT to 1024 or above')
+    expect(describeStartupFailure(listen('EADDRNOTAVAIL'), settings)).toBe('HOST 127.0.0.1 is not an address of this machine: set HOST to one of its addresses (0.0.0.0 for all)')
+  })
+
+  it('a database out of reach, under the migration that met it, naming DATABASE_URL without its password', () => {
+    const wrapped = (cause: Error) => new MigrationFailed(undefined, cause)
+    const lines = [
+      failure('connect ECONNREFUSED 10.0.0.1:6432', { code: 'ECONNREFUSED' }),
+      failure('getaddrinfo ENOTFOUND db.example', { code: 'ENOTFOUND' }),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('Connection terminated unexpectedly'),
+      failure('password authentication failed for user "bob"', { code: '28P01' }),
+      failure('database "tessera" does not exist', { code: '3D000' })
+    ].map((cause) => describeStartupFailure(wrapped(cause), settings))
+    expect(lines).toEqual([
+      'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): connection refused (is PostgreSQL running, on that port?)',
+      'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): no such host',
+      'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): no answer within DATABASE_CONNECT_TIMEOUT_MS',
+      'cannot reach PostgreSQL at db.example:6432 (DATABASE_URL): the connection ended before PostgreSQL answered (no answer within DATABASE_CONNECT_TIMEOUT_MS, or not PostgreSQL on that port)',
+      'PostgreSQL at db.example:6432 refused DATABASE_URL: password authentication failed for user "bob"',
+      'PostgreSQL at db.example:6432 refused DATABASE_URL: database "tessera" does not exist'
+    ])
+    for (const line of lines) expect(line).not.toContain('s3cret')
+  })
+
   it('any other failure', () => {
     expect(describeStartupFailure(new Error('connect ECONNREFUSED 127.0.0.1:1'))).toBe('could not start: connect ECONNREFUSED 127.0.0.1:1')
+    expect(describeStartupFailure(failure('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }), { ...settings, databaseUrl: undefined }))
+      .toBe('could not start: connect ECONNREFUSED 127.0.0.1:1')
+    expect(describeStartupFailure(new Error('relation "x" does not exist'), settings)).toBe('could not start: relation "x" does not exist')
     expect(describeStartupFailure('odd')).toBe('could not start: odd')
   })
 })
@@ -293,6 +342,6 @@ describe.concurrent('the server process refuses a bad configuration', () => {
 
   it('a valid configuration whose database is down: one line, exit 1, no hanging', async () => {
     const line = await startFails({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', TESSERA_SECRET_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' })
-    expect(line).toMatch(/^tessera: could not start: .*ECONNREFUSED/)
+    expect(line).toBe('tessera: cannot reach PostgreSQL at 127.0.0.1:1 (DATABASE_URL): connection refused (is PostgreSQL running, on that port?)')
   }, 60_000)
 })

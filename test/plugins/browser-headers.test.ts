@@ -60,6 +60,29 @@ describe('security headers', () => {
     expectHelmet(document)
   })
 
+  it('on the explorer over plain HTTP on any host: no upgrade-insecure-requests, which would send its scripts to https', async () => {
+    for (const url of ['/docs/', '/docs/static/swagger-ui.css']) {
+      const page = await t.app.inject({ url, headers: { host: 'tessera.internal:8080' } })
+      expect(page.statusCode, url).toBe(200)
+      const csp = String(page.headers['content-security-policy'])
+      expect(csp, url).toMatch(/script-src 'self'/)
+      expect(csp, url).not.toMatch(/upgrade-insecure-requests/)
+    }
+  })
+
+  it('on the explorer over https, as a trusted proxy says: upgrade-insecure-requests stays', async () => {
+    const proxied = await buildApp({ config: testConfig({ TRUST_PROXY: 'true' }), db: t.database.db })
+    try {
+      const page = await proxied.inject({ url: '/docs/', headers: { host: 'tessera.example', 'x-forwarded-proto': 'https' } })
+      expect(page.statusCode).toBe(200)
+      expect(String(page.headers['content-security-policy'])).toMatch(/script-src 'self'.*upgrade-insecure-requests/)
+      const plain = await proxied.inject({ url: '/docs/', headers: { host: 'tessera.example', 'x-forwarded-proto': 'http' } })
+      expect(String(plain.headers['content-security-policy'])).not.toMatch(/upgrade-insecure-requests/)
+    } finally {
+      await proxied.close()
+    }
+  })
+
   it('on the admin API, errors included: a policy that allows nothing', async () => {
     const refused = await t.app.inject({ url: '/admin/v1/accounts' })
     expect(refused.statusCode).toBe(401)

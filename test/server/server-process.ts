@@ -57,10 +57,11 @@ export interface ServerProcess {
 /**
  * Spawns `node dist/server.js` (or another entry point) with exactly `env` (plus PATH and HOME):
  * node itself is the child, with no npm or shell between it and the test's signals. Compiled
- * code starts in half the time tsx needs to transform the sources.
+ * code starts in half the time tsx needs to transform the sources. `as` runs it as another user
+ * (a root test runner's way to meet a permission problem).
  */
-export async function spawnServer (env: Record<string, string>, entryPoint: EntryPoint = 'server'): Promise<ServerProcess> {
-  return track(spawn(process.execPath, entryArgs(entryPoint), { cwd: ROOT, env: await childEnv(env) }))
+export async function spawnServer (env: Record<string, string>, entryPoint: EntryPoint = 'server', as: { uid?: number, gid?: number } = {}): Promise<ServerProcess> {
+  return track(spawn(process.execPath, entryArgs(entryPoint), { cwd: ROOT, env: await childEnv(env), ...as }))
 }
 
 /**

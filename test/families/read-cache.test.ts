@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
-import { eventually } from '../helpers/eventually.js'
+import { eventually, NOTIFIED_WITHIN_MS } from '../helpers/eventually.js'
 import { tenantSession } from '../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 import * as agent from './agent-tokens/helpers.js'
@@ -17,9 +17,6 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-/** Within a notification's delivery: milliseconds. */
-const NOTIFIED_MS = 1000
-
 describe('the read cache, across replicas', () => {
   it('one agent token: relabelled or deleted on one replica, shown so by the other', async () => {
     const session = await tenantSession(t.app)
@@ -34,14 +31,14 @@ describe('the read cache, across replicas', () => {
 
     expect((await agent.call(t.app, caller, 'PUT', path, { label: 'second' })).statusCode).toBe(204)
     expect((await agent.call(t.app, caller, 'GET', path)).json()).toEqual({ id, token: id, label: 'second', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) })
-    await eventually(async () => expect((await agent.call(replica, caller, 'GET', path)).json()).toEqual({ id, token: id, label: 'second', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) }), NOTIFIED_MS, 1)
+    await eventually(async () => expect((await agent.call(replica, caller, 'GET', path)).json()).toEqual({ id, token: id, label: 'second', accessor: expect.stringMatching(/^agt_[0-9a-f]{32}$/) }), NOTIFIED_WITHIN_MS, 1)
 
     expect((await agent.call(t.app, caller, 'DELETE', path)).statusCode).toBe(204)
     expect((await agent.call(t.app, caller, 'GET', path)).statusCode).toBe(404)
     await eventually(async () => {
       const gone = await agent.call(replica, caller, 'GET', path)
       agent.expectError(gone, 404, 'notFoundError', 'Object does not exist', `Object "AgentToken" with key "${id.slice(0, 16)}…" does not exist`)
-    }, NOTIFIED_MS, 1)
+    }, NOTIFIED_WITHIN_MS, 1)
   })
 
   it('an Astra token list: the writer shows a new token at once; a revocation reaches the other replica', async () => {
@@ -61,7 +58,7 @@ describe('the read cache, across replicas', () => {
 
     expect((await astra.call(t.app, caller.token, 'DELETE', astra.tokenPath(caller.accountId, caller.userId, first.id))).statusCode).toBe(204)
     expect(await names(t.app)).toEqual(['second'])
-    await eventually(async () => expect(await names(replica)).toEqual(['second']), NOTIFIED_MS, 1)
+    await eventually(async () => expect(await names(replica)).toEqual(['second']), NOTIFIED_WITHIN_MS, 1)
   })
 
   it('a host factory: a revoked token, a permission taken away, the factory deleted, each reaches the other replica', async () => {
@@ -82,7 +79,7 @@ describe('the read cache, across replicas', () => {
 
     expect((await t.app.inject({ method: 'DELETE', url: `/host_factory_tokens/${revoked!.token}`, headers: { authorization: adminHeader } })).statusCode).toBe(204)
     expect(await tokensSeenBy(t.app)).toEqual([kept!.token])
-    await eventually(async () => expect(await tokensSeenBy(replica)).toEqual([kept!.token]), NOTIFIED_MS, 1)
+    await eventually(async () => expect(await tokensSeenBy(replica)).toEqual([kept!.token]), NOTIFIED_WITHIN_MS, 1)
 
     const withdrawn = await conjur.adminCall(t.app, tenant, 'DELETE', `/host-factories/${factory}/permissions`, { role: `${tenant.account.name}:user:${alice.user.name}`, privilege: 'read' })
     expect(withdrawn.statusCode).toBe(204)
@@ -90,11 +87,11 @@ describe('the read cache, across replicas', () => {
       const hidden = await replica.inject({ url, headers: { authorization: aliceHeader } })
       expect(hidden.statusCode).toBe(404)
       expect(hidden.json()).toEqual(conjur.notFoundBody(conjur.hfId(tenant, factory), `Host_factory '${factory}' not found in account '${tenant.account.name}'`, 'host_factory'))
-    }, NOTIFIED_MS, 1)
+    }, NOTIFIED_WITHIN_MS, 1)
 
     expect((await replica.inject({ url, headers: { authorization: adminHeader } })).statusCode).toBe(200)
     expect((await conjur.adminCall(t.app, tenant, 'DELETE', `/host-factories/${factory}`)).statusCode).toBe(204)
-    await eventually(async () => expect((await replica.inject({ url, headers: { authorization: adminHeader } })).statusCode).toBe(404), NOTIFIED_MS, 1)
+    await eventually(async () => expect((await replica.inject({ url, headers: { authorization: adminHeader } })).statusCode).toBe(404), NOTIFIED_WITHIN_MS, 1)
   })
 
   it('a host factory: tokens issued show at once on the replica that issued them', async () => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { App } from '../../src/app.js'
 import type { Database } from '../../src/db/database.js'
-import { eventually } from '../helpers/eventually.js'
+import { eventually, NOTIFIED_WITHIN_MS } from '../helpers/eventually.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 import { call, collectionPath, createToken, expectProblem, newCaller, tokenPath, type Caller } from '../families/astra/helpers.js'
 import { accessHeader, createHost, createHostFactory, hfId, newTenant, newTokens, userHeader, type Tenant } from '../families/conjur/helpers.js'
@@ -91,9 +91,9 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('cached Astra tokens 
       expect(await astraListWith(b, caller, token.token)).toBe(200)
     }
     expect((await call(a, caller.token, 'DELETE', tokenPath(caller.accountId, caller.userId, deleted.id))).statusCode).toBe(204)
-    await eventually(async () => expect(await astraListWith(b, caller, deleted.token)).toBe(401), 1000, 1)
+    await eventually(async () => expect(await astraListWith(b, caller, deleted.token)).toBe(401), NOTIFIED_WITHIN_MS, 1)
     await outsider.updateTable('user_tokens').set({ revoked_at: sql<Date>`now()` }).where('id', '=', revoked.id).execute()
-    await eventually(async () => expect(await astraListWith(b, caller, revoked.token)).toBe(401), 1000, 1)
+    await eventually(async () => expect(await astraListWith(b, caller, revoked.token)).toBe(401), NOTIFIED_WITHIN_MS, 1)
   })
 
   it('an Astra token\'s user losing the account, by anyone, is refused by replica B', async () => {
@@ -102,7 +102,7 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('cached Astra tokens 
     const token = await createToken(b, caller)
     expect(await astraListWith(b, caller, token.token)).toBe(200)
     await outsider.updateTable('accounts').set({ enabled: false }).where('id', '=', caller.accountId).execute()
-    await eventually(async () => expect(await astraListWith(b, caller, token.token)).toBe(401), 1000, 1)
+    await eventually(async () => expect(await astraListWith(b, caller, token.token)).toBe(401), NOTIFIED_WITHIN_MS, 1)
   })
 
   it('a Conjur host deleted, or a user disabled, by anyone, is refused by replica B', async () => {
@@ -117,8 +117,8 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('cached Astra tokens 
     expect(await resourceWith(b, tenant, factory, hostToken)).toBe(404)
 
     await outsider.deleteFrom('hosts').where('account_id', '=', tenant.account.id).where('id', '=', 'replicated-host').execute()
-    await eventually(async () => expect(await resourceWith(b, tenant, factory, hostToken)).toBe(403), 1000, 1)
+    await eventually(async () => expect(await resourceWith(b, tenant, factory, hostToken)).toBe(403), NOTIFIED_WITHIN_MS, 1)
     await outsider.updateTable('users').set({ enabled: false }).where('id', '=', tenant.admin.user.id).execute()
-    await eventually(async () => expect(await resourceWith(b, tenant, factory, userToken)).toBe(403), 1000, 1)
+    await eventually(async () => expect(await resourceWith(b, tenant, factory, userToken)).toBe(403), NOTIFIED_WITHIN_MS, 1)
   })
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../../src/app.js'
-import { eventually } from '../../helpers/eventually.js'
+import { eventually, NOTIFIED_WITHIN_MS } from '../../helpers/eventually.js'
 import { insertAccount, insertUser, login } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { collectionPath, tokenBody } from '../astra/helpers.js'
@@ -161,7 +161,7 @@ describe('the kill switch (POST /admin/v1/accounts/{accountId}/users|hosts/{id}/
     // A user's token stays.
     expect((await createHost(replica, othersToken!.token, { id: 'still-made' })).statusCode).toBe(201)
     // The replica caches the host's role: the revocation's notification reaches it in milliseconds.
-    await eventually(async () => expect((await useToken()).statusCode).toBe(401), 1000, 1)
+    await eventually(async () => expect((await useToken()).statusCode).toBe(401), NOTIFIED_WITHIN_MS, 1)
     expect((await useToken()).body).toBe('Unauthorized: Invalid token')
     expect((await useKey()).statusCode).toBe(401)
 

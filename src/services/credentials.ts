@@ -14,22 +14,16 @@ import { audited, type AuditContext } from './audit.js'
 /** Credentials by accessor (issue 21, item 1): look one up, show it, end it. */
 
 /** A credential as the admin API and the CLI show it: instants as ISO 8601 text, never a secret. */
-export interface CredentialView {
-  kind: StoredCredentialKind
-  accessor: string
-  accountId: string
-  owner: { type: string, id: string }
-  createdBy: string | null
-  name: string | null
+export type CredentialView = Omit<CredentialRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastUsedAt'> & {
   createdAt: string
   expiresAt: string | null
   endedAt: string | null
   lastUsedAt: string | null
-  useCount: number
 }
 
 export function credentialView (record: CredentialRecord): CredentialView {
   const iso = (date: Date | null) => date === null ? null : date.toISOString()
+  // Field by field: a record may carry more (the report's ownerDisabled), which is not shown.
   return {
     kind: record.kind,
     accessor: record.accessor,
@@ -37,11 +31,11 @@ export function credentialView (record: CredentialRecord): CredentialView {
     owner: { ...record.owner },
     createdBy: record.createdBy,
     name: record.name,
+    useCount: record.useCount,
     createdAt: record.createdAt.toISOString(),
     expiresAt: iso(record.expiresAt),
     endedAt: iso(record.endedAt),
-    lastUsedAt: iso(record.lastUsedAt),
-    useCount: record.useCount
+    lastUsedAt: iso(record.lastUsedAt)
   }
 }
 

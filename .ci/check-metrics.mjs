@@ -1,5 +1,5 @@
 // Scrapes GET /metrics of the server the walk-through ran against ($TESSERA_URL) and parses it
-// with a Prometheus text parser: every series the README's Metrics section names is there, the
+// with a Prometheus text parser: every series docs/operations.md's Metrics section names is there, the
 // walk-through's traffic is counted, and no label carries a token, a name or an id.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 

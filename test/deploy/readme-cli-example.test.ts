@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,16 +8,16 @@ import { createFreshDatabase, type FreshDatabase } from '../db/fresh-database.js
 import { freshDataDir } from '../helpers/embedded-data.js'
 import { TEST_SECRET_KEY } from '../helpers/test-app.js'
 import { childEnv, ROOT } from '../server/server-process.js'
+import { documentationPages, fencedBlocks } from './markdown.js'
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+const MARKER = '<!-- checked by test/deploy/readme-cli-example.test.ts -->'
 
-/** The operator CLI's example: the sh block of the "## Operator CLI" section that creates a user. */
+/** The operator CLI's example: the one sh block of README.md or docs/ right after the MARKER line. */
 function cliExample (): string {
-  const section = readme.slice(readme.indexOf('## Operator CLI'), readme.indexOf('\n## ', readme.indexOf('## Operator CLI') + 1))
-  const blocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!)
-  const [example, ...others] = blocks.filter((block) => block.includes('tessera -- users create'))
+  const [example, ...others] = documentationPages().flatMap((page) => fencedBlocks(page)).filter((block) => block.before === MARKER)
+  expect(example?.info).toBe('sh')
   expect(others).toEqual([])
-  return example!
+  return example!.body
 }
 
 let directory: string
@@ -32,7 +31,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true })
 })
 
-describe('README.md, Operator CLI', () => {
+describe('the operator CLI\'s example in the docs', () => {
   it('has an example that works when pasted into bash, on a new database', async () => {
     // PostgreSQL (with the server's key, as an operator has it) when the tests have it, else the embedded database.
     const database: Record<string, string> = fresh?.url ? { DATABASE_URL: fresh.url, TESSERA_SECRET_KEY: TEST_SECRET_KEY } : { DATA_DIR: await freshDataDir(directory) }

@@ -128,7 +128,7 @@ describe('GET /openapi.json', () => {
 describe('the document and the router', () => {
   /**
    * The explorer and the document itself are not API operations (printRoutes shows /docs/* as
-   * /docs*), nor is the Prometheus scrape (text, for Prometheus; see the README's Metrics).
+   * /docs*), nor is the Prometheus scrape (text, for Prometheus; see docs/operations.md, Metrics).
    */
   const isDocsRoute = (url: string) => url === '/openapi.json' || url.startsWith('/docs') || url === '/metrics'
 

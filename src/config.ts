@@ -13,7 +13,7 @@ const DURATION = '^[0-9]+[smhd]?$'
 // A century: a longer retention is a typo, and a large enough one makes `now - days` an invalid Date.
 const MAX_RETENTION_DAYS = 36_500
 
-/** Every environment variable Tessera reads. The README's table and the compose test follow it. */
+/** Every environment variable Tessera reads. The table in docs/configuration.md and the compose test follow it. */
 export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),

@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8'
  * percent. On a machine with gigabytes of memory V8 picks up to 300% (4×), so a burst of
  * short-lived garbage (a page of 100 tokens decrypted 800 times a second) left the service at
  * 220–240 MB of RSS, where 50% keeps it near 160 MB for ≈ 5% less throughput on writes and pages
- * (measured with the bench's loads, docs in README "Memory").
+ * (measured with the bench's loads, docs/security.md, "Memory").
  */
 export const HEAP_GROWING_PERCENT = 50
 

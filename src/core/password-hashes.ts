@@ -15,7 +15,7 @@ export type ParsedPasswordHash =
   | { scheme: 'pbkdf2', digest: 'sha256' | 'sha512', iterations: number, salt: Buffer, checksum: Buffer }
 
 /**
- * The bounds (inclusive), documented in the README's import section: each verification costs at
+ * The bounds (inclusive), documented in docs/import-export.md: each verification costs at
  * most a few times Tessera's own argon2id (m=19 MiB, t=2), about half a second on one core here,
  * so wrong guesses at imported users cannot hold the cores every login shares.
  */

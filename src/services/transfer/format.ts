@@ -6,7 +6,7 @@ import { isRfc3339 } from '../../core/rfc3339.js'
 import { findUnstorableText, UNSTORABLE_TEXT_PROBLEM } from '../../core/storable-text.js'
 
 /**
- * The export format (README, "Import and export"): JSON lines, a header first, then one object
+ * The export format (docs/import-export.md): JSON lines, a header first, then one object
  * a line, each with its `type`, in an order where every line refers only to lines before it.
  * What a line may hold is declared here, once, for the export (which writes these shapes) and
  * the import (which checks every line against them before it reads anything else of it).

@@ -10,6 +10,7 @@ import { callerOf, optionalAccessToken, requireAccessToken } from './caller.js'
 import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
 import { enrolHost } from './hosts.js'
 import { conjurParams, rawBody } from './params.js'
+import { checkPermission } from './permission-check.js'
 import { showResource } from './resources.js'
 import {
   AccessTokenSchema, AccountParamsSchema, accessTokenSecurity, ApiKeyTextSchema, AuthenticateParamsSchema, errors, HostFactoryResourceSchema,
@@ -24,6 +25,11 @@ const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i
 
 function sendText (reply: FastifyReply, text: string): FastifyReply {
   return reply.type('text/plain').send(text)
+}
+
+/** Conjur's `head` replies: a status and no body (a 404 here is an answer, not an error). */
+function sendEmpty (reply: FastifyReply, status: 204 | 404): FastifyReply {
+  return reply.code(status).send()
 }
 
 const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -150,15 +156,25 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'showHostFactory',
-      summary: 'Show a host factory with its layers and tokens (any privilege on it)',
-      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it.',
+      summary: 'Show a host factory with its layers and tokens (any privilege on it), or check a privilege on a resource',
+      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it. ' +
+        'With `check` (any value) and `privilege=P` it answers whether the caller, or the role `role=<account>:<kind>:<id>` the caller holds, has P on the resource: ' +
+        '204 when it does, an empty 404 when it does not; 422 without `privilege`, an empty 403 for a role the caller does not hold, 404 with a body for a resource the caller cannot see.',
       security: accessTokenSecurity,
       params: ResourceParamsSchema,
-      response: { 200: HostFactoryResourceSchema, ...errors(400, 401, 403, 404, 503) }
+      response: { 200: HostFactoryResourceSchema, 204: Type.Null({ description: 'check=true: the privilege is held; no body' }), ...errors(400, 401, 403, 404, 422, 503) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { account, kind, identifier } = request.params
-    return showResource(db, box, await callerOf(request), account, kind, identifier, { cache: app.readCache, now: app.clock() })
+    const caller = await callerOf(request)
+    const reads = { cache: app.readCache, now: app.clock() }
+    // Conjur routes any request naming `check` (whatever its value) to resources#check_permission.
+    const params = conjurParams(request)
+    if (Object.hasOwn(params, 'check')) {
+      const permitted = await checkPermission(db, caller, `${account}:${kind}:${identifier}`, params, reads)
+      return sendEmpty(reply, permitted ? 204 : 404)
+    }
+    return showResource(db, box, caller, account, kind, identifier, reads)
   })
 }
 

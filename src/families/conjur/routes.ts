@@ -38,7 +38,6 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const countUse = (accessor: string | null) => { if (accessor !== null) app.credentialUsage.record(accessor, Date.now()) }
 
   app.get('/authn/:account/login', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: optionalAccessToken,
     schema: {
@@ -150,7 +149,6 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/resources/:account/:kind/:identifier', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: requireAccessToken,
     schema: {

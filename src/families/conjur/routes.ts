@@ -71,7 +71,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return sendText(reply, loggedIn.value)
   })
 
-  /** Who asks PUT /authn/{account}/api_key: HTTP Basic first (as Conjur checks it last, over the optional token), else the access token's caller. */
+  /** Who asks PUT /authn/{account}/api_key: the role HTTP Basic proves, else the access token's caller (one Authorization header holds one). */
   async function rotatorOf (request: FastifyRequest<{ Params: { account: string } }>): Promise<{ rotator: Rotator, context: AuditContext }> {
     const { account } = request.params
     const credentials = basicCredentials(request)

@@ -48,6 +48,12 @@ describe('PUT /authn/{account}/api_key (Conjur credentials#rotate_api_key)', () 
     return response.body
   }
 
+  /** The metrics' count of host API keys issued (an enrolment or a rotation each). */
+  async function issuedHostKeys (): Promise<number> {
+    const text = (await t.app.inject({ url: '/metrics' })).body
+    return Number(/^tessera_credentials_issued_total\{family="conjur",kind="host-api-key"\} (\d+)$/m.exec(text)?.[1] ?? 0)
+  }
+
   async function eventOf (accessor: string) {
     return t.app.db.selectFrom('audit_events').select(['kind', 'account_id', 'actor_kind', 'actor_name', 'object_type', 'object_id', 'details'])
       .where('object_id', '=', accessor).executeTakeFirstOrThrow()
@@ -94,7 +100,9 @@ describe('PUT /authn/{account}/api_key (Conjur credentials#rotate_api_key)', () 
     const [{ token }] = await newTokens(t.app, adminHeader, { host_factory: hfId(tenant, factory) }) as [{ token: string }, ...unknown[]]
     const host = await createHost(t.app, token, { id: 'rotating-host' })
     const oldKey = host.json().api_key as string
+    const issuedBefore = await issuedHostKeys()
     const response = await rotate(basic('host/rotating-host', oldKey), '?role=host:rotating-host')
+    expect(await issuedHostKeys()).toBe(issuedBefore + 1)
     const apiKey = expectNewKey(response, oldKey)
     expect(apiKey).toMatch(CONJUR_SECRET)
     expect((await t.app.inject({ method: 'POST', url: `/authn/${account}/host%2Frotating-host/authenticate`, payload: oldKey })).statusCode).toBe(401)

@@ -22,6 +22,7 @@ import credentialUsage from './plugins/credential-usage.js'
 import { defaultDialect } from './plugins/default-dialect.js'
 import { answerUnknownRoutes, ErrorDialects, renderErrorsByPath, renderErrorsWith, renderFrameworkError } from './plugins/error-dialect.js'
 import failureLimits from './plugins/failure-limits.js'
+import headReplies from './plugins/head-replies.js'
 import health from './plugins/health.js'
 import jsonBody from './plugins/json-body.js'
 import loadShedding from './plugins/load-shedding.js'
@@ -135,6 +136,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
     done(new Unavailable('This server is shutting down; retry the request.', { retryAfterSeconds: 1 }))
   })
 
+  await app.register(headReplies)
   await app.register(replyBatches)
   await app.register(metrics, { db, caches, changes })
   // CORS first: a browser can read a refusal by the limits below only with its headers.

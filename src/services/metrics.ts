@@ -21,7 +21,8 @@ const ISSUED: Record<string, string> = {
   'host-factory-token.created': 'host-factory-token',
   'access-token.issued': 'conjur-access-token',
   'api-key.rotated': 'api-key',
-  'host.enrolled': 'host-api-key'
+  'host.enrolled': 'host-api-key',
+  'host-api-key.rotated': 'host-api-key'
 }
 const REVOKED: Record<string, string> = {
   'session.revoked': 'session',

@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registeredRoutes } from '../helpers/registered-routes.js'
 import { setupTestApp, type TestApp } from '../helpers/test-app.js'
 
 interface Operation {
@@ -32,23 +33,6 @@ beforeAll(async () => {
     Object.entries(item).filter(([method]) => METHODS.includes(method)).map(([method, operation]) => ({ method, path, operation })))
 })
 afterAll(() => t.close())
-
-/** Every (method, URL) the router knows, read from printRoutes' tree and checked with hasRoute. */
-function registeredRoutes (): { method: string, url: string }[] {
-  const routes: { method: string, url: string }[] = []
-  const stack: { depth: number, path: string }[] = []
-  for (const line of t.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    // The tree's drawing comes first; its width is the node's depth. A node extends its parent's path.
-    const depth = /^[│├└─ ]*/.exec(line)![0].length
-    const match = /^(.+) \(([A-Z, ]+)\)$/.exec(line.slice(depth))
-    if (!match) continue
-    while (stack.length > 0 && stack.at(-1)!.depth >= depth) stack.pop()
-    const path = (stack.at(-1)?.path ?? '') + match[1]
-    stack.push({ depth, path })
-    for (const method of match[2]!.split(', ')) routes.push({ method, url: path })
-  }
-  return routes
-}
 
 const toOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}')
 
@@ -133,7 +117,7 @@ describe('the document and the router', () => {
   const isDocsRoute = (url: string) => url === '/openapi.json' || url.startsWith('/docs') || url === '/metrics'
 
   it('reads the router correctly (every parsed route is one the app has)', () => {
-    const routes = registeredRoutes()
+    const routes = registeredRoutes(t.app)
     expect(routes.length).toBeGreaterThan(20)
     for (const route of routes.filter((route) => !isDocsRoute(route.url))) expect(t.app.hasRoute({ method: route.method as 'GET', url: route.url }), `${route.method} ${route.url}`).toBe(true)
     expect(routes).toContainEqual({ method: 'POST', url: '/v2.0/tokens' })
@@ -141,7 +125,7 @@ describe('the document and the router', () => {
   })
 
   it('documents every registered route except automatic HEADs, the docs themselves and /metrics', () => {
-    const routes = registeredRoutes()
+    const routes = registeredRoutes(t.app)
     const gets = new Set(routes.filter((route) => route.method === 'GET').map((route) => route.url))
     const missing = routes
       .filter((route) => !isDocsRoute(route.url))

@@ -88,7 +88,6 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:tenantId/agent_tokens', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: tenantAdmin,
     schema: {
@@ -120,7 +119,6 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:tenantId/agent_tokens/:tokenId', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: tenantAdmin,
     schema: {

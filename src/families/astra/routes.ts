@@ -108,7 +108,6 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get(collectionPath, {
-    exposeHeadRoute: false,
     onRequest: tokenManager,
     schema: {
       tags: TAGS,
@@ -137,7 +136,6 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get(tokenPath, {
-    exposeHeadRoute: false,
     onRequest: tokenManager,
     preValidation: refuseQuery,
     schema: {

@@ -88,13 +88,16 @@ async function roleNamed (db: Database, accountId: string, subject: { kind: 'hos
   return { user, counted: { name: subject.id, person: user && { userId: user.id } } }
 }
 
+/** The role an HTTP Basic login proved to be, as stored. */
+export type BasicRole = { kind: 'user', user: UserRole } | { kind: 'host', host: HostRecord }
+
 /**
- * GET /authn/{account}/login: HTTP Basic with a password or an API key; answers the role's
- * existing API key. A user key issued before sealed copies existed cannot be shown again: the
- * user gets a new one (and the old one stops working). A login to an unknown or disabled
- * account goes the same way, its lookups finding nobody, and is refused at the end.
+ * HTTP Basic with a password or an API key (hosts: an API key), checked as Conjur's authn
+ * authenticator does for GET /authn/{account}/login and PUT /authn/{account}/api_key. A login
+ * to an unknown or disabled account goes the same way, its lookups finding nobody, and is
+ * refused at the end.
  */
-export async function login (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard, context: AuditContext): Promise<LoggedIn<string>> {
+export async function verifyBasicLogin (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard, context: AuditContext): Promise<LoggedIn<BasicRole>> {
   const { account, refusal } = await accountNamed(db, accountName, credentials.login)
   const accountId = account?.id ?? NO_ACCOUNT
   const subject = parseLogin(credentials.login)
@@ -105,7 +108,7 @@ export async function login (db: Database, tools: CredentialTools, accountName: 
     const verified = verifyHostKey(host?.api_key_hash, credentials.secret)
     if (refusal) throw new Unauthenticated(undefined, refusal)
     if (!verified) throw new Unauthenticated(undefined, hostRefusal(accountId, subject.id, host !== undefined))
-    return { value: tools.box.open(host!.api_key_sealed, hostKeySealingContext(accountId, host!.id)), accountId, actor: hostActor(host!.id), method: 'api-key', credential: host!.api_key_accessor }
+    return { value: { kind: 'host', host: host! }, accountId, actor: hostActor(host!.id), method: 'api-key', credential: host!.api_key_accessor }
   }
   const byKey = verifyApiKey(user?.key_hash, credentials.secret)
   const verified = byKey || await tools.passwords.verify(user?.password_hash, credentials.secret)
@@ -113,8 +116,21 @@ export async function login (db: Database, tools: CredentialTools, accountName: 
   if (!user || !verified || !user.active) throw new Unauthenticated(undefined, userRefusal(accountId, subject.id, user, verified ? 'disabled' : 'wrong-password'))
   const actor: Actor = { kind: 'user', id: user.id, name: user.name }
   if (!byKey) await upgradePasswordHash(db, tools.passwords, { ...context, actor }, { id: user.id, accountId, storedHash: user.password_hash! }, credentials.secret)
+  return { value: { kind: 'user', user }, accountId, actor, method: byKey ? 'api-key' : 'password', credential: byKey ? user.key_accessor : null }
+}
+
+/**
+ * GET /authn/{account}/login: HTTP Basic with a password or an API key; answers the role's
+ * existing API key. A user key issued before sealed copies existed cannot be shown again: the
+ * user gets a new one (and the old one stops working).
+ */
+export async function login (db: Database, tools: CredentialTools, accountName: string, credentials: { login: string, secret: string }, guard: LoginGuard, context: AuditContext): Promise<LoggedIn<string>> {
+  const loggedIn = await verifyBasicLogin(db, tools, accountName, credentials, guard, context)
+  const role = loggedIn.value
+  if (role.kind === 'host') return { ...loggedIn, value: tools.box.open(role.host.api_key_sealed, hostKeySealingContext(loggedIn.accountId, role.host.id)) }
+  const { user } = role
   const apiKey = user.key_sealed ? openApiKey(tools.box, user.id, user.key_sealed) : (await rotateApiKey(db, tools.box, user.id)).apiKey
-  return { value: apiKey, accountId, actor, method: byKey ? 'api-key' : 'password', credential: byKey ? user.key_accessor : null }
+  return { ...loggedIn, value: apiKey }
 }
 
 /** POST /authn/{account}/{login}/authenticate: an API key (never a password) for an access token. */

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Conflict, DomainError, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect, RenderedError } from '../../plugins/error-dialect.js'
-import { ConjurNotFound, MiddlewareRefusal } from './errors.js'
+import { ConjurNotFound, ExplainedUnauthorized, MiddlewareRefusal, NotApplicableForKeyRotation } from './errors.js'
 
 /** The Accept value that switches some error bodies to Conjur's v2 shape (spec §A0.3). */
 export const V2_MEDIA_TYPE = 'application/x.secretsmgr.v2beta+json'
@@ -43,12 +43,14 @@ function invalidInput (error: InvalidInput, request: FastifyRequest): RenderedEr
 }
 
 /**
- * CyberArk Conjur's errors (spec §A0.3): `{"error":{code, message, …}}` for 404 and 422, empty
- * bodies for the controllers' 401 and 403 and for 400, text/plain for the middleware's refusals,
+ * CyberArk Conjur's errors (spec §A0.3): `{"error":{code, message, …}}` for 404, 405 and 422, empty
+ * bodies for the controllers' 401 (but those that explain themselves) and 403 and for 400, text/plain for the middleware's refusals,
  * and the v2 shape for 404, 409 and unprocessable 422 under `Accept: application/x.secretsmgr.v2beta+json`.
  */
 export const conjurDialect: ErrorDialect = (error: DomainError, request: FastifyRequest) => {
   if (error instanceof MiddlewareRefusal) return { statusCode: error.statusCode, headers: { 'content-type': 'text/plain' }, body: error.message }
+  if (error instanceof ExplainedUnauthorized) return wantsV2(request) ? { statusCode: 401 } : json(401, { error: { code: 'unauthorized', message: error.message } })
+  if (error instanceof NotApplicableForKeyRotation) return json(405, { error: { code: 'method_not_allowed', message: error.message } })
   if (error instanceof InvalidInput) return invalidInput(error, request)
   if (error instanceof NotFound) return notFound(error, request)
   if (error instanceof Conflict) return wantsV2(request) ? v2(409, error.message) : json(409, { error: { code: 'conflict', message: error.message } })

@@ -54,3 +54,25 @@ export class MiddlewareRefusal extends DomainError {
     this.statusCode = statusCode
   }
 }
+
+/**
+ * A controller's 401 that says why (Conjur's `Unauthorized` raised with its message shown):
+ * `{"error":{"code":"unauthorized","message"}}`, e.g. an access token rotating its own role's
+ * API key ("Credential strength is insufficient").
+ */
+export class ExplainedUnauthorized extends DomainError {
+  readonly statusCode = 401
+  constructor (message: string) {
+    super(message)
+    this.name = 'ExplainedUnauthorized'
+  }
+}
+
+/** Conjur's 405 `method_not_allowed`: a role with no API key (a layer, a host factory) cannot have it rotated. */
+export class NotApplicableForKeyRotation extends DomainError {
+  readonly statusCode = 405
+  constructor (roleId: string) {
+    super(`CONJ00126E Role '${roleId}' is not applicable for key rotation`)
+    this.name = 'NotApplicableForKeyRotation'
+  }
+}

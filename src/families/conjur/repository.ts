@@ -361,6 +361,13 @@ export async function layerExists (db: Database, accountId: string, id: string):
   return (await db.selectFrom('layers').select('id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) !== undefined
 }
 
+/** Whether a host of the account is in a layer (holds the layer's role). */
+export async function hostInLayer (db: Database, accountId: string, hostId: string, layerId: string): Promise<boolean> {
+  const row = await db.selectFrom('layer_hosts').select('host_id')
+    .where('account_id', '=', accountId).where('layer_id', '=', layerId).where('host_id', '=', hostId).executeTakeFirst()
+  return row !== undefined
+}
+
 /**
  * Ends a host's credentials: its API key is replaced by one nobody holds, and its access tokens
  * issued until now are refused (callerOf reads access_tokens_not_before). False without the host.

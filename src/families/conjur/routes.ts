@@ -1,22 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ACCESSOR_HEADER } from '../../core/accessors.js'
-import { Unauthenticated } from '../../core/errors.js'
-import { authenticate, basicCredentials } from '../../plugins/auth.js'
+import { Forbidden, Unauthenticated } from '../../core/errors.js'
+import { authenticate, basicCredentials, presentedCredential } from '../../plugins/auth.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
-import { authenticateWithApiKey, login } from './authn.js'
+import { roleToRotate, rotateRoleKey, type RotatedKey, type Rotator } from './api-key-rotation.js'
+import { authenticateWithApiKey, login, verifyBasicLogin } from './authn.js'
 import { callerOf, optionalAccessToken, requireAccessToken } from './caller.js'
 import { accessTokensOf, HOST_FACTORY_TOKEN_KIND } from './credentials.js'
 import { enrolHost } from './hosts.js'
 import { conjurParams, rawBody } from './params.js'
+import { checkPermission } from './permission-check.js'
 import { showResource } from './resources.js'
 import {
-  AccessTokenSchema, AccountParamsSchema, accessTokenSecurity, ApiKeyTextSchema, AuthenticateParamsSchema, errors, HostFactoryResourceSchema,
+  AccessTokenSchema, AccountParamsSchema, accessTokenSecurity, ApiKeyTextSchema, AuthenticateParamsSchema, errors, ExplainedUnauthorizedSchema, HostFactoryResourceSchema,
   hostFactoryTokenSecurity, HostSchema, ResourceParamsSchema, tags, TokenListSchema, TokenParamsSchema
 } from './schemas.js'
 import { createTokens, revokeToken } from './tokens.js'
-import { audited, auditedInStatement } from '../../services/audit.js'
+import { audited, auditedInStatement, type AuditContext, type AuditEvent } from '../../services/audit.js'
 import { auditContextOf, recordObserved } from '../../plugins/audit.js'
 
 /** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
@@ -26,13 +28,25 @@ function sendText (reply: FastifyReply, text: string): FastifyReply {
   return reply.type('text/plain').send(text)
 }
 
+/** The audit event of a rotated key: the new key is a new credential, named by its new accessor. */
+function rotationEvent (rotated: RotatedKey): AuditEvent {
+  const details = { role: rotated.roleId }
+  return rotated.role.kind === 'user'
+    ? { kind: 'api-key.rotated', accountId: rotated.accountId, object: { type: 'api-key', id: rotated.accessor }, details: { userId: rotated.role.userId, ...details } }
+    : { kind: 'host-api-key.rotated', accountId: rotated.accountId, object: { type: 'host-api-key', id: rotated.accessor }, details: { hostId: rotated.role.hostId, ...details } }
+}
+
+/** Conjur's `head` replies: a status and no body (a 404 here is an answer, not an error). */
+function sendEmpty (reply: FastifyReply, status: 204 | 404): FastifyReply {
+  return reply.code(status).send()
+}
+
 const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, credentialTools } = app
   const { box } = credentialTools
   const countUse = (accessor: string | null) => { if (accessor !== null) app.credentialUsage.record(accessor, Date.now()) }
 
   app.get('/authn/:account/login', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: optionalAccessToken,
     schema: {
@@ -55,6 +69,50 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     countUse(loggedIn.credential)
     recordObserved(request, loggedIn.actor, { kind: 'login.succeeded', accountId: loggedIn.accountId, details: { authenticator: 'authn', method: loggedIn.method } }, loggedIn.credential)
     return sendText(reply, loggedIn.value)
+  })
+
+  /** Who asks PUT /authn/{account}/api_key: the role HTTP Basic proves, else the access token's caller (one Authorization header holds one). */
+  async function rotatorOf (request: FastifyRequest<{ Params: { account: string } }>): Promise<{ rotator: Rotator, context: AuditContext }> {
+    const { account } = request.params
+    const credentials = basicCredentials(request)
+    if (credentials) {
+      const loggedIn = await limitLogin(request, (guard) => verifyBasicLogin(db, credentialTools, account, credentials, guard, auditContextOf(request)))
+      countUse(loggedIn.credential)
+      const rotator: Rotator = { by: 'basic', accountId: loggedIn.accountId, accountName: account, role: loggedIn.value }
+      return { rotator, context: { ...auditContextOf(request), actor: loggedIn.actor, actorCredential: loggedIn.credential } }
+    }
+    if (!presentedCredential(request)) throw new Unauthenticated(undefined, { reason: 'missing-credential' })
+    try {
+      return { rotator: { by: 'token', caller: await callerOf(request) }, context: auditContextOf(request) }
+    } catch (error) {
+      // The credentials controller finds no role for the token: "Client not authenticated".
+      if (error instanceof Forbidden) throw new Unauthenticated(undefined, error.refusal)
+      throw error
+    }
+  }
+
+  app.put('/authn/:account/api_key', {
+    config: { secret: true },
+    onRequest: optionalAccessToken,
+    schema: {
+      tags,
+      operationId: 'conjurRotateApiKey',
+      summary: 'Rotate an API key: one\'s own with HTTP Basic, another role\'s with an access token holding `update` on it',
+      description: 'With HTTP Basic (a password or the API key), the caller\'s own key; `?role=<kind>:<id>` (or `<account>:<kind>:<id>`) may name only the caller. ' +
+        'With `Authorization: Token token="…"`, the key of the user or host `role=` names, which the caller must see (else 404) and hold `update` on (else 403); ' +
+        'an access token never rotates its own role\'s key (401 "Credential strength is insufficient"). A layer or host factory has no API key (405). ' +
+        'The new key comes as text/plain, its accessor in the Tessera-Credential-Accessor header; the old key stops working at once.',
+      security: [{ conjurBasic: [] }, ...accessTokenSecurity],
+      params: AccountParamsSchema,
+      response: { 200: ApiKeyTextSchema, ...errors(400, 403, 404, 405, 413, 422, 503), 401: ExplainedUnauthorizedSchema }
+    }
+  }, async (request, reply) => {
+    const { rotator, context } = await rotatorOf(request)
+    const params = conjurParams(request)
+    const role = await roleToRotate(db, rotator, request.params.account, params.role ?? undefined)
+    const rotated = await audited(db, context, (trx) => rotateRoleKey(trx, box, role), rotationEvent)
+    request.log.info({ accountId: rotated.accountId, role: rotated.roleId, accessor: rotated.accessor }, 'api key rotated')
+    return sendText(reply.header(ACCESSOR_HEADER, rotated.accessor), rotated.apiKey)
   })
 
   app.post('/authn/:account/:login/authenticate', {
@@ -144,21 +202,30 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/resources/:account/:kind/:identifier', {
-    exposeHeadRoute: false,
     config: { secret: true },
     onRequest: requireAccessToken,
     schema: {
       tags,
       operationId: 'showHostFactory',
-      summary: 'Show a host factory with its layers and tokens (any privilege on it)',
-      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it.',
+      summary: 'Show a host factory with its layers and tokens (any privilege on it), or check a privilege on a resource',
+      description: 'An identifier holding `/` travels as `%2F`, as Conjur\'s clients send it. ' +
+        'With `check` (any value) and `privilege=P` it answers whether the caller, or the role `role=<account>:<kind>:<id>` the caller holds, has P on the resource: ' +
+        '204 when it does, an empty 404 when it does not; 422 without `privilege`, an empty 403 for a role the caller does not hold, 404 with a body for a resource the caller cannot see.',
       security: accessTokenSecurity,
       params: ResourceParamsSchema,
-      response: { 200: HostFactoryResourceSchema, ...errors(400, 401, 403, 404, 503) }
+      response: { 200: HostFactoryResourceSchema, 204: Type.Null({ description: 'check=true: the privilege is held; no body' }), ...errors(400, 401, 403, 404, 422, 503) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const { account, kind, identifier } = request.params
-    return showResource(db, box, await callerOf(request), account, kind, identifier, { cache: app.readCache, now: app.clock() })
+    const caller = await callerOf(request)
+    const reads = { cache: app.readCache, now: app.clock() }
+    // Conjur routes any request naming `check` (whatever its value) to resources#check_permission.
+    const params = conjurParams(request)
+    if (Object.hasOwn(params, 'check')) {
+      const permitted = await checkPermission(db, caller, `${account}:${kind}:${identifier}`, params, reads)
+      return sendEmpty(reply, permitted ? 204 : 404)
+    }
+    return showResource(db, box, caller, account, kind, identifier, reads)
   })
 }
 

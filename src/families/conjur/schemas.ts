@@ -72,6 +72,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Unauthenticated: an empty body from the controllers; text/plain (`Authorization missing`, `Malformed authorization token`, `Unauthorized: Invalid token`) from the access-token check',
   403: 'Forbidden (empty body)',
   404: 'Not found: `{"error":{"code":"not_found","message","target","details"}}`',
+  405: 'A role without an API key (a layer, a host factory): `{"error":{"code":"method_not_allowed","message"}}`',
   409: 'Conflict',
   413: 'The body exceeds 64 KiB (empty body)',
   422: '`{"error":{"code":"argument_error"|"parameter_missing"|"unprocessable_entity","message"}}`',
@@ -97,6 +98,11 @@ function errorReply (status: number): TSchema {
   // Under `Accept: application/x.secretsmgr.v2beta+json`, 404, 409 and some 422s are `{code, message}`.
   return Type.Union([ErrorBody, V2ErrorBody], { description })
 }
+
+/** PUT /authn/{account}/api_key's 401: also one that explains itself. */
+export const ExplainedUnauthorizedSchema = Type.Union([Type.Null(), Type.String(), ErrorBody], {
+  description: `${ERROR_DESCRIPTIONS[401]}; \`{"error":{"code":"unauthorized","message":"Credential strength is insufficient"}}\` for an access token rotating its own role's key`
+})
 
 export function errors (...statuses: number[]) {
   return errorResponses(errorReply, ...statuses)

@@ -89,6 +89,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/tokens/:tokenId', {
+    // Its HEAD is Keystone's own token check, below, not the GET's twin.
     exposeHeadRoute: false,
     config: { secret: true },
     onRequest: requireAuthentication,

@@ -51,8 +51,11 @@ export default fp(async function openApi (app: FastifyInstance, options: { famil
       info: {
         title: 'Tessera',
         version: '0.1.0',
-        description: 'Wire-compatible token service: each API family (a tag below) answers as the original API does, errors included.'
+        description: 'Wire-compatible token service: each API family (a tag below) answers as the original API does, errors included.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' }
       },
+      // Relative: the explorer and clients call the server that served the document.
+      servers: [{ url: '/', description: 'This server' }],
       tags: [
         ...options.families.flatMap((family) => family.openApi.tags),
         { name: 'operations', description: 'Health and readiness probes' }

@@ -44,10 +44,11 @@ const CredentialReportItemSchema = Type.Object({
   }]
 })
 
+// Its Link header is the response's (below), as the CSV has it too.
 export const CredentialReportPageSchema = Type.Object({
   items: Type.Array(CredentialReportItemSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()])
-}, { description: 'A page of credentials, by accessor' })
+}, { description: 'A page of credentials, by accessor', examples: [{ items: (CredentialReportItemSchema as { examples?: unknown[] }).examples, nextCursor: null }] })
 
 const CSV_EXAMPLE = 'kind,accessor,accountId,ownerType,ownerId,createdBy,name,createdAt,expiresAt,endedAt,lastUsedAt,useCount,findings\r\n' +
   'host-factory-token,hft_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6,123456,host-factory,hf-db,5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f,,' +

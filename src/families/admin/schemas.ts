@@ -216,7 +216,7 @@ export const AuditEventSchema = Type.Object({
     reason: null,
     requestId: '0b6f5c1e-3d0e-4a51-9d0a-2f4c8e7a1b22',
     clientIp: '192.0.2.10',
-    details: { method: 'password' }
+    details: { method: 'apikey', userId: EXAMPLE_USER_ID, expiresAt: '2026-11-23T10:00:00.000Z' }
   }]
 })
 export type AuditEvent = Static<typeof AuditEventSchema>

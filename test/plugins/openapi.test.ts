@@ -13,7 +13,7 @@ interface Operation {
   summary?: string
   description?: string
   security?: unknown[]
-  parameters?: ({ in: string, name: string } & Media)[]
+  parameters?: ({ in: string, name: string, required?: boolean } & Media)[]
   requestBody?: { content?: Record<string, Media> }
   responses: Record<string, { description?: string, content?: Record<string, Media> }>
 }
@@ -55,6 +55,11 @@ function registeredRoutes (): { method: string, url: string }[] {
   }
   return routes
 }
+
+/** How many examples a parameter or media type shows: its own, and its schema's. */
+const examplesOf = (media: Media | undefined) => media === undefined
+  ? 0
+  : (media.example === undefined ? 0 : 1) + Object.keys(media.examples ?? {}).length + (media.schema?.examples?.length ?? 0)
 
 const toOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}')
 
@@ -142,9 +147,6 @@ describe('GET /openapi.json', () => {
   })
 
   it('gives every operation a summary, a description and an example of what it takes and answers', () => {
-    const examplesOf = (media: Media | undefined) => media === undefined
-      ? 0
-      : (media.example === undefined ? 0 : 1) + Object.keys(media.examples ?? {}).length + (media.schema?.examples?.length ?? 0)
     const missing: string[] = []
     const need = (present: unknown, what: string) => { if (!present) missing.push(what) }
     for (const { method, path, operation } of operations) {
@@ -164,6 +166,13 @@ describe('GET /openapi.json', () => {
       }
     }
     expect(missing).toEqual([])
+  })
+
+  it('gives no optional query parameter an example: the explorer would fill it in and send it', () => {
+    const prefilled = operations.flatMap(({ method, path, operation }) => (operation.parameters ?? [])
+      .filter((parameter) => parameter.in === 'query' && parameter.required !== true && examplesOf(parameter) > 0)
+      .map((parameter) => `${method.toUpperCase()} ${path} ${parameter.name}`))
+    expect(prefilled).toEqual([])
   })
 
   it('has only examples valid against their schemas', () => {

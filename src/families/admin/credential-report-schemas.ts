@@ -6,11 +6,12 @@ import { CredentialSchema } from './credential-schemas.js'
 
 /** The hygiene report's query and answers (GET …/credentials, GET …/users/{userId}/credentials). */
 
-const Days = (description: string) => Type.Integer({ minimum: 0, maximum: REPORT_DAYS_MAX, description, examples: [30] })
+// Filters carry no example: the explorer would fill it in and send it.
+const Days = (description: string) => Type.Integer({ minimum: 0, maximum: REPORT_DAYS_MAX, description })
 
 export const CredentialReportQuerySchema = Type.Object({
   // Kept as text so a bad value is answered by parseLimit, as on the other lists.
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Accessor of the last credential of the previous page (exclusive); from nextCursor' })),
   kind: Type.Optional(Type.Enum([...CREDENTIAL_KINDS], { description: 'Only credentials of this kind' })),
   neverUsed: Type.Optional(Type.Boolean({ description: 'true: only those with no recorded use' })),

@@ -38,9 +38,10 @@ export type AccountParams = Static<typeof AccountParamsSchema>
 export type UserParams = Static<typeof UserParamsSchema>
 export type RoleParams = Static<typeof RoleParamsSchema>
 
+// Optional query parameters carry no example: the explorer would fill it in and send it.
 export const PageQuerySchema = Type.Object({
   // Kept as text so a bad value is answered by parseLimit, in this family's words.
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of the last item of the previous page (exclusive); from nextCursor' }))
 })
 export type PageQuery = Static<typeof PageQuerySchema>
@@ -180,11 +181,11 @@ export const RevokedHostCredentialsSchema = Type.Object({
 }, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 
 export const AuditQuerySchema = Type.Object({
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'Id of the last event of the previous page (exclusive); from nextCursor' })),
-  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind', examples: ['authentication.denied'] })),
+  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind, e.g. `authentication.denied`' })),
   requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Only the events of this request (its X-Request-Id)' })),
-  accessor: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Only the events of this credential: those about it (its object) and those of requests it authenticated (actor.credential)', examples: ['agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30'] })),
+  accessor: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Only the events of this credential (its accessor, e.g. `agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30`): those about it (its object) and those of requests it authenticated (actor.credential)' })),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this instant' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this instant' }))
 })

@@ -102,6 +102,8 @@ describe('the explorer in a real browser', () => {
     const status = operation.locator('.live-responses-table tr.response .response-col_status')
     await expect(status.waitFor(WAIT)).resolves.toBeUndefined()
     expect((await status.innerText()).trim()).toBe('201')
+    // Sent to this server, with nothing the user did not fill in (no optional parameter prefilled).
+    expect((await operation.locator('.request-url pre').innerText()).trim()).toBe(`${baseUrl}/v1.0/${tenant.account.id}/agent_tokens`)
     // The rendered headers name the new token; it is there, with the label the page sent.
     const headers = await operation.locator('.live-responses-table tr.response').innerText()
     const id = /x-object-id: (\S+)/i.exec(headers)?.[1]

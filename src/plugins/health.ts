@@ -30,7 +30,9 @@ export default async function health (app: FastifyInstance) {
       tags: ['operations'],
       operationId: 'getHealth',
       summary: 'Liveness: the process is up',
-      response: { 200: Type.Object({ status: Type.Literal('ok') }) }
+      description: 'Answers whatever the database does, under load too, and is not counted by the request rate: a failing liveness probe gets the process restarted.',
+      security: [],
+      response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) }
     }
   }, async () => ({ status: 'ok' as const }))
 
@@ -41,8 +43,10 @@ export default async function health (app: FastifyInstance) {
       tags: ['operations'],
       operationId: 'getReadiness',
       summary: 'Readiness: the database is reachable and migrated',
+      description: '503 while the database does not answer within READINESS_TIMEOUT_MS or a migration is pending: a load balancer sends this replica no traffic until then.',
+      security: [],
       response: {
-        200: Type.Object({ status: Type.Literal('ready') }),
+        200: Type.Object({ status: Type.Literal('ready') }, { examples: [{ status: 'ready' }] }),
         503: ErrorResponseSchema
       }
     }

@@ -5,6 +5,26 @@ import fp from 'fastify-plugin'
 import type { TokenFamily } from '../families/family.js'
 import { explorerSecurityHeaders } from './security-headers.js'
 
+/**
+ * The explorer's page policy: everything from this server. swagger-ui's own (staticCSP: true)
+ * blocks the one inline style its standalone layout renders, the <style> inside the top bar's
+ * logo SVG, so the page logs a violation; its hash is allowed here. A swagger-ui upgrade that
+ * changes the logo changes the hash: the browser test (test/explorer) fails on the violation.
+ */
+const EXPLORER_CSP = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "font-src 'self' data:",
+  "frame-ancestors 'self'",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
+  // Kept over https only: security-headers.ts drops it from plain-HTTP replies.
+  'upgrade-insecure-requests'
+].join('; ') + ';'
+
 /** Registered before every family, so each route's schema lands in the document. */
 export default fp(async function openApi (app: FastifyInstance, options: { families: readonly TokenFamily[] }) {
   // @fastify/swagger leaves out every HEAD route. Fastify's automatic HEAD twin of a GET shares
@@ -31,8 +51,11 @@ export default fp(async function openApi (app: FastifyInstance, options: { famil
       info: {
         title: 'Tessera',
         version: '0.1.0',
-        description: 'Wire-compatible token service: each API family (a tag below) answers as the original API does, errors included.'
+        description: 'Wire-compatible token service: each API family (a tag below) answers as the original API does, errors included.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' }
       },
+      // Relative: the explorer and clients call the server that served the document.
+      servers: [{ url: '/', description: 'This server' }],
       tags: [
         ...options.families.flatMap((family) => family.openApi.tags),
         { name: 'operations', description: 'Health and readiness probes' }
@@ -45,7 +68,7 @@ export default fp(async function openApi (app: FastifyInstance, options: { famil
   // The explorer in a scope of its own, so its security headers reach no API route.
   await app.register(async (explorer) => {
     await explorerSecurityHeaders(explorer)
-    await explorer.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true }, staticCSP: true })
+    await explorer.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, tryItOutEnabled: true }, staticCSP: EXPLORER_CSP })
     explorer.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   })
 }, { name: 'openapi' })

@@ -58,6 +58,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'getAccount',
       summary: 'Get an account',
+      description: 'An account administrator sees their own account; a super-admin (of TESSERA_ADMIN_ACCOUNT) sees any.',
       security,
       params: AccountParamsSchema,
       response: { 200: AccountSchema, ...errors(400, 401, 403, 404, 503) }

@@ -7,7 +7,7 @@ import { toKeysetPage } from '../../core/pagination.js'
 import { listTokensOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
 import { requireAccountAdmin, requireUserOfAccount } from './access.js'
 import { pageReply, pageRequest } from './pagination.js'
-import { errors, NoContentSchema, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
+import { errors, NoContentSchema, pageOf, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
 
 /** A user's NetApp Astra API tokens on an account, for its admins: listed (never a secret) and revoked. */
 
@@ -37,15 +37,9 @@ const AstraTokenSchema = Type.Object({
   }]
 })
 
-const AstraTokenPageSchema = Type.Object({
-  items: Type.Array(AstraTokenSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()])
-}, {
-  description: 'A page of the user\'s live Astra tokens on the account, by id',
-  headers: { link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' } }
-})
+const AstraTokenPageSchema = pageOf(AstraTokenSchema, 'A page of the user\'s live Astra tokens on the account, by id')
 
-const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id' }) })
+const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id', examples: ['822fab12-c224-4d1f-8118-5fb5d2def8b9'] }) })
 
 function toAstraToken (row: UserTokenRecord) {
   return {
@@ -91,6 +85,7 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeUserAstraToken',
       summary: 'Revoke one of a user\'s NetApp Astra API tokens: its bearer value is refused at once',
+      description: 'The same as DELETE in the Astra API, for an administrator of the account: every replica refuses the token at once. 404 when it is not one of this user\'s live tokens.',
       security,
       params: AstraTokenParamsSchema,
       response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 503) }

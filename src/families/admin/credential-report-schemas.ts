@@ -6,11 +6,12 @@ import { CredentialSchema } from './credential-schemas.js'
 
 /** The hygiene report's query and answers (GET …/credentials, GET …/users/{userId}/credentials). */
 
-const Days = (description: string) => Type.Integer({ minimum: 0, maximum: REPORT_DAYS_MAX, description, examples: [30] })
+// Filters carry no example: the explorer would fill it in and send it.
+const Days = (description: string) => Type.Integer({ minimum: 0, maximum: REPORT_DAYS_MAX, description })
 
 export const CredentialReportQuerySchema = Type.Object({
   // Kept as text so a bad value is answered by parseLimit, as on the other lists.
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Accessor of the last credential of the previous page (exclusive); from nextCursor' })),
   kind: Type.Optional(Type.Enum([...CREDENTIAL_KINDS], { description: 'Only credentials of this kind' })),
   neverUsed: Type.Optional(Type.Boolean({ description: 'true: only those with no recorded use' })),
@@ -44,10 +45,11 @@ const CredentialReportItemSchema = Type.Object({
   }]
 })
 
+// Its Link header is the response's (below), as the CSV has it too.
 export const CredentialReportPageSchema = Type.Object({
   items: Type.Array(CredentialReportItemSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()])
-}, { description: 'A page of credentials, by accessor' })
+}, { description: 'A page of credentials, by accessor', examples: [{ items: (CredentialReportItemSchema as { examples?: unknown[] }).examples, nextCursor: null }] })
 
 const CSV_EXAMPLE = 'kind,accessor,accountId,ownerType,ownerId,createdBy,name,createdAt,expiresAt,endedAt,lastUsedAt,useCount,findings\r\n' +
   'host-factory-token,hft_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6,123456,host-factory,hf-db,5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f,,' +

@@ -6,7 +6,7 @@ import { principalOf } from '../../plugins/auth.js'
 import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from '../conjur/host-factories.js'
 import { requireAccountAdmin } from './access.js'
 import { pageReply, pageRequest } from './pagination.js'
-import { AccountParamsSchema, errors, NoContentSchema, PageQuerySchema, security, tags } from './schemas.js'
+import { AccountParamsSchema, errors, NoContentSchema, pageOf, PageQuerySchema, security, tags } from './schemas.js'
 
 /** Conjur host factories of an account (spec conjur-astra.md §A0.5): the admin side of the Conjur family. */
 
@@ -33,12 +33,17 @@ const HostFactorySchema = Type.Object({
   layers: Type.Array(Type.String(), { examples: [['myorg:layer:db']] }),
   permissions: Type.Array(Type.Object({ privilege: Type.String(), role: Type.String() })),
   createdAt: Type.String({ format: 'date-time' })
+}, {
+  examples: [{
+    id: 'myorg:host_factory:hf-db',
+    owner: 'myorg:user:alice',
+    layers: ['myorg:layer:db'],
+    permissions: [{ privilege: 'execute', role: 'myorg:user:alice' }],
+    createdAt: '2026-11-22T10:00:00.000Z'
+  }]
 })
 
-const HostFactoryPageSchema = Type.Object({
-  items: Type.Array(HostFactorySchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()])
-}, { description: 'A page of host factories, by id', headers: { link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' } } })
+const HostFactoryPageSchema = pageOf(HostFactorySchema, 'A page of host factories, by id')
 
 const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
@@ -84,7 +89,15 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/accounts/:accountId/host-factories/:id', {
     onRequest: requireAccountAdmin,
-    schema: { tags, operationId: 'getHostFactory', summary: 'Get a host factory', security, params: HostFactoryParamsSchema, response: { 200: HostFactorySchema, ...errors(400, 401, 403, 404, 503) } }
+    schema: {
+      tags,
+      operationId: 'getHostFactory',
+      summary: 'Get a host factory',
+      description: 'Its Conjur id, owner, layers and the privileges granted on it (its tokens: GET /resources/{account}/host_factory/{id} in the Conjur API).',
+      security,
+      params: HostFactoryParamsSchema,
+      response: { 200: HostFactorySchema, ...errors(400, 401, 403, 404, 503) }
+    }
   }, async (request) => getHostFactory(db, request.params.accountId, request.params.id))
 
   app.delete('/accounts/:accountId/host-factories/:id', {
@@ -114,6 +127,9 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: grant ? 'grantHostFactoryPrivilege' : 'revokeHostFactoryPrivilege',
         summary: grant ? 'Grant a user or host a privilege on a host factory (idempotent)' : 'Withdraw a privilege on a host factory (idempotent)',
+        description: grant
+          ? 'read: see it and its tokens; execute: create tokens; update: revoke tokens. Granting one already held changes nothing (204).'
+          : 'Withdrawing one not held changes nothing (204). Tokens already created stay valid until they expire or are revoked.',
         security,
         params: HostFactoryParamsSchema,
         body: PermissionSchema,

@@ -24,6 +24,13 @@ const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWO
 const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH, examples: ['alice@example.com'] })
 const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC', examples: ['2026-11-22T10:00:00.000Z'] })
 
+/** One example of each record, for the document: a page or an answer holding one reuses it. */
+const EXAMPLE_TIME = '2026-11-22T10:00:00.000Z'
+const EXAMPLE_USER_ID = '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f'
+const EXAMPLE_ACCOUNT = { id: '123456', name: 'acme', enabled: true, createdAt: EXAMPLE_TIME }
+const EXAMPLE_USER = { id: EXAMPLE_USER_ID, name: 'alice', accountId: '123456', email: 'alice@example.com', roles: ['member'], enabled: true, createdAt: EXAMPLE_TIME }
+const EXAMPLE_API_KEY = { apiKey: '0123456789abcdef0123456789abcdef', accessor: 'uak_0f1e2d3c4b5a69788796a5b4c3d2e1f0' }
+
 export const AccountParamsSchema = Type.Object({ accountId: AccountId })
 export const UserParamsSchema = Type.Object({ accountId: AccountId, userId: UserId })
 export const RoleParamsSchema = Type.Object({ accountId: AccountId, userId: UserId, role: RoleName })
@@ -31,9 +38,10 @@ export type AccountParams = Static<typeof AccountParamsSchema>
 export type UserParams = Static<typeof UserParamsSchema>
 export type RoleParams = Static<typeof RoleParamsSchema>
 
+// Optional query parameters carry no example: the explorer would fill it in and send it.
 export const PageQuerySchema = Type.Object({
   // Kept as text so a bad value is answered by parseLimit, in this family's words.
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Id of the last item of the previous page (exclusive); from nextCursor' }))
 })
 export type PageQuery = Static<typeof PageQuerySchema>
@@ -72,7 +80,7 @@ export const AccountSchema = Type.Object({
   name: Type.String(),
   enabled: Type.Boolean(),
   createdAt: Timestamp
-})
+}, { examples: [EXAMPLE_ACCOUNT] })
 export type Account = Static<typeof AccountSchema>
 
 const userProperties = {
@@ -85,29 +93,35 @@ const userProperties = {
   createdAt: Timestamp
 }
 
-export const UserSchema = Type.Object(userProperties)
+export const UserSchema = Type.Object(userProperties, { examples: [EXAMPLE_USER] })
 export type User = Static<typeof UserSchema>
 
-const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: ['0123456789abcdef0123456789abcdef'] })
+const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: [EXAMPLE_API_KEY.apiKey] })
 
-const EXAMPLE_API_KEY_ACCESSOR = 'uak_0f1e2d3c4b5a69788796a5b4c3d2e1f0'
+const EXAMPLE_API_KEY_ACCESSOR = EXAMPLE_API_KEY.accessor
 const ApiKeyAccessor = Type.String({ description: 'The key\'s non-secret handle: what the audit trail and the credentials calls name it by', examples: [EXAMPLE_API_KEY_ACCESSOR] })
 
-export const CreatedUserSchema = Type.Object({ ...userProperties, apiKey: ApiKey, apiKeyAccessor: ApiKeyAccessor })
+export const CreatedUserSchema = Type.Object({ ...userProperties, apiKey: ApiKey, apiKeyAccessor: ApiKeyAccessor }, {
+  examples: [{ ...EXAMPLE_USER, apiKey: EXAMPLE_API_KEY.apiKey, apiKeyAccessor: EXAMPLE_API_KEY.accessor }]
+})
 export type CreatedUser = Static<typeof CreatedUserSchema>
 
-export const ApiKeySchema = Type.Object({ apiKey: ApiKey, accessor: ApiKeyAccessor })
+export const ApiKeySchema = Type.Object({ apiKey: ApiKey, accessor: ApiKeyAccessor }, { examples: [EXAMPLE_API_KEY] })
 
 const NEXT_LINK = {
   link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' }
 }
 
-/** A keyset page: nextCursor is the `after` of the next page, null on the last. */
-function pageOf (item: TSchema, description: string) {
+/**
+ * A keyset page: nextCursor is the `after` of the next page, null on the last. Its example, a
+ * last page, holds the item's own.
+ */
+export function pageOf (item: TSchema, description: string) {
+  const example = (item as { examples?: unknown[] }).examples?.[0]
   return Type.Object({
     items: Type.Array(item),
     nextCursor: Type.Union([Type.String(), Type.Null()])
-  }, { description, headers: NEXT_LINK })
+  }, { description, headers: NEXT_LINK, ...(example === undefined ? {} : { examples: [{ items: [example], nextCursor: null }] }) })
 }
 
 export const AccountPageSchema = pageOf(AccountSchema, 'A page of accounts, by id')
@@ -154,21 +168,24 @@ export const RevokedUserCredentialsSchema = Type.Object({
     kind: Type.String({ description: 'session, api-key, astra-token, agent-token or host-factory-token' }),
     accessor: Type.String({ description: 'The credential\'s non-secret handle' })
   }), { description: 'Dry run only: what would end, by kind and accessor (the first 1000)' }))
-}, { description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here' })
+}, {
+  description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here',
+  examples: [{ dryRun: false, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }]
+})
 
 export const RevokedHostCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
   apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
   conjurAccessTokens: RevokedTokens,
   hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
-})
+}, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 
 export const AuditQuerySchema = Type.Object({
-  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'Id of the last event of the previous page (exclusive); from nextCursor' })),
-  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind', examples: ['authentication.denied'] })),
+  kind: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'Only events of this kind, e.g. `authentication.denied`' })),
   requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Only the events of this request (its X-Request-Id)' })),
-  accessor: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Only the events of this credential: those about it (its object) and those of requests it authenticated (actor.credential)', examples: ['agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30'] })),
+  accessor: Type.Optional(Type.String({ pattern: ACCESSOR_PATTERN, description: 'Only the events of this credential (its accessor, e.g. `agt_3f9c2b7e1d4a4c0f8e6b5a2d9c1e7f30`): those about it (its object) and those of requests it authenticated (actor.credential)' })),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Only events at or after this instant' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Only events before this instant' }))
 })
@@ -189,6 +206,19 @@ export const AuditEventSchema = Type.Object({
   requestId: Type.Union([Type.String(), Type.Null()], { description: 'The X-Request-Id the client saw' }),
   clientIp: Type.Union([Type.String(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Unknown())
+}, {
+  examples: [{
+    id: '42',
+    occurredAt: EXAMPLE_TIME,
+    accountId: '123456',
+    kind: 'session.issued',
+    actor: { kind: 'user', id: EXAMPLE_USER_ID, name: 'alice', credential: null },
+    object: { type: 'session', id: 'ses_9a8b7c6d5e4f30211203f4e5d6c7b8a9' },
+    reason: null,
+    requestId: '0b6f5c1e-3d0e-4a51-9d0a-2f4c8e7a1b22',
+    clientIp: '192.0.2.10',
+    details: { method: 'apikey', userId: EXAMPLE_USER_ID, expiresAt: '2026-11-23T10:00:00.000Z' }
+  }]
 })
 export type AuditEvent = Static<typeof AuditEventSchema>
 

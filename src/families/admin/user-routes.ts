@@ -61,6 +61,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'getUser',
       summary: 'Get a user of an account',
+      description: 'The user as stored, with their roles on their home account; never a password or an API key.',
       security,
       params: UserParamsSchema,
       response: { 200: UserSchema, ...errors(400, 401, 403, 404, 503) }

@@ -19,20 +19,22 @@ const TokenId = Type.String({ minLength: 1, description: 'Agent token id: 64 low
 export const TenantParamsSchema = Type.Object({ tenantId: TenantId })
 export const TokenParamsSchema = Type.Object({ tenantId: TenantId, tokenId: TokenId })
 
-/** Optional audit fields (RAXMON-PY `_who`, `_why`): recorded in the audit trail with the token's sort key. */
+/**
+ * Optional audit fields (RAXMON-PY `_who`, `_why`): recorded in the audit trail with the token's sort key.
+ * Optional query parameters carry no example: the explorer would fill it in and send it.
+ */
 const AuditFields = {
-  _who: Type.Optional(Type.String({ description: 'Who makes the change (audit trail only)', examples: ['jdoe'] })),
-  _why: Type.Optional(Type.String({ description: 'Why (audit trail only)', examples: ['new monitoring agent'] }))
+  _who: Type.Optional(Type.String({ description: 'Who makes the change (audit trail only), e.g. `jdoe`' })),
+  _why: Type.Optional(Type.String({ description: 'Why (audit trail only), e.g. `new monitoring agent`' }))
 }
 export const AuditQuerySchema = Type.Object(AuditFields)
 export type AuditQuery = Static<typeof AuditQuerySchema>
 
 export const ListQuerySchema = Type.Object({
   // Text, not integer: a bad value is 400 `invalidLimit` in Monitoring's words (parseLimit).
-  limit: Type.Optional(Type.String({ description: 'Page size, an integer from 1 to 1000 (default 100); anything else is 400 invalidLimit', examples: ['100'] })),
+  limit: Type.Optional(Type.String({ description: 'Page size, an integer from 1 to 1000 (default 100); anything else is 400 invalidLimit' })),
   marker: Type.Optional(Type.String({
-    description: 'Id of the first token of the page (inclusive), from metadata.next_marker. An unknown marker starts at the first id after it.',
-    examples: [EXAMPLE_ID]
+    description: 'Id of the first token of the page (inclusive), from metadata.next_marker. An unknown marker starts at the first id after it.'
   }))
 })
 export type ListQuery = Static<typeof ListQuerySchema>

@@ -186,6 +186,7 @@ const astraRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: TAGS,
       operationId: 'deleteUserToken',
       summary: 'Delete (revoke) a token: its bearer value is refused from now on, on every replica',
+      description: 'No query string is accepted (400). A token manager may delete any of the user\'s tokens; 404 when the token is not the user\'s or already deleted.',
       security,
       params: TokenParamsSchema,
       response: { 204: DeletedReplySchema, ...problemReplies(400, 401, 403, 404, 500, 503) }

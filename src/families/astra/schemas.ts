@@ -132,17 +132,18 @@ export const TokenParamsSchema = Type.Object({
 export type CollectionParams = Static<typeof CollectionParamsSchema>
 export type TokenParams = Static<typeof TokenParamsSchema>
 
-const text = (description: string, examples: string[]) => Type.Optional(Type.String({ description, examples }))
+/** No example: the explorer would fill it in and send it. */
+const text = (description: string) => Type.Optional(Type.String({ description }))
 /** Kept as text: each is checked against its §B3 pattern, in Astra's words (problem 5). */
 export const ListQuerySchema = Type.Object({
-  include: text('Fields to return, comma-separated (type, version, id, name, userID, metadata); items become arrays in that order', ['id,name']),
-  limit: text('Page size, a positive integer; at most 1000 (also the default)', ['100']),
-  skip: text('Tokens to pass over before the page, a positive integer', ['10']),
-  count: text('`true` adds metadata.count, the number of matching tokens', ['true']),
-  continue: text('metadata.continue of the previous page', []),
-  filter: text("`field op 'value'` (op: eq, lt, gt, lte, gte), comma-joined; fields id, name, userID, type, version, metadata.creationTimestamp, " +
-    'metadata.modificationTimestamp, metadata.createdBy, metadata.modifiedBy, metadata.labels[*].name, metadata.labels[*].value', ["name eq 'Snapshot Script'"]),
-  orderBy: text('id (default), name, createdBy, creationTimestamp or modificationTimestamp, optionally followed by ` desc`', ['creationTimestamp desc'])
+  include: text('Fields to return, comma-separated (type, version, id, name, userID, metadata), e.g. `id,name`; items become arrays in that order'),
+  limit: text('Page size, a positive integer; at most 1000 (also the default)'),
+  skip: text('Tokens to pass over before the page, a positive integer'),
+  count: text('`true` adds metadata.count, the number of matching tokens'),
+  continue: text('metadata.continue of the previous page'),
+  filter: text("`field op 'value'` (op: eq, lt, gt, lte, gte), comma-joined, e.g. `name eq 'Snapshot Script'`; fields id, name, userID, type, version, metadata.creationTimestamp, " +
+    'metadata.modificationTimestamp, metadata.createdBy, metadata.modifiedBy, metadata.labels[*].name, metadata.labels[*].value'),
+  orderBy: text('id (default), name, createdBy, creationTimestamp or modificationTimestamp, optionally followed by ` desc`, e.g. `creationTimestamp desc`')
 })
 
 export const IfMatchHeadersSchema = Type.Object({

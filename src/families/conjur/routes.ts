@@ -122,6 +122,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'conjurAuthenticate',
       summary: 'Exchange an API key (the raw body) for an 8-minute access token',
       description: 'With `Accept-Encoding: base64` the token comes base64-encoded as text/plain, as `Token token="…"` wants it.',
+      security: [],
       params: AuthenticateParamsSchema,
       response: { 200: AccessTokenSchema, ...errors(400, 401, 413, 503) }
     }
@@ -168,6 +169,7 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeHostFactoryToken',
       summary: 'Revoke a host factory token (`update` on its host factory)',
+      description: 'The token is refused at once on every replica; hosts it created stay. 404 when it is unknown or already revoked.',
       security: accessTokenSecurity,
       params: TokenParamsSchema,
       response: { 204: Type.Null({ description: 'Revoked; no body' }), ...errors(400, 401, 403, 404, 503) }

@@ -32,7 +32,9 @@ export const HostFactoryTokenSchema = Type.Object({
   token: Type.String({ description: 'Crockford base32, at most 56 characters', examples: ['281s2ag1g8s7gd2ezf6td3d619b52t9gaak3w8rj0p38124n384sq7x'] })
 })
 
-export const TokenListSchema = Type.Array(HostFactoryTokenSchema, { description: 'One entry per token created' })
+const EXAMPLE_HOST_FACTORY_TOKEN = { expiration: '2050-12-31T00:00:00Z', cidr: ['127.0.0.1/32'], token: '281s2ag1g8s7gd2ezf6td3d619b52t9gaak3w8rj0p38124n384sq7x' }
+
+export const TokenListSchema = Type.Array(HostFactoryTokenSchema, { description: 'One entry per token created', examples: [[EXAMPLE_HOST_FACTORY_TOKEN]] })
 
 const Annotation = Type.Object({ name: Type.String(), value: Type.String() })
 
@@ -44,6 +46,16 @@ export const HostSchema = Type.Object({
   annotations: Type.Array(Annotation, { description: 'Sorted by name' }),
   restricted_to: Type.Array(Type.Never()),
   api_key: Type.String({ description: 'The host\'s API key, for /authn' })
+}, {
+  examples: [{
+    created_at: '2017-08-07T22:30:00.145+00:00',
+    id: 'myorg:host:brand-new-host',
+    owner: 'myorg:host_factory:hf-db',
+    permissions: [],
+    annotations: [{ name: 'puppet', value: 'true' }],
+    restricted_to: [],
+    api_key: '1n1k2a52v6m8mq1x5q9t1y3g0s6f2d4bx8q7v0z3kf1d7t9w2r5'
+  }]
 })
 
 const RoleId = Type.String({ examples: ['myorg:user:alice'] })
@@ -57,15 +69,32 @@ export const HostFactoryResourceSchema = Type.Object({
   annotations: Type.Array(Type.Never()),
   layers: Type.Array(Type.String({ examples: ['myorg:layer:db'] })),
   tokens: Type.Array(HostFactoryTokenSchema, { description: 'Every token, expired ones included, in clear' })
+}, {
+  examples: [{
+    created_at: '2026-12-01T10:00:00.000+00:00',
+    id: 'myorg:host_factory:hf-db',
+    owner: 'myorg:user:alice',
+    permissions: [{ privilege: 'execute', role: 'myorg:user:alice' }],
+    annotations: [],
+    layers: ['myorg:layer:db'],
+    tokens: [EXAMPLE_HOST_FACTORY_TOKEN]
+  }]
 })
 
 export const AccessTokenSchema = Type.Object({
   protected: Type.String({ description: 'URL-safe base64 (padded) of `{"alg","kid","account"}`' }),
   payload: Type.String({ description: 'URL-safe base64 (padded) of `{"iat","sub","exp"}`; exp = iat + 480' }),
   signature: Type.String({ description: 'URL-safe base64 (padded) HMAC-SHA-256' })
-}, { description: 'The access token; with `Accept-Encoding: base64`, its strict base64 as text/plain (Content-Encoding: base64)' })
+}, {
+  description: 'The access token; with `Accept-Encoding: base64`, its strict base64 as text/plain (Content-Encoding: base64)',
+  examples: [{
+    protected: 'eyJhbGciOiJIUzI1NiIsImtpZCI6InRlc3NlcmEiLCJhY2NvdW50IjoibXlvcmcifQ==',
+    payload: 'eyJpYXQiOjE3OTY2NzM2MDAsInN1YiI6ImFsaWNlIiwiZXhwIjoxNzk2Njc0MDgwfQ==',
+    signature: 'c2lnbmF0dXJlLWJ5dGVzLW9mLWhtYWMtc2hhLTI1Ni0tLS0tLS0tLS0tLS0tLS0='
+  }]
+})
 
-export const ApiKeyTextSchema = Type.String({ description: 'The role\'s API key (text/plain)' })
+export const ApiKeyTextSchema = Type.String({ description: 'The role\'s API key (text/plain)', examples: ['1n1k2a52v6m8mq1x5q9t1y3g0s6f2d4bx8q7v0z3kf1d7t9w2r5'] })
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Unparseable JSON body (empty body)',

@@ -2,6 +2,26 @@ import { Type, type Static } from 'typebox'
 
 /** Request and response shapes of the OpenStack Identity v2.0 routes (Keystone Pike profile). */
 
+/** One example of each answer, for the document; the access document is reused by validation. */
+const EXAMPLE_TOKEN = '3f6c1d8e9a2b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5'
+const EXAMPLE_TENANT = { id: '123456', name: 'acme', description: null, enabled: true }
+const EXAMPLE_ENDPOINT = { id: '1', region: 'RegionOne', tenantId: '123456', publicURL: 'https://tessera.example.com/v1.0/123456' }
+const EXAMPLE_ACCESS = {
+  access: {
+    token: { id: EXAMPLE_TOKEN, issued_at: '2026-11-22T10:00:00.000000Z', expires: '2026-11-23T10:00:00.000000Z', audit_ids: ['rk1S0v9VQ6WcZ3fNZKzO1A'], tenant: EXAMPLE_TENANT },
+    serviceCatalog: [{ name: 'cloudMonitoring', type: 'rax:monitor', endpoints: [EXAMPLE_ENDPOINT], endpoints_links: [] }],
+    user: { id: '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f', name: 'demo', username: 'demo', roles: [{ name: 'admin' }], roles_links: [] },
+    metadata: { is_admin: 0, roles: ['admin'] }
+  }
+}
+const EXAMPLE_VERSION = {
+  id: 'v2.0',
+  status: 'stable',
+  updated: '2014-04-17T00:00:00Z',
+  links: [{ rel: 'self', href: 'https://tessera.example.com/v2.0/' }, { rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/' }],
+  'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v2.0+json' }]
+}
+
 const Text = (description: string, examples: unknown[] = []) => Type.String({ description, ...(examples.length ? { examples } : {}) })
 
 // Only types are checked here; presence and sizes are checked in Keystone's order by authenticate.ts.
@@ -75,7 +95,7 @@ export const AccessSchema = Type.Object({
       roles: Type.Array(Type.String(), { description: 'Role ids, in the order of user.roles' })
     })
   })
-})
+}, { examples: [EXAMPLE_ACCESS] })
 export type Access = Static<typeof AccessSchema>
 
 export const KeystoneErrorSchema = Type.Object({
@@ -86,7 +106,7 @@ export const KeystoneErrorSchema = Type.Object({
   })
 }, { description: 'Keystone error body' })
 
-export const TokenParamsSchema = Type.Object({ tokenId: Type.String({ minLength: 1, description: 'A token id' }) })
+export const TokenParamsSchema = Type.Object({ tokenId: Type.String({ minLength: 1, description: 'A token id', examples: [EXAMPLE_TOKEN] }) })
 
 export const ValidateQuerySchema = Type.Object({
   belongsTo: Type.Optional(Type.String({ description: 'Answer 401 unless the token is scoped to this tenant id' }))
@@ -107,7 +127,7 @@ export const EndpointListSchema = Type.Union([
     endpoints_links: Type.Array(Type.Unknown())
   }),
   Type.Object({}, { description: 'An unscoped token has no endpoints: `{}`', additionalProperties: false })
-])
+], { examples: [{ endpoints: [{ ...EXAMPLE_ENDPOINT, name: 'cloudMonitoring', type: 'rax:monitor' }], endpoints_links: [] }, {}] })
 
 export const TenantListQuerySchema = Type.Object({
   limit: Type.Optional(Type.String({ description: 'Page size (integer ≥ 0); all tenants when absent' })),
@@ -117,7 +137,7 @@ export const TenantListQuerySchema = Type.Object({
 export const TenantListSchema = Type.Object({
   tenants: Type.Array(TenantSchema),
   tenants_links: Type.Array(Type.Unknown())
-})
+}, { examples: [{ tenants: [EXAMPLE_TENANT], tenants_links: [] }] })
 
 const VersionSchema = Type.Object({
   id: Type.String({ examples: ['v2.0'] }),
@@ -127,5 +147,5 @@ const VersionSchema = Type.Object({
   'media-types': Type.Array(Type.Object({ base: Type.String(), type: Type.String() }))
 })
 
-export const VersionsSchema = Type.Object({ versions: Type.Object({ values: Type.Array(VersionSchema) }) })
-export const VersionSchemaDocument = Type.Object({ version: VersionSchema })
+export const VersionsSchema = Type.Object({ versions: Type.Object({ values: Type.Array(VersionSchema) }) }, { examples: [{ versions: { values: [EXAMPLE_VERSION] } }] })
+export const VersionSchemaDocument = Type.Object({ version: VersionSchema }, { examples: [{ version: EXAMPLE_VERSION }] })

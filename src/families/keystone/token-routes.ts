@@ -77,6 +77,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'createToken',
       summary: 'Authenticate: password, Rackspace API key, or token re-scope',
       description: 'X-Auth-Token is ignored here. tenantId wins over tenantName. Without either, a password or token login is unscoped (empty catalog), while a Rackspace API-key login is scoped to the user\'s own account, as Rackspace does. A re-scoped token keeps its original expiry.',
+      security: [],
       body: AuthRequestSchema,
       response: { 200: AccessSchema, ...errors(400, 401, 403, 413, 429, 503) }
     }
@@ -113,6 +114,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['identity'],
       operationId: 'checkToken',
       summary: 'Check a token: 200 when valid, 404 when not (admin or service role)',
+      description: 'The headers of GET /v2.0/tokens/{tokenId} without its body; the same roles are needed. belongsTo: 401 unless the token is scoped to that tenant.',
       security,
       params: TokenParamsSchema,
       querystring: ValidateQuerySchema,
@@ -131,6 +133,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['identity'],
       operationId: 'listTokenEndpoints',
       summary: 'The endpoints of a token\'s catalog (admin); {} for an unscoped token',
+      description: 'Each endpoint of the token\'s service catalog with its service\'s name and type. The caller needs the admin role, as for validation.',
       security,
       params: TokenParamsSchema,
       response: { 200: EndpointListSchema, ...errors(401, 403, 404, 503) }
@@ -149,6 +152,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['identity'],
       operationId: 'revokeToken',
       summary: 'Revoke a token (admin, or the token itself); every replica refuses it at once',
+      description: 'An admin or service role may revoke any token it may validate; any token may revoke itself. 404 when the token is unknown or already ended.',
       security,
       params: TokenParamsSchema,
       response: { 204: Type.Null(), ...errors(401, 403, 404, 503) }
@@ -166,6 +170,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['identity'],
       operationId: 'revokeOwnToken',
       summary: 'Revoke the caller\'s own X-Auth-Token (Rackspace Cloud Identity)',
+      description: 'Rackspace\'s logout: the token in X-Auth-Token ends at once on every replica. Only a Keystone session can revoke itself so.',
       security,
       response: { 204: Type.Null(), ...errors(401, 404, 503) }
     }

@@ -24,6 +24,8 @@ export async function rootVersionRoutes (app: FastifyInstance) {
       tags: ['identity'],
       operationId: 'listVersions',
       summary: 'Identity API version discovery (300 Multiple Choices)',
+      description: 'Lists v2.0, the one version served, with its `self` link: what keystoneauth reads to find the v2.0 API. No credential needed.',
+      security: [],
       response: { 300: VersionsSchema, ...errorResponses(KeystoneErrorSchema, 503) }
     }
   }, async (request, reply) => reply.code(300).send({ versions: { values: [versionV2(request)] } }))
@@ -36,7 +38,9 @@ export async function v2VersionRoutes (app: FastifyInstance) {
       tags: ['identity'],
       operationId: 'getVersionV2',
       summary: 'The Identity v2.0 version document',
-      response: { 200: VersionSchemaDocument }
+      description: 'The same v2.0 entry as version discovery lists, alone. No credential needed.',
+      security: [],
+      response: { 200: VersionSchemaDocument, ...errorResponses(KeystoneErrorSchema, 503) }
     }
   }, async (request) => ({ version: versionV2(request) }))
 }

@@ -123,29 +123,24 @@ async function render (db: Database, box: SecretBox, account: { id: string, name
   const tokensOf = groupBy(tokens, (token) => token.host_factory_id)
   const id = (kind: string, identifier: string) => `${account.name}:${kind}:${identifier}`
   return rows.map((row): ListedResource => {
-    switch (row.kind) {
-      case 'host_factory':
-        return hostFactoryView(box, {
-          factory: { account_id: account.id, id: row.id, owner_user_name: row.owner_user_name, owner_host_id: row.owner_host_id, created_at: row.created_at },
-          layers: layers.get(row.id) ?? [],
-          permissions: permissionsOf.get(row.id) ?? [],
-          tokens: tokensOf.get(row.id) ?? []
-        }, account.name)
-      case 'layer':
-        return { created_at: timestamp(row.created_at), id: id('layer', row.id), owner: null, permissions: [], annotations: [] }
-      case 'host':
-      case 'user':
-        return {
-          created_at: timestamp(row.created_at),
-          id: id(row.kind, row.id),
-          owner: row.owner_host_factory_id === null ? null : id('host_factory', row.owner_host_factory_id),
-          permissions: [],
-          // Conjur orders annotations by name.
-          annotations: Object.entries(row.annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
-          restricted_to: []
-        }
+    if (row.kind === 'host_factory') {
+      return hostFactoryView(box, {
+        factory: { account_id: account.id, id: row.id, owner_user_name: row.owner_user_name, owner_host_id: row.owner_host_id, created_at: row.created_at },
+        layers: layers.get(row.id) ?? [],
+        permissions: permissionsOf.get(row.id) ?? [],
+        tokens: tokensOf.get(row.id) ?? []
+      }, account.name)
     }
-    return row.kind
+    if (row.kind === 'layer') return { created_at: timestamp(row.created_at), id: id('layer', row.id), owner: null, permissions: [], annotations: [] }
+    return {
+      created_at: timestamp(row.created_at),
+      id: id(row.kind, row.id),
+      owner: row.owner_host_factory_id === null ? null : id('host_factory', row.owner_host_factory_id),
+      permissions: [],
+      // Conjur orders annotations by name.
+      annotations: Object.entries(row.annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
+      restricted_to: []
+    }
   })
 }
 

@@ -36,7 +36,8 @@ function middlewareRefusal (request: FastifyRequest): MiddlewareRefusal {
   return new MiddlewareRefusal(accessTokenVerdictOf(request) ?? 'Malformed authorization token')
 }
 
-async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessToken> {
+/** The request's verified access token (once per request), or the middleware's refusal. */
+export async function accessTokenOf (request: FastifyRequest): Promise<VerifiedAccessToken> {
   const known = verified.get(request)
   if (known) return known
   const principal = await authenticate(request)

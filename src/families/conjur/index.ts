@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TokenFamily } from '../family.js'
 import { accessTokenCredential, hostFactoryTokenCredential } from './credentials.js'
 import { conjurDialect } from './dialect.js'
+import resourceListRoutes from './resource-list-routes.js'
 import conjurRoutes from './routes.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
@@ -13,6 +14,7 @@ async function routes (app: FastifyInstance) {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
   await app.register(conjurRoutes)
+  await app.register(resourceListRoutes)
 }
 
 /**
@@ -26,7 +28,7 @@ const conjur: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '',
   routes,
-  prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources'],
+  prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'],
   dialect: conjurDialect,
   openApi: {
     tags: [{ name: 'conjur', description: 'CyberArk Conjur host factories: authentication, host factory tokens, host enrolment' }],

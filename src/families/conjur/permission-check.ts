@@ -16,7 +16,7 @@ import { visibleResource } from './tokens.js'
  */
 
 /** A role `role=` may name: Tessera's users and hosts, and the layers and host factories' own roles. */
-type AssumedRole =
+export type AssumedRole =
   | (repo.RoleRef & { isAdmin: boolean })
   | { kind: 'layer' | 'host_factory', id: string }
 
@@ -37,7 +37,7 @@ function isCaller (caller: Caller, role: AssumedRole): boolean {
  * host the layers it is in; a host factory's owner the factory's role. Undefined otherwise,
  * and for ids naming nothing: Conjur refuses both with the same 403.
  */
-async function heldRole (db: Database, caller: Caller, id: unknown): Promise<AssumedRole | undefined> {
+export async function heldRole (db: Database, caller: Caller, id: unknown): Promise<AssumedRole | undefined> {
   if (typeof id !== 'string') return undefined
   const [accountName, kind, ...rest] = id.split(':')
   const identifier = rest.join(':')

@@ -356,6 +356,14 @@ export function tokensOf (db: Database, accountId: string, factoryId: string): P
     .orderBy('created_at').orderBy('expiration').orderBy('token_sha256').execute()
 }
 
+/** The tokens of some host factories of an account, each factory's oldest first (as tokensOf). */
+export function tokensOfFactories (db: Database, accountId: string, factoryIds: readonly string[]): Promise<TokenRecord[]> {
+  if (factoryIds.length === 0) return Promise.resolve([])
+  return db.selectFrom('host_factory_tokens').select(TOKEN_COLUMNS)
+    .where('account_id', '=', accountId).where('host_factory_id', 'in', factoryIds)
+    .orderBy('host_factory_id').orderBy('created_at').orderBy('expiration').orderBy('token_sha256').execute()
+}
+
 /** Whether a layer of the account exists. */
 export async function layerExists (db: Database, accountId: string, id: string): Promise<boolean> {
   return (await db.selectFrom('layers').select('id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()) !== undefined

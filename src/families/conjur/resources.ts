@@ -20,7 +20,7 @@ export interface HostFactoryResource {
 }
 
 /** What GET /resources shows of a host factory, as stored (its tokens sealed). */
-interface StoredFactory {
+export interface StoredFactory {
   factory: repo.HostFactoryRecord
   layers: readonly string[]
   permissions: readonly repo.PermissionRecord[]
@@ -50,7 +50,7 @@ export async function showResource (db: Database, box: SecretBox, caller: Caller
     return found && { value: found, expiresAt: NO_EXPIRY }
   }, factoryCacheKey(accountId, resource.factoryId))
   if (!stored) throw new ConjurNotFound(fullId)
-  return views.get(stored, accountName, () => viewOf(box, stored, accountName))
+  return views.get(stored, accountName, () => hostFactoryView(box, stored, accountName))
 }
 
 /**
@@ -59,7 +59,8 @@ export async function showResource (db: Database, box: SecretBox, caller: Caller
  */
 const views = new RenderedOnce<StoredFactory, HostFactoryResource>()
 
-function viewOf (box: SecretBox, { factory, layers, permissions, tokens }: StoredFactory, accountName: string): HostFactoryResource {
+/** A host factory as Conjur shows it, its tokens opened; by account name, which the role ids carry. */
+export function hostFactoryView (box: SecretBox, { factory, layers, permissions, tokens }: StoredFactory, accountName: string): HostFactoryResource {
   return {
     created_at: factory.created_at.toISOString().replace(/Z$/, '+00:00'),
     id: roleId(accountName, 'host_factory', factory.id),

@@ -27,6 +27,11 @@ export interface FamilyContract {
   expect (observed: Observed): Expectation | string
 }
 
+/** The path as Tessera's router reads it: doubled slashes and one trailing slash ignored (app.ts routerOptions). */
+export function routedPath (path: string): string {
+  return path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1')
+}
+
 /** A path template (`/v2.0/tokens/{tokenId}`) as an anchored pattern; a parameter is one segment. */
 export function template (path: string): RegExp {
   const pattern = path.split(/\{[^}]+\}/).map((piece) => piece.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')

@@ -1,4 +1,4 @@
-import { empty, JSON_MEDIA, json, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
+import { empty, routedPath, JSON_MEDIA, json, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
 import { CONJUR_DOCUMENT, schemaErrors } from '../schema-registry.js'
 
 /**
@@ -92,13 +92,14 @@ export const conjurContract: FamilyContract = {
   name: 'conjur',
   owns: (path) => ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'].some((prefix) => path === prefix || path.startsWith(`${prefix}/`)),
   expect (observed: Observed) {
-    const { method, path, status } = observed
+    const { method, status } = observed
+    const path = routedPath(observed.path)
     // Item 2 of issue 23: HEAD answers the GET's status with no body.
     if (method === 'HEAD') return empty
     const undescribed = UNDESCRIBED_CONJUR_OPERATIONS.find((entry) => entry.method === method && entry.pattern.test(path) && (entry.when?.(observed) ?? true))
     if (undescribed?.responses?.[status]) return undescribed.responses[status]!
     const found = OPERATIONS.find((operation) => operation.method === method && operation.pattern.test(path))
-    if (status >= 400) return error(observed, found !== undefined || undescribed !== undefined)
+    if (status >= 400) return error(observed, found !== undefined)
     if (undescribed) return { body: 'unchecked', why: undescribed.name }
     if (!found) return `${method} ${path} answers ${status}, but neither the published Conjur document nor the allow-list describes it`
     if (found === authenticate && status === 200 && TEXT_MEDIA.test(String(observed.headers['content-type'] ?? ''))) return authenticateBase64

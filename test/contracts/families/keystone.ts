@@ -1,4 +1,4 @@
-import { codeIsStatus, empty, json, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
+import { codeIsStatus, empty, json, routedPath, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
 
 /** OpenStack Keystone v2.0 (and Rackspace's token revocation): keystone-v2.schema.json, spec §0–§8. */
 const schema = (name: string) => `keystone-v2#/definitions/${name}`
@@ -25,7 +25,7 @@ export const keystoneContract: FamilyContract = {
   owns: (path) => path === '/' || path === '/v2.0' || path.startsWith('/v2.0/'),
   expect ({ method, path, status }: Observed) {
     // §0.5: one trailing slash is dropped before routing; fog's doubled slashes are tolerated.
-    const routed = path === '/' ? path : path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1')
+    const routed = routedPath(path)
     const found = OPERATIONS.find(([m, pattern]) => (m === method || (method === 'HEAD' && m === 'GET')) && pattern.test(routed))
     if (method === 'HEAD') return empty
     if (status >= 400) return error

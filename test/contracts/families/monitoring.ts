@@ -1,4 +1,4 @@
-import { codeIsStatus, empty, json, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
+import { routedPath, codeIsStatus, empty, json, template, type Expectation, type FamilyContract, type Observed } from '../contract.js'
 
 /** Rackspace Cloud Monitoring v1.0 agent tokens: monitoring-v1.schema.json, spec §10. */
 const schema = (name: string) => `monitoring-v1#/definitions/${name}`
@@ -23,7 +23,8 @@ const error = json(schema('error'), undefined, (body, observed) => [
 export const monitoringContract: FamilyContract = {
   name: 'monitoring',
   owns: (path) => path === '/v1.0' || path.startsWith('/v1.0/'),
-  expect ({ method, path, status }: Observed) {
+  expect ({ method, path: given, status }: Observed) {
+    const path = routedPath(given)
     if (method === 'HEAD') return empty
     if (status >= 400) return error
     const found = OPERATIONS.find(([m, pattern]) => m === method && pattern.test(path))

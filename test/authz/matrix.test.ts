@@ -41,6 +41,12 @@ const EXPECTED: Record<string, Row> = {
   'GET /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 200, 401, 403, 403],
   'PUT /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 204, 401, 403, 403],
   'DELETE /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}': [401, 401, 401, 403, 403, 204, 401, 403, 403],
+  // The group-scoped twins: Tessera has no groups, so any authenticated caller finds no collection (problem 2).
+  'POST /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens': [401, 401, 401, 404, 404, 404, 401, 404, 404],
+  'GET /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens': [401, 401, 401, 404, 404, 404, 401, 404, 404],
+  'GET /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}': [401, 401, 401, 404, 404, 404, 401, 404, 404],
+  'PUT /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}': [401, 401, 401, 404, 404, 404, 401, 404, 404],
+  'DELETE /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}': [401, 401, 401, 404, 404, 404, 401, 404, 404],
   // Admin API: the account's admin on their account, the super-admin everywhere.
   'POST /admin/v1/accounts': [401, 401, 401, 403, 403, 403, 401, 401, 201],
   // An account admin lists only their own account.

@@ -18,6 +18,8 @@ export interface RouteCase {
 
 const tenantOf = (world: World) => ({ account: { ...world.a, enabled: true } as never, adminToken: world.aAdmin.session, admin: world.aAdmin.user })
 const astraBase = (world: World) => `/accounts/${world.a.id}/core/v1/users/${world.owner.user.id}/tokens`
+/** A group id: Tessera has none, so any identifier names a group collection that does not exist. */
+const astraGroupBase = (world: World) => `/accounts/${world.a.id}/core/v1/groups/00000000-0000-0000-0000-000000000000/users/${world.owner.user.id}/tokens`
 const adminUser = (world: World) => `/admin/v1/accounts/${world.a.id}/users/${world.owner.user.id}`
 const freshUser = async (app: App, world: World) => (await insertUser(app.db, { accountId: world.a.id })).user.id
 const freshAstraToken = async (app: App, world: World) => (await createAstraToken(app, { accountId: world.a.id, userId: world.aAdmin.user.user.id, user: world.aAdmin.user, token: world.aAdmin.session }, undefined, {}, world.owner.user.id)).id
@@ -79,6 +81,15 @@ export const ROUTE_CASES: RouteCase[] = [
     request: async (app, w) => ({ url: `${astraBase(w)}/${await freshAstraToken(app, w)}`, payload: { type: 'application/astra-token', version: '1.0', name: 'renamed' } })
   },
   { route: 'DELETE /accounts/{account_id}/core/v1/users/{user_id}/tokens/{token_id}', dialect: 'bearer', request: async (app, w) => ({ url: `${astraBase(w)}/${await freshAstraToken(app, w)}` }) },
+  { route: 'POST /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens', dialect: 'bearer', request: fixed(astraGroupBase, () => ({ type: 'application/astra-token', version: '1.0', name: 'matrix' })) },
+  { route: 'GET /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens', dialect: 'bearer', request: fixed(astraGroupBase) },
+  { route: 'GET /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}', dialect: 'bearer', request: fixed((w) => `${astraGroupBase(w)}/${w.ownerAstraToken}`) },
+  {
+    route: 'PUT /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}',
+    dialect: 'bearer',
+    request: fixed((w) => `${astraGroupBase(w)}/${w.ownerAstraToken}`, () => ({ type: 'application/astra-token', version: '1.0', name: 'renamed' }))
+  },
+  { route: 'DELETE /accounts/{account_id}/core/v1/groups/{group_id}/users/{user_id}/tokens/{token_id}', dialect: 'bearer', request: fixed((w) => `${astraGroupBase(w)}/${w.ownerAstraToken}`) },
   { route: 'POST /admin/v1/accounts', dialect: 'xAuth', request: fixed(() => '/admin/v1/accounts', () => ({ name: unique('acct') })) },
   { route: 'GET /admin/v1/accounts', dialect: 'xAuth', request: fixed(() => '/admin/v1/accounts') },
   { route: 'GET /admin/v1/accounts/{accountId}', dialect: 'xAuth', request: fixed((w) => `/admin/v1/accounts/${w.a.id}`) },

@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -5,6 +6,7 @@ import type { Clock } from '../../src/core/clock.js'
 import { PasswordHasher, type CredentialTools } from '../../src/core/credentials.js'
 import { Fingerprints } from '../../src/core/fingerprints.js'
 import { parseSecretKey, SecretBox } from '../../src/core/secrets.js'
+import { assertResponseContract, flushContractTally } from '../contracts/response-contracts.js'
 import { createTestDatabase, type TestDatabase } from './test-database.js'
 
 /** A fixed key for tests only. */
@@ -38,13 +40,31 @@ export interface TestApp {
   close (): Promise<void>
 }
 
+/**
+ * Every response `app.inject` returns is checked against its API's published schema
+ * (test/contracts): a shape regression fails the test that made the request, with the field path.
+ */
+export function checkingContracts (app: App): App {
+  const inject = app.inject.bind(app) as (options: unknown) => Promise<LightMyRequestResponse>
+  const checked = async (options: unknown) => {
+    const response = await inject(options)
+    assertResponseContract(response)
+    return response
+  }
+  // Only the promise form: the chained and callback forms are not used by the tests.
+  app.inject = ((options?: unknown, callback?: unknown) => options === undefined || callback !== undefined
+    ? (inject as any)(options, callback)
+    : checked(options)) as App['inject']
+  return app
+}
+
 export async function setupTestApp (options: { env?: Record<string, string>, config?: Partial<Config>, clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase()
   // PGlite opens (instantiates WASM, loads the dump) on its first query, blocking the event loop
   // for seconds: here, under the hook's timeout, rather than in a test's (and its timings).
   await sql`select 1`.execute(database.db)
   const config = testConfig(options.env, options.config)
-  const app = await buildApp({ config, db: database.db, clock: options.clock })
+  const app = checkingContracts(await buildApp({ config, db: database.db, clock: options.clock }))
   await app.ready()
   const replicas: App[] = []
   return {
@@ -54,12 +74,13 @@ export async function setupTestApp (options: { env?: Record<string, string>, con
     database: { ...database, db: app.db },
     config,
     async replica () {
-      const replica = await buildApp({ config, db: database.connect(), clock: options.clock })
+      const replica = checkingContracts(await buildApp({ config, db: database.connect(), clock: options.clock }))
       await replica.ready()
       replicas.push(replica)
       return replica
     },
     async close () {
+      flushContractTally()
       await Promise.all([app, ...replicas].map((instance) => instance.close()))
       await database.drop()
     }

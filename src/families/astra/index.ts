@@ -8,6 +8,7 @@ import type { Principal } from '../../core/principal.js'
 import type { CredentialKind, TokenFamily } from '../family.js'
 import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
 import { TOKEN_MEDIA_TYPE } from './resource.js'
+import astraGroupRoutes from './group-routes.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 
@@ -17,6 +18,7 @@ async function routes (app: FastifyInstance) {
   app.addContentTypeParser(TOKEN_MEDIA_TYPE, { parseAs: 'string' }, jsonOrNothing(app))
   app.addHook('onRequest', (request, reply, done) => { reply.header('x-correlation-id', request.id); done() })
   await app.register(astraRoutes)
+  await app.register(astraGroupRoutes)
 }
 
 /**

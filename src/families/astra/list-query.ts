@@ -95,22 +95,38 @@ export function unsupportedParams (names: string[]): InvalidInput {
   })
 }
 
+/** The most values one `in` list may hold: each becomes a comparison in the query. */
+export const MAX_IN_VALUES = 100
+
+/**
+ * `field in 'a,b,c'`: the field equals one of the comma-separated values (§B3's pattern admits
+ * `in` and commas in a value; NetApp documents no more). Each value is read as `eq` reads it.
+ */
+function anyOf (make: ConditionOf, list: string): TokenCondition {
+  const values = list.split(',')
+  if (values.some((value) => value === '')) throw invalidParam('filter', "in takes values separated by single commas: field in 'a,b'")
+  if (values.length > MAX_IN_VALUES) throw invalidParam('filter', `in takes at most ${MAX_IN_VALUES} values`)
+  const conditions = values.map((value) => make('eq', value))
+  // Type and version are known before SQL: so is whether any of their values matches.
+  if (conditions.every((condition) => condition.on === 'constant')) return { on: 'constant', holds: conditions.some((condition) => condition.holds) }
+  return { on: 'any', conditions }
+}
+
 /** One condition: `field op 'value'`, the separator a space or a literal `%20` (§B3 pattern). */
 const CONDITION = /^([0-9a-zA-Z]+(?:\[\*\])?(?:\.[0-9a-zA-Z]+(?:\[\*\])?)*)(?: |%20)(eq|lt|gt|lte|gte|in)(?: |%20)'([^']*)'(,|$)/
 
-/** A filter's conditions, all of which must hold. The grammar is §B3's; `in` is refused. */
+/** A filter's conditions, all of which must hold. The grammar is §B3's. */
 export function parseFilter (filter: string): TokenCondition[] {
   const conditions: TokenCondition[] = []
   let rest = filter
   do {
     const match = CONDITION.exec(rest)
-    if (!match) throw invalidParam('filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas")
+    if (!match) throw invalidParam('filter', "must be field op 'value' (op: eq, lt, gt, lte, gte, in), conditions joined by commas")
     const [whole, field, op, value, separator] = match as unknown as [string, string, string, string, string]
-    if (op === 'in') throw invalidParam('filter', 'operator in is not supported; use eq, lt, gt, lte or gte')
     const make = Object.hasOwn(FILTER_FIELDS, field) ? FILTER_FIELDS[field] : undefined
     if (!make) throw invalidParam('filter', `field ${field} cannot be filtered on`)
     if (value === '') throw invalidParam('filter', 'the value must not be empty')
-    conditions.push(make(op as Comparison, value))
+    conditions.push(op === 'in' ? anyOf(make, value) : make(op as Comparison, value))
     rest = rest.slice(whole.length)
     if (separator === ',' && rest === '') throw invalidParam('filter', 'a comma must be followed by another condition')
   } while (rest !== '')

@@ -52,6 +52,8 @@ export type TokenCondition =
   | { on: 'label', part: 'name' | 'value', op: Comparison, value: string }
   /** A condition on a value every token shares (type, version): known true or false before SQL. */
   | { on: 'constant', holds: boolean }
+  /** Any of these holds: the filter operator `in`, one `eq` for each value of its list. */
+  | { on: 'any', conditions: readonly TokenCondition[] }
 
 export interface TokenListQuery {
   conditions: readonly TokenCondition[]
@@ -163,6 +165,8 @@ function conditionSql (eb: ExpressionBuilder<DB, 'user_tokens'>, condition: Toke
       // Any label whose name (or value) compares so; compared byte-wise, as the text columns are.
       return sql<SqlBool>`exists (select 1 from jsonb_array_elements(user_tokens.labels) as label (item)
         where (label.item ->> ${condition.part}) collate "C" ${sql.raw(COMPARISONS[condition.op])} ${condition.value})`
+    case 'any':
+      return eb.or(condition.conditions.map((each) => conditionSql(eb, each)))
   }
 }
 

@@ -7,6 +7,7 @@ import { RenderedOnce } from '../../core/rendered-once.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
 import { principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
+import { negotiatedMediaType } from './accept.js'
 import { parseListQuery, unsupportedParams } from './list-query.js'
 import { COLLECTION_TYPE, etagOf, RESOURCE_VERSION, TOKEN_MEDIA_TYPE } from './resource.js'
 import {
@@ -59,13 +60,9 @@ async function refuseQuery (request: FastifyRequest): Promise<void> {
   if (names.length > 0) throw unsupportedParams(names)
 }
 
-/**
- * A token's media type when the client asks for it in Accept, else application/json (spec §B1:
- * absent or `*\/*` is JSON). §B1's rule wins over the per-operation types, the list's included.
- */
+/** A token's media type as Accept (with its q-values) asks for it, else application/json (spec §B1; accept.ts). */
 function resourceMediaType (request: FastifyRequest): string {
-  const accept = request.headers.accept ?? ''
-  return accept.split(',').some((range) => range.split(';')[0]!.trim().toLowerCase() === TOKEN_MEDIA_TYPE) ? TOKEN_MEDIA_TYPE : 'application/json'
+  return negotiatedMediaType(request.headers.accept)
 }
 
 function sendJson (reply: FastifyReply, statusCode: number, mediaType: string, body: unknown): FastifyReply {

@@ -141,7 +141,7 @@ export const ListQuerySchema = Type.Object({
   skip: text('Tokens to pass over before the page, a positive integer'),
   count: text('`true` adds metadata.count, the number of matching tokens'),
   continue: text('metadata.continue of the previous page'),
-  filter: text("`field op 'value'` (op: eq, lt, gt, lte, gte), comma-joined, e.g. `name eq 'Snapshot Script'`; fields id, name, userID, type, version, metadata.creationTimestamp, " +
+  filter: text("`field op 'value'` (op: eq, lt, gt, lte, gte; `in` takes 'a,b,…', any of them), comma-joined, e.g. `name eq 'Snapshot Script'`; fields id, name, userID, type, version, metadata.creationTimestamp, " +
     'metadata.modificationTimestamp, metadata.createdBy, metadata.modifiedBy, metadata.labels[*].name, metadata.labels[*].value'),
   orderBy: text('id (default), name, createdBy, creationTimestamp or modificationTimestamp, optionally followed by ` desc`, e.g. `creationTimestamp desc`')
 })

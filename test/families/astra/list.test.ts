@@ -117,6 +117,46 @@ describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () 
     expect([...counted.items, ...rest.items].map((item: any) => item.name).sort()).toEqual(['beta', 'delta', 'gamma'])
   })
 
+  it('filters with in: the field equals any value of the comma-separated list, as eq reads each; pages and counts alike', async () => {
+    const { caller, tokens } = await withTokens(['alpha', 'beta', 'gamma', 'delta'])
+    const names = async (filter: string, orderBy = 'name') => (await listBody(caller, { filter, orderBy })).items.map((item: any) => item.name)
+    expect(await names("name in 'beta,delta,omega'")).toEqual(['beta', 'delta'])
+    expect(await names("name in 'omega'")).toEqual([])
+    // Byte-wise, as eq: no trimming, no case folding.
+    expect(await names("name in 'Beta, delta'")).toEqual([])
+    expect(await names(`id in '${tokens[0].id},${tokens[2].id}'`)).toEqual(['alpha', 'gamma'])
+    expect(await names("metadata.labels[*].value in '0,3'")).toEqual(['alpha', 'delta'])
+    expect(await names(`metadata.creationTimestamp in '${tokens[1].metadata.creationTimestamp},${tokens[3].metadata.creationTimestamp}'`, 'creationTimestamp')).toEqual(['beta', 'delta'])
+    expect(await names("type in 'application/astra-tokens,application/astra-token'")).toHaveLength(4)
+    expect(await names("version in '1.1,2.0'")).toEqual([])
+    // With other conditions (all must hold), over %20 separators, and a value that looks like SQL.
+    expect(await names("name in 'alpha,beta,gamma',metadata.labels[*].value gte '1'")).toEqual(['beta', 'gamma'])
+    expect(await names("name%20in%20'gamma,delta'")).toEqual(['delta', 'gamma'])
+    expect(await names("name in 'x or 1=1; drop table user_tokens,beta'")).toEqual(['beta'])
+    const counted = await listBody(caller, { filter: "name in 'alpha,gamma,delta'", count: 'true', limit: '2' })
+    expect(counted.metadata.count).toBe(3)
+    const rest = await listBody(caller, { continue: counted.metadata.continue })
+    expect([...counted.items, ...rest.items].map((item: any) => item.name).sort()).toEqual(['alpha', 'delta', 'gamma'])
+  })
+
+  it('answers a malformed in list with problem 5', async () => {
+    const caller = await newCaller(t.app)
+    const cases: Array<[string, string]> = [
+      ["name in 'a,,b'", "in takes values separated by single commas: field in 'a,b'"],
+      ["name in ',a'", "in takes values separated by single commas: field in 'a,b'"],
+      ["name in 'a,'", "in takes values separated by single commas: field in 'a,b'"],
+      [`name in '${Array.from({ length: 101 }, (_, index) => `n${index}`).join(',')}'`, 'in takes at most 100 values'],
+      ["metadata.creationTimestamp in '2026-01-01T00:00:00Z,yesterday'", "'yesterday' is not a timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z)"],
+      ["token in 'a,b'", 'field token cannot be filtered on'],
+      ["name in ''", 'the value must not be empty']
+    ]
+    for (const [filter, reason] of cases) {
+      expectProblem(await list(caller, { filter }), 5, { invalidParams: [{ name: 'filter', reason }] })
+    }
+    // A list of exactly 100 values is taken.
+    expect((await listBody(caller, { filter: `name in '${Array.from({ length: 100 }, (_, index) => `n${index}`).join(',')}'` })).items).toEqual([])
+  })
+
   it('returns arrays of the included fields, in the requested order', async () => {
     const { caller, tokens } = await withTokens(['one', 'two'])
     const sorted = [...tokens].sort(byId)
@@ -146,9 +186,8 @@ describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () 
       [{ include: 'token' }, 'include', 'field token does not exist; use type, version, id, name, userID, metadata'],
       [{ orderBy: 'name asc' }, 'orderBy', "must be a field name, optionally followed by ' desc'"],
       [{ orderBy: 'token' }, 'orderBy', 'field token cannot be ordered by; use one of id, name, createdBy, creationTimestamp, modificationTimestamp'],
-      [{ filter: 'name eq beta' }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas"],
-      [{ filter: "name like 'b'" }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte), conditions joined by commas"],
-      [{ filter: "name in 'a,b'" }, 'filter', 'operator in is not supported; use eq, lt, gt, lte or gte'],
+      [{ filter: 'name eq beta' }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte, in), conditions joined by commas"],
+      [{ filter: "name like 'b'" }, 'filter', "must be field op 'value' (op: eq, lt, gt, lte, gte, in), conditions joined by commas"],
       [{ filter: "token eq 'x'" }, 'filter', 'field token cannot be filtered on'],
       [{ filter: "name eq 'a'," }, 'filter', 'a comma must be followed by another condition'],
       [{ filter: "name eq ''" }, 'filter', 'the value must not be empty'],

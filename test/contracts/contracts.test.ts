@@ -75,8 +75,10 @@ describe('the response contract check itself', () => {
     expect(contractViolations(fake('GET', '/whoami', 200, '{"anything":1}', { 'content-type': 'application/json' }))).toEqual({ family: 'conjur', problems: [] })
     expect(contractViolations(fake('PUT', '/authn/acme/api_key', 200, 'NOT A KEY', { 'content-type': 'text/plain' }))?.problems)
       .toEqual(['/ must match pattern "^[0-9a-hjkmnp-tv-z]{1,56}$"'])
-    const check = { ...fake('GET', '/resources/acme/host_factory/x', 404, '{"error":{}}', { 'content-type': 'application/json' }), query: new URLSearchParams('check=true&privilege=update') }
-    expect(contractViolations(check)?.problems).toEqual(['a body where none belongs: {"error":{}}'])
+    const check = { ...fake('GET', '/resources/acme/host_factory/x', 200, '{"id":"acme:host_factory:x"}', { 'content-type': 'application/json' }), query: new URLSearchParams('check=&privilege=update') }
+    expect(contractViolations(check)?.problems).toEqual(['a permission check answers 204 or 404, not 200'])
+    const refused = { ...fake('GET', '/resources/acme/host_factory/x', 404, '', {}), query: new URLSearchParams('check=true&privilege=update') }
+    expect(contractViolations(refused)).toEqual({ family: 'conjur', problems: [] })
     expect(UNDESCRIBED_CONJUR_OPERATIONS.map((entry) => entry.name)).toHaveLength(5)
     expect(CONJUR_DEVIATIONS.map((deviation) => deviation.pointer.join('.'))).toEqual(['components.schemas.CreateHost.properties.annotations', 'components.schemas.ApiKey'])
   })

@@ -43,7 +43,6 @@ const astraGroupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.route({
       method,
       url,
-      exposeHeadRoute: false,
       onRequest: groupCollection,
       schema: { tags: TAGS, operationId, summary, description: DESCRIPTION, security, params, response: problemReplies(401, 404, 500, 503) },
       handler: notReached

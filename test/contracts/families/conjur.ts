@@ -66,10 +66,29 @@ OPERATIONS.push(
  * Operations of issue 23 (items 1–4) that no published document in the repository describes:
  * their success bodies go unchecked, by name; their errors are still checked as §A0.3 says.
  */
-export const UNDESCRIBED_CONJUR_OPERATIONS: Array<{ name: string, method: string, pattern: RegExp, when?: (observed: Observed) => boolean, responses?: Record<number, Expectation> }> = [
-  { name: 'resources#check_permission (issue 23 item 1): 204 or 404, no body', method: 'GET', pattern: template('/resources/{account}/{kind}/{identifier}'), when: (observed) => observed.query.get('check') === 'true', responses: { 204: empty, 404: empty } },
-  { name: 'PUT /authn/{account}/api_key (issue 23 item 3): the new key, as the published ApiKey', method: 'PUT', pattern: template('/authn/{account}/api_key'), responses: { 200: { body: 'text', mediaType: TEXT_MEDIA, ref: 'conjur#/components/schemas/ApiKey' } } },
-  { name: 'GET /resources/{account}/host|user/{id} (issue 23 item 4)', method: 'GET', pattern: /^\/resources\/[^/]+\/(host|user)\/.+$/ },
+export const UNDESCRIBED_CONJUR_OPERATIONS: Array<{ name: string, method: string, pattern: RegExp, when?: (observed: Observed) => boolean, respond?: (observed: Observed) => Expectation | string | undefined }> = [
+  {
+    name: 'resources#check_permission (issue 23 item 1): 204, or 404 with no body (an invisible resource: the error body)',
+    method: 'GET',
+    pattern: template('/resources/{account}/{kind}/{identifier}'),
+    when: (observed) => observed.query.has('check'),
+    respond: ({ status, body }) => {
+      if (status === 204 || (status === 404 && body === '')) return empty
+      // Showing the resource instead of answering was the defect: a check never succeeds otherwise.
+      return status < 400 ? `a permission check answers 204 or 404, not ${status}` : undefined
+    }
+  },
+  {
+    name: 'PUT /authn/{account}/api_key (issue 23 item 3): the new key as the published ApiKey; a 401 that explains a weak credential, a 405 for a role without a key',
+    method: 'PUT',
+    pattern: template('/authn/{account}/api_key'),
+    respond: ({ status, body, headers }) => {
+      if (status === 200) return { body: 'text', mediaType: TEXT_MEDIA, ref: 'conjur#/components/schemas/ApiKey' }
+      if ((status === 401 && JSON_MEDIA.test(String(headers['content-type'] ?? ''))) || (status === 405 && body !== '')) return json(behaviour('error'), JSON_MEDIA)
+      return undefined
+    }
+  },
+  { name: 'GET /resources/{account}/host|user|layer/{id} (issue 23 item 4)', method: 'GET', pattern: /^\/resources\/[^/]+\/(host|user|layer)\/.+$/ },
   { name: 'GET /resources/{account}[/{kind}] listing (issue 23 item 4)', method: 'GET', pattern: /^\/resources\/[^/]+(\/[^/]+)?$/ },
   { name: 'GET /whoami (issue 23 item 4)', method: 'GET', pattern: template('/whoami') }
 ]
@@ -97,7 +116,8 @@ export const conjurContract: FamilyContract = {
     // Item 2 of issue 23: HEAD answers the GET's status with no body.
     if (method === 'HEAD') return empty
     const undescribed = UNDESCRIBED_CONJUR_OPERATIONS.find((entry) => entry.method === method && entry.pattern.test(path) && (entry.when?.(observed) ?? true))
-    if (undescribed?.responses?.[status]) return undescribed.responses[status]!
+    const answered = undescribed?.respond?.(observed)
+    if (answered) return answered
     const found = OPERATIONS.find((operation) => operation.method === method && operation.pattern.test(path))
     if (status >= 400) return error(observed, found !== undefined)
     if (undescribed) return { body: 'unchecked', why: undescribed.name }

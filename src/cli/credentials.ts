@@ -1,13 +1,11 @@
 import { ACCESSOR_FORMAT } from '../core/accessors.js'
-import { InvalidInput, NotFound } from '../core/errors.js'
+import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
 import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../db/repositories/credentials.js'
-import { isUserOfAccount } from '../families/astra/repository.js'
-import { REPORT_DAYS_MAX, reportCredentials, reportCsv, type ReportItem } from '../services/credential-report.js'
-import { resolveAccount, resolveUser } from '../services/lookups.js'
+import { REPORT_DAYS_MAX, reportCsv, type ReportItem } from '../services/credential-report.js'
 import { LIST_LIMIT } from './accounts.js'
 import { UsageError, type CommandInput, type CommandSpec } from './command.js'
-import { describeAccount, describeUser } from './views.js'
+import { describeAccount } from './views.js'
 
 function days (input: CommandInput, option: string): number | undefined {
   const text = input.string(option)
@@ -57,14 +55,10 @@ export const credentialCommands: CommandSpec[] = [
         ownerDisabled: input.flag('owner-disabled'),
         includeEnded: input.flag('include-ended')
       }
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const userArgument = input.string('user')
-      const user = userArgument === undefined ? undefined : await resolveUser(context.db, userArgument)
-      if (user && !await isUserOfAccount(context.db, account.id, user.id)) {
-        throw new NotFound(`${describeUser(user)} is not a user of ${describeAccount(account)}`, { type: 'User', key: user.id })
-      }
-      const request = { after, limit }
-      const page = await reportCredentials(context.db, { accountId: account.id, userId: user?.id, ...query }, request, new Date())
+      const user = userArgument === undefined ? undefined : await context.ops.findUser(userArgument)
+      const page = await context.ops.reportCredentials(account, user, query, { after, limit })
       if (input.flag('csv')) {
         print.raw(reportCsv(page.items))
       } else {

@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js'
 import { isDatabaseUnavailable } from '../db/errors.js'
 import { MigrationFailed } from '../db/migrate.js'
 import { Cancelled, EXIT, UsageError } from './command.js'
+import { RemoteFailure } from './remote/client.js'
 
 function sqlState (error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
@@ -18,6 +19,7 @@ function messageOf (error: unknown): string {
 /** The exit code and the one-line message for an error that ended a command. */
 export function describeFailure (error: unknown): { exitCode: number, message: string } {
   if (error instanceof UsageError) return { exitCode: EXIT.usage, message: error.message }
+  if (error instanceof RemoteFailure) return { exitCode: error.exitCode, message: error.message }
   if (error instanceof DomainError || error instanceof Cancelled) return { exitCode: EXIT.failed, message: error.message }
   if (error instanceof ConfigError) return { exitCode: EXIT.environment, message: `configuration error: ${error.message}` }
   // The first query a command sends is the migration check: an unreachable database shows there.

@@ -7,6 +7,7 @@ import { credentialCommands } from './credentials.js'
 import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
 import { hostFactoryCommands } from './host-factories.js'
+import { sessionCommands } from './session.js'
 import { createPrinter } from './printer.js'
 import { retentionCommands } from './retention.js'
 import { roleCommands } from './roles.js'
@@ -14,15 +15,18 @@ import { transferCommands } from './transfer.js'
 import { userCommands } from './users.js'
 
 export { EXIT, type CliContext, type CliIo } from './command.js'
+export { localOperations } from './local-operations.js'
+export { remoteContext } from './remote/remote-context.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
+export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }
   /** `help` is shown on stderr after the error (for a bare `tessera`). */
   | { kind: 'usage', error: UsageError, help?: string }
-  | { kind: 'command', spec: CommandSpec, input: CommandInput, json: boolean }
+  /** `url`: --url, the server to run the command through (else TESSERA_URL, else the database). */
+  | { kind: 'command', spec: CommandSpec, input: CommandInput, json: boolean, url: string | undefined }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>
 
@@ -114,7 +118,7 @@ function commandInvocation (spec: CommandSpec, rest: readonly string[]): Invocat
   const endOfOptions = rest.indexOf('--')
   if ((endOfOptions === -1 ? rest : rest.slice(0, endOfOptions)).some(isHelpFlag)) return { kind: 'help', text: commandHelp(spec) }
   const { values, positionals } = parseOptions(spec, [...rest])
-  return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true }
+  return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true, url: values.url as string | undefined }
 }
 
 /** Parses a command line without touching the database: help and usage errors need none. */

@@ -225,10 +225,9 @@ describe('tessera import by value, from the system being replaced', () => {
     const text = [HEADER, { type: 'account', id: accountId, name: unique('acct') }, { type: 'account', id: 'bad id!', name: 'x' }].map((line) => JSON.stringify(line)).join('\n')
     let stderr = ''
     let stdout = ''
-    const { runCli } = await import('../../src/cli/index.js')
+    const { localOperations, runCli } = await import('../../src/cli/index.js')
     const code = await runCli(['import', '-'], {
-      db: t.app.db,
-      config: t.config,
+      ops: localOperations(t.app.db, t.config),
       stdin: pipedStdin(text),
       stdout: { write: (chunk: string) => { stdout += chunk } },
       stderr: Object.assign({ write: (chunk: string) => { stderr += chunk } }, { isTTY: true })

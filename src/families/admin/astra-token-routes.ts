@@ -37,7 +37,7 @@ const AstraTokenSchema = Type.Object({
   }]
 })
 
-const AstraTokenPageSchema = Type.Object({
+export const AstraTokenPageSchema = Type.Object({
   items: Type.Array(AstraTokenSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()])
 }, {
@@ -47,7 +47,7 @@ const AstraTokenPageSchema = Type.Object({
 
 const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id' }) })
 
-function toAstraToken (row: UserTokenRecord) {
+export function toAstraToken (row: UserTokenRecord) {
   return {
     id: row.id,
     name: row.name,

@@ -140,10 +140,11 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { userId, tokenId } = request.params
+    const user = await existingUser(db, userId)
     // The token's own account, which is not the user's when a role there let them make it.
     const revokedOn = await audited(db, auditContextOf(request), (trx) => revokeTokenOfUser(trx, userId, tokenId),
       (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId } })
-    if (revokedOn === undefined) throw new NotFound(`user ${userId} has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
+    if (revokedOn === undefined) throw new NotFound(`user ${user.id} (${user.name}) has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
     request.log.info({ accountId: revokedOn, userId, tokenId }, 'astra token revoked by an administrator')
     return reply.code(204).send(null)
   })

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { PassThrough } from 'node:stream'
 import { once } from 'node:events'
 import { Type } from 'typebox'
+import { InvalidInput } from '../../core/errors.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import { purgeOnRequest } from '../../services/retention.js'
 import type { LineFailure } from '../../services/transfer/import.js'
@@ -48,8 +50,13 @@ const ImportResultSchema = Type.Object({
 const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
-  // An import streams its body into the database, a line at a time: never read whole.
-  app.addContentTypeParser(NDJSON, (_request, payload, done) => { done(null, payload) })
+  // An import streams its body into the database, a line at a time: never read whole. The
+  // stream is kept aside, not as the parsed body, which hooks walk (plugins/storable-text).
+  const bodies = new WeakMap<FastifyRequest, AsyncIterable<Buffer>>()
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    bodies.set(request, payload)
+    done(null, null)
+  })
 
   app.post('/retention/purge', {
     onRequest: requireSuperAdmin,
@@ -97,12 +104,13 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: `An export of Tessera's, or lines by value from the system being replaced, as \`${NDJSON}\`. What exists is skipped; each failed line is reported and the rest go on.`,
       security,
       querystring: ImportQuerySchema,
-      body: { description: 'JSON lines: the header, then one line each', content: { [NDJSON]: { schema: Type.String() } } },
       response: { 200: ImportResultSchema, ...errors(400, 401, 403, 415, 503) }
     }
   }, async (request) => {
     const failures: LineFailure[] = []
-    const summary = await runImport(db, request.body as AsyncIterable<Buffer>, {
+    const body = bodies.get(request)
+    if (!body) throw new InvalidInput(`the body must be JSON lines, sent as ${NDJSON}`)
+    const summary = await runImport(db, body, {
       box: app.credentialTools.box,
       now: app.clock(),
       adminAccount: { id: config.admin.account, allowed: request.query.allowAdminAccount === true },

@@ -103,7 +103,24 @@ function commandInput (spec: CommandSpec, values: Values, positionals: string[])
   }
 }
 
-function parse (argv: readonly string[]): Invocation {
+/** `tessera --json --url URL accounts list`: options every command takes may come before it too. */
+function commonOptionsLast (argv: readonly string[]): string[] {
+  const leading: string[] = []
+  let index = 0
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!
+    if (arg === '--json' || arg.startsWith('--url=')) leading.push(arg)
+    else if (arg === '--url' && index + 1 < argv.length) leading.push(arg, argv[++index]!)
+    else break
+  }
+  const rest = argv.slice(index)
+  // Before a `--`, after which every word is an argument.
+  const end = rest.indexOf('--')
+  return end === -1 ? [...rest, ...leading] : [...rest.slice(0, end), ...leading, ...rest.slice(end)]
+}
+
+function parse (args: readonly string[]): Invocation {
+  const argv = commonOptionsLast(args)
   const [first, second, ...rest] = argv
   if (first === undefined) return { kind: 'usage', error: new UsageError('missing command'), help: generalHelp(COMMANDS) }
   if (first === 'help') return { kind: 'help', text: helpFor(argv.slice(1)) }

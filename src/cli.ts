@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-import { loadConfig } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
 import { answerWithoutDatabase, describeFailure, EXIT, parseInvocation, runInvocation, type CliIo, type Invocation } from './cli/index.js'
-import { localOperations } from './cli/local-operations.js'
-import { remoteContext } from './cli/remote/remote-context.js'
-import { openRuntime, type Runtime } from './runtime.js'
+import type { Runtime } from './runtime.js'
 
 /**
  * `tessera <command>` (`npx tessera`, `npm run tessera --`, `node dist/cli.js` in the image):
@@ -21,6 +17,7 @@ async function main (argv: string[], io: CliIo): Promise<number> {
 async function runRemote (invocation: Extract<Invocation, { kind: 'command' }>, url: string, io: CliIo): Promise<number> {
   let context
   try {
+    const { remoteContext } = await import('./cli/remote/remote-context.js')
     context = await remoteContext(io, url, process.env)
   } catch (error) {
     return fail(error, io)
@@ -28,7 +25,11 @@ async function runRemote (invocation: Extract<Invocation, { kind: 'command' }>, 
   return runInvocation(invocation, context)
 }
 
+/** The database stack loads only here: a command through a server starts without it. */
 async function runLocal (invocation: Extract<Invocation, { kind: 'command' }>, io: CliIo): Promise<number> {
+  const [{ loadConfig }, { migrateToLatest }, { localOperations }, { openRuntime }] = await Promise.all([
+    import('./config.js'), import('./db/migrate.js'), import('./cli/local-operations.js'), import('./runtime.js')
+  ])
   let runtime: Runtime
   try {
     runtime = openRuntime(loadConfig(process.env), { needsSecretKey: false })

@@ -1,17 +1,17 @@
 import { ACCESSOR_FORMAT } from '../core/accessors.js'
 import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
-import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../db/repositories/credentials.js'
-import { REPORT_DAYS_MAX, reportCsv, type ReportItem } from '../services/credential-report.js'
+import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../core/credential-kinds.js'
+import type { ReportItem } from '../services/credential-report.js'
 import { LIST_LIMIT } from './accounts.js'
 import { UsageError, type CommandInput, type CommandSpec } from './command.js'
 import { describeAccount } from './views.js'
 
-function days (input: CommandInput, option: string): number | undefined {
+function days (input: CommandInput, option: string, max: number): number | undefined {
   const text = input.string(option)
   if (text === undefined) return undefined
   const value = /^[0-9]{1,5}$/.test(text) ? Number(text) : Number.NaN
-  if (!(value <= REPORT_DAYS_MAX)) throw new InvalidInput(`--${option} must be a whole number of days from 0 to ${REPORT_DAYS_MAX}`)
+  if (!(value <= max)) throw new InvalidInput(`--${option} must be a whole number of days from 0 to ${max}`)
   return value
 }
 
@@ -44,14 +44,16 @@ export const credentialCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       if (input.flag('csv') && print.json) throw new UsageError('--csv and --json are two formats: choose one', 'credentials report')
+      // Loaded here, not with every command: it brings the database layer.
+      const { REPORT_DAYS_MAX, reportCsv } = await import('../services/credential-report.js')
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
       const after = input.string('after')
       if (after !== undefined && !ACCESSOR_FORMAT.test(after)) throw new InvalidInput('--after must be an accessor (letters, digits, _ and -)')
       const query = {
         kind: kindOf(input),
         neverUsed: input.flag('never-used'),
-        unusedDays: days(input, 'unused-days'),
-        expiringDays: days(input, 'expiring-days'),
+        unusedDays: days(input, 'unused-days', REPORT_DAYS_MAX),
+        expiringDays: days(input, 'expiring-days', REPORT_DAYS_MAX),
         ownerDisabled: input.flag('owner-disabled'),
         includeEnded: input.flag('include-ended')
       }

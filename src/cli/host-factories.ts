@@ -1,12 +1,15 @@
 import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
 import type { HostFactoryView } from '../families/conjur/host-factories.js'
-import { PRIVILEGES, type Privilege } from '../families/conjur/repository.js'
+import type { Privilege } from '../families/conjur/repository.js'
 import { LIST_LIMIT } from './accounts.js'
 import type { CommandInput, CommandSpec, CliContext } from './command.js'
 import { describeAccount } from './views.js'
 
 /** Conjur host factories of an account: the CLI twin of /admin/v1/accounts/{id}/host-factories. */
+
+/** Typed against the repository's, without loading it (and the database layer) for the command line. */
+const PRIVILEGES: readonly Privilege[] = ['read', 'execute', 'update']
 
 const CONJUR_ID = /^[A-Za-z0-9._@/-]{1,128}$/
 const ACCOUNT = { name: 'account', description: 'the account, by id or by name' }

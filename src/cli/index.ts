@@ -15,8 +15,6 @@ import { transferCommands } from './transfer.js'
 import { userCommands } from './users.js'
 
 export { EXIT, type CliContext, type CliIo } from './command.js'
-export { localOperations } from './local-operations.js'
-export { remoteContext } from './remote/remote-context.js'
 export { describeFailure } from './failure.js'
 
 export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]

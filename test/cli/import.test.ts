@@ -225,7 +225,8 @@ describe('tessera import by value, from the system being replaced', () => {
     const text = [HEADER, { type: 'account', id: accountId, name: unique('acct') }, { type: 'account', id: 'bad id!', name: 'x' }].map((line) => JSON.stringify(line)).join('\n')
     let stderr = ''
     let stdout = ''
-    const { localOperations, runCli } = await import('../../src/cli/index.js')
+    const { runCli } = await import('../../src/cli/index.js')
+    const { localOperations } = await import('../../src/cli/local-operations.js')
     const code = await runCli(['import', '-'], {
       ops: localOperations(t.app.db, t.config),
       stdin: pipedStdin(text),

@@ -111,7 +111,8 @@ describe('refused and unreachable', () => {
   it('says the server is unreachable, with its URL (exit code 3)', async () => {
     const closed = await closedPort()
     const url = `http://127.0.0.1:${closed}`
-    const { remoteContext, runCli } = await import('../../src/cli/index.js')
+    const { runCli } = await import('../../src/cli/index.js')
+    const { remoteContext } = await import('../../src/cli/remote/remote-context.js')
     let stderr = ''
     const code = await runCli(['accounts', 'list'], await remoteContext({ stdin: pipedStdin(), stdout: { write: () => true }, stderr: { write: (text: string) => { stderr += text } } }, url, { TESSERA_TOKEN: 'x' }))
     expect(code).toBe(3)

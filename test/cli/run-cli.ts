@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import type { SecretSource } from '../../src/cli/command.js'
-import { localOperations, runCli } from '../../src/cli/index.js'
+import { runCli } from '../../src/cli/index.js'
+import { localOperations } from '../../src/cli/local-operations.js'
 import type { Config } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 

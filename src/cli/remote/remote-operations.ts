@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { FORMAT_NAME, type LineType } from '../../services/transfer/format.js'
+import type { LineType } from '../../services/transfer/format.js'
 import type { ImportSummary, LineFailure } from '../../services/transfer/import.js'
 import { UsageError, type TextSink } from '../command.js'
 import type { AccountView, CreatedUserView, ListPage, Operations, PageRequest, UserView } from '../operations.js'
@@ -31,11 +31,16 @@ async function write (sink: TextSink, text: string): Promise<void> {
 function lineCounter () {
   const counts: Partial<Record<LineType, number>> = {}
   let partial = ''
+  // The header, first, is not counted: the database export counts only what follows it.
+  let header = true
   const count = (line: string) => {
     if (line === '') return
-    const { type } = JSON.parse(line) as { type: LineType | typeof FORMAT_NAME }
-    // The header is not an export line: the local export counts only what follows it.
-    if (type !== FORMAT_NAME) counts[type] = (counts[type] ?? 0) + 1
+    if (header) {
+      header = false
+      return
+    }
+    const { type } = JSON.parse(line) as { type: LineType }
+    counts[type] = (counts[type] ?? 0) + 1
   }
   return {
     counts,

@@ -44,8 +44,9 @@ export const credentialCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       if (input.flag('csv') && print.json) throw new UsageError('--csv and --json are two formats: choose one', 'credentials report')
-      // Loaded here, not with every command: it brings the database layer.
-      const { REPORT_DAYS_MAX, reportCsv } = await import('../services/credential-report.js')
+      // Loaded only when needed, not with every command: it brings the database layer.
+      const needsService = input.flag('csv') || input.string('unused-days') !== undefined || input.string('expiring-days') !== undefined
+      const { REPORT_DAYS_MAX, reportCsv } = needsService ? await import('../services/credential-report.js') : { REPORT_DAYS_MAX: 0, reportCsv: undefined }
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
       const after = input.string('after')
       if (after !== undefined && !ACCESSOR_FORMAT.test(after)) throw new InvalidInput('--after must be an accessor (letters, digits, _ and -)')
@@ -62,7 +63,7 @@ export const credentialCommands: CommandSpec[] = [
       const user = userArgument === undefined ? undefined : await context.ops.findUser(userArgument)
       const page = await context.ops.reportCredentials(account, user, query, { after, limit })
       if (input.flag('csv')) {
-        print.raw(reportCsv(page.items))
+        print.raw(reportCsv!(page.items))
       } else {
         print.table(page.items, [
           { header: 'ACCESSOR', value: (item: ReportItem) => item.accessor },

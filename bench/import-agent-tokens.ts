@@ -4,6 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runCli } from '../src/cli/index.js'
+import { localOperations } from '../src/cli/local-operations.js'
 import { randomHex } from '../src/core/secrets.js'
 import { openBenchDatabase, printTable } from './lib.js'
 
@@ -41,8 +42,7 @@ async function importFile (bench: Awaited<ReturnType<typeof openBenchDatabase>>,
   let stderr = ''
   const started = performance.now()
   const code = await runCli(['import', path, '--json'], {
-    db: bench.db,
-    config: bench.app.config,
+    ops: localOperations(bench.db, bench.app.config),
     stdin: process.stdin,
     stdout: { write: (text: string) => { stdout += text } },
     stderr: { write: (text: string) => { stderr += text } }

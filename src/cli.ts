@@ -1,13 +1,35 @@
-import { loadConfig } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
-import { answerWithoutDatabase, describeFailure, EXIT, parseInvocation, runInvocation, type CliIo } from './cli/index.js'
-import { openRuntime, type Runtime } from './runtime.js'
+#!/usr/bin/env node
+import { answerWithoutDatabase, describeFailure, EXIT, parseInvocation, runInvocation, type CliIo, type Invocation } from './cli/index.js'
+import type { Runtime } from './runtime.js'
 
-/** `npm run tessera -- <command>` (`node dist/cli.js` in the image): operator commands on the database. */
+/**
+ * `tessera <command>` (`npx tessera`, `npm run tessera --`, `node dist/cli.js` in the image):
+ * through the admin API of the server at TESSERA_URL (or --url), else on the database itself.
+ */
 async function main (argv: string[], io: CliIo): Promise<number> {
   const invocation = parseInvocation(argv)
   if (invocation.kind !== 'command') return answerWithoutDatabase(invocation, io)
+  const url = invocation.url ?? (process.env.TESSERA_URL || undefined)
+  if (url !== undefined) return runRemote(invocation, url, io)
+  return runLocal(invocation, io)
+}
 
+async function runRemote (invocation: Extract<Invocation, { kind: 'command' }>, url: string, io: CliIo): Promise<number> {
+  let context
+  try {
+    const { remoteContext } = await import('./cli/remote/remote-context.js')
+    context = await remoteContext(io, url, process.env)
+  } catch (error) {
+    return fail(error, io)
+  }
+  return runInvocation(invocation, context)
+}
+
+/** The database stack loads only here: a command through a server starts without it. */
+async function runLocal (invocation: Extract<Invocation, { kind: 'command' }>, io: CliIo): Promise<number> {
+  const [{ loadConfig }, { migrateToLatest }, { localOperations }, { openRuntime }] = await Promise.all([
+    import('./config.js'), import('./db/migrate.js'), import('./cli/local-operations.js'), import('./runtime.js')
+  ])
   let runtime: Runtime
   try {
     runtime = openRuntime(loadConfig(process.env), { needsSecretKey: false })
@@ -23,7 +45,7 @@ async function main (argv: string[], io: CliIo): Promise<number> {
     return fail(error, io)
   }
   try {
-    return await runInvocation(invocation, { ...io, db: database.db, config })
+    return await runInvocation(invocation, { ...io, ops: localOperations(database.db, config) })
   } finally {
     await runtime.close()
   }

@@ -1,21 +1,15 @@
-import { audited, CLI_CONTEXT } from '../services/audit.js'
-import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { listAccounts } from '../db/repositories/accounts.js'
-import { changeAccount, createAccount } from '../services/identity.js'
-import { resolveAccount } from '../services/lookups.js'
+import { parseLimit } from '../core/pagination.js'
 import type { CliContext, CommandSpec, Printer } from './command.js'
 import { checkIdentifier, checkName } from './validate.js'
-import { accountView, describeAccount } from './views.js'
+import { describeAccount } from './views.js'
 
 export const LIST_LIMIT = { defaultLimit: 100, min: 1, max: 1000 }
 
 const ACCOUNT_ARGUMENT = { name: 'account', description: 'the account, by id or by name' }
 
-async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
-  const { id } = await resolveAccount(context.db, idOrName)
-  const account = await audited(context.db, CLI_CONTEXT, (trx) => changeAccount(trx, id, { enabled }, context.config.admin.account),
-    () => ({ kind: 'account.changed', accountId: id, object: { type: 'account', id }, details: { changes: { enabled } } }))
-  print.result(`${enabled ? 'enabled' : 'disabled'} ${describeAccount(account)}`, accountView(account))
+async function setEnabled (idOrName: string, enabled: boolean, { ops }: CliContext, print: Printer): Promise<void> {
+  const account = await ops.setAccountEnabled(await ops.findAccount(idOrName), enabled)
+  print.result(`${enabled ? 'enabled' : 'disabled'} ${describeAccount(account)}`, account)
 }
 
 export const accountCommands: CommandSpec[] = [
@@ -30,12 +24,12 @@ export const accountCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       const id = input.string('id')
-      const account = await audited(context.db, CLI_CONTEXT, (trx) => createAccount(trx, {
+      const account = await context.ops.createAccount({
         id: id === undefined ? undefined : checkIdentifier('account id', id),
         name: checkName('account name', input.arg('name')),
         enabled: !input.flag('disabled')
-      }), (made) => ({ kind: 'account.created', accountId: made.id, object: { type: 'account', id: made.id }, details: { name: made.name } }))
-      print.result(`created ${describeAccount(account)}${account.enabled ? '' : ', disabled'}`, accountView(account))
+      })
+      print.result(`created ${describeAccount(account)}${account.enabled ? '' : ', disabled'}`, account)
     }
   },
   {
@@ -49,14 +43,13 @@ export const accountCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
-      const request = { after: input.string('after'), limit }
-      const page = toKeysetPage(await listAccounts(context.db, request), request)
+      const page = await context.ops.listAccounts({ after: input.string('after'), limit })
       print.table(page.items, [
         { header: 'ID', value: (account) => account.id },
         { header: 'NAME', value: (account) => account.name },
         { header: 'ENABLED', value: (account) => (account.enabled ? 'yes' : 'no') },
-        { header: 'CREATED', value: (account) => account.created_at.toISOString() }
-      ], accountView, 'no accounts')
+        { header: 'CREATED', value: (account) => account.createdAt }
+      ], (account) => account, 'no accounts')
       if (page.next) print.note(`more accounts follow: continue with --after ${page.items.at(-1)!.id}`)
     }
   },

@@ -1,30 +1,12 @@
-import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { NotFound } from '../core/errors.js'
-import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { listTokensOfUser, revokeTokenOfUser, type UserTokenRecord } from '../families/astra/repository.js'
-import { resolveUser } from '../services/lookups.js'
+import { parseLimit } from '../core/pagination.js'
 import type { CommandSpec } from './command.js'
 import { LIST_LIMIT } from './accounts.js'
 import { describeUser } from './views.js'
 
 const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' }
 
-/** The --json shape: like the admin API's, never a secret (only its hash is stored). */
-function astraTokenView (row: UserTokenRecord) {
-  return {
-    id: row.id,
-    name: row.name,
-    accountId: row.account_id,
-    userId: row.user_id,
-    labels: row.labels,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    modifiedAt: row.modified_at,
-    modifiedBy: row.modified_by
-  }
-}
-
-/** A user's NetApp Astra API tokens, on every account: listed by id, and revoked. */
+/** A user's NetApp Astra API tokens, on every account: listed by id (never a secret), and revoked. */
 export const astraTokenCommands: CommandSpec[] = [
   {
     group: 'astra-tokens',
@@ -37,16 +19,15 @@ export const astraTokenCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
-      const user = await resolveUser(context.db, input.arg('user'))
-      const request = { after: input.string('after'), limit }
-      const page = toKeysetPage(await listTokensOfUser(context.db, user.id, request), request)
+      const user = await context.ops.findUser(input.arg('user'))
+      const page = await context.ops.listAstraTokens(user, { after: input.string('after'), limit })
       print.table(page.items, [
         { header: 'ID', value: (token) => token.id },
-        { header: 'ACCOUNT', value: (token) => token.account_id },
+        { header: 'ACCOUNT', value: (token) => token.accountId },
         { header: 'NAME', value: (token) => JSON.stringify(token.name) },
-        { header: 'CREATED', value: (token) => token.created_at.toISOString() },
-        { header: 'CREATED BY', value: (token) => token.created_by }
-      ], astraTokenView, `${describeUser(user)} has no Astra tokens`)
+        { header: 'CREATED', value: (token) => token.createdAt },
+        { header: 'CREATED BY', value: (token) => token.createdBy }
+      ], (token) => token, `${describeUser(user)} has no Astra tokens`)
       if (page.next) print.note(`more tokens follow: continue with --after ${page.items.at(-1)!.id}`)
     }
   },
@@ -57,12 +38,9 @@ export const astraTokenCommands: CommandSpec[] = [
     arguments: [USER_ARGUMENT, { name: 'token', description: 'the token id (as listed; not the secret)' }],
     options: {},
     async run (input, context, print) {
-      const user = await resolveUser(context.db, input.arg('user'))
+      const user = await context.ops.findUser(input.arg('user'))
       const tokenId = input.arg('token')
-      // The token's own account, which is not the user's when a role there let them make it.
-      const revokedOn = await audited(context.db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
-        (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } })
-      if (revokedOn === undefined) {
+      if (!await context.ops.revokeAstraToken(user, tokenId)) {
         throw new NotFound(`${describeUser(user)} has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
       }
       print.result(`revoked Astra token ${tokenId} of ${describeUser(user)}`, { id: tokenId, userId: user.id, revoked: true })

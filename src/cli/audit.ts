@@ -1,36 +1,8 @@
 import { InvalidInput } from '../core/errors.js'
-import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { parseRfc3339 } from '../core/rfc3339.js'
-import { listAuditEvents, type AuditEventRow } from '../db/repositories/audit-events.js'
-import { CLI_CONTEXT } from '../services/audit.js'
-import { resolveAccount, resolveUser } from '../services/lookups.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../services/revoke-credentials.js'
+import { parseLimit } from '../core/pagination.js'
 import { LIST_LIMIT } from './accounts.js'
-import { credentialToolsOf, type CommandSpec } from './command.js'
+import type { CommandSpec } from './command.js'
 import { describeAccount, describeUser } from './views.js'
-
-/** The --json shape: the admin API's audit event. */
-function auditEventView (row: AuditEventRow) {
-  return {
-    id: String(row.id),
-    occurredAt: row.occurred_at,
-    accountId: row.account_id,
-    kind: row.kind,
-    actor: { kind: row.actor_kind, id: row.actor_id, name: row.actor_name, credential: row.actor_credential },
-    object: row.object_type === null ? null : { type: row.object_type, id: row.object_id },
-    reason: row.reason,
-    requestId: row.request_id,
-    clientIp: row.client_ip,
-    details: row.details
-  }
-}
-
-function instant (option: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined
-  const date = parseRfc3339(value)
-  if (date === null) throw new InvalidInput(`--${option} must be an ISO 8601 date and time, e.g. 2026-11-22T10:00:00Z`)
-  return date
-}
 
 const DRY_RUN = { 'dry-run': { type: 'boolean', description: 'report what would be revoked, change nothing' } } as const
 
@@ -54,26 +26,19 @@ export const auditCommands: CommandSpec[] = [
       const after = input.string('after')
       if (after !== undefined && !/^[0-9]{1,18}$/.test(after)) throw new InvalidInput('--after must be an event id')
       const accountArgument = input.arg('account')
-      const accountId = accountArgument === '-' ? null : (await resolveAccount(context.db, accountArgument)).id
-      const request = { after, limit }
-      const rows = await listAuditEvents(context.db, {
-        accountIds: [accountId],
-        kind: input.string('kind'),
-        requestId: input.string('request-id'),
-        since: instant('since', input.string('since')),
-        until: instant('until', input.string('until'))
-      }, request)
-      const page = toKeysetPage(rows, request)
+      const account = accountArgument === '-' ? null : await context.ops.findAccount(accountArgument)
+      const filters = { kind: input.string('kind'), requestId: input.string('request-id'), since: input.string('since'), until: input.string('until') }
+      const page = await context.ops.listAuditEvents(account, filters, { after, limit })
       print.table(page.items, [
-        { header: 'ID', value: (row) => String(row.id) },
-        { header: 'TIME', value: (row) => row.occurred_at.toISOString() },
-        { header: 'KIND', value: (row) => row.kind },
-        { header: 'ACTOR', value: (row) => row.actor_name ?? row.actor_id ?? row.actor_kind ?? '-' },
-        { header: 'OBJECT', value: (row) => row.object_type === null ? '-' : `${row.object_type}:${row.object_id}` },
-        { header: 'REASON', value: (row) => row.reason ?? '-' },
-        { header: 'REQUEST', value: (row) => row.request_id ?? '-' }
-      ], auditEventView, 'no audit events')
-      if (page.next) print.note(`more events follow: continue with --after ${String(page.items.at(-1)!.id)}`)
+        { header: 'ID', value: (event) => event.id },
+        { header: 'TIME', value: (event) => event.occurredAt },
+        { header: 'KIND', value: (event) => event.kind },
+        { header: 'ACTOR', value: (event) => event.actor.name ?? event.actor.id ?? event.actor.kind },
+        { header: 'OBJECT', value: (event) => event.object === null ? '-' : `${event.object.type}:${event.object.id}` },
+        { header: 'REASON', value: (event) => event.reason ?? '-' },
+        { header: 'REQUEST', value: (event) => event.requestId ?? '-' }
+      ], (event) => event, 'no audit events')
+      if (page.next) print.note(`more events follow: continue with --after ${page.items.at(-1)!.id}`)
     }
   },
   {
@@ -83,10 +48,10 @@ export const auditCommands: CommandSpec[] = [
     arguments: [{ name: 'user', description: 'the user, by id or by name' }],
     options: { ...DRY_RUN, 'disable-login': { type: 'boolean', description: 'also remove the password: no login works until one is set again' } },
     async run (input, context, print) {
-      const user = await resolveUser(context.db, input.arg('user'))
+      const user = await context.ops.findUser(input.arg('user'))
       const dryRun = input.flag('dry-run')
       const disableLogin = input.flag('disable-login')
-      const revoked = await revokeUserCredentials(context.db, CLI_CONTEXT, { accountId: user.account_id, userId: user.id }, { dryRun, disableLogin, now: new Date() })
+      const revoked = await context.ops.revokeUserCredentials(user, { dryRun, disableLogin })
       const verb = dryRun ? 'would revoke' : 'revoked'
       print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, ` +
         `${revoked.agentTokens} agent tokens and ${revoked.hostFactoryTokens} host factory tokens made by the user, every Conjur access token issued until now` +
@@ -100,10 +65,10 @@ export const auditCommands: CommandSpec[] = [
     arguments: [{ name: 'account', description: 'the account, by id or by name' }, { name: 'host', description: 'the host id, without host/' }],
     options: DRY_RUN,
     async run (input, context, print) {
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const hostId = input.arg('host')
       const dryRun = input.flag('dry-run')
-      const revoked = await revokeHostCredentialsOf(context.db, credentialToolsOf(context).box, CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun })
+      const revoked = await context.ops.revokeHostCredentials(account, hostId, dryRun)
       print.result(`${dryRun ? 'would revoke' : 'revoked'} the API key and access tokens of host ${hostId} of ${describeAccount(account)}, and ${revoked.hostFactoryTokens} host factory tokens it made`, { dryRun, accountId: account.id, hostId, ...revoked })
     }
   }

@@ -1,18 +1,16 @@
-import { ConfigError, type Config } from '../config.js'
-import { PasswordHasher, type CredentialTools } from '../core/credentials.js'
-import { Fingerprints } from '../core/fingerprints.js'
-import { parseSecretKey, SecretBox } from '../core/secrets.js'
-import type { Database } from '../db/database.js'
+import type { Operations } from './operations.js'
 
-/** Exit codes of every CLI command (documented in the README). */
+/** Exit codes of every CLI command (documented in docs/cli.md and in every help). */
 export const EXIT = {
   ok: 0,
   /** The operation failed: not found, conflict, invalid input. */
   failed: 1,
   /** Unknown command or option, missing or extra argument. */
   usage: 2,
-  /** Bad configuration, or the database failed or is unreachable. */
-  environment: 3
+  /** Bad configuration, or the database or the server failed or is unreachable. */
+  environment: 3,
+  /** Remote mode: no session token, or the server refused it (expired, revoked): run `tessera login`. */
+  notLoggedIn: 4
 } as const
 
 export interface TextSink {
@@ -31,24 +29,27 @@ export interface CliIo {
   stdin: SecretSource
 }
 
+/** What a command runs with: its streams, and the operations, on the database or through a server. */
 export interface CliContext extends CliIo {
-  db: Database
-  config: Config
+  ops: Operations
+  /** Remote mode only: logging in to the server and out. */
+  session?: SessionControl
 }
 
-/** The password hasher of a command that sets passwords. */
-export function passwordsOf (context: CliContext): PasswordHasher {
-  return new PasswordHasher(context.config.passwordHashing)
+export interface LoginResult {
+  url: string
+  user: string
+  /** The account the session is scoped to, if any. */
+  account: { id: string, name: string } | null
+  expires: string | null
 }
 
-/**
- * What a command that issues API keys needs: their sealed copies must open on the server
- * (Conjur's login shows a key again), so the server's key. Other commands run without it.
- */
-export function credentialToolsOf (context: CliContext): CredentialTools {
-  const key = context.config.secretKey === undefined ? null : parseSecretKey(context.config.secretKey)
-  if (!key) throw new ConfigError('TESSERA_SECRET_KEY', 'is required to issue API keys: they are kept sealed under the server key (use the same key as the server)')
-  return { box: new SecretBox(key), passwords: passwordsOf(context), fingerprints: new Fingerprints(key) }
+export interface SessionControl {
+  url: string
+  /** Logs in with a password and keeps the session token in the credentials file. */
+  login (user: string, password: string, account: string | undefined): Promise<LoginResult>
+  /** Revokes the kept session on the server, and forgets it. */
+  logout (): Promise<{ url: string, revoked: boolean, forgotten: boolean }>
 }
 
 export interface OptionSpec {

@@ -1,19 +1,17 @@
 import { ACCESSOR_FORMAT } from '../core/accessors.js'
-import { InvalidInput, NotFound } from '../core/errors.js'
+import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
-import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../db/repositories/credentials.js'
-import { isUserOfAccount } from '../families/astra/repository.js'
-import { REPORT_DAYS_MAX, reportCredentials, reportCsv, type ReportItem } from '../services/credential-report.js'
-import { resolveAccount, resolveUser } from '../services/lookups.js'
+import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../core/credential-kinds.js'
+import type { ReportItem } from '../services/credential-report.js'
 import { LIST_LIMIT } from './accounts.js'
 import { UsageError, type CommandInput, type CommandSpec } from './command.js'
-import { describeAccount, describeUser } from './views.js'
+import { describeAccount } from './views.js'
 
-function days (input: CommandInput, option: string): number | undefined {
+function days (input: CommandInput, option: string, max: number): number | undefined {
   const text = input.string(option)
   if (text === undefined) return undefined
   const value = /^[0-9]{1,5}$/.test(text) ? Number(text) : Number.NaN
-  if (!(value <= REPORT_DAYS_MAX)) throw new InvalidInput(`--${option} must be a whole number of days from 0 to ${REPORT_DAYS_MAX}`)
+  if (!(value <= max)) throw new InvalidInput(`--${option} must be a whole number of days from 0 to ${max}`)
   return value
 }
 
@@ -46,27 +44,26 @@ export const credentialCommands: CommandSpec[] = [
     },
     async run (input, context, print) {
       if (input.flag('csv') && print.json) throw new UsageError('--csv and --json are two formats: choose one', 'credentials report')
+      // Loaded only when needed, not with every command: it brings the database layer.
+      const needsService = input.flag('csv') || input.string('unused-days') !== undefined || input.string('expiring-days') !== undefined
+      const { REPORT_DAYS_MAX, reportCsv } = needsService ? await import('../services/credential-report.js') : { REPORT_DAYS_MAX: 0, reportCsv: undefined }
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
       const after = input.string('after')
       if (after !== undefined && !ACCESSOR_FORMAT.test(after)) throw new InvalidInput('--after must be an accessor (letters, digits, _ and -)')
       const query = {
         kind: kindOf(input),
         neverUsed: input.flag('never-used'),
-        unusedDays: days(input, 'unused-days'),
-        expiringDays: days(input, 'expiring-days'),
+        unusedDays: days(input, 'unused-days', REPORT_DAYS_MAX),
+        expiringDays: days(input, 'expiring-days', REPORT_DAYS_MAX),
         ownerDisabled: input.flag('owner-disabled'),
         includeEnded: input.flag('include-ended')
       }
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const userArgument = input.string('user')
-      const user = userArgument === undefined ? undefined : await resolveUser(context.db, userArgument)
-      if (user && !await isUserOfAccount(context.db, account.id, user.id)) {
-        throw new NotFound(`${describeUser(user)} is not a user of ${describeAccount(account)}`, { type: 'User', key: user.id })
-      }
-      const request = { after, limit }
-      const page = await reportCredentials(context.db, { accountId: account.id, userId: user?.id, ...query }, request, new Date())
+      const user = userArgument === undefined ? undefined : await context.ops.findUser(userArgument)
+      const page = await context.ops.reportCredentials(account, user, query, { after, limit })
       if (input.flag('csv')) {
-        print.raw(reportCsv(page.items))
+        print.raw(reportCsv!(page.items))
       } else {
         print.table(page.items, [
           { header: 'ACCESSOR', value: (item: ReportItem) => item.accessor },

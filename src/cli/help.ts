@@ -5,11 +5,13 @@ const PROGRAM = 'tessera'
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec & { short?: string }> = {
   json: { type: 'boolean', description: 'print one JSON object per line instead of text' },
+  url: { type: 'string', value: 'URL', description: 'run through the admin API of the server at URL (default: TESSERA_URL; without either, on the database)' },
   help: { type: 'boolean', short: 'h', description: 'show this help' }
 }
 
-const EXIT_CODES = 'Exit codes: 0 done, 1 the operation failed (not found, conflict, invalid input),\n' +
-  '2 usage error, 3 configuration or database error.'
+const EXIT_CODES = 'Exit codes: 0 done, 1 the operation failed (not found, conflict, invalid input, forbidden),\n' +
+  '2 usage error, 3 configuration, database or server error (unreachable, 5xx),\n' +
+  '4 not logged in, or the server refused the session token (run tessera login).'
 
 function columns (rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([left]) => left.length))
@@ -68,14 +70,15 @@ export function generalHelp (commands: CommandSpec[]): string {
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',
-    'Operator commands. They work on the database the server uses (DATABASE_URL, or the',
-    'embedded database under DATA_DIR), applying pending migrations first.',
-    'Accounts and users may be named by id or by name.',
+    'Operator commands. With TESSERA_URL (or --url) they go through the admin API of that',
+    'running server, as the user of TESSERA_TOKEN or of `tessera login`. Without it they work',
+    'on the database the server uses (DATABASE_URL, or the embedded database under DATA_DIR),',
+    'applying pending migrations first. Accounts and users may be named by id or by name.',
     '',
     'Commands:',
     ...commandList(commands),
     '',
-    'Every command takes --json (one JSON object per line) and --help.',
+    'Every command takes --json (one JSON object per line), --url and --help.',
     `Run '${PROGRAM} <command> --help', e.g. '${PROGRAM} users create --help', for its options.`,
     '',
     EXIT_CODES,

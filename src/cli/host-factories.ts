@@ -1,14 +1,15 @@
-import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
-import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory, type HostFactoryView } from '../families/conjur/host-factories.js'
-import { PRIVILEGES, type Privilege } from '../families/conjur/repository.js'
-import { resolveAccount } from '../services/lookups.js'
+import type { HostFactoryView } from '../families/conjur/host-factories.js'
+import type { Privilege } from '../families/conjur/repository.js'
 import { LIST_LIMIT } from './accounts.js'
 import type { CommandInput, CommandSpec, CliContext } from './command.js'
 import { describeAccount } from './views.js'
 
 /** Conjur host factories of an account: the CLI twin of /admin/v1/accounts/{id}/host-factories. */
+
+/** Typed against the repository's, without loading it (and the database layer) for the command line. */
+const PRIVILEGES: readonly Privilege[] = ['read', 'execute', 'update']
 
 const CONJUR_ID = /^[A-Za-z0-9._@/-]{1,128}$/
 const ACCOUNT = { name: 'account', description: 'the account, by id or by name' }
@@ -30,6 +31,11 @@ function checkPrivilege (value: string): Privilege {
   return value as Privilege
 }
 
+/** A factory's listing key: its id without the `<account name>:host_factory:` of its Conjur id. */
+function keyOf (accountName: string, factory: HostFactoryView): string {
+  return factory.id.slice(`${accountName}:host_factory:`.length)
+}
+
 function lines (factory: HostFactoryView): string[] {
   return [
     `host factory ${factory.id}`,
@@ -40,11 +46,10 @@ function lines (factory: HostFactoryView): string[] {
 }
 
 async function changeFrom (input: CommandInput, context: CliContext, grant: boolean) {
-  const account = await resolveAccount(context.db, input.arg('account'))
+  const account = await context.ops.findAccount(input.arg('account'))
   const id = checkConjurId('id', input.arg('id'))
   const change = { role: input.arg('role'), privilege: checkPrivilege(input.arg('privilege')) }
-  await audited(context.db, CLI_CONTEXT, (trx) => changePermission(trx, account.id, id, change, grant),
-    () => ({ kind: grant ? 'host-factory.privilege-granted' : 'host-factory.privilege-withdrawn', accountId: account.id, object: { type: 'host-factory', id }, details: { ...change } }))
+  await context.ops.changeHostFactoryPermission(account, id, change, grant)
   return { account, id, change }
 }
 
@@ -59,11 +64,10 @@ export const hostFactoryCommands: CommandSpec[] = [
       owner: { type: 'string', value: 'ROLE', description: "its owner, <account name>:user:<name> or <account name>:host:<id> (default: none but the account's admins)" }
     },
     async run (input, context, print) {
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const layers = input.strings('layer').map((layer) => checkConjurId('layer', layer))
       const id = checkConjurId('id', input.arg('id'))
-      const factory = await audited(context.db, CLI_CONTEXT, (trx) => createHostFactory(trx, account.id, { id, layers, owner: input.string('owner') }, null),
-        () => ({ kind: 'host-factory.created', accountId: account.id, object: { type: 'host-factory', id }, details: { layers, owner: input.string('owner') } }))
+      const factory = await context.ops.createHostFactory(account, { id, layers, owner: input.string('owner') })
       print.result([`created in ${describeAccount(account)}:`, ...lines(factory)], factory)
     }
   },
@@ -77,14 +81,15 @@ export const hostFactoryCommands: CommandSpec[] = [
       after: { type: 'string', value: 'ID', description: 'start after this host factory id (the last id of the previous page)' }
     },
     async run (input, context, print) {
-      const account = await resolveAccount(context.db, input.arg('account'))
-      const page = await listHostFactoryPage(context.db, account.id, { after: input.string('after'), limit: parseLimit(input.string('limit'), LIST_LIMIT) })
+      const account = await context.ops.findAccount(input.arg('account'))
+      const limit = parseLimit(input.string('limit'), LIST_LIMIT)
+      const page = await context.ops.listHostFactories(account, { after: input.string('after'), limit })
       print.table(page.items, [
         { header: 'ID', value: (factory) => factory.id },
         { header: 'OWNER', value: (factory) => factory.owner ?? '-' },
         { header: 'LAYERS', value: (factory) => factory.layers.join(',') || '-' }
-      ], ({ key: _key, ...factory }) => factory, 'no host factories')
-      if (page.next) print.note(`more host factories follow: continue with --after ${page.items.at(-1)!.key}`)
+      ], (factory) => factory, 'no host factories')
+      if (page.next) print.note(`more host factories follow: continue with --after ${keyOf(account.name, page.items.at(-1)!)}`)
     }
   },
   {
@@ -94,8 +99,8 @@ export const hostFactoryCommands: CommandSpec[] = [
     arguments: [ACCOUNT, FACTORY],
     options: {},
     async run (input, context, print) {
-      const account = await resolveAccount(context.db, input.arg('account'))
-      const factory = await getHostFactory(context.db, account.id, checkConjurId('id', input.arg('id')))
+      const account = await context.ops.findAccount(input.arg('account'))
+      const factory = await context.ops.getHostFactory(account, checkConjurId('id', input.arg('id')))
       print.result(lines(factory), factory)
     }
   },
@@ -106,9 +111,9 @@ export const hostFactoryCommands: CommandSpec[] = [
     arguments: [ACCOUNT, FACTORY],
     options: {},
     async run (input, context, print) {
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const id = checkConjurId('id', input.arg('id'))
-      await audited(context.db, CLI_CONTEXT, (trx) => removeHostFactory(trx, account.id, id), () => ({ kind: 'host-factory.deleted', accountId: account.id, object: { type: 'host-factory', id } }))
+      await context.ops.deleteHostFactory(account, id)
       print.result(`deleted host factory ${id} of ${describeAccount(account)}`, { accountId: account.id, id })
     }
   },

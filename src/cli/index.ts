@@ -7,6 +7,7 @@ import { credentialCommands } from './credentials.js'
 import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
 import { hostFactoryCommands } from './host-factories.js'
+import { sessionCommands } from './session.js'
 import { createPrinter } from './printer.js'
 import { retentionCommands } from './retention.js'
 import { roleCommands } from './roles.js'
@@ -16,13 +17,14 @@ import { userCommands } from './users.js'
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
+export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }
   /** `help` is shown on stderr after the error (for a bare `tessera`). */
   | { kind: 'usage', error: UsageError, help?: string }
-  | { kind: 'command', spec: CommandSpec, input: CommandInput, json: boolean }
+  /** `url`: --url, the server to run the command through (else TESSERA_URL, else the database). */
+  | { kind: 'command', spec: CommandSpec, input: CommandInput, json: boolean, url: string | undefined }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>
 
@@ -99,7 +101,24 @@ function commandInput (spec: CommandSpec, values: Values, positionals: string[])
   }
 }
 
-function parse (argv: readonly string[]): Invocation {
+/** `tessera --json --url URL accounts list`: options every command takes may come before it too. */
+function commonOptionsLast (argv: readonly string[]): string[] {
+  const leading: string[] = []
+  let index = 0
+  for (; index < argv.length; index++) {
+    const arg = argv[index]!
+    if (arg === '--json' || arg.startsWith('--url=')) leading.push(arg)
+    else if (arg === '--url' && index + 1 < argv.length) leading.push(arg, argv[++index]!)
+    else break
+  }
+  const rest = argv.slice(index)
+  // Before a `--`, after which every word is an argument.
+  const end = rest.indexOf('--')
+  return end === -1 ? [...rest, ...leading] : [...rest.slice(0, end), ...leading, ...rest.slice(end)]
+}
+
+function parse (args: readonly string[]): Invocation {
+  const argv = commonOptionsLast(args)
   const [first, second, ...rest] = argv
   if (first === undefined) return { kind: 'usage', error: new UsageError('missing command'), help: generalHelp(COMMANDS) }
   if (first === 'help') return { kind: 'help', text: helpFor(argv.slice(1)) }
@@ -114,7 +133,7 @@ function commandInvocation (spec: CommandSpec, rest: readonly string[]): Invocat
   const endOfOptions = rest.indexOf('--')
   if ((endOfOptions === -1 ? rest : rest.slice(0, endOfOptions)).some(isHelpFlag)) return { kind: 'help', text: commandHelp(spec) }
   const { values, positionals } = parseOptions(spec, [...rest])
-  return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true }
+  return { kind: 'command', spec, input: commandInput(spec, values, positionals), json: values.json === true, url: values.url as string | undefined }
 }
 
 /** Parses a command line without touching the database: help and usage errors need none. */

@@ -1,7 +1,4 @@
-import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { NotFound } from '../core/errors.js'
-import { assignRole, withdrawRole } from '../services/identity.js'
-import { resolveAccount, resolveUser } from '../services/lookups.js'
 import type { CliContext, CommandInput, CommandSpec } from './command.js'
 import { checkIdentifier } from './validate.js'
 import { describeAccount, describeUser } from './views.js'
@@ -12,10 +9,10 @@ const ARGUMENTS = [
   { name: 'role', description: "the role name, e.g. admin: 1 to 64 letters, digits, '.', '_', ':' or '-'" }
 ]
 
-async function resolveGrant (input: CommandInput, context: CliContext) {
+async function resolveGrant (input: CommandInput, { ops }: CliContext) {
   const role = checkIdentifier('role', input.arg('role'))
-  const user = await resolveUser(context.db, input.arg('user'))
-  const account = await resolveAccount(context.db, input.arg('account'))
+  const user = await ops.findUser(input.arg('user'))
+  const account = await ops.findAccount(input.arg('account'))
   return { user, account, role, view: { userId: user.id, accountId: account.id, role } }
 }
 
@@ -28,7 +25,7 @@ export const roleCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const { user, account, role, view } = await resolveGrant(input, context)
-      await audited(context.db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))
+      await context.ops.grantRole(user, account, role)
       print.result(`granted role ${role} on ${describeAccount(account)} to ${describeUser(user)}`, view)
     }
   },
@@ -40,9 +37,7 @@ export const roleCommands: CommandSpec[] = [
     options: {},
     async run (input, context, print) {
       const { user, account, role, view } = await resolveGrant(input, context)
-      const withdrawn = await audited(context.db, CLI_CONTEXT, (trx) => withdrawRole(trx, user.id, account.id, role),
-        (done) => done ? { kind: 'role.withdrawn', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } } : undefined)
-      if (!withdrawn) {
+      if (!await context.ops.revokeRole(user, account, role)) {
         throw new NotFound(`${describeUser(user)} does not hold role ${role} on ${describeAccount(account)}`, { type: 'RoleAssignment', key: role })
       }
       print.result(`revoked role ${role} on ${describeAccount(account)} from ${describeUser(user)}`, view)

@@ -1,39 +1,11 @@
 import { once } from 'node:events'
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
-import { ConfigError } from '../config.js'
 import { InvalidInput } from '../core/errors.js'
-import { parseSecretKey, SecretBox } from '../core/secrets.js'
-import { CLI_CONTEXT } from '../services/audit.js'
-import { exportHeader, exportLines } from '../services/transfer/export.js'
-import { MAX_LINE_BYTES, type LineType } from '../services/transfer/format.js'
-import { importLines, NotAnExport, type CountedType, type ImportSummary, type LineFailure } from '../services/transfer/import.js'
-import type { CliContext, CommandSpec, Printer, TextSink } from './command.js'
-import { readLines } from './line-reader.js'
+import type { LineType } from '../services/transfer/format.js'
+import type { CountedType, ImportSummary, LineFailure } from '../services/transfer/import.js'
+import type { CliContext, CommandSpec, Printer } from './command.js'
 import { createProgress, type ProgressSink } from './progress.js'
-
-/** A sink that may say "wait" (a stream's write returns false): wait for its drain before writing on. */
-async function write (sink: TextSink, text: string): Promise<void> {
-  const emitter = sink as TextSink & { once?: unknown }
-  if (sink.write(text) === false && typeof emitter.once === 'function') await once(emitter as unknown as NodeJS.EventEmitter, 'drain')
-}
-
-/**
- * The export, a page of lines a write; returns how many lines of each type. One read-only
- * snapshot (repeatable read): every line sees the same database, as pg_dump's do, however long
- * the export takes and whatever the server writes meanwhile.
- */
-async function writeExport (context: CliContext, sink: TextSink): Promise<Partial<Record<LineType, number>>> {
-  const counts: Partial<Record<LineType, number>> = {}
-  await write(sink, `${JSON.stringify(exportHeader(new Date()))}\n`)
-  await context.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(async (snapshot) => {
-    for await (const page of exportLines(snapshot)) {
-      for (const line of page) counts[line.type] = (counts[line.type] ?? 0) + 1
-      await write(sink, page.map((line) => `${JSON.stringify(line)}\n`).join(''))
-    }
-  })
-  return counts
-}
 
 /** Writes to a file only its owner may read (an existing file too): an export is as sensitive as a database backup. */
 async function exportToFile (context: CliContext, path: string): Promise<Partial<Record<LineType, number>>> {
@@ -46,7 +18,7 @@ async function exportToFile (context: CliContext, path: string): Promise<Partial
   const stream = handle.createWriteStream()
   try {
     await handle.chmod(0o600)
-    const counts = await writeExport(context, stream)
+    const counts = await context.ops.exportTo(stream)
     stream.end()
     await once(stream, 'finish')
     return counts
@@ -54,12 +26,6 @@ async function exportToFile (context: CliContext, path: string): Promise<Partial
     stream.destroy()
     await once(stream, 'close').catch(() => undefined)
   }
-}
-
-function boxOf (context: CliContext): SecretBox {
-  const key = context.config.secretKey === undefined ? null : parseSecretKey(context.config.secretKey)
-  if (!key) throw new ConfigError('TESSERA_SECRET_KEY', "is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)")
-  return new SecretBox(key)
 }
 
 async function inputOf (path: string, stdin: CliContext['stdin']): Promise<{ stream: AsyncIterable<Buffer | string>, size: number | undefined }> {
@@ -113,7 +79,7 @@ export const transferCommands: CommandSpec[] = [
     async run (input, context, print) {
       const output = input.string('output')
       if (output === undefined) {
-        const counts = await writeExport(context, context.stdout)
+        const counts = await context.ops.exportTo(context.stdout)
         print.note(`tessera: exported ${Object.values(counts).reduce((sum, n) => sum + n, 0)} lines`)
         return
       }
@@ -132,24 +98,17 @@ export const transferCommands: CommandSpec[] = [
       'allow-admin-account': { type: 'boolean', description: 'let the file add users to the administrators\' account or give roles on it (super-admins)' }
     },
     async run (input, context, print) {
-      const box = boxOf(context)
       const dryRun = input.flag('dry-run')
       const { stream, size } = await inputOf(input.arg('file'), context.stdin)
       const progress = createProgress(context.stderr as ProgressSink, size)
       let bytes = 0
-      let summary: ImportSummary
-      try {
-        summary = await importLines(context.db, readLines(stream, MAX_LINE_BYTES, (read) => { bytes = read }), {
-          tools: { box, now: new Date(), adminAccount: { id: context.config.admin.account, allowed: input.flag('allow-admin-account') }, failedUsers: new Set() },
-          audit: CLI_CONTEXT,
-          dryRun,
-          onFailure: (failure) => printFailure(print, failure),
-          onLine: (lines) => progress.update(lines, bytes)
-        })
-      } catch (error) {
-        if (error instanceof NotAnExport) throw new InvalidInput(error.message)
-        throw error
-      }
+      const summary = await context.ops.importFrom({
+        lines: stream,
+        dryRun,
+        allowAdminAccount: input.flag('allow-admin-account'),
+        onFailure: (failure) => printFailure(print, failure),
+        onProgress: (lines, read) => { bytes = read; progress.update(lines, read) }
+      })
       progress.done(summary.lines, bytes)
       printSummary(print, summary, dryRun)
       if (summary.failed > 0) throw new InvalidInput(`${summary.failed} of ${summary.lines - 1} lines failed${dryRun ? ' (dry run)' : ''}`)

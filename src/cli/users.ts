@@ -1,29 +1,23 @@
-import { audited, CLI_CONTEXT } from '../services/audit.js'
-import { parseLimit, toKeysetPage } from '../core/pagination.js'
-import { listRolesByAccountOfUsers } from '../db/repositories/role-assignments.js'
-import { listUsers, listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
-import { changeUser, createUser, rotateApiKey } from '../services/identity.js'
-import { resolveAccount, resolveUser } from '../services/lookups.js'
-import { credentialToolsOf, passwordsOf, type CliContext, type CommandSpec, type Printer } from './command.js'
+import { parseLimit } from '../core/pagination.js'
+import type { CliContext, CommandSpec, Printer } from './command.js'
 import { LIST_LIMIT } from './accounts.js'
+import type { ListedUserView } from './operations.js'
 import { readNewPassword } from './secret-input.js'
 import { checkEmail, checkIdentifier, checkName } from './validate.js'
-import { describeAccount, describeUser, userView } from './views.js'
+import { describeAccount, describeUser } from './views.js'
 
 const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' }
 const API_KEY_NOTE = "The API key is printed only this once: it is stored as a hash, and sealed under the server key for Conjur's login."
 
-async function setEnabled (idOrName: string, enabled: boolean, context: CliContext, print: Printer): Promise<void> {
-  const { id } = await resolveUser(context.db, idOrName)
-  const user = await audited(context.db, CLI_CONTEXT, (trx) => changeUser(trx, passwordsOf(context), id, { enabled }),
-    (changed) => ({ kind: 'user.changed', accountId: changed.account_id, object: { type: 'user', id }, details: { changes: { enabled } } }))
-  print.result(`${enabled ? 'enabled' : 'disabled'} ${describeUser(user)}`, userView(user))
+async function setEnabled (idOrName: string, enabled: boolean, { ops }: CliContext, print: Printer): Promise<void> {
+  const user = await ops.changeUser(await ops.findUser(idOrName), { enabled })
+  print.result(`${enabled ? 'enabled' : 'disabled'} ${describeUser(user)}`, user)
 }
 
 /** Roles on the home account by name, on other accounts as `role@account`. */
-function formatRoles (user: UserRecord, roles: Map<string, string[]>): string {
-  const home = roles.get(user.account_id) ?? []
-  const elsewhere = [...roles].filter(([accountId]) => accountId !== user.account_id)
+function formatRoles (user: ListedUserView): string {
+  const home = user.roles[user.accountId] ?? []
+  const elsewhere = Object.entries(user.roles).filter(([accountId]) => accountId !== user.accountId)
     .flatMap(([accountId, names]) => names.map((role) => `${role}@${accountId}`))
   return [...home, ...elsewhere].join(',') || '-'
 }
@@ -47,22 +41,21 @@ export const userCommands: CommandSpec[] = [
       const name = checkName('user name', input.arg('name'))
       const email = input.string('email')
       const roles = input.strings('role').map((role) => checkIdentifier('role', role))
-      const account = await resolveAccount(context.db, input.arg('account'))
+      const account = await context.ops.findAccount(input.arg('account'))
       const password = input.flag('password-stdin') ? await readNewPassword(context.stdin, context.stderr, name) : undefined
-      const created = await audited(context.db, CLI_CONTEXT, (trx) => createUser(trx, credentialToolsOf(context), {
-        accountId: account.id,
+      const created = await context.ops.createUser(account, {
         name,
         email: email === undefined ? undefined : checkEmail(email),
         roles,
         password,
         enabled: !input.flag('disabled')
-      }), (made) => ({ kind: 'user.created', accountId: account.id, object: { type: 'user', id: made.user.id }, details: { name, roles, password: password === undefined ? undefined : 'set' } }))
+      })
       print.result([
-        `created ${describeUser(created.user)} in ${describeAccount(account)}${created.user.enabled ? '' : ', disabled'}`,
+        `created ${describeUser(created)} in ${describeAccount(account)}${created.enabled ? '' : ', disabled'}`,
         `roles:   ${created.roles.join(', ') || 'none'}`,
         `api key: ${created.apiKey}`,
         `api key accessor: ${created.apiKeyAccessor}`
-      ], { ...userView(created.user), roles: created.roles, apiKey: created.apiKey, apiKeyAccessor: created.apiKeyAccessor })
+      ], created)
       print.note(API_KEY_NOTE)
     }
   },
@@ -79,21 +72,16 @@ export const userCommands: CommandSpec[] = [
     async run (input, context, print) {
       const limit = parseLimit(input.string('limit'), LIST_LIMIT)
       const accountName = input.string('account')
-      const page = { after: input.string('after'), limit }
-      const rows = accountName === undefined
-        ? await listUsers(context.db, page)
-        : await listUsersInAccount(context.db, (await resolveAccount(context.db, accountName)).id, page)
-      const { items, next } = toKeysetPage(rows, page)
-      const found = await listRolesByAccountOfUsers(context.db, items.map((user) => user.id))
-      const roles = new Map(items.map((user) => [user.id, found.get(user.id) ?? new Map<string, string[]>()]))
+      const accountId = accountName === undefined ? undefined : (await context.ops.findAccount(accountName)).id
+      const { items, next } = await context.ops.listUsers(accountId, { after: input.string('after'), limit })
       print.table(items, [
         { header: 'ID', value: (user) => user.id },
         { header: 'NAME', value: (user) => user.name },
-        { header: 'ACCOUNT', value: (user) => user.account_id },
+        { header: 'ACCOUNT', value: (user) => user.accountId },
         { header: 'EMAIL', value: (user) => user.email ?? '-' },
         { header: 'ENABLED', value: (user) => (user.enabled ? 'yes' : 'no') },
-        { header: 'ROLES', value: (user) => formatRoles(user, roles.get(user.id)!) }
-      ], (user) => ({ ...userView(user), roles: Object.fromEntries(roles.get(user.id)!) }), 'no users')
+        { header: 'ROLES', value: formatRoles }
+      ], (user) => user, 'no users')
       if (next) print.note(`more users follow: continue with --after ${items.at(-1)!.id}`)
     }
   },
@@ -120,11 +108,10 @@ export const userCommands: CommandSpec[] = [
     arguments: [USER_ARGUMENT],
     options: {},
     async run (input, context, print) {
-      const { id, name } = await resolveUser(context.db, input.arg('user'))
-      const password = await readNewPassword(context.stdin, context.stderr, name)
-      const user = await audited(context.db, CLI_CONTEXT, (trx) => changeUser(trx, passwordsOf(context), id, { password }),
-        (changed) => ({ kind: 'user.changed', accountId: changed.account_id, object: { type: 'user', id }, details: { changes: { password: 'changed' } } }))
-      print.result(`changed the password of ${describeUser(user)}`, userView(user))
+      const found = await context.ops.findUser(input.arg('user'))
+      const password = await readNewPassword(context.stdin, context.stderr, found.name)
+      const user = await context.ops.changeUser(found, { password })
+      print.result(`changed the password of ${describeUser(user)}`, user)
     }
   },
   {
@@ -134,10 +121,9 @@ export const userCommands: CommandSpec[] = [
     arguments: [USER_ARGUMENT],
     options: {},
     async run (input, context, print) {
-      const user = await resolveUser(context.db, input.arg('user'))
-      const { apiKey, accessor } = await audited(context.db, CLI_CONTEXT, (trx) => rotateApiKey(trx, credentialToolsOf(context).box, user.id),
-        (issued) => ({ kind: 'api-key.rotated', accountId: user.account_id, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
-      print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`, `api key accessor: ${accessor}`], { ...userView(user), apiKey, apiKeyAccessor: accessor })
+      const user = await context.ops.findUser(input.arg('user'))
+      const { apiKey, accessor } = await context.ops.rotateApiKey(user)
+      print.result([`rotated the API key of ${describeUser(user)}`, `api key: ${apiKey}`, `api key accessor: ${accessor}`], { ...user, apiKey, apiKeyAccessor: accessor })
       print.note(API_KEY_NOTE)
     }
   }

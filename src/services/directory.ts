@@ -2,8 +2,8 @@ import { InvalidInput } from '../core/errors.js'
 import { toKeysetPage, type KeysetPage, type KeysetRequest } from '../core/pagination.js'
 import type { Database } from '../db/database.js'
 import { listAccounts, listAccountsAmong, type AccountRow } from '../db/repositories/accounts.js'
-import { holdsAnyRole, listAccountRolesOfUser, listAccountsWithRoles, listRoleNames, listRoleNamesOfUsers, type AccountRole } from '../db/repositories/role-assignments.js'
-import { listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
+import { holdsAnyRole, listAccountRolesOfUser, listAccountsWithRoles, listRoleNames, listRoleNamesOfUsers, listRolesByAccountOfUsers, type AccountRole } from '../db/repositories/role-assignments.js'
+import { listUsers, listUsersInAccount, type UserRecord } from '../db/repositories/users.js'
 import { existingAccount, existingUser, existingUserOf } from './lookups.js'
 
 /** Read-side use cases: pages of accounts, users and tenants, with the rules of who sees what. */
@@ -53,4 +53,19 @@ export async function accountUser (db: Database, accountId: string, userId: stri
 export async function roleAssignmentsSeenFrom (db: Database, accountId: string, userId: string, seesEverything: boolean): Promise<AccountRole[]> {
   const user = await existingUser(db, userId)
   return listAccountRolesOfUser(db, userId, seesEverything || user.account_id === accountId ? undefined : accountId)
+}
+
+/** A user with their roles on every account, by account id (the operator's view). */
+export interface UserWithAllRoles {
+  user: UserRecord
+  roles: Record<string, string[]>
+}
+
+/** A page of users (of every account, or those whose home is `accountId`) with all their roles. */
+export async function listUsersWithAllRoles (db: Database, accountId: string | undefined, page: KeysetRequest): Promise<KeysetPage<UserWithAllRoles>> {
+  const rows = accountId === undefined ? await listUsers(db, page) : await listUsersInAccount(db, (await existingAccount(db, accountId)).id, page)
+  const { items, next } = toKeysetPage(rows, page)
+  const found = await listRolesByAccountOfUsers(db, items.map((user) => user.id))
+  const withRoles = (user: UserRecord) => ({ user, roles: Object.fromEntries(found.get(user.id) ?? []) })
+  return { items: items.map(withRoles), next: next && withRoles(next) }
 }

@@ -134,3 +134,9 @@ export async function countPurgeable (db: Database, policy: RetentionPolicy, now
   if (cutoffs.auditEvents !== null) purged.auditEvents = await countAuditEventsBefore(db, cutoffs.auditEvents)
   return { cutoffs, purged }
 }
+
+/** An operator's purge (CLI, admin API): now, all of it, or a dry run's counts; the cutoffs as ISO 8601. */
+export async function purgeOnRequest (db: Database, context: AuditContext, policy: RetentionPolicy, dryRun: boolean, now: Date) {
+  const { cutoffs, purged } = dryRun ? await countPurgeable(db, policy, now) : await purgeRetained(db, context, policy, { now })
+  return { dryRun, cutoffs: { auditEvents: cutoffs.auditEvents?.toISOString() ?? null, endedCredentials: cutoffs.endedCredentials.toISOString() }, purged }
+}

@@ -80,6 +80,17 @@ const EXPECTED: Record<string, Row> = {
   // The hygiene report: the account's admins; a user's own list to that user too (not a caller here: `member` is another user).
   'GET /admin/v1/accounts/{accountId}/credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
   'GET /admin/v1/accounts/{accountId}/users/{userId}/credentials': [401, 401, 401, 403, 403, 200, 401, 401, 200],
+  // By id or name, for who may administer it; to anyone else it does not exist.
+  'GET /admin/v1/lookup/accounts/{ref}': [401, 401, 401, 404, 404, 200, 401, 401, 200],
+  'GET /admin/v1/lookup/users/{ref}': [401, 401, 401, 404, 404, 200, 401, 401, 200],
+  // Users of every account: a super-admin; those of one account: its admin too.
+  'GET /admin/v1/users': [401, 401, 401, 403, 403, 200, 401, 401, 200],
+  // What spans every account: the super-admin only.
+  'GET /admin/v1/users/{userId}/astra-tokens': [401, 401, 401, 403, 403, 403, 401, 401, 200],
+  'DELETE /admin/v1/users/{userId}/astra-tokens/{tokenId}': [401, 401, 401, 403, 403, 403, 401, 401, 204],
+  'POST /admin/v1/retention/purge': [401, 401, 401, 403, 403, 403, 401, 401, 200],
+  'GET /admin/v1/export': [401, 401, 401, 403, 403, 403, 401, 401, 200],
+  'POST /admin/v1/import': [401, 401, 401, 403, 403, 403, 401, 401, 400],
   // Conjur: login wants HTTP Basic and authenticate an API key in the body, whoever else calls.
   'GET /authn/{account}/login': [401, 401, 401, 401, 401, 401, 401, 401, 401],
   'POST /authn/{account}/{login}/authenticate': [200, 200, 200, 200, 200, 200, 200, 200, 200],

@@ -33,7 +33,7 @@ describe('tessera accounts create', () => {
     const [id, name] = [unique('id'), unique('acme')]
     const result = await cli(['accounts', 'create', name, '--id', id, '--disabled', '--json'])
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(jsonLines(result.stdout)).toEqual([{ id, name, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE }])
+    expect(jsonLines(result.stdout)).toEqual([{ id, name, enabled: false, createdAt: ISO_DATE }])
     expect(await findAccountById(database.db, id)).toMatchObject({ name, enabled: false })
   })
 
@@ -88,7 +88,7 @@ describe('tessera accounts list', () => {
     const first = await cli(['accounts', 'list', '--after', `${prefix}.0`, '--limit', '2', '--json'])
     expect(first.code).toBe(0)
     expect(jsonLines(first.stdout).map((account) => account.id)).toEqual([ids[0], ids[1]])
-    expect(jsonLines(first.stdout)[0]).toEqual({ id: ids[0], name: expect.any(String), enabled: true, createdAt: ISO_DATE, updatedAt: ISO_DATE })
+    expect(jsonLines(first.stdout)[0]).toEqual({ id: ids[0], name: expect.any(String), enabled: true, createdAt: ISO_DATE })
     expect(first.stderr).toBe(`more accounts follow: continue with --after ${ids[1]}\n`)
 
     const second = await cli(['accounts', 'list', '--after', ids[1]!, '--limit', '1', '--json'])
@@ -133,7 +133,7 @@ describe('tessera accounts disable / enable', () => {
     const account = await insertAccount(database.db)
     const result = await cli(['accounts', 'disable', account.id, '--json'])
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(jsonLines(result.stdout)).toEqual([{ id: account.id, name: account.name, enabled: false, createdAt: account.created_at.toISOString(), updatedAt: ISO_DATE }])
+    expect(jsonLines(result.stdout)).toEqual([{ id: account.id, name: account.name, enabled: false, createdAt: account.created_at.toISOString() }])
   })
 
   it('fails for an unknown account (exit 1)', async () => {

@@ -19,7 +19,9 @@ describe('tessera help', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' })
       expect(result.stdout).toMatch(/^Usage: tessera <command> \[options\]\n/)
       for (const spec of COMMANDS) expect(result.stdout).toContain(`  ${spec.group} ${spec.name}`)
-      expect(result.stdout).toContain('Exit codes: 0 done, 1 the operation failed (not found, conflict, invalid input),\n2 usage error, 3 configuration or database error.\n')
+      expect(result.stdout).toContain('Exit codes: 0 done, 1 the operation failed (not found, conflict, invalid input, forbidden),\n' +
+        '2 usage error, 3 configuration, database or server error (unreachable, 5xx),\n' +
+        '4 not logged in, or the server refused the session token (run tessera login).\n')
     }
   })
 

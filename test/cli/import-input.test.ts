@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readLines } from '../../src/cli/line-reader.js'
+import { readLines } from '../../src/services/transfer/line-reader.js'
 import { createProgress, PLAIN_EVERY } from '../../src/cli/progress.js'
 
 async function linesOf (chunks: Array<Buffer | string>, maxBytes = 64) {

@@ -226,9 +226,9 @@ describe('tessera import by value, from the system being replaced', () => {
     let stderr = ''
     let stdout = ''
     const { runCli } = await import('../../src/cli/index.js')
+    const { localOperations } = await import('../../src/cli/local-operations.js')
     const code = await runCli(['import', '-'], {
-      db: t.app.db,
-      config: t.config,
+      ops: localOperations(t.app.db, t.config),
       stdin: pipedStdin(text),
       stdout: { write: (chunk: string) => { stdout += chunk } },
       stderr: Object.assign({ write: (chunk: string) => { stderr += chunk } }, { isTTY: true })

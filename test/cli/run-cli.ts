@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import type { SecretSource } from '../../src/cli/command.js'
 import { runCli } from '../../src/cli/index.js'
+import { localOperations } from '../../src/cli/local-operations.js'
 import type { Config } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 
@@ -43,8 +44,7 @@ export function cliOn (db: Database, config: Config) {
     let stdout = ''
     let stderr = ''
     const code = await runCli(argv, {
-      db,
-      config,
+      ops: localOperations(db, config),
       stdin,
       stdout: { write: (text: string) => { stdout += text } },
       stderr: { write: (text: string) => { stderr += text } }

@@ -55,7 +55,7 @@ describe('tessera users create', () => {
     const result = await cli(['users', 'create', account.id, name, '--disabled', '--json'])
     expect(result).toMatchObject({ code: 0, stderr: API_KEY_NOTE })
     const [created] = jsonLines(result.stdout)
-    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, updatedAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
+    expect(created).toEqual({ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), name, accountId: account.id, email: null, enabled: false, createdAt: ISO_DATE, roles: [], apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
     expect(await passwordHash(created.id)).toBeNull()
     expect(await storedKeyHash(created.id)).toEqual(sha256(created.apiKey))
   })
@@ -156,7 +156,6 @@ describe('tessera users list', () => {
       email: user.email,
       enabled: user.enabled,
       createdAt: user.created_at.toISOString(),
-      updatedAt: user.updated_at.toISOString(),
       roles: user === alice.user ? { [home.id]: ['admin', 'member'] } : { [other.id]: ['viewer'] }
     })))
 
@@ -207,7 +206,7 @@ describe('tessera users disable / enable', () => {
     expect(await findUserById(database.db, user.id)).toMatchObject({ enabled: false })
     const result = await cli(['users', 'enable', user.id, '--json'])
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(jsonLines(result.stdout)).toEqual([{ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), updatedAt: ISO_DATE }])
+    expect(jsonLines(result.stdout)).toEqual([{ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString() }])
     expect(await findUserById(database.db, user.id)).toMatchObject({ enabled: true })
   })
 
@@ -235,7 +234,7 @@ describe('tessera users set-password', () => {
     const password = unique('new-secret')
     const result = await cli(['users', 'set-password', user.id, '--json'], pipedStdin(password))
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(jsonLines(result.stdout)).toEqual([{ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), updatedAt: ISO_DATE }])
+    expect(jsonLines(result.stdout)).toEqual([{ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString() }])
     expect(await verifyPassword(await passwordHash(user.id), password)).toBe(true)
   })
 
@@ -277,7 +276,7 @@ describe('tessera users rotate-api-key', () => {
     const result = await cli(['users', 'rotate-api-key', user.id, '--json'])
     expect(result).toMatchObject({ code: 0, stderr: API_KEY_NOTE })
     const [rotated] = jsonLines(result.stdout)
-    expect(rotated).toEqual({ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), updatedAt: ISO_DATE, apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
+    expect(rotated).toEqual({ id: user.id, name: user.name, accountId: user.account_id, email: null, enabled: true, createdAt: user.created_at.toISOString(), apiKey: expect.stringMatching(/^[0-9a-f]{32}$/), apiKeyAccessor: expect.stringMatching(/^uak_[0-9a-f]{32}$/) })
     expect(await storedKeyHash(user.id)).toEqual(sha256(rotated.apiKey))
   })
 

@@ -78,7 +78,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('gives every status of every operation a JSON schema (or, for bodiless answers, none at all; the hygiene report CSV as well)', () => {
+  it('gives every status of every operation a JSON schema (or, for bodiless answers, none at all; the hygiene report CSV as well; the export JSON lines)', () => {
     for (const { method, path, operation } of operations) {
       const statuses = Object.keys(operation.responses)
       expect(statuses.length, `${method} ${path}`).toBeGreaterThan(0)
@@ -93,8 +93,10 @@ describe('GET /openapi.json', () => {
         } else {
           // The hygiene report answers the same page as CSV too.
           const csvToo = CSV_TOO.has(`${method} ${path}`) && status === '200'
-          expect(Object.keys(content), where).toEqual(csvToo ? ['application/json', 'text/csv'] : ['application/json'])
-          expect(content['application/json']!.schema, where).toBeTypeOf('object')
+          // The export streams JSON lines, one JSON object each.
+          const jsonLines = `${method} ${path}` === 'get /admin/v1/export' && status === '200'
+          expect(Object.keys(content), where).toEqual(csvToo ? ['application/json', 'text/csv'] : jsonLines ? ['application/x-ndjson'] : ['application/json'])
+          expect(content[jsonLines ? 'application/x-ndjson' : 'application/json']!.schema, where).toBeTypeOf('object')
         }
       }
     }

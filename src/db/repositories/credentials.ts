@@ -3,8 +3,8 @@ import type { Database } from '../database.js'
 import type { Credentials } from '../schema.js'
 
 /** The kinds of the `credentials` view (migration 0014), one per stored credential kind. */
-export const CREDENTIAL_KINDS = ['session', 'api-key', 'agent-token', 'astra-token', 'host-factory-token', 'host-api-key'] as const
-export type StoredCredentialKind = typeof CREDENTIAL_KINDS[number]
+import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../../core/credential-kinds.js'
+export { CREDENTIAL_KINDS, type StoredCredentialKind }
 
 /**
  * Kinds whose uses Tessera never sees: agents present their tokens to the monitoring endpoint,

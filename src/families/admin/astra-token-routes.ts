@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { NotFound } from '../../core/errors.js'
 import { toKeysetPage } from '../../core/pagination.js'
-import { listTokensOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
-import { requireAccountAdmin, requireUserOfAccount } from './access.js'
+import { listTokensOfUser, revokeTokenOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
+import { requireAccountAdmin, requireSuperAdmin, requireUserOfAccount } from './access.js'
+import { existingUser } from '../../services/lookups.js'
 import { pageReply, pageRequest } from './pagination.js'
 import { errors, NoContentSchema, pageOf, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
 
@@ -37,11 +38,13 @@ const AstraTokenSchema = Type.Object({
   }]
 })
 
-const AstraTokenPageSchema = pageOf(AstraTokenSchema, 'A page of the user\'s live Astra tokens on the account, by id')
+export const AstraTokenPageSchema = pageOf(AstraTokenSchema, 'A page of the user\'s live Astra tokens on the account, by id')
 
 const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id', examples: ['822fab12-c224-4d1f-8118-5fb5d2def8b9'] }) })
+const AnyAccountUserParamsSchema = Type.Object({ userId: UserParamsSchema.properties.userId })
+const AnyAccountTokenParamsSchema = Type.Object({ userId: UserParamsSchema.properties.userId, tokenId: AstraTokenParamsSchema.properties.tokenId })
 
-function toAstraToken (row: UserTokenRecord) {
+export function toAstraToken (row: UserTokenRecord) {
   return {
     id: row.id,
     name: row.name,
@@ -98,6 +101,46 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw new NotFound(`user ${userId} has no Astra token ${tokenId} on account ${accountId}`, { type: 'AstraToken', key: tokenId })
     }
     request.log.info({ accountId, userId, tokenId }, 'astra token revoked by an administrator')
+    return reply.code(204).send(null)
+  })
+
+  app.get('/users/:userId/astra-tokens', {
+    onRequest: requireSuperAdmin,
+    schema: {
+      tags,
+      operationId: 'listUserAstraTokensOnEveryAccount',
+      summary: 'List a user\'s live NetApp Astra API tokens on every account, by id (super-admin)',
+      description: 'Keyset pages: pass nextCursor as `after` (exclusive), or follow the Link header. Secrets are never shown.',
+      security,
+      params: AnyAccountUserParamsSchema,
+      querystring: PageQuerySchema,
+      response: { 200: AstraTokenPageSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const { userId } = request.params
+    await existingUser(db, userId)
+    const page = pageRequest(request.query)
+    return pageReply(request, reply, toKeysetPage(await listTokensOfUser(db, userId, page), page), page.limit, (row) => row.id, toAstraToken)
+  })
+
+  app.delete('/users/:userId/astra-tokens/:tokenId', {
+    onRequest: requireSuperAdmin,
+    schema: {
+      tags,
+      operationId: 'revokeUserAstraTokenOnAnyAccount',
+      summary: 'Revoke one of a user\'s NetApp Astra API tokens, on whichever account it is (super-admin)',
+      security,
+      params: AnyAccountTokenParamsSchema,
+      response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const { userId, tokenId } = request.params
+    const user = await existingUser(db, userId)
+    // The token's own account, which is not the user's when a role there let them make it.
+    const revokedOn = await audited(db, auditContextOf(request), (trx) => revokeTokenOfUser(trx, userId, tokenId),
+      (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId } })
+    if (revokedOn === undefined) throw new NotFound(`user ${user.id} (${user.name}) has no Astra token ${tokenId}`, { type: 'AstraToken', key: tokenId })
+    request.log.info({ accountId: revokedOn, userId, tokenId }, 'astra token revoked by an administrator')
     return reply.code(204).send(null)
   })
 }

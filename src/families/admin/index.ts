@@ -8,6 +8,8 @@ import credentialReportRoutes from './credential-report-routes.js'
 import credentialRoutes from './credential-routes.js'
 import hostFactoryRoutes from './host-factory-routes.js'
 import astraTokenRoutes from './astra-token-routes.js'
+import lookupRoutes from './lookup-routes.js'
+import maintenanceRoutes from './maintenance-routes.js'
 import roleRoutes from './role-routes.js'
 import userRoutes from './user-routes.js'
 
@@ -24,6 +26,8 @@ async function routes (app: FastifyInstance) {
   await app.register(auditRoutes)
   await app.register(credentialReportRoutes)
   await app.register(credentialRoutes)
+  await app.register(lookupRoutes)
+  await app.register(maintenanceRoutes)
 }
 
 /** Tessera's own admin API: accounts, users, roles and API keys, with identity sessions. */

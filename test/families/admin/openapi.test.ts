@@ -42,7 +42,15 @@ const EXPECTED: Record<string, { operationId: string, success: string, errors: s
   'post /admin/v1/accounts/{accountId}/users/{userId}/revoke-credentials': { operationId: 'revokeUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
   'post /admin/v1/accounts/{accountId}/hosts/{hostId}/revoke-credentials': { operationId: 'revokeHostCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
   'get /admin/v1/accounts/{accountId}/credentials': { operationId: 'reportAccountCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
-  'get /admin/v1/accounts/{accountId}/users/{userId}/credentials': { operationId: 'reportUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] }
+  'get /admin/v1/accounts/{accountId}/users/{userId}/credentials': { operationId: 'reportUserCredentials', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'get /admin/v1/lookup/accounts/{ref}': { operationId: 'lookUpAccount', success: '200', errors: ['400', '401', '404', '429', '503'] },
+  'get /admin/v1/lookup/users/{ref}': { operationId: 'lookUpUser', success: '200', errors: ['400', '401', '404', '429', '503'] },
+  'get /admin/v1/users': { operationId: 'listAllUsers', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'get /admin/v1/users/{userId}/astra-tokens': { operationId: 'listUserAstraTokensOnEveryAccount', success: '200', errors: ['400', '401', '403', '404', '429', '503'] },
+  'delete /admin/v1/users/{userId}/astra-tokens/{tokenId}': { operationId: 'revokeUserAstraTokenOnAnyAccount', success: '204', errors: ['400', '401', '403', '404', '429', '503'] },
+  'post /admin/v1/retention/purge': { operationId: 'purgeRetained', success: '200', errors: ['400', '401', '403', '429', '503'] },
+  'get /admin/v1/export': { operationId: 'exportEverything', success: '200', errors: ['401', '403', '429', '503'] },
+  'post /admin/v1/import': { operationId: 'importEverything', success: '200', errors: ['400', '401', '403', '415', '429', '503'] }
 }
 
 const ERROR_BODY = { type: 'object', required: ['statusCode', 'code', 'message'] }

@@ -1,4 +1,4 @@
-import type { SourceLine } from '../services/transfer/import.js'
+import type { SourceLine } from './import.js'
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d

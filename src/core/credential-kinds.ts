@@ -1,0 +1,3 @@
+/** The kinds of stored credential, each with an accessor (issue 21), as the admin API and the CLI name them. */
+export const CREDENTIAL_KINDS = ['session', 'api-key', 'agent-token', 'astra-token', 'host-factory-token', 'host-api-key'] as const
+export type StoredCredentialKind = typeof CREDENTIAL_KINDS[number]

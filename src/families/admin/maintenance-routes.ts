@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { PassThrough } from 'node:stream'
+import { once } from 'node:events'
+import { Type } from 'typebox'
+import { InvalidInput } from '../../core/errors.js'
+import { auditContextOf } from '../../plugins/audit.js'
+import { purgeOnRequest } from '../../services/retention.js'
+import type { LineFailure } from '../../services/transfer/import.js'
+import { runImport, writeExport } from '../../services/transfer/run.js'
+import { requireSuperAdmin } from './access.js'
+import { errors, security, tags } from './schemas.js'
+
+/**
+ * What spans every account, for super-admins: the retention purge now, and the export and import
+ * of every identity and credential (README, "Import and export"), as the CLI runs them on the database.
+ */
+
+const NDJSON = 'application/x-ndjson'
+
+const Count = Type.Integer({ minimum: 0 })
+
+const RetentionRunSchema = Type.Object({
+  dryRun: Type.Boolean(),
+  cutoffs: Type.Object({
+    auditEvents: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Events before it go; null: kept for ever (AUDIT_RETENTION_DAYS=0)' }),
+    endedCredentials: Type.String({ format: 'date-time', description: 'Credentials ended before it go' })
+  }),
+  purged: Type.Object({ auditEvents: Count, sessions: Count, astraTokens: Count, hostFactoryTokens: Count, credentialUsage: Count }, { description: 'Rows removed (a dry run: that would be), table by table' })
+}, { examples: [{ dryRun: true, cutoffs: { auditEvents: '2026-08-29T10:00:00.000Z', endedCredentials: '2026-11-20T10:00:00.000Z' }, purged: { auditEvents: 120, sessions: 40, astraTokens: 2, hostFactoryTokens: 0, credentialUsage: 3 } }] })
+
+const DryRunSchema = Type.Object({ dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: count, change nothing' })) })
+
+const ImportQuerySchema = Type.Object({
+  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: check and write every line, then roll everything back' })),
+  allowAdminAccount: Type.Optional(Type.Boolean({ default: false, description: 'true: let the file add users to the administrators\' account or give roles on it' }))
+})
+
+const Counts = Type.Object({ imported: Count, skipped: Count, failed: Count })
+
+const ImportResultSchema = Type.Object({
+  failures: Type.Array(Type.Object({ line: Type.Integer(), type: Type.String(), reason: Type.String() }), { description: 'Each line that failed, in order; the others went on' }),
+  summary: Type.Object({
+    counts: Type.Record(Type.String(), Counts, { description: 'By line type' }),
+    failed: Count,
+    lines: Count
+  })
+}, { examples: [{ failures: [{ line: 3, type: 'account', reason: 'id must match pattern "^[A-Za-z0-9._:-]{1,64}$"' }], summary: { counts: { account: { imported: 1, skipped: 0, failed: 1 } }, failed: 1, lines: 3 } }] })
+
+const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, config } = app
+
+  // An import streams its body into the database, a line at a time: never read whole. The
+  // stream is kept aside, not as the parsed body, which hooks walk (plugins/storable-text).
+  const bodies = new WeakMap<FastifyRequest, AsyncIterable<Buffer>>()
+  app.addContentTypeParser(NDJSON, (request, payload, done) => {
+    bodies.set(request, payload)
+    done(null, null)
+  })
+
+  app.post('/retention/purge', {
+    onRequest: requireSuperAdmin,
+    schema: {
+      tags,
+      operationId: 'purgeRetained',
+      summary: 'Purge now what the retention timer purges (super-admin)',
+      description: 'Audit events older than AUDIT_RETENTION_DAYS, sessions, Astra tokens and host factory tokens ended more than ENDED_CREDENTIAL_RETENTION_DAYS ago, ' +
+        'and use counts of credentials that are gone, by this server\'s settings. One `retention.purged` audit event when anything went. `dryRun=true` counts only.',
+      security,
+      querystring: DryRunSchema,
+      response: { 200: RetentionRunSchema, ...errors(400, 401, 403, 503) }
+    }
+  }, async (request) => purgeOnRequest(db, auditContextOf(request), config.retention, request.query.dryRun === true, app.clock()))
+
+  app.get('/export', {
+    onRequest: requireSuperAdmin,
+    schema: {
+      tags,
+      operationId: 'exportEverything',
+      summary: 'Export every account, user, host factory, host and credential as JSON lines (super-admin)',
+      description: 'The header line first, then one line each, from one read-only snapshot. No plaintext secret: credentials as the database keeps them ' +
+        '(lookup hashes, and copies sealed under the server key). Keep an export as safe as a database backup.',
+      security,
+      response: { 200: { description: 'JSON lines', content: { [NDJSON]: { schema: Type.String({ examples: ['{"type":"tessera-export","version":1,"exportedAt":"2026-11-22T10:00:00.000Z","source":"tessera"}\n'] }) } } }, ...errors(401, 403, 503) }
+    }
+  }, async (request, reply) => {
+    const body = new PassThrough()
+    const write = async (text: string) => { if (!body.write(text)) await once(body, 'drain') }
+    // The snapshot is read as the client takes the lines; a failure midway cuts the answer short.
+    writeExport(db, app.clock(), write).then(() => body.end(), (error: unknown) => {
+      request.log.error({ err: error }, 'export failed')
+      body.destroy(error as Error)
+    })
+    // A stream is sent as it is, never serialized: the schema documents its lines.
+    return reply.type(NDJSON).send(body as unknown as string)
+  })
+
+  app.post('/import', {
+    onRequest: requireSuperAdmin,
+    schema: {
+      tags,
+      operationId: 'importEverything',
+      summary: 'Import accounts, users, host factories, hosts and credentials from JSON lines (super-admin)',
+      description: `An export of Tessera's, or lines by value from the system being replaced, as \`${NDJSON}\`. What exists is skipped; each failed line is reported and the rest go on.`,
+      security,
+      querystring: ImportQuerySchema,
+      response: { 200: ImportResultSchema, ...errors(400, 401, 403, 415, 503) }
+    }
+  }, async (request) => {
+    const failures: LineFailure[] = []
+    const body = bodies.get(request)
+    if (!body) throw new InvalidInput(`the body must be JSON lines, sent as ${NDJSON}`)
+    const summary = await runImport(db, body, {
+      box: app.credentialTools.box,
+      now: app.clock(),
+      adminAccount: { id: config.admin.account, allowed: request.query.allowAdminAccount === true },
+      audit: auditContextOf(request),
+      dryRun: request.query.dryRun === true,
+      onFailure: (failure) => failures.push(failure)
+    })
+    return { failures, summary }
+  })
+}
+
+export default maintenanceRoutes

@@ -100,13 +100,26 @@ const EXPECTED: Record<string, Row> = {
   // Only a host factory token enrols a host.
   'POST /host_factories/hosts': [401, 401, 401, 401, 401, 401, 401, 401, 401],
   'GET /resources/{account}/{kind}/{identifier}': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  // A listing answers what the caller sees: nothing of account A to anyone but its admin (checked below).
+  'GET /resources/{account}': [401, 401, 401, 200, 200, 200, 200, 401, 200],
+  'GET /resources/{account}/{kind}': [401, 401, 401, 200, 200, 200, 200, 401, 200],
+  // Hosts, users and layers as resources: the account's admins only.
+  'GET /resources/{account}/host/{identifier}': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  'GET /resources/{account}/user/{identifier}': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  'GET /resources/{account}/layer/{identifier}': [401, 401, 401, 404, 404, 200, 404, 401, 404],
+  'GET /whoami': [401, 401, 401, 200, 200, 200, 200, 401, 200],
+  // Another role's key: whoever holds update on it, the account's admin.
+  'PUT /authn/{account}/api_key': [401, 401, 401, 404, 404, 200, 404, 401, 404],
   // A session revokes itself; a host's or an Astra token is no session.
   'DELETE /v2.0/tokens': [401, 401, 401, 204, 204, 204, 401, 401, 204]
 }
 
 /** Routes that name nothing of account A (or only the caller's own things): open to other accounts. */
 const NOT_ACCOUNT_A = new Set(['GET /healthz', 'GET /readyz', 'GET /', 'GET /v2.0', 'POST /v2.0/tokens', 'GET /v2.0/tenants', 'POST /admin/v1/accounts', 'GET /admin/v1/accounts',
-  'POST /authn/{account}/{login}/authenticate', 'DELETE /v2.0/tokens', 'DELETE /admin/v1/accounts/{accountId}'])
+  'POST /authn/{account}/{login}/authenticate', 'DELETE /v2.0/tokens', 'DELETE /admin/v1/accounts/{accountId}', 'GET /whoami'])
+
+/** Conjur's listings answer 200 to any caller, with only what it may see: of account A, nothing but to its admin. */
+const SEES_ONLY_ITS_OWN = new Set(['GET /resources/{account}', 'GET /resources/{account}/{kind}'])
 
 let t: TestApp
 let world: World
@@ -142,6 +155,7 @@ describe.each(ROUTE_CASES)('$route', (routeCase) => {
     expect(reply.statusCode, reply.body).toBe(EXPECTED[routeCase.route]![index])
     if (reply.statusCode >= 400) expect(errorShapeProblem(familyOf(url), reply, method)).toBeNull()
     // No object of one account is readable or writable from another.
-    if (caller === 'otherAdmin' && !NOT_ACCOUNT_A.has(routeCase.route)) expect(reply.statusCode).toBeGreaterThanOrEqual(400)
+    if (caller === 'otherAdmin' && SEES_ONLY_ITS_OWN.has(routeCase.route)) expect(reply.json()).toEqual([])
+    else if (caller === 'otherAdmin' && !NOT_ACCOUNT_A.has(routeCase.route)) expect(reply.statusCode).toBeGreaterThanOrEqual(400)
   })
 })

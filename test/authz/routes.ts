@@ -147,6 +147,14 @@ export const ROUTE_CASES: RouteCase[] = [
   { route: 'DELETE /host_factory_tokens/{token}', dialect: 'conjur', request: async (app, w) => ({ url: `/host_factory_tokens/${await freshHfToken(app, w)}` }) },
   { route: 'POST /host_factories/hosts', dialect: 'conjur', request: fixed(() => '/host_factories/hosts', () => ({ id: unique('host') })) },
   { route: 'GET /resources/{account}/{kind}/{identifier}', dialect: 'conjur', request: fixed((w) => `/resources/${w.a.name}/host_factory/${w.factory}`) },
+  { route: 'GET /resources/{account}', dialect: 'conjur', request: fixed((w) => `/resources/${w.a.name}`) },
+  { route: 'GET /resources/{account}/{kind}', dialect: 'conjur', request: fixed((w) => `/resources/${w.a.name}/host_factory`) },
+  { route: 'GET /resources/{account}/host/{identifier}', dialect: 'conjur', request: async (app, w) => ({ url: `/resources/${w.a.name}/host/${await freshHost(app, w)}` }) },
+  { route: 'GET /resources/{account}/user/{identifier}', dialect: 'conjur', request: fixed((w) => `/resources/${w.a.name}/user/${w.owner.user.name}`) },
+  { route: 'GET /resources/{account}/layer/{identifier}', dialect: 'conjur', request: fixed((w) => `/resources/${w.a.name}/layer/db`) },
+  { route: 'GET /whoami', dialect: 'conjur', request: fixed(() => '/whoami') },
+  // A fresh user of account A each time: its key is the one rotated.
+  { route: 'PUT /authn/{account}/api_key', dialect: 'conjur', request: async (app, w) => ({ url: `/authn/${w.a.name}/api_key?role=user:${(await insertUser(app.db, { accountId: w.a.id })).user.name}` }) },
   // Last: it revokes the caller's own session.
   { route: 'DELETE /v2.0/tokens', dialect: 'xAuth', request: fixed(() => '/v2.0/tokens') }
 ]

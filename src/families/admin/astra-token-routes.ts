@@ -129,6 +129,7 @@ const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeUserAstraTokenOnAnyAccount',
       summary: 'Revoke one of a user\'s NetApp Astra API tokens, on whichever account it is (super-admin)',
+      description: 'For the operator CLI through a server, which knows the user and the token but not the account: every replica refuses the token at once. Super-admins only; 404 when it is not one of this user\'s live tokens.',
       security,
       params: AnyAccountTokenParamsSchema,
       response: { 204: NoContentSchema, ...errors(400, 401, 403, 404, 503) }

@@ -9,7 +9,7 @@ import { accountNotFound, resolveAccount, resolveUser, userNotFound } from '../.
 import { isSuperAdmin } from './access.js'
 import { toAccount, toUser } from './mappers.js'
 import { pageReply, pageRequest } from './pagination.js'
-import { AccountSchema, errors, PageQuerySchema, security, tags, UserSchema } from './schemas.js'
+import { AccountSchema, errors, EXAMPLE_USER, pageOf, PageQuerySchema, security, tags, UserSchema } from './schemas.js'
 
 /**
  * Finding an account or a user by id or by name, as an operator types them (the CLI through a
@@ -24,17 +24,14 @@ const RefParamsSchema = Type.Object({
 const ListedUserSchema = Type.Object({
   ...UserSchema.properties,
   roles: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'The user\'s roles on every account, by account id', examples: [{ 123456: ['admin'] }] })
-})
+}, { examples: [{ ...EXAMPLE_USER, roles: { 123456: ['member'] } }] })
 
-const ListedUserPageSchema = Type.Object({
-  items: Type.Array(ListedUserSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()])
-}, { description: 'A page of users, by id', headers: { link: { type: 'string', description: '`<absolute URL of the next page>; rel="next"`, only when there is one' } } })
+const ListedUserPageSchema = pageOf(ListedUserSchema, 'A page of users, by id')
 
 const UserDirectoryQuerySchema = Type.Object({
   limit: PageQuerySchema.properties.limit,
   after: PageQuerySchema.properties.after,
-  account: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the users whose home is this account (id)', examples: ['123456'] }))
+  account: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only the users whose home is this account (id), e.g. `123456`' }))
 })
 
 async function administers (request: FastifyRequest, accountId: string): Promise<boolean> {

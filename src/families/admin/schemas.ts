@@ -28,7 +28,7 @@ const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC
 const EXAMPLE_TIME = '2026-11-22T10:00:00.000Z'
 const EXAMPLE_USER_ID = '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f'
 const EXAMPLE_ACCOUNT = { id: '123456', name: 'acme', enabled: true, createdAt: EXAMPLE_TIME }
-const EXAMPLE_USER = { id: EXAMPLE_USER_ID, name: 'alice', accountId: '123456', email: 'alice@example.com', roles: ['member'], enabled: true, createdAt: EXAMPLE_TIME }
+export const EXAMPLE_USER = { id: EXAMPLE_USER_ID, name: 'alice', accountId: '123456', email: 'alice@example.com', roles: ['member'], enabled: true, createdAt: EXAMPLE_TIME }
 const EXAMPLE_API_KEY = { apiKey: '0123456789abcdef0123456789abcdef', accessor: 'uak_0f1e2d3c4b5a69788796a5b4c3d2e1f0' }
 
 export const AccountParamsSchema = Type.Object({ accountId: AccountId })

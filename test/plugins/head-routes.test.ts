@@ -46,10 +46,17 @@ describe('HEAD on every GET route', () => {
     return head
   }
 
+  /** GETs with no HEAD twin, and why. */
+  const NO_HEAD = new Set([
+    // A HEAD would read the whole snapshot to throw it away.
+    '/admin/v1/export'
+  ])
+
   it('the router has a HEAD beside every GET', () => {
     const routes = registeredRoutes(t.app)
-    const gets = routes.filter((route) => route.method === 'GET').map((route) => route.url)
+    const gets = routes.filter((route) => route.method === 'GET' && !NO_HEAD.has(route.url)).map((route) => route.url)
     expect(gets.length).toBeGreaterThan(25)
+    expect(routes.filter((route) => route.method === 'HEAD' && NO_HEAD.has(route.url))).toEqual([])
     // hasRoute cannot read back swagger-ui's wildcard (printed /docs*); the sweep below requests it.
     const readable = gets.filter((url) => t.app.hasRoute({ method: 'GET', url }))
     expect(readable.length).toBe(gets.length - 1)
@@ -63,7 +70,7 @@ describe('HEAD on every GET route', () => {
     }
     const credentials: Array<Record<string, string>> = [{}, { 'x-auth-token': adminToken }, { authorization: `Bearer ${adminToken}` }, { authorization: conjurHeader }]
     // /metrics counts the requests themselves: its body (and length) changes from one to the next.
-    const urls = registeredRoutes(t.app).filter((route) => route.method === 'GET' && route.url !== '/metrics')
+    const urls = registeredRoutes(t.app).filter((route) => route.method === 'GET' && route.url !== '/metrics' && !NO_HEAD.has(route.url))
       .map((route) => route.url.replace(/:(\w+)/g, (_match, name: string) => encodeURIComponent(values[name] ?? 'x')).replace(/\*$/, 'x'))
     const statuses = new Set<number>()
     for (const url of urls) {

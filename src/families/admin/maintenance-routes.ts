@@ -47,6 +47,9 @@ const ImportResultSchema = Type.Object({
   })
 }, { examples: [{ failures: [{ line: 3, type: 'account', reason: 'id must match pattern "^[A-Za-z0-9._:-]{1,64}$"' }], summary: { counts: { account: { imported: 1, skipped: 0, failed: 1 } }, failed: 1, lines: 3 } }] })
 
+/** How long an export waits for a client that reads nothing before it gives up. */
+const STALLED_CLIENT_MS = 60_000
+
 const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
 
@@ -73,6 +76,8 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => purgeOnRequest(db, auditContextOf(request), config.retention, request.query.dryRun === true, app.clock()))
 
   app.get('/export', {
+    // A HEAD would read the whole snapshot to throw it away.
+    exposeHeadRoute: false,
     onRequest: requireSuperAdmin,
     schema: {
       tags,
@@ -85,10 +90,18 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const body = new PassThrough()
-    const write = async (text: string) => { if (!body.write(text)) await once(body, 'drain') }
-    // The snapshot is read as the client takes the lines; a failure midway cuts the answer short.
+    // The snapshot's transaction lasts as long as the client reads: a client that leaves, or
+    // reads nothing for a minute, ends it (else it would hold a connection, and vacuum, for good).
+    const gone = new AbortController()
+    body.once('close', () => gone.abort(new Error('the client closed the connection')))
+    const write = async (text: string) => {
+      gone.signal.throwIfAborted()
+      if (!body.write(text)) await once(body, 'drain', { signal: AbortSignal.any([gone.signal, AbortSignal.timeout(STALLED_CLIENT_MS)]) })
+    }
+    // A failure midway cuts the answer short.
     writeExport(db, app.clock(), write).then(() => body.end(), (error: unknown) => {
-      request.log.error({ err: error }, 'export failed')
+      if (gone.signal.aborted) request.log.info('export abandoned: the client closed the connection')
+      else request.log.error({ err: error }, 'export failed')
       body.destroy(error as Error)
     })
     // A stream is sent as it is, never serialized: the schema documents its lines.

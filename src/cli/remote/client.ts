@@ -81,11 +81,17 @@ export class AdminClient {
     const target = `${this.url}${path}${query.size > 0 ? `?${query}` : ''}`
     let response: Response
     try {
-      response = await fetch(target, { method, headers, body, ...(options.stream ? { duplex: 'half' } : {}) } as RequestInit)
+      // Never followed: a redirect would carry the token (X-Auth-Token) or a login's password elsewhere.
+      response = await fetch(target, { method, headers, body, redirect: 'manual', ...(options.stream ? { duplex: 'half' } : {}) } as RequestInit)
     } catch (error) {
       throw new RemoteFailure(EXIT.environment, `server unreachable at ${this.url}: ${causeOf(error)}`)
     }
     if (response.ok) return response
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel()
+      const location = response.headers.get('location') ?? '(no Location)'
+      throw new RemoteFailure(EXIT.environment, `the server at ${this.url} answered ${response.status} redirecting to ${location}: redirects are not followed, set TESSERA_URL (or --url) to the server's own URL`)
+    }
     const message = messageOf(response.status, await response.text())
     if (response.status === 401 && !options.anonymous) throw notLoggedIn(this.url, `the server at ${this.url} refused the session token (expired or revoked)`)
     if (response.status >= 500) throw new RemoteFailure(EXIT.environment, `server error at ${this.url}: ${message}`)

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net'
 import { EXIT, type CliContext, type CliIo, type LoginResult } from '../command.js'
 import { AdminClient, RemoteFailure } from './client.js'
 import { credentialsPath, forgetSession, readSession, saveSession, serverKey } from './credentials-file.js'
@@ -8,12 +9,24 @@ interface Access {
   access: { token: { id: string, expires?: string, tenant?: { id: string, name: string } }, user: { name: string } }
 }
 
+/** A URL on this machine (localhost, 127.0.0.0/8, ::1): plain http never leaves it. */
+function isLoopback (url: string): boolean {
+  let host: string
+  try {
+    host = new URL(url).hostname
+  } catch {
+    return false
+  }
+  return host === 'localhost' || host === '[::1]' || (isIPv4(host) && host.startsWith('127.'))
+}
+
 /**
  * The CLI in remote mode: every command through the admin API of the server at `url`, with
  * TESSERA_TOKEN or the session `tessera login` kept for that URL.
  */
 export async function remoteContext (io: CliIo, url: string, env: Record<string, string | undefined>, now = new Date()): Promise<CliContext> {
   if (!/^https?:\/\/[^/]/.test(url)) throw new RemoteFailure(EXIT.usage, `TESSERA_URL (or --url) must be an http:// or https:// URL (got ${JSON.stringify(url)})`)
+  if (url.startsWith('http://') && !isLoopback(url)) throw new RemoteFailure(EXIT.usage, `TESSERA_URL (or --url) must use https:// unless the server is on this machine (got ${JSON.stringify(url)}): plain http would send the password and the session token in clear`)
   const base = serverKey(url)
   const path = credentialsPath(env)
   const stored = env.TESSERA_TOKEN ? undefined : await readSession(path, base)

@@ -14,10 +14,10 @@ import { hostKeySealingContext, newConjurSecret } from './secrets.js'
 import { visibleResource } from './tokens.js'
 
 /**
- * PUT /authn/{account}/api_key, as Conjur's credentials#rotate_api_key decides it, in its order:
- * who asks (HTTP Basic or an access token), the `role=` named (422 unparseable, 404 unknown),
- * no access token for one's own key (401 that says so), no HTTP Basic for another's (401), the
- * other role seen (404) and held `update` on (403), a role with an API key (405).
+ * PUT /authn/{account}/api_key, as Conjur's credentials#rotate_api_key decides it: who asks
+ * (HTTP Basic or an access token), the `role=` named (422 unparseable), no HTTP Basic for another's
+ * key (401), no access token for one's own key (401 that says so), the other role known and seen
+ * (404) and held `update` on (403), a role with an API key (405).
  */
 
 /** Who asks: a role HTTP Basic proved, or an access token's caller. */
@@ -105,21 +105,26 @@ function requestedNotFound (resource: string, rotator: Rotator): NotFound {
 /**
  * The role whose key a request rotates, once Conjur's rules allow it; throws their refusals.
  * `roleParam` is the `role` parameter (undefined without one), `account` the URL's.
+ *
+ * Unlike Conjur, which looks the named role up first, a role is looked up only where the caller
+ * could act on it: HTTP Basic only ever rotates its own key (any other role is the same empty 401,
+ * existing or not), and an access token only names roles of its own account, every unknown or
+ * hidden one answered with the same 404, naming the role's full id. Else the answers would tell
+ * which accounts, users and hosts exist.
  */
 export async function roleToRotate (db: Database, rotator: Rotator, account: string, roleParam: unknown): Promise<NamedRole & { kind: 'user' | 'host' }> {
-  const own = ownRole(rotator)
-  let role = own
-  if (roleParam !== undefined) {
-    const found = await namedRole(db, fullRoleId(roleParam, account))
-    if (!found) throw requestedNotFound(typeof roleParam === 'string' ? roleParam : JSON.stringify(roleParam), rotator)
-    role = found
+  const own = ownRole(rotator) as NamedRole & { kind: 'user' | 'host' }
+  const fullId = roleParam === undefined ? own.fullId : fullRoleId(roleParam, account)
+  if (rotator.by === 'basic') {
+    if (fullId !== own.fullId) throw new Unauthenticated('Operation attempted against foreign user', { reason: 'foreign-role', accountId: rotator.accountId })
+    return own
   }
-  const self = sameRole(role, own)
-  if (rotator.by === 'token' && self) throw new ExplainedUnauthorized('Credential strength is insufficient')
-  if (!self) {
-    if (rotator.by === 'basic') throw new Unauthenticated('Operation attempted against foreign user', { reason: 'foreign-role', accountId: rotator.accountId })
-    await requireUpdate(db, rotator.caller, role, rotator)
-  }
+  if (fullId === own.fullId) throw new ExplainedUnauthorized('Credential strength is insufficient')
+  const sameAccount = fullId.startsWith(`${rotator.caller.account.name}:`)
+  const role = sameAccount ? await namedRole(db, fullId) : undefined
+  if (!role) throw requestedNotFound(fullId, rotator)
+  if (sameRole(role, own)) throw new ExplainedUnauthorized('Credential strength is insufficient')
+  await requireUpdate(db, rotator.caller, role, rotator)
   if (role.kind !== 'user' && role.kind !== 'host') throw new NotApplicableForKeyRotation(role.fullId)
   return role
 }

@@ -148,7 +148,7 @@ describe('PUT /authn/{account}/api_key (Conjur credentials#rotate_api_key)', () 
     expect(await loginStatus(carol.user.name, carol.apiKey)).toBe(200)
   })
 
-  it('another role the caller cannot see is Conjur\'s 404, as is an unknown one; an unparseable role= a 422', async () => {
+  it('another role the caller cannot see is the same 404 as an unknown one, or one of another account; an unparseable role= a 422', async () => {
     const alice = await newMember(t.app, tenant)
     const bob = await newMember(t.app, tenant)
     const aliceHeader = await userHeader(t.app, tenant, alice)
@@ -156,12 +156,25 @@ describe('PUT /authn/{account}/api_key (Conjur credentials#rotate_api_key)', () 
     const invisible = await rotate(aliceHeader, `?role=user:${bob.user.name}`)
     expect(invisible.statusCode).toBe(404)
     expect(invisible.json()).toEqual({ error: { code: 'not_found', message: `CONJ00123E Resource '${account}:user:${bob.user.name}' requested by role '${aliceId}' not found` } })
+    // Unlike Conjur, whose message names an unknown role as given and a hidden one by its full
+    // id: the same text tells nothing of which exists.
     const unknown = await rotate(aliceHeader, '?role=user:does_not_exist')
-    expect(unknown.json()).toEqual({ error: { code: 'not_found', message: `CONJ00123E Resource 'user:does_not_exist' requested by role '${aliceId}' not found` } })
-    // HTTP Basic too: the role is looked up before anything is decided.
-    const elsewhere = await rotate(basic(alice.user.name, alice.apiKey), `?role=nonexistent_account:user:${alice.user.name}`)
-    expect(elsewhere.statusCode).toBe(404)
-    expect(elsewhere.json().error.message).toBe(`CONJ00123E Resource 'nonexistent_account:user:${alice.user.name}' requested by role '${aliceId}' not found`)
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json()).toEqual({ error: { code: 'not_found', message: `CONJ00123E Resource '${account}:user:does_not_exist' requested by role '${aliceId}' not found` } })
+    // A role of another account, existing or not, and whatever account the URL names.
+    const other = await newTenant(t.app)
+    for (const [url, role] of [[account, `${other.account.name}:user:${other.admin.user.name}`], [account, 'nonexistent_account:user:x'], [other.account.name, `user:${other.admin.user.name}`]] as const) {
+      const foreign = await t.app.inject({ method: 'PUT', url: `/authn/${url}/api_key?role=${encodeURIComponent(role)}`, headers: { authorization: aliceHeader } })
+      expect(foreign.statusCode).toBe(404)
+      const fullId = role.split(':').length === 3 ? role : `${url}:${role}`
+      expect(foreign.json()).toEqual({ error: { code: 'not_found', message: `CONJ00123E Resource '${fullId}' requested by role '${aliceId}' not found` } })
+    }
+    // HTTP Basic rotates only its own key: any other role, of any account, existing or not, is the same empty 401 (Conjur looks it up first: 404 for an unknown one).
+    for (const role of [`nonexistent_account:user:${alice.user.name}`, `${other.account.name}:user:${other.admin.user.name}`, `user:${bob.user.name}`, 'user:does_not_exist']) {
+      const refused = await rotate(basic(alice.user.name, alice.apiKey), `?role=${encodeURIComponent(role)}`)
+      expect(refused.statusCode).toBe(401)
+      expect(refused.body).toBe('')
+    }
     expectArgumentError(await rotate(aliceHeader, `?role=${bob.user.name}`), `Expected at least 2 tokens in ${bob.user.name}`)
     expectArgumentError(await rotate(aliceHeader, '?role='), 'Expected at least 2 tokens in ')
     expect(await loginStatus(bob.user.name, bob.apiKey)).toBe(200)

@@ -3,6 +3,23 @@ import { defineConfig } from 'vitest/config'
 /** Files that replace a module with vi.mock: they need a module cache of their own. */
 const MOCKING_FILES = ['test/core/credentials.test.ts']
 
+/**
+ * Files that never use the test database: they start the server or the CLI as processes on an
+ * embedded database of their own, or need none. CI runs the suite on PostgreSQL, then again on
+ * PGlite with TESSERA_TESTS_ONCE=1, which leaves these out: the first pass ran them as they are.
+ */
+const DATABASE_INDEPENDENT = [
+  'test/server/npm-start.test.ts',
+  'test/server/startup-mistakes.test.ts',
+  'test/server/migrate-command.test.ts',
+  'test/server/metrics-port.test.ts',
+  'test/server/heap-growth.test.ts',
+  'test/cli/remote-bin.test.ts',
+  'test/deploy/compose.test.ts',
+  'test/deploy/docs.test.ts'
+]
+const ranOnce = process.env.TESSERA_TESTS_ONCE === '1' ? DATABASE_INDEPENDENT : []
+
 export default defineConfig({
   test: {
     // Each file gets its own database, so files run in parallel; forks isolate native modules.
@@ -19,7 +36,7 @@ export default defineConfig({
         // A worker keeps its modules from one file to the next: importing the app anew for each
         // file cost more time than any test (≈ 180 s of 300 s, summed over workers).
         // The test databases (global-setup.ts) are this project's: the mocking files need none.
-        test: { name: 'shared-modules', include: ['test/**/*.test.ts'], exclude: MOCKING_FILES, isolate: false, globalSetup: ['test/global-setup.ts'] }
+        test: { name: 'shared-modules', include: ['test/**/*.test.ts'], exclude: [...MOCKING_FILES, ...ranOnce], isolate: false, globalSetup: ['test/global-setup.ts'] }
       },
       { extends: true, test: { name: 'isolated', include: MOCKING_FILES, isolate: true } }
     ]

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -34,12 +34,13 @@ async function startContainer (): Promise<{ url: string, stop: () => Promise<unk
 }
 
 /**
- * Compiles src/ to dist/ as `npm install` and `npm start` do (tsc -b: nothing to do when it is
- * fresh), for the tests that start the server, the CLI or the migrations as processes.
+ * Compiles src/ to dist/ as `npm run build` does (tsc -b: nothing to do when it is fresh; the
+ * bin made executable), for the tests that start the server, the CLI or the migrations as processes.
  */
 async function buildDist (): Promise<void> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
   await promisify(execFile)(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: ROOT })
+  await chmod(join(ROOT, 'dist', 'cli.js'), 0o755)
 }
 
 /**

@@ -7,6 +7,7 @@ import { InvalidInput } from '../../core/errors.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import { purgeOnRequest } from '../../services/retention.js'
 import type { LineFailure } from '../../services/transfer/import.js'
+import { withIdleTimeout } from '../../services/transfer/idle-timeout.js'
 import { runImport, writeExport } from '../../services/transfer/run.js'
 import { requireSuperAdmin } from './access.js'
 import { errors, security, tags } from './schemas.js'
@@ -47,8 +48,11 @@ const ImportResultSchema = Type.Object({
   })
 }, { examples: [{ failures: [{ line: 3, type: 'account', reason: 'id must match pattern "^[A-Za-z0-9._:-]{1,64}$"' }], summary: { counts: { account: { imported: 1, skipped: 0, failed: 1 } }, failed: 1, lines: 3 } }] })
 
-/** How long an export waits for a client that reads nothing before it gives up. */
+/** How long an export waits for a client that reads nothing, or an import for one that sends nothing. */
 const STALLED_CLIENT_MS = 60_000
+
+/** An import's answer lists at most this many failed lines (its summary counts them all). */
+export const MAX_LISTED_FAILURES = 1000
 
 const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
@@ -114,7 +118,8 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'importEverything',
       summary: 'Import accounts, users, host factories, hosts and credentials from JSON lines (super-admin)',
-      description: `An export of Tessera's, or lines by value from the system being replaced, as \`${NDJSON}\`. What exists is skipped; each failed line is reported and the rest go on.`,
+      description: `An export of Tessera's, or lines by value from the system being replaced, as \`${NDJSON}\`. What exists is skipped; each failed line is reported ` +
+        `(the first ${MAX_LISTED_FAILURES}; the summary counts them all) and the rest go on. A minute without a byte from the client ends the request.`,
       security,
       querystring: ImportQuerySchema,
       response: { 200: ImportResultSchema, ...errors(400, 401, 403, 415, 503) }
@@ -123,13 +128,17 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const failures: LineFailure[] = []
     const body = bodies.get(request)
     if (!body) throw new InvalidInput(`the body must be JSON lines, sent as ${NDJSON}`)
-    const summary = await runImport(db, body, {
+    // The body has no size limit (it is read a line at a time), but a client that stops sending
+    // must not hold the import's transaction: a minute without a byte ends the request.
+    const stalled = () => new InvalidInput('the import stalled: nothing was sent for a minute')
+    const summary = await runImport(db, withIdleTimeout(body, STALLED_CLIENT_MS, stalled), {
       box: app.credentialTools.box,
       now: app.clock(),
       adminAccount: { id: config.admin.account, allowed: request.query.allowAdminAccount === true },
       audit: auditContextOf(request),
       dryRun: request.query.dryRun === true,
-      onFailure: (failure) => failures.push(failure)
+      // The summary counts every failure; the answer lists the first ones, so its size is bounded.
+      onFailure: (failure) => { if (failures.length < MAX_LISTED_FAILURES) failures.push(failure) }
     })
     return { failures, summary }
   })

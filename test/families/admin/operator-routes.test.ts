@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertAccount, insertUser, superAdminSession, tenantSession, unique, type Login } from '../../helpers/factories.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
+import { MAX_LISTED_FAILURES } from '../../../src/families/admin/maintenance-routes.js'
 import { createToken, newCaller } from '../astra/helpers.js'
 import { call, errorBody, FORBIDDEN, UNAUTHENTICATED } from './admin-helpers.js'
 
@@ -143,6 +144,18 @@ describe('retention, export and import (super-admin)', () => {
     expect(response.statusCode).toBe(200)
     expect(response.json().failures).toEqual([{ line: 3, type: 'account', reason: 'id must match pattern "^[A-Za-z0-9._:-]{1,64}$"' }])
     expect((await call(t.app, superAdmin.token, 'GET', `/accounts/${id}`)).statusCode).toBe(200)
+  })
+
+  it('lists the first 1000 failed lines, and counts them all', async () => {
+    const header = { type: 'tessera-export', version: 1, exportedAt: new Date().toISOString(), source: 'tessera' }
+    const bad = Array.from({ length: 1003 }, () => ({ type: 'account', id: 'bad id!', name: 'x' }))
+    const body = [header, ...bad].map((line) => JSON.stringify(line)).join('\n')
+    const response = await t.app.inject({ method: 'POST', url: '/admin/v1/import?dryRun=true', headers: { 'x-auth-token': superAdmin.token, 'content-type': 'application/x-ndjson' }, payload: body })
+    expect(response.statusCode).toBe(200)
+    const { failures, summary } = response.json()
+    expect(failures).toHaveLength(MAX_LISTED_FAILURES)
+    expect(failures.at(-1)).toEqual({ line: MAX_LISTED_FAILURES + 1, type: 'account', reason: 'id must match pattern "^[A-Za-z0-9._:-]{1,64}$"' })
+    expect(summary).toMatchObject({ failed: 1003, lines: 1004 })
   })
 
   it('answers 400 to a body that is not JSON lines, or not an export', async () => {

@@ -4,9 +4,10 @@ import { defineConfig } from 'vitest/config'
 const MOCKING_FILES = ['test/core/credentials.test.ts']
 
 /**
- * Files that never use the test database: they start the server or the CLI as processes on an
- * embedded database of their own, or need none. CI runs the suite on PostgreSQL, then again on
- * PGlite with TESSERA_TESTS_ONCE=1, which leaves these out: the first pass ran them as they are.
+ * Files whose subject is not the test database: they start the server or the CLI as processes on
+ * an embedded database of their own (without TEST_DATABASE_URL, docs-cli-examples too), need
+ * none, or drive a page in a browser. CI runs the suite on PostgreSQL, then again on PGlite with
+ * TESSERA_TESTS_ONCE=1, which leaves these out: the first pass ran them.
  */
 const DATABASE_INDEPENDENT = [
   'test/server/npm-start.test.ts',
@@ -16,7 +17,9 @@ const DATABASE_INDEPENDENT = [
   'test/server/heap-growth.test.ts',
   'test/cli/remote-bin.test.ts',
   'test/deploy/compose.test.ts',
-  'test/deploy/docs.test.ts'
+  'test/deploy/docs.test.ts',
+  'test/deploy/docs-cli-examples.test.ts',
+  'test/explorer/explorer-browser.test.ts'
 ]
 const ranOnce = process.env.TESSERA_TESTS_ONCE === '1' ? DATABASE_INDEPENDENT : []
 

@@ -15,7 +15,7 @@ import { childEnv, freePort, ROOT, spawnServer } from '../server/server-process.
 const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')
 const blocks = [...doc.matchAll(/(^.*\n)?^```sh\n([\s\S]*?)^```$/gm)].map((match) => ({ notRun: match[1]?.trim() === '<!-- not run -->', text: match[2]! }))
 const runBlocks = blocks.filter((block) => !block.notRun).map((block) => block.text)
-const LOCAL = runBlocks.find((block) => block.includes('tessera -- users create'))!
+const LOCAL = runBlocks.find((block) => block.includes('tessera users create'))!
 const REMOTE = runBlocks.find((block) => block.includes('tessera login'))!
 const DOC_URL = 'http://127.0.0.1:8080'
 

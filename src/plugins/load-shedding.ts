@@ -21,16 +21,17 @@ export default fp(async function loadShedding (app: FastifyInstance) {
   if (maxEventLoopDelayMs > 0 || maxHeapUsedBytes > 0) {
     // The samples taken around ready measure the start itself (plugins loading, schemas compiling:
     // one long stall), not load; the PGlite start made a replica shed its first second of requests.
-    // Two intervals after ready, the sample held covers only time spent serving.
+    // Two intervals after ready, the sample held covers only time spent serving. Read on the
+    // app's clock, so a test decides when that is rather than racing it.
     let lagCountsFrom = Infinity
-    app.addHook('onReady', (done) => { lagCountsFrom = Date.now() + 2 * sampleIntervalMs; done() })
+    app.addHook('onReady', (done) => { lagCountsFrom = app.clock().getTime() + 2 * sampleIntervalMs; done() })
     await app.register(underPressure, {
       maxEventLoopDelay: maxEventLoopDelayMs,
       maxHeapUsedBytes,
       sampleInterval: sampleIntervalMs,
       pressureHandler: async (request, _reply, type) => {
         if (request.routeOptions.config.shedUnderPressure === false) return
-        if (type === TYPE_EVENT_LOOP_DELAY && Date.now() < lagCountsFrom) return
+        if (type === TYPE_EVENT_LOOP_DELAY && app.clock().getTime() < lagCountsFrom) return
         request.log.warn({ pressure: type }, 'shedding load')
         throw refuseByLimit(request, 'under-pressure', new Unavailable('The server is overloaded; retry shortly.', { retryAfterSeconds }))
       }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { ENV_VARIABLES, loadConfig } from '../../src/config.js'
@@ -26,7 +26,7 @@ describe('docker-compose.yml as written, against the Compose Specification schem
 
   it('has the default services, the scale profile and the monitoring profile, none of them in another profile', () => {
     expect(servicesOf(raw)).toEqual(['postgres', 'tessera'])
-    expect(servicesOf(raw, 'scale')).toEqual(['postgres', 'tessera', 'redis', 'tessera-replica', 'balancer'])
+    expect(servicesOf(raw, 'scale')).toEqual(['postgres', 'tessera', 'postgres-standby', 'pgbouncer', 'redis', 'tessera-replica', 'balancer'])
     expect(servicesOf(raw, 'monitoring')).toEqual(['postgres', 'tessera', 'prometheus', 'grafana'])
     expect(Object.keys(raw.services).sort()).toEqual([...new Set([...servicesOf(raw, 'scale'), ...servicesOf(raw, 'monitoring')])].sort())
   })
@@ -80,7 +80,8 @@ withTool('docker-compose config', () => {
       const config = loadConfig({ ...runtimeEnv, ...environment })
       expect(config, name).toMatchObject({ host: '0.0.0.0', port: 8080, logLevel: 'info', secretKey: secrets.TESSERA_SECRET_KEY })
       expect(config.admin.password, name).toBe(secrets.TESSERA_ADMIN_PASSWORD)
-      const url = new URL(environment.DATABASE_URL!)
+      // The primary, reached directly: the single Tessera's only URL, the replicas' LISTEN and migrations.
+      const url = new URL(environment.DATABASE_DIRECT_URL ?? environment.DATABASE_URL!)
       const postgres = model('scale').services.postgres!.environment!
       expect([url.hostname, url.port, url.username, url.password, url.pathname]).toEqual(['postgres', '5432', postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD, `/${postgres.POSTGRES_DB}`])
     }
@@ -96,18 +97,50 @@ withTool('docker-compose config', () => {
     const postgres = model().services.postgres!
     expect(postgres.image).toBe('postgres:15')
     expect(postgres.healthcheck!.test.join(' ')).toMatch(/pg_isready -U tessera -d tessera/)
-    expect(postgres.volumes!.map(mountOf)).toEqual(['pgdata:/var/lib/postgresql/data'])
-    expect(Object.keys(model().volumes ?? {})).toEqual(['pgdata'])
+    expect(postgres.volumes!.map(mountOf)).toEqual(['pgdata:/var/lib/postgresql/data', `${ROOT}deploy/postgres/allow-replication.sh:/docker-entrypoint-initdb.d/allow-replication.sh`])
+    expect(Object.keys(model().volumes ?? {})).toEqual(['pgdata', 'pgstandby'])
   })
 
-  it('scale: three unpublished replicas share Redis, migrate nothing, and start once the single Tessera is ready', () => {
+  it('scale: two unpublished replicas write through the pooler, read from the standby, share Redis, migrate nothing, and start once the single Tessera is ready', () => {
     const replica = model('scale').services['tessera-replica']!
-    expect(replica.deploy?.replicas).toBe(3)
+    expect(replica.deploy?.replicas).toBe(2)
     expect(replica.ports).toBeUndefined()
-    expect(replica.depends_on).toEqual({ tessera: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
+    expect(replica.depends_on).toEqual({ tessera: { condition: 'service_healthy' }, pgbouncer: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
     const config = loadConfig({ ...envOf(runtime), ...replica.environment })
     expect(config).toMatchObject({ migrateOnStart: false, redisUrl: 'redis://redis:6379', publicUrl: 'http://localhost:8081' })
     expect(model('scale').services.redis!.healthcheck!.test).toEqual(['CMD', 'redis-cli', 'ping'])
+
+    // Each pooled URL names a pgbouncer database that leads to the right server, as the same user.
+    const pooler = model('scale').services.pgbouncer!
+    const ini = readFileSync(`${ROOT}deploy/pgbouncer/pgbouncer.ini`, 'utf8')
+    const databases = Object.fromEntries([...ini.matchAll(/^(\w+) = host=(\S+) port=(\d+) dbname=(\w+)$/gm)].map((match) => [match[1], `${match[2]}:${match[3]}/${match[4]}`]))
+    const postgres = model('scale').services.postgres!.environment!
+    const through = (variable: 'DATABASE_URL' | 'DATABASE_READ_URL') => {
+      const url = new URL(replica.environment![variable]!)
+      expect([url.hostname, url.port, url.username, url.password]).toEqual(['pgbouncer', '6432', postgres.POSTGRES_USER, postgres.POSTGRES_PASSWORD])
+      return databases[url.pathname.slice(1)]
+    }
+    expect(through('DATABASE_URL')).toBe(`postgres:5432/${postgres.POSTGRES_DB}`)
+    expect(through('DATABASE_READ_URL')).toBe(`postgres-standby:5432/${postgres.POSTGRES_DB}`)
+    expect(ini).toMatch(/^pool_mode = transaction$/m)
+    expect(ini).toMatch(/^listen_port = 6432$/m)
+    expect(readFileSync(`${ROOT}deploy/pgbouncer/userlist.txt`, 'utf8').trim()).toBe(`"${postgres.POSTGRES_USER}" "${postgres.POSTGRES_PASSWORD}"`)
+    expect(pooler.volumes!.map(mountOf)).toEqual([`${ROOT}deploy/pgbouncer/pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini`, `${ROOT}deploy/pgbouncer/userlist.txt:/etc/pgbouncer/userlist.txt`])
+    expect(dependenciesOf(pooler).sort()).toEqual(['postgres', 'postgres-standby'])
+    expect(readFileSync(`${ROOT}deploy/pgbouncer/Dockerfile`, 'utf8')).toMatch(/apt-get install .*pgbouncer/)
+  })
+
+  it('scale: the standby copies the primary as the role the primary\'s first start creates, and waits for it to be healthy', () => {
+    const standby = model('scale').services['postgres-standby']!
+    const primary = model('scale').services.postgres!
+    expect(standby.image).toBe(primary.image)
+    expect(standby.depends_on).toEqual({ postgres: { condition: 'service_healthy' } })
+    expect(standby.environment!.PGPASSWORD).toBe(primary.environment!.REPLICATION_PASSWORD)
+    expect(standby.volumes!.map(mountOf)).toEqual(['pgstandby:/var/lib/postgresql/data', `${ROOT}deploy/postgres/standby.sh:/usr/local/bin/standby.sh`])
+    const script = readFileSync(`${ROOT}deploy/postgres/standby.sh`, 'utf8')
+    expect(script).toMatch(/pg_basebackup --host=postgres --username=replicator .*--write-recovery-conf/s)
+    expect(readFileSync(`${ROOT}deploy/postgres/allow-replication.sh`, 'utf8')).toMatch(/create role replicator with replication login/)
+    expect(statSync(`${ROOT}deploy/postgres/standby.sh`).mode & 0o111).not.toBe(0)
   })
 
   it('scale: the balancer on :8081 waits for healthy replicas and overwrites X-Forwarded-For', () => {

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp, type App } from '../../src/app.js'
+import { sha256 } from '../../src/core/secrets.js'
+import { createDb, originOf, type Database } from '../../src/db/database.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { parseLsn, type ReadReplicas } from '../../src/db/read-replicas.js'
+import { eventually } from '../helpers/eventually.js'
+import { superAdminSession, tenantSession, type Login } from '../helpers/factories.js'
+import { REQUIRE_CLIENTS } from '../helpers/real-clients.js'
+import { replicationClusterUnavailable, startReplicationCluster, type ReplicationCluster } from '../helpers/replication-cluster.js'
+import { testConfig } from '../helpers/test-app.js'
+
+const UNAUTHORIZED_BODY = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
+const unavailable = replicationClusterUnavailable()
+
+// CI installs the binaries (TESSERA_REQUIRE_CLIENTS=1): there, a missing one fails rather than skips.
+describe.runIf(unavailable !== undefined && REQUIRE_CLIENTS)('a primary with a hot standby (required: TESSERA_REQUIRE_CLIENTS=1)', () => {
+  it('has the PostgreSQL server binaries and pgbouncer', () => {
+    expect(unavailable).toBeUndefined()
+  })
+})
+
+describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbouncer, on loopback ports of the test's own${unavailable ? `; skipped: ${unavailable}` : ''}`, () => {
+  let cluster: ReplicationCluster
+  const apps: { app: App, db: Database }[] = []
+  let admin: Login
+
+  /** An app (a Tessera replica) with its own pool, as another process would have; caches off unless asked. */
+  async function startApp (options: { databaseUrl: string, readUrls?: string[], directUrl?: string }, env: Record<string, string> = {}): Promise<{ app: App, db: Database }> {
+    const config = testConfig({ CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0', ...env })
+    const { db } = createDb({ ...options, poolMax: 6, timeouts: { connectMs: 2000, queryMs: 5000 } })
+    const app = await buildApp({ config, db })
+    apps.push({ app, db })
+    return { app, db }
+  }
+
+  const replicasOf = (db: Database): ReadReplicas => {
+    const origin = originOf(db)
+    if (origin?.kind !== 'postgres' || !origin.replicas) throw new Error('no read replicas')
+    return origin.replicas
+  }
+  const tenants = (app: App, token: string) => app.inject({ method: 'GET', url: '/v2.0/tenants', headers: { 'x-auth-token': token } })
+  const expectValid = async (app: App, token: string) => expect((await tenants(app, token)).statusCode).toBe(200)
+  const expectRefused = async (app: App, token: string) => {
+    const response = await tenants(app, token)
+    expect(response.statusCode).toBe(401)
+    expect(response.json()).toEqual(UNAUTHORIZED_BODY)
+  }
+  const revoke = async (app: App, token: string) => {
+    const response = await app.inject({ method: 'DELETE', url: `/v2.0/tokens/${token}`, headers: { 'x-auth-token': admin.token } })
+    expect(response.statusCode).toBe(204)
+  }
+  const primaryLsn = async () => parseLsn((await cluster.primary.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn'))[0]!.lsn)
+
+  beforeAll(async () => {
+    cluster = await startReplicationCluster()
+    const { db } = createDb({ databaseUrl: cluster.primary.url, poolMax: 1 })
+    await migrateToLatest(db)
+    await db.destroy()
+  })
+  afterAll(async () => {
+    for (const { app, db } of apps.reverse()) {
+      await app.close()
+      await db.destroy()
+    }
+    await cluster?.destroy()
+  })
+
+  it('serves reads from the standby, and a token just issued validates at once', async () => {
+    const { app, db } = await startApp({ databaseUrl: cluster.primary.url, readUrls: [cluster.standby.url] })
+    const replicas = replicasOf(db)
+    await eventually(() => expect(replicas.trusted).toBe(true))
+    admin = await superAdminSession(app)
+    // No wait between issue and use: the standby may not have it yet, and the primary answers.
+    const subject = await tenantSession(app, ['member'])
+    await expectValid(app, subject.token)
+
+    await cluster.standby.caughtUp()
+    const before = { ...replicas.stats }
+    for (let i = 0; i < 5; i++) await expectValid(app, subject.token)
+    // Each validation reads the session, then the tenant list: a standby answered them.
+    expect(replicas.stats.standby - before.standby).toBeGreaterThanOrEqual(5)
+  })
+
+  it('never answers a revoked token as valid from a standby whose replay is paused, on any replica of Tessera', async () => {
+    const a = await startApp({ databaseUrl: cluster.primary.url, readUrls: [cluster.standby.url] })
+    const b = await startApp({ databaseUrl: cluster.primary.url, readUrls: [cluster.standby.url] })
+    await eventually(() => expect(replicasOf(a.db).trusted && replicasOf(b.db).trusted).toBe(true))
+    const subject = await tenantSession(a.app, ['member'])
+    await cluster.standby.caughtUp()
+    const served = replicasOf(b.db).stats.standby
+    await expectValid(b.app, subject.token)
+    expect(replicasOf(b.db).stats.standby).toBeGreaterThan(served)
+
+    await cluster.standby.query('select pg_wal_replay_pause()')
+    await eventually(async () => expect((await cluster.standby.query('select pg_get_wal_replay_pause_state()::text as state'))[0].state).toBe('paused'))
+    try {
+      await revoke(a.app, subject.token)
+      // The replica that revoked it knows at once (its own write).
+      await expectRefused(a.app, subject.token)
+      // The other hears the notification; from then on, nothing older than the revocation answers.
+      const revokedAt = await primaryLsn()
+      await eventually(() => expect(replicasOf(b.db).trusted && replicasOf(b.db).horizon >= revokedAt).toBe(true))
+      await expectRefused(b.app, subject.token)
+      // The standby still holds it as live: only the primary could have refused it.
+      const [row] = await cluster.standby.query('select revoked_at from auth_sessions where user_id = $1', [subject.user.user.id])
+      expect(row).toEqual({ revoked_at: null })
+
+      // A token issued while the standby is frozen validates at once on both.
+      const fresh = await tenantSession(a.app, ['member'])
+      await expectValid(b.app, fresh.token)
+      await expectValid(a.app, fresh.token)
+    } finally {
+      await cluster.standby.query('select pg_wal_replay_resume()')
+    }
+    await cluster.standby.caughtUp()
+    await expectRefused(b.app, subject.token)
+  })
+
+  it('works behind pgbouncer in transaction mode, its LISTEN connection direct', async () => {
+    const pooled = await startApp({ databaseUrl: cluster.pooler.url, directUrl: cluster.primary.url }, { CREDENTIAL_CACHE_SECONDS: '60' })
+    await eventually(() => expect(pooled.app.credentialCache.enabled).toBe(true))
+    const direct = await startApp({ databaseUrl: cluster.primary.url })
+    const subject = await tenantSession(pooled.app, ['member'])
+    // Several pooled connections at once, each statement on whichever server connection is free.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => tenants(pooled.app, subject.token)))
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(200))
+    expect(answers[0]!.json().tenants).toEqual([expect.objectContaining({ id: subject.account.id })])
+    const pooledAdmin = await superAdminSession(pooled.app)
+    const revoked = await pooled.app.inject({ method: 'DELETE', url: `/v2.0/tokens/${subject.token}`, headers: { 'x-auth-token': pooledAdmin.token } })
+    expect(revoked.statusCode).toBe(204)
+    await expectRefused(pooled.app, subject.token)
+
+    // Cached for a minute here, revoked by another process: only the notification can end it in time.
+    const other = await tenantSession(pooled.app, ['member'])
+    await expectValid(pooled.app, other.token)
+    const response = await direct.app.inject({ method: 'DELETE', url: `/v2.0/tokens/${other.token}`, headers: { 'x-auth-token': pooledAdmin.token } })
+    expect(response.statusCode).toBe(204)
+    await eventually(() => expectRefused(pooled.app, other.token))
+  })
+
+  it('serves again without a restart when the primary stops and the standby is promoted, losing no acknowledged write', async () => {
+    const hosts = `postgres://postgres@127.0.0.1:${cluster.primary.port},127.0.0.1:${cluster.standby.port}/postgres?target_session_attrs=read-write`
+    // The cache on: it is on only while the LISTEN connection is, which must find the promoted server too.
+    const { app } = await startApp({ databaseUrl: hosts }, { CREDENTIAL_CACHE_SECONDS: '60' })
+    await eventually(() => expect(app.credentialCache.enabled).toBe(true))
+    const { account, user } = await tenantSession(app, ['member'])
+    const issue = () => app.inject({ method: 'POST', url: '/v2.0/tokens', payload: { auth: { passwordCredentials: { username: user.user.name, password: user.password }, tenantId: account.id } } })
+    // Acknowledged before the stop: synchronous_standby_names puts each commit on the standby first.
+    const acknowledged: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const response = await issue()
+      expect(response.statusCode).toBe(200)
+      acknowledged.push(response.json().access.token.id)
+    }
+
+    await cluster.primary.stop('immediate')
+    const stopped = Date.now()
+    // Writes fail (503, never a 500) until the standby is promoted; then one succeeds on it.
+    const refusals: number[] = []
+    const promoted = cluster.standby.promote()
+    await eventually(async () => {
+      const response = await issue()
+      if (response.statusCode !== 200) {
+        refusals.push(response.statusCode)
+        throw new Error(`answered ${response.statusCode}`)
+      }
+      acknowledged.push(response.json().access.token.id)
+    }, 30_000, 50)
+    await promoted
+    expect(refusals.filter((status) => status !== 503)).toEqual([])
+    const failed = refusals.length
+    console.info(`failover: ${failed} requests failed, serving again ${((Date.now() - stopped) / 1000).toFixed(2)} s after the stop`)
+    const stored = await cluster.standby.query('select count(*)::int as count from auth_sessions where secret_hash = any($1::bytea[])', [acknowledged.map((token) => sha256(token))])
+    expect(stored).toEqual([{ count: acknowledged.length }])
+    for (const token of acknowledged) await expectValid(app, token)
+    await eventually(() => expect(app.credentialCache.enabled).toBe(true))
+  }, 60_000)
+})

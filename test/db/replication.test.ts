@@ -157,18 +157,18 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     await cluster.primary.stop('immediate')
     const stopped = Date.now()
     // Writes fail (503, never a 500) until the standby is promoted; then one succeeds on it.
-    const refusals: number[] = []
+    const refusals: string[] = []
     const promoted = cluster.standby.promote()
     await eventually(async () => {
       const response = await issue()
       if (response.statusCode !== 200) {
-        refusals.push(response.statusCode)
+        refusals.push(`${response.statusCode} ${response.body}`)
         throw new Error(`answered ${response.statusCode}`)
       }
       acknowledged.push(response.json().access.token.id)
     }, 30_000, 50)
     await promoted
-    expect(refusals.filter((status) => status !== 503)).toEqual([])
+    expect(refusals.filter((refusal) => !refusal.startsWith('503 '))).toEqual([])
     const failed = refusals.length
     console.info(`failover: ${failed} requests failed, serving again ${((Date.now() - stopped) / 1000).toFixed(2)} s after the stop`)
     const stored = await cluster.standby.query('select count(*)::int as count from auth_sessions where secret_hash = any($1::bytea[])', [acknowledged.map((token) => sha256(token))])

@@ -8,12 +8,13 @@ export function parseLsn (text: string): bigint {
 
 /**
  * SQL a standby may answer: one SELECT (or WITH … SELECT) that writes nothing, locks nothing,
- * and reads no table whose changes no notification announces (the failure counters, the
- * migrations' own): those must be the primary's latest. Anything else is taken for a write.
+ * and reads no table whose changes no notification announces (API keys, Conjur layers'
+ * members, the failure counters, the migrations' own): a horizon cannot cover those, so the
+ * primary answers. Anything else is taken for a write.
  */
 const READ = /^\s*(select|with)\b/i
 const WRITES = /\b(insert|update|delete|merge|for\s+(no\s+key\s+)?update|for\s+(key\s+)?share|nextval|setval|pg_advisory\w*|set_config|pg_notify)\b/i
-const PRIMARY_ONLY_TABLES = /\b(auth_failures|kysely_migration\w*)\b/i
+const PRIMARY_ONLY_TABLES = /\b(api_keys|layers|layer_hosts|auth_failures|kysely_migration\w*)\b/i
 
 /** A statement that changes nothing: it moves no horizon (see ReadReplicas.changed). */
 export function isPlainRead (sql: string): boolean {

@@ -41,10 +41,12 @@ export function parseHostList (url: string): HostList {
   const defaultPort = params.has('port') ? Number(params.get('port')) : DEFAULT_PORT
   const hosts = hostText === '' ? [{ host: 'localhost', port: defaultPort }] : hostText.split(',').map((each) => parseHost(each, defaultPort))
   const rest = params.toString()
+  // One host and nothing node-postgres would misread: the URL as given (socket paths, query hosts and all).
+  const asGiven = hosts.length === 1 && !new URLSearchParams(query).has('target_session_attrs')
   return {
     hosts,
     readWrite: READ_WRITE.has(attrs),
-    urlFor: ({ host, port }) => `${scheme}${userinfo === undefined ? '' : `${userinfo}@`}${host}:${port}${path}${rest === '' ? '' : `?${rest}`}`
+    urlFor: ({ host, port }) => asGiven ? url : `${scheme}${userinfo === undefined ? '' : `${userinfo}@`}${host}:${port}${path}${rest === '' ? '' : `?${rest}`}`
   }
 }
 

@@ -44,7 +44,8 @@ describe('parseHostList (libpq host lists, which node-postgres does not read)', 
   it('takes one host with any session as it is', () => {
     const list = parseHostList('postgresql://db.example/tessera')
     expect(list).toMatchObject({ hosts: [{ host: 'db.example', port: 5432 }], readWrite: false })
-    expect(list.urlFor(list.hosts[0]!)).toBe('postgresql://db.example:5432/tessera')
+    expect(list.urlFor(list.hosts[0]!)).toBe('postgresql://db.example/tessera')
+    expect(parseHostList('postgres:///tessera?host=/var/run/postgresql').urlFor({ host: 'localhost', port: 5432 })).toBe('postgres:///tessera?host=/var/run/postgresql')
     expect(parseHostList('postgres://u@h1,h2/t?target_session_attrs=primary').readWrite).toBe(true)
     expect(parseHostList('postgres://u@h1,h2/t?target_session_attrs=any').readWrite).toBe(false)
   })

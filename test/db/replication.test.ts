@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
 import { sha256 } from '../../src/core/secrets.js'
@@ -7,7 +8,7 @@ import type { ReadReplicas } from '../../src/db/read-replicas.js'
 import { eventually } from '../helpers/eventually.js'
 import { superAdminSession, tenantSession, type Login } from '../helpers/factories.js'
 import { REQUIRE_CLIENTS } from '../helpers/real-clients.js'
-import { replicationClusterUnavailable, startReplicationCluster, type ReplicationCluster } from '../helpers/replication-cluster.js'
+import { replicationClusterUnavailable, startReplicationCluster, type ClusterServer, type ReplicationCluster } from '../helpers/replication-cluster.js'
 import { testConfig } from '../helpers/test-app.js'
 
 const UNAUTHORIZED_BODY = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
@@ -39,6 +40,9 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     if (origin?.kind !== 'postgres' || !origin.replicas) throw new Error('no read replicas')
     return origin.replicas
   }
+  /** Statements reading auth_sessions that `server` ran, by its own count (pg_stat_statements). */
+  const sessionReads = async (server: ClusterServer) =>
+    Number((await server.query("select coalesce(sum(calls), 0)::int as calls from pg_stat_statements where query ilike 'select%auth_sessions%'"))[0].calls)
   const tenants = (app: App, token: string) => app.inject({ method: 'GET', url: '/v2.0/tenants', headers: { 'x-auth-token': token } })
   const expectValid = async (app: App, token: string) => expect((await tenants(app, token)).statusCode).toBe(200)
   const expectRefused = async (app: App, token: string) => {
@@ -55,6 +59,7 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     cluster = await startReplicationCluster()
     const { db } = createDb({ databaseUrl: cluster.primary.url, poolMax: 1 })
     await migrateToLatest(db)
+    await sql`create extension pg_stat_statements`.execute(db)
     await db.destroy()
   })
   afterAll(async () => {
@@ -77,9 +82,11 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     await cluster.standby.caughtUp()
     await eventually(() => expect(replicas.trusted).toBe(true))
     const before = { ...replicas.stats }
+    const ranBefore = await sessionReads(cluster.standby)
     for (let i = 0; i < 5; i++) await expectValid(app, subject.token)
-    // Each validation reads the session, then the tenant list: a standby answered them.
+    // Each validation reads the session, then the tenant list: a standby answered them, as it counts itself.
     expect(replicas.stats.standby - before.standby).toBeGreaterThanOrEqual(5)
+    expect(await sessionReads(cluster.standby) - ranBefore).toBeGreaterThanOrEqual(5)
   })
 
   it('never answers a revoked token as valid from a standby whose replay is paused, on any replica of Tessera', async () => {

@@ -44,7 +44,7 @@ export interface ReplicationCluster {
  * A primary and a streaming hot standby of the test's own (initdb, pg_basebackup -R) on free
  * loopback ports in a temporary directory, the standby synchronous (an acknowledged commit is on
  * both), and pgbouncer in transaction mode before the primary. fsync off and small buffers: a
- * few seconds to create.
+ * few seconds to create. pg_stat_statements is loaded (create the extension to read it).
  */
 export async function startReplicationCluster (): Promise<ReplicationCluster> {
   const bin = binaries()
@@ -60,7 +60,9 @@ export async function startReplicationCluster (): Promise<ReplicationCluster> {
     const data = join(directory, name)
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`
     const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c shared_buffers=16MB ` +
-      '-c wal_level=replica -c hot_standby=on -c max_wal_senders=4 -c wal_keep_size=64MB -c max_connections=60'
+      '-c wal_level=replica -c hot_standby=on -c max_wal_senders=4 -c wal_keep_size=64MB -c max_connections=60 ' +
+      // Each server counts the statements it ran: which one answered is seen from the server's side.
+      '-c shared_preload_libraries=pg_stat_statements'
     const pgCtl = (...args: string[]) => run(join(bin, 'pg_ctl'), ['-D', data, ...args], { ...as, cwd: directory })
     return {
       port,

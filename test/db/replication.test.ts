@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { Logger } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
 import { sha256 } from '../../src/core/secrets.js'
@@ -9,7 +10,9 @@ import { eventually } from '../helpers/eventually.js'
 import { superAdminSession, tenantSession, type Login } from '../helpers/factories.js'
 import { REQUIRE_CLIENTS } from '../helpers/real-clients.js'
 import { replicationClusterUnavailable, startReplicationCluster, type ClusterServer, type ReplicationCluster } from '../helpers/replication-cluster.js'
+import { capturedLog } from '../helpers/captured-log.js'
 import { testConfig } from '../helpers/test-app.js'
+import { freePort } from '../server/server-process.js'
 
 const UNAUTHORIZED_BODY = { error: { message: 'The request you have made requires authentication.', code: 401, title: 'Unauthorized' } }
 const unavailable = replicationClusterUnavailable()
@@ -27,10 +30,10 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
   let admin: Login
 
   /** An app (a Tessera replica) with its own pool, as another process would have; caches off unless asked. */
-  async function startApp (options: { databaseUrl: string, readUrls?: string[], directUrl?: string }, env: Record<string, string> = {}): Promise<{ app: App, db: Database }> {
+  async function startApp (options: { databaseUrl: string, readUrls?: string[], directUrl?: string }, env: Record<string, string> = {}, logger?: Logger): Promise<{ app: App, db: Database }> {
     const config = testConfig({ CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0', ...env })
     const { db } = createDb({ ...options, poolMax: 6, timeouts: { connectMs: 2000, queryMs: 5000 } })
-    const app = await buildApp({ config, db })
+    const app = await buildApp({ config, db, logger })
     apps.push({ app, db })
     return { app, db }
   }
@@ -124,6 +127,21 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     }
     await cluster.standby.caughtUp()
     await expectRefused(b.app, subject.token)
+  })
+
+  it('reads from the primary when a standby is down, logging it once, never failing a request', async () => {
+    const { log, lines } = capturedLog('warn')
+    const { app, db } = await startApp({ databaseUrl: cluster.primary.url, readUrls: [`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, cluster.standby.url] }, {}, log)
+    const replicas = replicasOf(db)
+    await eventually(() => expect(replicas.trusted).toBe(true))
+    const subject = await tenantSession(app, ['member'])
+    await cluster.standby.caughtUp()
+    const answers = await Promise.all(Array.from({ length: 10 }, () => tenants(app, subject.token)))
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(10).fill(200))
+    for (let i = 0; i < 10; i++) await expectValid(app, subject.token)
+    const warnings = lines.filter((line) => line.msg === 'read replica failed: reads go to the primary for 5 s')
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ standby: expect.stringMatching(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/), err: { code: 'ECONNREFUSED' } })
   })
 
   it('works behind pgbouncer in transaction mode, its LISTEN connection direct', async () => {

@@ -90,6 +90,10 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     // Each validation reads the session, then the tenant list: a standby answered them, as it counts itself.
     expect(replicas.stats.standby - before.standby).toBeGreaterThanOrEqual(5)
     expect(await sessionReads(cluster.standby) - ranBefore).toBeGreaterThanOrEqual(5)
+    const scrape = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(scrape.statusCode).toBe(200)
+    const served = Number(/^tessera_db_replica_reads_total\{server="standby"\} (\d+)$/m.exec(scrape.body)?.[1])
+    expect(served).toBe(replicas.stats.standby)
   })
 
   it('never answers a revoked token as valid from a standby whose replay is paused, on any replica of Tessera', async () => {

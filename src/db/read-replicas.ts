@@ -25,8 +25,11 @@ export function standbyMayAnswer (sql: string): boolean {
   return isPlainRead(sql) && !PRIMARY_ONLY_TABLES.test(sql)
 }
 
-/** How long a standby that failed is left alone before it is asked again. */
+/** How long a standby that failed is left alone before a probe asks it again; doubled while probes fail, up to the most. */
 const UNHEALTHY_MS = 5000
+const MOST_UNHEALTHY_MS = 60_000
+/** Hot standby conflicts (a query cancelled by replay) and the like: the primary answers, the standby stays in use. */
+const RETRY_ON_PRIMARY = new Set(['40001', '40P01', '57014'])
 
 interface Standby {
   pool: pg.Pool
@@ -34,11 +37,15 @@ interface Standby {
   /** The highest replay position it reported: replay only moves forward. */
   replayed: bigint
   asking: Promise<void> | undefined
-  unhealthyUntil: number
+  healthy: boolean
+  /** When a failed standby may be probed again, and how many times in a row it failed. */
+  probeAt: number
+  failures: number
 }
 
 export interface ReadRoutingLog {
   warn (object: object, message: string): void
+  info (object: object, message: string): void
 }
 
 /** Reads answered by a standby, and those a standby could not answer (behind, missing, failed) sent to the primary. */
@@ -70,7 +77,7 @@ export class ReadReplicas {
 
   constructor (primary: pg.Pool, standbys: { pool: pg.Pool, location: string }[]) {
     this.#primary = primary
-    this.#standbys = standbys.map(({ pool, location }) => ({ pool, location, replayed: 0n, asking: undefined, unhealthyUntil: 0 }))
+    this.#standbys = standbys.map(({ pool, location }) => ({ pool, location, replayed: 0n, asking: undefined, healthy: true, probeAt: 0, failures: 0 }))
   }
 
   /** The WAL position every standby answer must have replayed (for tests and metrics). */
@@ -126,7 +133,7 @@ export class ReadReplicas {
     try {
       result = await standby.pool.query(sql, parameters as unknown[])
     } catch (error) {
-      this.#unhealthy(standby, error)
+      if (!RETRY_ON_PRIMARY.has((error as { code?: string }).code ?? '')) this.#unhealthy(standby, error)
       return this.#onPrimary(primary)
     }
     if (result.rows.length === 0) return this.#onPrimary(primary)
@@ -139,19 +146,26 @@ export class ReadReplicas {
     return primary()
   }
 
-  /** A healthy standby that has replayed up to `horizon`, asking its position when the last one known is behind. */
+  /**
+   * A healthy standby that has replayed up to `horizon`, asking its position when the last one
+   * known is behind. A failed one is probed in the background: no request waits on it.
+   */
   async #caughtUp (horizon: bigint): Promise<Standby | undefined> {
-    const now = Date.now()
     for (let tried = 0; tried < this.#standbys.length; tried++) {
       const standby = this.#standbys[this.#next++ % this.#standbys.length]!
-      if (standby.unhealthyUntil > now) continue
-      if (standby.replayed < horizon) {
-        standby.asking ??= this.#askReplayed(standby).finally(() => { standby.asking = undefined })
-        await standby.asking
+      if (!standby.healthy) {
+        if (Date.now() >= standby.probeAt) this.#ask(standby).catch(() => {})
+        continue
       }
-      if (standby.replayed >= horizon && standby.unhealthyUntil <= now) return standby
+      if (standby.replayed < horizon) await this.#ask(standby)
+      if (standby.healthy && standby.replayed >= horizon) return standby
     }
     return undefined
+  }
+
+  #ask (standby: Standby): Promise<void> {
+    standby.asking ??= this.#askReplayed(standby).finally(() => { standby.asking = undefined })
+    return standby.asking
   }
 
   async #askReplayed (standby: Standby): Promise<void> {
@@ -162,17 +176,19 @@ export class ReadReplicas {
       if (lsn === null || lsn === undefined) throw new Error('is not a standby (pg_last_wal_replay_lsn() is null)')
       const replayed = parseLsn(lsn)
       if (replayed > standby.replayed) standby.replayed = replayed
+      if (!standby.healthy) this.#log?.info({ standby: standby.location }, 'read replica answers again')
+      standby.healthy = true
+      standby.failures = 0
     } catch (error) {
       this.#unhealthy(standby, error)
     }
   }
 
   #unhealthy (standby: Standby, error: unknown): void {
-    const now = Date.now()
-    if (standby.unhealthyUntil <= now) {
-      this.#log?.warn({ standby: standby.location, err: error }, `read replica failed: reads go to the primary for ${UNHEALTHY_MS / 1000} s`)
-    }
-    standby.unhealthyUntil = now + UNHEALTHY_MS
+    if (standby.healthy) this.#log?.warn({ standby: standby.location, err: error }, 'read replica failed: reads go to the primary until it answers again')
+    standby.healthy = false
+    standby.probeAt = Date.now() + Math.min(UNHEALTHY_MS * 2 ** standby.failures, MOST_UNHEALTHY_MS)
+    standby.failures++
   }
 
   async close (): Promise<void> {

@@ -170,6 +170,18 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
     await eventually(() => expectRefused(pooled.app, other.token))
   })
 
+  it('with target_session_attrs=read-write, passes over a standby listed first, and answers 503 when only a standby is listed', async () => {
+    const list = (...ports: number[]) => `postgres://postgres@${ports.map((port) => `127.0.0.1:${port}`).join(',')}/postgres?target_session_attrs=read-write`
+    const { app } = await startApp({ databaseUrl: list(cluster.standby.port, cluster.primary.port) })
+    const subject = await tenantSession(app, ['member'])
+    await expectValid(app, subject.token)
+    const standbyOnly = await startApp({ databaseUrl: list(cluster.standby.port) })
+    const response = await tenants(standbyOnly.app, subject.token)
+    expect(response.statusCode).toBe(503)
+    expect(response.headers['retry-after']).toMatch(/^\d+$/)
+    expect(response.json()).toEqual({ error: { message: expect.any(String), code: 503, title: 'Service Unavailable' } })
+  })
+
   it('serves again without a restart when the primary stops and the standby is promoted, losing no acknowledged write', async () => {
     const hosts = `postgres://postgres@127.0.0.1:${cluster.primary.port},127.0.0.1:${cluster.standby.port}/postgres?target_session_attrs=read-write`
     // The cache on: it is on only while the LISTEN connection is, which must find the promoted server too.

@@ -6,7 +6,7 @@ const MOCKING_FILES = ['test/core/credentials.test.ts']
 /**
  * Files whose subject is not the test database: they start the server or the CLI as processes on
  * an embedded database of their own (without TEST_DATABASE_URL, docs-cli-examples too), need
- * none, drive a page in a browser, or check the wire (real clients, the OpenAPI document). CI runs the suite on PostgreSQL, then again on PGlite with
+ * none (or a PostgreSQL cluster of their own), drive a page in a browser, or check the wire (real clients, the OpenAPI document). CI runs the suite on PostgreSQL, then again on PGlite with
  * TESSERA_TESTS_ONCE=1, which leaves these out: the first pass ran them.
  */
 const DATABASE_INDEPENDENT = [
@@ -20,6 +20,8 @@ const DATABASE_INDEPENDENT = [
   'test/deploy/docs.test.ts',
   'test/deploy/docs-cli-examples.test.ts',
   'test/explorer/explorer-browser.test.ts',
+  // A primary, a standby and pgbouncer of its own.
+  'test/db/replication.test.ts',
   // The wire: real clients, and the OpenAPI document.
   'test/clients/keystone-clients.test.ts',
   'test/clients/fog-monitoring.test.ts',

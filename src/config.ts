@@ -6,6 +6,7 @@ import { parseCatalogTemplate, defaultCatalogTemplate, type CatalogTemplate } fr
 import { OWASP_ARGON2, type Argon2Cost } from './core/credentials.js'
 import { IDENTIFIER_PATTERN } from './core/identifiers.js'
 import { parseSecretKey } from './core/secrets.js'
+import { parseHostList } from './db/multi-host.js'
 import ipaddr from 'ipaddr.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -18,6 +19,8 @@ export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
   DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
@@ -69,6 +72,10 @@ export interface Config {
   port: number
   host: string
   databaseUrl: string | undefined
+  /** Streaming standbys that may answer reads (DATABASE_READ_URL); empty: the primary answers all. */
+  databaseReadUrls: string[]
+  /** The primary without a pooler in between: for LISTEN and migrations (DATABASE_DIRECT_URL; unset: DATABASE_URL). */
+  databaseDirectUrl: string | undefined
   databasePoolMax: number
   /** How long a new PostgreSQL connection and one query may take before the request answers 503. */
   databaseTimeouts: { connectMs: number, queryMs: number }
@@ -133,7 +140,7 @@ const MAX_TOKEN_TTL_SECONDS = 366 * 86400
 // Node timers cannot wait longer than 2^31-1 ms (~24.8 days): a longer interval fires every millisecond.
 const MAX_PURGE_INTERVAL_SECONDS = 86400
 // Their values are never echoed in an error: the message goes to stderr and to logs.
-const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'])
+const SECRET_VARIABLES = new Set(['TESSERA_SECRET_KEY', 'TESSERA_ADMIN_PASSWORD', 'DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_DIRECT_URL', 'REDIS_URL', 'METRICS_TOKEN'])
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
 
 function durationSeconds (text: string): number {
@@ -213,6 +220,23 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
       throw new ConfigError('CORS_ORIGINS', `must be * or a comma-separated list of origins such as https://app.example.com (got ${JSON.stringify(entry)})`)
     }
   }
+  // Several read URLs are separated by commas; a URL's own host list (h1:p1,h2:p2) has commas too.
+  const databaseReadUrls = (values.DATABASE_READ_URL ?? '').replace(/[\s,]+$/, '').split(/,(?=\s*postgres(?:ql)?:\/\/)/).map((entry) => entry.trim()).filter((entry) => entry !== '')
+  for (const [variable, urls] of [['DATABASE_URL', [values.DATABASE_URL]], ['DATABASE_READ_URL', databaseReadUrls], ['DATABASE_DIRECT_URL', [values.DATABASE_DIRECT_URL]]] as const) {
+    for (const url of urls) {
+      if (url === undefined) continue
+      try {
+        parseHostList(url)
+      } catch (error) {
+        throw new ConfigError(variable, (error as Error).message)
+      }
+    }
+  }
+  if (values.DATABASE_URL === undefined) {
+    for (const variable of ['DATABASE_READ_URL', 'DATABASE_DIRECT_URL'] as const) {
+      if (values[variable] !== undefined) throw new ConfigError(variable, 'needs DATABASE_URL (the primary): the embedded database has no replicas')
+    }
+  }
   const tokenTtlSeconds = durationSeconds(values.TOKEN_TTL)
   if (tokenTtlSeconds < MIN_TOKEN_TTL_SECONDS) {
     throw new ConfigError('TOKEN_TTL', `must be at least 5 minutes, because clients re-authenticate up to 5 minutes before expiry (got ${JSON.stringify(values.TOKEN_TTL)})`)
@@ -243,6 +267,8 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
     port: values.PORT,
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
+    databaseReadUrls,
+    databaseDirectUrl: values.DATABASE_DIRECT_URL,
     databasePoolMax: values.DATABASE_POOL_MAX,
     databaseTimeouts: { connectMs: values.DATABASE_CONNECT_TIMEOUT_MS, queryMs: values.DATABASE_QUERY_TIMEOUT_MS },
     readinessTimeoutMs: values.READINESS_TIMEOUT_MS,

@@ -9,7 +9,8 @@ let databaseUrl: string | undefined
 async function main (): Promise<void> {
   const config = loadConfig()
   databaseUrl = config.databaseUrl
-  const runtime = openRuntime({ ...config, databasePoolMax: 1 }, { needsSecretKey: false })
+  // Kysely's migration lock is a session advisory lock: past a pooler in transaction mode, it must go direct.
+  const runtime = openRuntime({ ...config, databaseUrl: config.databaseDirectUrl ?? config.databaseUrl, databaseReadUrls: [], databasePoolMax: 1 }, { needsSecretKey: false })
   const { db, kind, location } = runtime.database
   try {
     const applied = await migrateToLatest(db)

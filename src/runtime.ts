@@ -74,7 +74,14 @@ export function openRuntime (config: Config, options: { needsSecretKey?: boolean
     }
   }
   const release = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : () => {}
-  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts })
+  const database = createDb({
+    databaseUrl: config.databaseUrl,
+    readUrls: config.databaseReadUrls,
+    directUrl: config.databaseDirectUrl,
+    dataDir: config.dataDir,
+    poolMax: config.databasePoolMax,
+    timeouts: config.databaseTimeouts
+  })
   return {
     config: { ...config, secretKey },
     database,

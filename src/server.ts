@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { pino, type Logger } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { createDb } from './db/database.js'
 import { migrateToLatest, migrationState } from './db/migrate.js'
 import { listenForMetrics } from './plugins/metrics.js'
 import { PasswordHasher } from './core/credentials.js'
@@ -45,7 +46,10 @@ async function main (): Promise<void> {
   if (runtime.keyCreated) log.info({ dataDir: config.dataDir }, 'generated the server key of the embedded database (secret.key in DATA_DIR): back it up with the data')
 
   if (config.migrateOnStart) {
-    const applied = await migrateToLatest(database.db)
+    // Kysely's migration lock is a session advisory lock, which a pooler in transaction mode
+    // cannot hold: with DATABASE_DIRECT_URL, migrations bypass the pooler.
+    const direct = config.databaseDirectUrl === undefined ? undefined : createDb({ databaseUrl: config.databaseDirectUrl, poolMax: 1, timeouts: config.databaseTimeouts })
+    const applied = await migrateToLatest(direct?.db ?? database.db).finally(() => direct?.db.destroy())
     log.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date')
   } else {
     // The schema is another step's job; nothing works without one. A schema behind the code is

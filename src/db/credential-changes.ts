@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import pg from 'pg'
+import type pg from 'pg'
 import type { NotifiedCache } from '../core/notified-cache.js'
 import { originOf, type Database } from './database.js'
 
@@ -72,11 +72,16 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
   let delay = RECONNECT_MIN_MS
   let listening = false
   let heartbeatMs: number | undefined
-  const { url, timeouts: { connectMs } } = origin
+  const { timeouts: { connectMs }, replicas, directClient } = origin
+  // Read replicas are trusted only while this connection hears every change (read-replicas.ts).
+  const stopListening = () => {
+    if (listening) replicas?.listening(false)
+    listening = false
+  }
 
   const lost = (error?: Error) => {
     if (closed) return
-    listening = false
+    stopListening()
     if (caches.credentials.enabled) log.warn({ err: error }, 'credential notifications lost: validating every credential against the database until they are back')
     each(caches, (cache) => cache.disable())
     clearInterval(heartbeat)
@@ -92,11 +97,12 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     retryTimer = undefined
     if (closed) return
     // A `select 1` or a LISTEN takes one round trip: unanswered within the connect timeout, the link is gone.
-    const next = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: connectMs, query_timeout: connectMs })
+    const next = directClient({ application_name: applicationName, connectionTimeoutMillis: connectMs, query_timeout: connectMs })
     client = next
     next.on('error', lost)
     next.on('end', () => lost())
     next.on('notification', ({ payload }) => {
+      replicas?.changed()
       if (payload === undefined || payload === '*') each(caches, (cache) => cache.flush())
       else each(caches, (cache) => cache.forget(payload))
     })
@@ -121,6 +127,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     }, HEARTBEAT_MS).unref()
     each(caches, (cache) => cache.enable())
     listening = true
+    replicas?.listening(true, log)
     log.debug('listening for credential changes')
   }
 
@@ -131,7 +138,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     heartbeatMs: () => heartbeatMs,
     async close () {
       closed = true
-      listening = false
+      stopListening()
       each(caches, (cache) => cache.disable())
       clearInterval(heartbeat)
       if (retryTimer) clearTimeout(retryTimer)

@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { connectTryingEachHost, hostListClient, parseHostList } from './multi-host.js'
+import { ReadReplicas } from './read-replicas.js'
+import { ReplicaRoutingDialect } from './replica-routing.js'
 import type { DB } from './schema.js'
 
 export type Database = Kysely<DB>
@@ -17,6 +20,10 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined
+  /** Streaming standbys that may answer reads (see read-replicas.ts). */
+  readUrls?: readonly string[] | undefined
+  /** The primary without a pooler in between, for the LISTEN connection; DATABASE_URL when unset. */
+  directUrl?: string | undefined
   /** For the embedded database: its files go under `<dataDir>/pgdata`. */
   dataDir?: string | undefined
   poolMax?: number | undefined
@@ -28,7 +35,16 @@ export interface DatabaseTimeouts {
   queryMs: number
 }
 
-export type DatabaseOrigin = { kind: 'postgres', url: string, timeouts: DatabaseTimeouts, pool: pg.Pool } | { kind: 'pglite' }
+export type DatabaseOrigin = {
+  kind: 'postgres'
+  url: string
+  timeouts: DatabaseTimeouts
+  pool: pg.Pool
+  /** A connection of its own to the primary (directUrl, else url), trying each host of a list. */
+  directClient: (config: pg.ClientConfig) => pg.Client
+  /** The standbys reads may go to, when there are any. */
+  replicas: ReadReplicas | undefined
+} | { kind: 'pglite' }
 
 /** How each handle createDb made reaches its server: for connections outside the pool (LISTEN). */
 const origins = new WeakMap<Database, DatabaseOrigin>()
@@ -56,29 +72,44 @@ class EndOnTimeoutClient extends pg.Client {
   }
 }
 
+/**
+ * A pool of connections to the server(s) `url` names: a libpq host list (`h1:p1,h2:p2`) is tried
+ * host by host, and target_session_attrs=read-write refuses a standby (multi-host.ts).
+ */
+function postgresPool (url: string, max: number, timeouts: DatabaseTimeouts): pg.Pool {
+  const pool = new pg.Pool({
+    Client: hostListClient(parseHostList(url), EndOnTimeoutClient),
+    max,
+    // Bounds both a new connection and the wait for a pooled one.
+    connectionTimeoutMillis: timeouts.connectMs,
+    // A replica losing its database must not hang requests forever.
+    query_timeout: timeouts.queryMs,
+    application_name: 'tessera'
+  })
+  // A client losing its server emits `error`; unheard, it would crash the process. pg-pool
+  // listens on idle clients only (an idle one is dropped and re-emitted on the pool), not on
+  // checked-out ones: a backend terminated mid-transaction would go unheard. The query in
+  // flight fails with the cause (a 503), and the client, no longer queryable, is discarded
+  // on release; the next checkout opens a fresh connection.
+  pool.on('error', () => {})
+  pool.on('connect', (client) => { client.on('error', () => {}) })
+  return pool
+}
+
 /** PostgreSQL when a URL is given; else an embedded PGlite kept under DATA_DIR (in memory without one). */
 export function createDb (options: DatabaseOptions): DatabaseHandle {
   if (options.databaseUrl) {
     const timeouts = options.timeouts ?? { connectMs: 5000, queryMs: 30_000 }
-    const pool = new pg.Pool({
-      Client: EndOnTimeoutClient,
-      connectionString: options.databaseUrl,
-      max: options.poolMax ?? 10,
-      // Bounds both a new connection and the wait for a pooled one.
-      connectionTimeoutMillis: timeouts.connectMs,
-      // A replica losing its database must not hang requests forever.
-      query_timeout: timeouts.queryMs,
-      application_name: 'tessera'
-    })
-    // A client losing its server emits `error`; unheard, it would crash the process. pg-pool
-    // listens on idle clients only (an idle one is dropped and re-emitted on the pool), not on
-    // checked-out ones: a backend terminated mid-transaction would go unheard. The query in
-    // flight fails with the cause (a 503), and the client, no longer queryable, is discarded
-    // on release; the next checkout opens a fresh connection.
-    pool.on('error', () => {})
-    pool.on('connect', (client) => { client.on('error', () => {}) })
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
-    origins.set(db, { kind: 'postgres', url: options.databaseUrl, timeouts, pool })
+    const pool = postgresPool(options.databaseUrl, options.poolMax ?? 10, timeouts)
+    const readUrls = options.readUrls ?? []
+    const replicas = readUrls.length === 0
+      ? undefined
+      : new ReadReplicas(pool, readUrls.map((url) => ({ pool: postgresPool(url, options.poolMax ?? 10, timeouts), location: redactUrl(url) })))
+    const dialectConfig = { pool: { options: pool.options, connect: connectTryingEachHost(pool, parseHostList(options.databaseUrl).hosts.length), end: () => pool.end() } }
+    const db = new Kysely<DB>({ dialect: replicas ? new ReplicaRoutingDialect(dialectConfig, replicas) : new PostgresDialect(dialectConfig) })
+    const direct = parseHostList(options.directUrl ?? options.databaseUrl)
+    const DirectClient = hostListClient(direct)
+    origins.set(db, { kind: 'postgres', url: options.databaseUrl, timeouts, pool, directClient: (config) => new DirectClient(config), replicas })
     return { db, kind: 'postgres', location: redactUrl(options.databaseUrl) }
   }
   // PGlite is started on first use, not here: a handle destroyed before any query (a CLI command
@@ -97,6 +128,14 @@ export function embedded (pglite: PGlite | (() => PGlite), location: string): Da
 }
 
 function redactUrl (url: string): string {
+  // A host list (h1:p1,h2:p2) is no WHATWG URL: only its hosts are shown.
+  if (/^[^/]*\/\/[^/?#]*,/.test(url)) {
+    try {
+      return parseHostList(url).hosts.map(({ host, port }) => `${host}:${port}`).join(',')
+    } catch {
+      return 'postgres'
+    }
+  }
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'

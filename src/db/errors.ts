@@ -1,3 +1,5 @@
+import { hostFailed } from './multi-host.js'
+
 /** SQLSTATE checks shared by pg and PGlite errors (both carry `code`). */
 function sqlState (error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
@@ -38,7 +40,9 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
   '57P01', '57P02', '57P03', '57P04', '57P05', '53300',
   // The server answers but refuses the connection: its database was dropped or renamed (3D000),
   // or the role or its password no longer works (28000, 28P01). Every request would fail alike.
-  '3D000', '28000', '28P01'])
+  '3D000', '28000', '28P01',
+  // A write reached a server in recovery: a standby, or a primary demoted under a failover.
+  '25006'])
 /** SQLSTATE class 08: connection exceptions (08000, 08003, 08006, 08P01…). */
 const CONNECTION_EXCEPTION_CLASS = '08'
 /** What pg and Kysely say when a connection is gone, or when a client broken by that is used again. */
@@ -48,6 +52,8 @@ const CONNECTION_MESSAGES = /timeout exceeded when trying to connect|Connection 
 export function isDatabaseUnavailable (error: unknown): boolean {
   const code = sqlState(error)
   if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS))) return true
+  // No host of DATABASE_URL's list took the connection (unreachable, or each a standby).
+  if (hostFailed(error)) return true
   const causes = error instanceof AggregateError ? error.errors : []
   if (causes.some(isDatabaseUnavailable)) return true
   return error instanceof Error && CONNECTION_MESSAGES.test(error.message)

@@ -57,6 +57,7 @@ export default fp(async function metricsPlugin (app: FastifyInstance, options: M
     listenerConnected: origin?.kind === 'postgres' ? () => options.changes.connected() === true : undefined,
     listenerRoundTrip: origin?.kind === 'postgres' ? () => { const ms = options.changes.heartbeatMs(); return ms === undefined ? undefined : ms / 1000 } : undefined,
     pool: pool && (() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })),
+    replicaReads: origin?.kind === 'postgres' && origin.replicas ? () => origin.replicas!.stats : undefined,
     auditQueue: () => ({ depth: app.auditQueue.depth, dropped: app.auditQueue.droppedTotal }),
     usagePending: () => app.credentialUsage.pendingCount
   })

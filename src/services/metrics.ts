@@ -43,6 +43,8 @@ export interface MetricSources {
   listenerRoundTrip?: (() => number | undefined) | undefined
   /** pg's pool figures; absent on the embedded database (no pool). */
   pool?: (() => { total: number, idle: number, waiting: number }) | undefined
+  /** Plain reads offered to read replicas, by the server that answered; absent without DATABASE_READ_URL. */
+  replicaReads?: (() => { standby: number, primary: number }) | undefined
   auditQueue (): { depth: number, dropped: number }
   usagePending (): number
 }
@@ -146,6 +148,21 @@ export class Metrics {
       gauge('tessera_db_pool_in_use', 'Pooled PostgreSQL connections checked out', function () { const figures = pool(); this.set(figures.total - figures.idle) })
       gauge('tessera_db_pool_idle', 'Pooled PostgreSQL connections idle', function () { this.set(pool().idle) })
       gauge('tessera_db_pool_waiting', 'Queries waiting for a pooled connection', function () { this.set(pool().waiting) })
+    }
+    const { replicaReads } = sources
+    if (replicaReads) {
+      this.registry.registerMetric(new Counter({
+        name: 'tessera_db_replica_reads_total',
+        help: 'Plain reads offered to read replicas, by the server that answered (standby; primary: a standby behind, failing, finding nothing, or not trusted)',
+        labelNames: ['server'],
+        registers: [],
+        collect () {
+          this.reset()
+          const figures = replicaReads()
+          this.inc({ server: 'standby' }, figures.standby)
+          this.inc({ server: 'primary' }, figures.primary)
+        }
+      }))
     }
     gauge('tessera_audit_queue_depth', 'Audit events waiting to be written', function () { this.set(sources.auditQueue().depth) })
     this.registry.registerMetric(new Counter({ name: 'tessera_audit_dropped_total', help: 'Audit events lost (queue full, row refused, database away), each counted on the trail by a denials.dropped event', registers: [], collect () { this.reset(); this.inc(sources.auditQueue().dropped) } }))

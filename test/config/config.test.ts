@@ -28,6 +28,8 @@ describe('loadConfig defaults', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: undefined,
+      databaseReadUrls: [],
+      databaseDirectUrl: undefined,
       databasePoolMax: 10,
       databaseTimeouts: { connectMs: 5000, queryMs: 30_000 },
       readinessTimeoutMs: 2000,

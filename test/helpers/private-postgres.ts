@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 
 /** The newest PostgreSQL server binaries installed the Debian way, if any. */
-function binaries (): string | undefined {
+export function binaries (): string | undefined {
   const root = '/usr/lib/postgresql'
   if (!existsSync(root)) return undefined
   const versions = readdirSync(root).filter((version) => existsSync(join(root, version, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
@@ -16,7 +16,7 @@ function binaries (): string | undefined {
 }
 
 /** initdb refuses root: as root, the cluster belongs to the `postgres` user. */
-function clusterOwner (): { uid: number, gid: number } | undefined {
+export function clusterOwner (): { uid: number, gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('postgres:'))
   if (line === undefined) return undefined

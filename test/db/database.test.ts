@@ -19,6 +19,9 @@ let directory: string
 beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-db-')) })
 afterAll(() => rm(directory, { recursive: true, force: true }))
 
+/** Starting PGlite is seconds of CPU (an in-memory one runs initdb): on a loaded machine, far more than the default 30 s. */
+const PGLITE_STARTS_WITHIN_MS = 120_000
+
 const newDataDir = () => join(directory, `data-${randomBytes(4).toString('hex')}`)
 
 describe('the embedded database (PGlite under DATA_DIR)', () => {
@@ -41,7 +44,7 @@ describe('the embedded database (PGlite under DATA_DIR)', () => {
     } finally {
       await second.db.destroy()
     }
-  })
+  }, PGLITE_STARTS_WITHIN_MS)
 
   it('starts nothing when destroyed before its first query (a command that fails early)', async () => {
     const dataDir = newDataDir()
@@ -63,7 +66,7 @@ describe('the embedded database (PGlite under DATA_DIR)', () => {
     } finally {
       await memory.db.destroy()
     }
-  })
+  }, PGLITE_STARTS_WITHIN_MS)
 })
 
 describe('the server key of the embedded database', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/config.js'
 import { KEY_FILE_NAME, loadOrCreateKeyFile } from '../../src/core/key-file.js'
 import { parseSecretKey } from '../../src/core/secrets.js'
-import { createDb } from '../../src/db/database.js'
+import { createDb, originOf } from '../../src/db/database.js'
 import { isDatabaseUnavailable } from '../../src/db/errors.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { openRuntime } from '../../src/runtime.js'
@@ -18,6 +18,9 @@ import { unique } from '../helpers/factories.js'
 let directory: string
 beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-db-')) })
 afterAll(() => rm(directory, { recursive: true, force: true }))
+
+/** Starting PGlite is seconds of CPU (an in-memory one runs initdb): on a loaded machine, far more than the default 30 s. */
+const PGLITE_STARTS_WITHIN_MS = 120_000
 
 const newDataDir = () => join(directory, `data-${randomBytes(4).toString('hex')}`)
 
@@ -41,12 +44,13 @@ describe('the embedded database (PGlite under DATA_DIR)', () => {
     } finally {
       await second.db.destroy()
     }
-  })
+  }, PGLITE_STARTS_WITHIN_MS)
 
   it('starts nothing when destroyed before its first query (a command that fails early)', async () => {
     const dataDir = newDataDir()
     const handle = createDb({ dataDir })
     await handle.db.destroy()
+    // Waiting for something that must not happen: nothing to await, so the time an eager start would take to write.
     await new Promise((resolve) => setTimeout(resolve, 1500))
     // A PGlite started eagerly would be writing a cluster here, and never be closed.
     expect(await readdir(join(dataDir, 'pgdata'))).toEqual([])
@@ -62,7 +66,7 @@ describe('the embedded database (PGlite under DATA_DIR)', () => {
     } finally {
       await memory.db.destroy()
     }
-  })
+  }, PGLITE_STARTS_WITHIN_MS)
 })
 
 describe('the server key of the embedded database', () => {
@@ -156,13 +160,17 @@ describe('PostgreSQL (TEST_DATABASE_URL)', () => {
     if (source.kind !== 'postgres') return
     const handle = createDb({ databaseUrl: source.adminUrl, poolMax: 1 })
     const killer = createDb({ databaseUrl: source.adminUrl, poolMax: 1 })
+    const origin = originOf(handle.db)
+    if (origin?.kind !== 'postgres') throw new Error('unreachable')
+    let socketClosed: Promise<void> | undefined
+    origin.pool.once('acquire', (client) => { socketClosed = new Promise((resolve) => client.once('end', () => resolve())) })
     try {
       let firstPid = 0
       const failed = await handle.db.transaction().execute(async (trx) => {
         firstPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid
         await sql`select pg_terminate_backend(${firstPid})`.execute(killer.db)
-        // The checked-out client hears its socket close now: an `error` event nobody else listens to.
-        await new Promise((resolve) => setTimeout(resolve, 200))
+        // The checked-out client hears its socket close: an `error` event nobody else listens to.
+        await socketClosed
         await sql`select 1`.execute(trx)
       }).then(() => undefined, (error: unknown) => error)
       expect(isDatabaseUnavailable(failed), String(failed)).toBe(true)

@@ -35,8 +35,8 @@ export interface TestApp {
   app: App
   database: TestDatabase
   config: Config
-  /** Another app instance on the same database, as a second replica. */
-  replica (): Promise<App>
+  /** Another app instance on the same database, as a second replica; `overrides` change its config alone. */
+  replica (overrides?: Partial<Config>): Promise<App>
   close (): Promise<void>
 }
 
@@ -73,8 +73,8 @@ export async function setupTestApp (options: { env?: Record<string, string>, con
     // writes do. Other replicas hear of them through the database's notifications.
     database: { ...database, db: app.db },
     config,
-    async replica () {
-      const replica = checkingContracts(await buildApp({ config, db: database.connect(), clock: options.clock }))
+    async replica (overrides = {}) {
+      const replica = checkingContracts(await buildApp({ config: { ...config, ...overrides }, db: database.connect(), clock: options.clock }))
       await replica.ready()
       replicas.push(replica)
       return replica

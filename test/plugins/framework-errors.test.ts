@@ -36,14 +36,16 @@ describe('errors outside any route', () => {
   it('answers a request that arrives while the server drains with 503 in its dialect', async () => {
     const app = await buildApp({ config: t.config, db: t.database.connect() })
     let closing: Promise<void> | undefined
-    let closeStarted!: () => void
-    const started = new Promise<void>((resolve) => { closeStarted = resolve })
-    // A slow request keeps the connection busy while close() begins, so it is not reaped as idle.
+    // Hooks run in the order they were added: the app's own preClose (draining from now on) has run.
+    const draining = new Promise<void>((resolve) => app.addHook('preClose', async () => resolve()))
+    let refusalSent!: () => void
+    const refused = new Promise<void>((resolve) => { refusalSent = resolve })
+    app.addHook('onSend', async (request) => { if (request.url === '/v2.0') refusalSent() })
+    // A slow request keeps the connection busy while close() begins, so it is not reaped as idle,
+    // and until the request pipelined behind it has its answer (Node sends it after this one's).
     app.get('/slow', { schema: { hide: true } }, async () => {
       closing = app.close()
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      closeStarted()
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      await refused
       return { slow: true }
     })
     const { port } = new URL(await listen(app))
@@ -51,7 +53,7 @@ describe('errors outside any route', () => {
     const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n'))
     socket.on('data', (chunk) => { received += chunk })
     const ended = new Promise<void>((resolve, reject) => { socket.on('close', () => resolve()); socket.on('error', reject) })
-    await started
+    await draining
     socket.write('GET /v2.0 HTTP/1.1\r\nHost: localhost\r\n\r\n')
     await ended
     await closing

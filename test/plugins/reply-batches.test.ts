@@ -63,9 +63,9 @@ describe('reply batches', () => {
     app = await recordingApp(events)
     await app.ready()
     const reply = app.inject({ url: '/ready/1' })
-    setTimeout(() => events.push('timer'), 0)
+    const timerRan = new Promise<void>((resolve) => setTimeout(() => { events.push('timer'); resolve() }, 0))
     expect((await reply).statusCode).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await timerRan
     expect(events).toEqual(['ready /ready/1', 'written /ready/1', 'timer'])
   })
 

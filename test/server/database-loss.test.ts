@@ -78,6 +78,7 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('a lost PostgreSQL co
       const ready = await send(port, setup, 'GET', '/readyz').catch(() => undefined)
       if (ready?.status === 200) break
       if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${server.stderr()}`)
+      // A poll's interval: the server says when it is ready only by answering.
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
     const login = await send(port, setup, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { username: 'admin', password }, tenantName: 'admin' } } })
@@ -100,6 +101,7 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('a lost PostgreSQL co
           'select pg_terminate_backend(pid) as gone from pg_stat_activity where application_name = $1 and datname = $2', ['tessera', databaseName])
         terminated += rows.filter((row) => row.gone).length
         lastTermination = Date.now()
+        // The fault's rhythm, not a wait for anything: connections die at random points of requests.
         await new Promise((resolve) => setTimeout(resolve, TERMINATIONS_EVERY_MS))
       }
     })()
@@ -149,6 +151,7 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('a lost PostgreSQL co
         recoveredAfterMs = Date.now() - lastTermination
         break
       }
+      // A poll's interval: recovery shows only as a request that succeeds.
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     setup.destroy()

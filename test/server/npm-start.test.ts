@@ -23,6 +23,7 @@ async function until (what: string, timeoutMs: number, check: () => Promise<bool
   const deadline = Date.now() + timeoutMs
   while (!await check()) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    // A poll's interval: a process's state (listening, refusing, gone) shows only when asked.
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

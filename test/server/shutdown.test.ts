@@ -13,13 +13,14 @@ let directory: string
 beforeAll(async () => { directory = await mkdtemp(join(tmpdir(), 'tessera-shutdown-')) })
 afterAll(() => rm(directory, { recursive: true, force: true }))
 
-/** GET over a keep-alive agent; the socket stays open afterwards, idle. */
-function keepAliveGet (port: number, agent: Agent, path: string): Promise<{ status: number, body: string }> {
+/** GET over a keep-alive agent; the socket stays open afterwards, idle, until `closed`. */
+function keepAliveGet (port: number, agent: Agent, path: string): Promise<{ status: number, body: string, closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      const closed = new Promise<void>((resolve) => res.socket.once('close', () => resolve()))
       let body = ''
       res.on('data', (chunk) => { body += chunk })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, closed }))
     })
     req.on('error', reject)
     req.end()
@@ -56,7 +57,7 @@ async function startServer (env: Record<string, string>): Promise<{ server: Serv
  */
 async function checkGracefulShutdown (server: ServerProcess, port: number, credentials: { username: string, password: string }): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
-  const ready = await keepAliveGet(port, agent, '/readyz')
+  const { closed: idleClosed, ...ready } = await keepAliveGet(port, agent, '/readyz')
   expect(ready).toEqual({ status: 200, body: JSON.stringify({ status: 'ready' }) })
 
   const body = JSON.stringify({ auth: { passwordCredentials: credentials } })
@@ -65,12 +66,13 @@ async function checkGracefulShutdown (server: ServerProcess, port: number, crede
   const reply = readReply(socket)
   socket.write(`POST /v2.0/tokens HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`)
   socket.write(body.slice(0, 10))
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // The server has taken the login (its head), so it is in flight when the signal comes.
+  await server.waitForOutput(/"url":"\/v2\.0\/tokens"[^\n]*"msg":"incoming request"/)
 
   const signalled = Date.now()
   server.signal('SIGTERM')
-  await new Promise((resolve) => setTimeout(resolve, 700))
-  // The server is closing; the request it already took is finished all the same.
+  // The server is closing: it ended the idle connection. The request it already took is finished all the same.
+  await idleClosed
   expect(server.child.exitCode).toBeNull()
   socket.write(body.slice(10))
 

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
+import { eventually } from '../helpers/eventually.js'
 import { insertAccount, insertUser, type UserFixture } from '../helpers/factories.js'
 import { TEST_SECRET_KEY, testConfig } from '../helpers/test-app.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
@@ -13,8 +14,8 @@ import { sendRequest, type Outgoing, type Reply } from './http-client.js'
 import { freePort, spawnServer, type ServerProcess } from './server-process.js'
 
 const CLIENTS = 6
-/** Load runs this long before SIGTERM, and goes on until the server refuses connections. */
-const LOAD_BEFORE_SIGNAL_MS = 1500
+/** Load runs until each kind of write was acknowledged this often, then SIGTERM; it goes on until the server refuses connections. */
+const ACKS_OF_EACH_KIND_BEFORE_SIGNAL = 20
 const SHUTDOWN_GRACE_MS = 4000
 const TOKENS_PER_REQUEST = 3
 const LAYERS = ['db', 'web']
@@ -164,6 +165,7 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('SIGTERM during a wri
     const deadline = Date.now() + 60_000
     while ((await sendRequest(port, probe, { path: '/readyz' }).catch(() => undefined))?.status !== 200) {
       if (server.child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${server.stderr()}`)
+      // A poll's interval: the server says when it is ready only by answering.
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     probe.destroy()
@@ -194,7 +196,13 @@ describe.runIf(inject('testDatabase').kind === 'postgres')('SIGTERM during a wri
       agent.destroy()
     }
     const load = Promise.all(Array.from({ length: CLIENTS }, client))
-    await new Promise((resolve) => setTimeout(resolve, LOAD_BEFORE_SIGNAL_MS))
+    // Every kind of write is flowing (about a hundred writes acknowledged, as in 1.5 s of an idle machine) when the signal comes.
+    await eventually(() => {
+      const acks = new Map<string, number>()
+      for (const { kind } of acknowledged) acks.set(kind, (acks.get(kind) ?? 0) + 1)
+      expect(acks.size, JSON.stringify({ acks: [...acks], problems, refused })).toBe(kinds.length)
+      expect(Math.min(...acks.values())).toBeGreaterThanOrEqual(ACKS_OF_EACH_KIND_BEFORE_SIGNAL)
+    }, 60_000)
     const ackedBeforeSignal = acknowledged.length
     const signalled = Date.now()
     server.signal('SIGTERM')

@@ -8,6 +8,7 @@ import { sha256 } from '../../../src/core/secrets.js'
 import { FAMILIES } from '../../../src/families/index.js'
 import { loggerOptions } from '../../../src/logging.js'
 import { insertAccount, insertUser, login, tenantSession } from '../../helpers/factories.js'
+import { clockPassed } from '../../helpers/clock-passed.js'
 import { listen } from '../../helpers/real-clients.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import {
@@ -57,10 +58,10 @@ describe('Rackspace Monitoring agent tokens (§10.6)', () => {
     it('starts the id with 12 hex digits of the creation time in ms, so ids sort by creation', async () => {
       const before = Date.now()
       const first = await createToken(t.app, admin)
-      // The next millisecond, so the two creation times differ.
-      await new Promise((resolve) => setTimeout(resolve, 2))
-      const second = await createToken(t.app, admin)
       const created = Number.parseInt(first.slice(0, 12), 16)
+      // The next millisecond, so the two creation times differ.
+      await clockPassed(created)
+      const second = await createToken(t.app, admin)
       expect(created).toBeGreaterThanOrEqual(before)
       expect(Number.parseInt(second.slice(0, 12), 16)).toBeGreaterThan(created)
       expect(Number.parseInt(second.slice(0, 12), 16)).toBeLessThanOrEqual(Date.now())

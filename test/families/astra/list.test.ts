@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../../helpers/eventually.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import { expectValid } from './astra-schemas.js'
 import { call, collectionPath, createToken, expectProblem, newCaller, TOKEN_MEDIA, type Caller } from './helpers.js'
@@ -87,7 +89,12 @@ describe('GET /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B3)', () 
     const encoded = await call(t.app, caller.token, 'GET', `${collectionPath(caller.accountId, caller.userId)}?orderBy=name%2520desc`)
     expect(ids(encoded.json().items)).toEqual(ids(byName).reverse())
     const renamed = tokens[0]
-    await new Promise((resolve) => setTimeout(resolve, 2))
+    // The rename is stamped with the database's clock cut to the millisecond: once that is past every
+    // other token's change, the rename is the latest.
+    await eventually(async () => {
+      const { rows } = await sql<{ passed: boolean }>`select date_trunc('milliseconds', now()) > max(modified_at) as passed from user_tokens where user_id = ${caller.userId}`.execute(t.app.db)
+      expect(rows).toEqual([{ passed: true }])
+    })
     expect((await call(t.app, caller.token, 'PUT', `${collectionPath(caller.accountId, caller.userId)}/${renamed.id}`, { type: 'application/astra-token', version: '1.0' })).statusCode).toBe(204)
     expect(ids((await listBody(caller, { orderBy: 'modificationTimestamp desc' })).items)[0]).toBe(renamed.id)
   })

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roleId } from '../../../src/families/keystone/access.js'
 import { assignRole, changeAccount, changeUser } from '../../../src/services/identity.js'
 import { insertAccount, insertTenantUser, insertUser, login, unique } from '../../helpers/factories.js'
+import { clockPassed } from '../../helpers/clock-passed.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 
 const MALFORMED = 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.'
@@ -270,7 +271,8 @@ describe('POST /v2.0/tokens', () => {
     it('scopes an unscoped token, keeping its expiry and chaining audit ids (§3.2 token path step 7)', async () => {
       const { account, user, password } = await insertTenantUser(t.app.db, ['member'])
       const unscoped = await login(t.app, { username: user.name, password })
-      await new Promise((resolve) => setTimeout(resolve, 5))
+      // A later issue instant for the re-scoped token.
+      await clockPassed(Date.parse(unscoped.access.token.issued_at))
       const response = await post({ auth: { token: { id: unscoped.token }, tenantId: account.id } })
 
       expect(response.statusCode).toBe(200)

@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm'
 import { NotifiedCache } from '../src/core/notified-cache.js'
 import type { Config } from '../src/config.js'
 import type { Database } from '../src/db/database.js'
-import { accessDocument, catalogFor, renderedAccess } from '../src/families/keystone/access.js'
+import { renderAccess } from '../src/families/keystone/access.js'
 import { findSession } from '../src/services/sessions.js'
 
 setFlagsFromString('--expose-gc')
@@ -18,7 +18,7 @@ function settledHeap (): number {
 export interface CachedSessionBytes {
   /** A session in the credential cache: its entry, key and the session object. */
   cacheEntry: number
-  /** What validation adds to it: the access document rendered once per session (keystone/access.ts). */
+  /** What validating it adds (keystone/access.ts renderAccess): what it renders and keeps. */
   renderedAccess: number
 }
 
@@ -39,7 +39,7 @@ export async function bytesPerCachedSession (db: Database, tokens: string[], con
   // Once more, from the cache, with each access document rendered as validation does.
   for (const token of tokens) {
     const session = (await findSession(db, token, now, cache))!
-    sessions.push(renderedAccess.get(session, baseUrl, () => JSON.stringify(accessDocument(session, token, catalogFor(session, config, baseUrl)))))
+    sessions.push(renderAccess(session, token, config, baseUrl, JSON.stringify))
   }
   sessions.length = 0
   const rendered = settledHeap()

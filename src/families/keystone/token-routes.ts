@@ -9,7 +9,7 @@ import { baseUrlOf } from '../../plugins/base-url.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
 import { findSession, revokeSession, SESSION_TOKEN_FORMAT, type Session } from '../../services/sessions.js'
-import { accessDocument, catalogFor, renderedAccess } from './access.js'
+import { accessDocument, catalogFor, renderAccess } from './access.js'
 import { authenticate } from './authenticate.js'
 import { resourceNotFound } from './dialect.js'
 import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
@@ -90,7 +90,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const baseUrl = baseUrlOf(request)
     reply.type(JSON_TYPE)
     // The GET's serialiser, for the HEAD too: both send the same text (compiled once per route).
-    return renderedAccess.get(session, baseUrl, () => reply.compileSerializationSchema(ACCESS_SCHEMA)(accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrl))))
+    return renderAccess(session, request.params.tokenId, config, baseUrl, reply.compileSerializationSchema(ACCESS_SCHEMA))
   }
 
   app.post('/tokens', {

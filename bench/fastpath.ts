@@ -17,7 +17,9 @@ import { createTenant, keystoneLogin } from './tessera-client.js'
  * distinct live tokens (BENCH_TOKENS) validated uniformly at random, default settings. Each with
  * its share of B1's req/s, its p99 over B1's, and the CPU time per request of Tessera and of
  * PostgreSQL (the database's backends); then the heap a cached session takes.
- * Writes bench/results/fastpath-<time>.md and fastpath-latest.md.
+ * Writes bench/results/fastpath-<time>.md and fastpath-latest.md. BENCH_CHECKOUT: another built
+ * checkout's Tessera to run the scenarios against (an earlier commit, for a before and after);
+ * the bytes of a cached session are always this checkout's.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
@@ -26,6 +28,7 @@ const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000)
 const WARMUP = Math.min(2, SECONDS)
 const HELLO_PROCESSES = 3
 const ADMIN_PASSWORD = 'bench admin password'
+const CHECKOUT = process.env.BENCH_CHECKOUT
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: RUNS }
 
 /** One timed run's requests, and the CPU seconds Tessera and PostgreSQL spent on them. */
@@ -93,7 +96,7 @@ function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number)
   })
   const total = memory.cacheEntry + memory.renderedAccess
   return [
-    `# npm run bench -- fastpath, ${new Date().toISOString()}`,
+    `# npm run bench -- fastpath, ${new Date().toISOString()}${CHECKOUT === undefined ? '' : `, Tessera of ${CHECKOUT}`}`,
     '',
     `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}. ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${RUNS} runs × ${SECONDS} s, each right after a run of B1 (bare Fastify, ${HELLO_PROCESSES} processes in turn). ` +
       'Share: the median of the per-run ratios of req/s; p99 over B1: the median of the per-run ratios of p99. CPU µs per request: Tessera\'s process, and the backends of its database (pg_stat_activity), over the requests of the timed runs.',
@@ -120,7 +123,7 @@ try {
   const b1 = inTurn(helloWorkloads)
   const rows: FastpathRow[] = []
 
-  tessera = await startTessera({ ...env, CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0' })
+  tessera = await startTessera({ ...env, CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0' }, [], CHECKOUT)
   const adminToken = await keystoneLogin(tessera.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
   const tenant = await createTenant(tessera.url, adminToken, 'bench')
   const subject = await keystoneLogin(tessera.url, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
@@ -129,7 +132,7 @@ try {
 
   process.stderr.write(`${new Date().toISOString()} F2: seeding ${TOKENS.toLocaleString('en-US')} sessions\n`)
   const tokens = await seedSessions(database.db, tenant.user.id, tenant.accountId, TOKENS)
-  tessera = await startTessera(env)
+  tessera = await startTessera(env, [], CHECKOUT)
   const randomToken = () => `/v2.0/tokens/${tokens[Math.floor(Math.random() * tokens.length)]!}`
   rows.push(await paired(b1, 'F2', `${TOKENS.toLocaleString('en-US')} distinct live tokens validated uniformly at random by an admin, default settings`, http({ connections: CONNECTIONS, url: `${tessera.url}/`, nextPath: randomToken, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }), tessera, database.db))
   const rssMb = tessera.rssMb()
@@ -144,8 +147,9 @@ try {
   await mkdir(results, { recursive: true })
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   await writeFile(new URL(`fastpath-${stamp}.md`, results), markdown)
-  await writeFile(new URL('fastpath-latest.md', results), markdown)
-  process.stdout.write(`\n${markdown}\nwritten to bench/results/fastpath-${stamp}.md and bench/results/fastpath-latest.md\n`)
+  // Another checkout's figures are not this one's latest.
+  if (CHECKOUT === undefined) await writeFile(new URL('fastpath-latest.md', results), markdown)
+  process.stdout.write(`\n${markdown}\nwritten to bench/results/fastpath-${stamp}.md${CHECKOUT === undefined ? ' and bench/results/fastpath-latest.md' : ''}\n`)
 } finally {
   for (const child of [...hellos, tessera]) await child?.stop().catch(() => {})
   await database.drop()

@@ -42,19 +42,19 @@ class Turns {
 /**
  * A lookup by secret hash (a unique column) that concurrent requests share: the hashes they ask
  * for in one turn go in one statement (`query` gets them all, `where secret_hash = any($1)`), and
- * each request gets only the row whose `secret_hash` is its own, or undefined. Nothing is
+ * each request gets only the row whose hash (`hashOf`) is its own, or undefined. Nothing is
  * remembered between statements (no cache: expiry and revocation are each caller's to check).
  * A failed statement fails every request in it, with its error (a lost database: a 503).
  * In a transaction, the lookup runs alone there.
  */
-export function batchedByHash<Row extends { secret_hash: Uint8Array }> (query: (db: Database, hashes: Buffer[]) => Promise<Row[]>, options: BatchedLookupOptions = DEFAULTS): (db: Database, hash: Buffer) => Promise<Row | undefined> {
+export function batchedByHash<Row> (query: (db: Database, hashes: Buffer[]) => Promise<Row[]>, hashOf: (row: Row) => Uint8Array, options: BatchedLookupOptions = DEFAULTS): (db: Database, hash: Buffer) => Promise<Row | undefined> {
   const loaders = new WeakMap<Database, DataLoader<Buffer, Row | undefined>>()
   const loaderOf = (db: Database) => {
     let loader = loaders.get(db)
     if (!loader) {
       const turns = new Turns(options.maxInFlight)
       loader = new DataLoader((hashes) => turns.run(async () => {
-        const found = new Map((await query(db, hashes as Buffer[])).map((row) => [hexOf(row.secret_hash), row]))
+        const found = new Map((await query(db, hashes as Buffer[])).map((row) => [hexOf(hashOf(row)), row]))
         return hashes.map((hash) => found.get(hexOf(hash)))
       }), { cache: false, maxBatchSize: options.maxKeys, batchScheduleFn: turns.schedule })
       loaders.set(db, loader)
@@ -62,7 +62,7 @@ export function batchedByHash<Row extends { secret_hash: Uint8Array }> (query: (
     return loader
   }
   return async (db, hash) => db.isTransaction
-    ? (await query(db, [hash])).find((row) => hexOf(row.secret_hash) === hexOf(hash))
+    ? (await query(db, [hash])).find((row) => hexOf(hashOf(row)) === hexOf(hash))
     : await loaderOf(db).load(hash)
 }
 

@@ -27,7 +27,7 @@ describe('batchedByHash', () => {
 
   it('looks up the hashes of one turn of the event loop in one statement, each request getting only its own row', async () => {
     const { statements, query } = heldLookup(rows)
-    const lookUp = batchedByHash(query, { maxInFlight: 2, maxKeys: 10 })
+    const lookUp = batchedByHash(query, (row) => row.secret_hash, { maxInFlight: 2, maxKeys: 10 })
     const db = handle()
     const found = Promise.all(['alice', 'bob', 'nobody', 'alice'].map((name) => lookUp(db, hash(name))))
     expect(statements).toEqual([])
@@ -39,7 +39,7 @@ describe('batchedByHash', () => {
 
   it('runs at most maxInFlight statements: the hashes that arrive meanwhile go together in the next', async () => {
     const { statements, query } = heldLookup(rows)
-    const lookUp = batchedByHash(query, { maxInFlight: 1, maxKeys: 10 })
+    const lookUp = batchedByHash(query, (row) => row.secret_hash, { maxInFlight: 1, maxKeys: 10 })
     const db = handle()
     const first = lookUp(db, hash('alice'))
     await nextTurn()
@@ -58,7 +58,7 @@ describe('batchedByHash', () => {
 
   it('fails every request of a failed statement with its error, and only those', async () => {
     const { statements, query } = heldLookup(rows)
-    const lookUp = batchedByHash(query, { maxInFlight: 2, maxKeys: 2 })
+    const lookUp = batchedByHash(query, (row) => row.secret_hash, { maxInFlight: 2, maxKeys: 2 })
     const db = handle()
     const outcomes = ['alice', 'bob', 'carol'].map((name) => lookUp(db, hash(name)).then((row) => row?.name, (error: Error) => error.message))
     await nextTurn()
@@ -70,7 +70,7 @@ describe('batchedByHash', () => {
 
   it('keeps no handle\'s statements together with another\'s, and runs a lookup in a transaction there, alone', async () => {
     const { statements, query } = heldLookup(rows)
-    const lookUp = batchedByHash(query, { maxInFlight: 2, maxKeys: 10 })
+    const lookUp = batchedByHash(query, (row) => row.secret_hash, { maxInFlight: 2, maxKeys: 10 })
     const inTransaction = lookUp(handle(true), hash('bob'))
     expect(statements.map((each) => each.names)).toEqual([['bob']])
     const found = [lookUp(handle(), hash('alice')), lookUp(handle(), hash('carol'))]

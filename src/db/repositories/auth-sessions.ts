@@ -50,7 +50,7 @@ const liveSessionsByHash = compiledOnce((db: Database, hashes: Buffer[]) => db.s
   .where((eb) => eb.or([eb('s.account_id', 'is', null), eb('tenant.enabled', '=', true)])))
 
 /** Concurrent validations share a statement (db/batched-lookups.ts). */
-const liveSessionByHash = batchedByHash(liveSessionsByHash)
+const liveSessionByHash = batchedByHash(liveSessionsByHash, (row) => row.secret_hash)
 
 /**
  * The live session behind a secret hash: not revoked, not expired at `now`, its user and their

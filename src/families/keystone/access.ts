@@ -35,8 +35,29 @@ export function catalogFor (session: Session, config: Config, baseUrl: string): 
 const STAND_INS = ['"@tessera:token-id@"', '"@tessera:issued-at@"', '"@tessera:expires@"', '["@tessera:audit-id@"]'] as const
 const standIn = (index: 0 | 1 | 2) => JSON.parse(STAND_INS[index]) as string
 
-/** The access document's text around the stand-ins, by holder and base URL; null when a stand-in is not found exactly once. */
-const templates = new Map<string, readonly string[] | null>()
+/**
+ * The access document's text around the stand-ins (null when a stand-in is not found exactly
+ * once), by the objects that hold what it shows: the catalog template, the session's user,
+ * tenant and roles (shared by every session of the same holder, services/sessions.ts), then the
+ * region and base URL. Keyed by identity, so nothing can be mistaken for another holder's; when
+ * a holder's objects go, their templates go with them.
+ */
+type Templates = Map<string, readonly string[] | null>
+const templates = new WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, Templates>>>>()
+const UNSCOPED = {}
+
+function within<K extends object, V> (map: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) map.set(key, value = make())
+  return value
+}
+
+function templatesOf (session: Session, config: Config): Templates {
+  const byUser = within(templates, config.catalog, () => new WeakMap())
+  const byAccount = within(byUser, session.user, () => new WeakMap())
+  const byRoles = within(byAccount, session.account ?? UNSCOPED, () => new WeakMap())
+  return within(byRoles, session.roles, () => new Map())
+}
 
 /**
  * A validated session's access document as sent. Every API call of every service validates its
@@ -48,8 +69,7 @@ const templates = new Map<string, readonly string[] | null>()
  * stand-ins are out of this order.
  */
 export function renderAccess (session: Session, tokenId: string, config: Config, baseUrl: string, serialize: (access: Access) => string): string {
-  const shape = JSON.stringify([session.user.id, session.user.name, session.account?.id, session.account?.name, session.roles, baseUrl])
-  const template = memo(templates, shape, () => {
+  const template = memo(templatesOf(session, config), `${config.catalogRegion}\n${baseUrl}`, () => {
     const blank: Session = { ...fieldsOf(session), auditIds: JSON.parse(STAND_INS[3]) as string[] }
     const access = accessDocument(blank, standIn(0), catalogFor(session, config, baseUrl))
     access.access.token.issued_at = standIn(1)

@@ -12,6 +12,26 @@ import { migrateToLatest } from '../src/db/migrate.js'
 
 export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
+/** A database of its own on the bench server, migrated. */
+export async function benchDatabase (): Promise<{ url: string, db: Database, drop: () => Promise<void> }> {
+  const name = `tessera_bench_${randomBytes(4).toString('hex')}`
+  const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
+  await sql`create database ${sql.id(name)}`.execute(admin)
+  const url = new URL(BENCH_DATABASE_URL)
+  url.pathname = `/${name}`
+  const db = createDb({ databaseUrl: url.toString(), poolMax: 4 }).db
+  await migrateToLatest(db)
+  return {
+    url: url.toString(),
+    db,
+    async drop () {
+      await db.destroy()
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+      await admin.destroy()
+    }
+  }
+}
+
 export interface BenchDatabase {
   kind: DatabaseKind
   db: Database

@@ -39,6 +39,8 @@ export interface HttpTarget {
   body?: string
   expectStatus: number
   connections: number
+  /** Each request's path and query, in place of the URL's (many distinct tokens, say). */
+  nextPath?: () => string
 }
 
 export type LoadOptions = HttpTarget & Timing
@@ -71,7 +73,8 @@ export function http (target: HttpTarget): Workload {
         headers: target.headers,
         body: target.body,
         connections: target.connections,
-        duration: seconds
+        duration: seconds,
+        ...(target.nextPath && { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, path: target.nextPath!() }) }] })
       }, (error, result) => error
         ? reject(error)
         : resolve({ requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, unexpected }))

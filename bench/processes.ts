@@ -13,6 +13,16 @@ export interface BenchProcess {
   stop (): Promise<void>
 }
 
+/** CPU seconds (user + system) process `pid` has used so far (Linux /proc); 0 once it has ended. */
+export function cpuSecondsOf (pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return 0
+  }
+}
+
 export function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, '127.0.0.1', () => {

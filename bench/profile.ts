@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +6,7 @@ import { sql } from 'kysely'
 import { createDb } from '../src/db/database.js'
 import { BENCH_DATABASE_URL } from './lib.js'
 import { load } from './load.js'
-import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
+import { cpuSecondsOf, startHelloWorld, startTessera, type BenchProcess } from './processes.js'
 import { conjurToken, createTenant, expectCall, keystoneLogin, type Tenant } from './tessera-client.js'
 
 /**
@@ -95,19 +94,13 @@ function summarise (profile: CpuProfile): string {
   return `### Self time by owner\n\n| share | owner |\n| --- | --- |\n${top(owners, 15)}\n\n### Self time by function\n\n| share | function |\n| --- | --- |\n${top(functions, 30)}\n`
 }
 
-/** CPU seconds (user + system) the process has used so far (Linux /proc). */
-function cpuSeconds (process: BenchProcess): number {
-  const fields = readFileSync(`/proc/${process.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
 /** Load on `url` of `server`: req/s, latencies, and the server's CPU time per request (less sensitive to a busy machine). */
 async function measure (server: BenchProcess, url: string, request: { headers?: Record<string, string>, method?: 'POST', body?: string, status?: number } = {}): Promise<string> {
-  const before = cpuSeconds(server)
+  const before = cpuSecondsOf(server.pid)
   const figures = await load({ url, headers: request.headers, method: request.method, body: request.body, expectStatus: request.status ?? 200, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: 1 })
   if (figures.unexpected > 0) throw new Error(`${figures.unexpected} answers were not ${request.status ?? 200}`)
   const requests = figures.requestsPerSecond.median * SECONDS
-  return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSeconds(server) - before) / requests)} µs of CPU per request, RSS ${Math.round(server.rssMb())} MB after`
+  return `${Math.round(figures.requestsPerSecond.median)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(1e6 * (cpuSecondsOf(server.pid) - before) / requests)} µs of CPU per request, RSS ${Math.round(server.rssMb())} MB after`
 }
 
 const hello = await startHelloWorld()

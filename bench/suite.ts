@@ -6,10 +6,9 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { OWASP_ARGON2, PasswordHasher } from '../src/core/credentials.js'
 import { sha256, SecretBox } from '../src/core/secrets.js'
-import { createDb, type Database } from '../src/db/database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import type { Database } from '../src/db/database.js'
 import { newTokenId, sealingContext } from '../src/families/agent-tokens/token-id.js'
-import { BENCH_DATABASE_URL } from './lib.js'
+import { benchDatabase } from './lib.js'
 import { figuresOf, http, inTurn, load, measurePaired, operations, pairedShare, type Run, type Workload } from './load.js'
 import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
 import { writeReport, type Row } from './report.js'
@@ -42,26 +41,6 @@ interface Baseline {
   name: string
   workload: Workload
   runs: Run[]
-}
-
-/** A database of its own on the bench server, migrated. */
-async function benchDatabase (): Promise<{ url: string, db: Database, drop: () => Promise<void> }> {
-  const name = `tessera_bench_${randomBytes(4).toString('hex')}`
-  const admin = createDb({ databaseUrl: BENCH_DATABASE_URL, poolMax: 1 }).db
-  await sql`create database ${sql.id(name)}`.execute(admin)
-  const url = new URL(BENCH_DATABASE_URL)
-  url.pathname = `/${name}`
-  const db = createDb({ databaseUrl: url.toString(), poolMax: 4 }).db
-  await migrateToLatest(db)
-  return {
-    url: url.toString(),
-    db,
-    async drop () {
-      await db.destroy()
-      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
-      await admin.destroy()
-    }
-  }
 }
 
 /** B2: single-row INSERTs into a table shaped like a token table, from the 16 clients of `pool`. */

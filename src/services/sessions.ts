@@ -1,3 +1,4 @@
+import { memo } from '../core/bounded-memo.js'
 import type { NotifiedCache } from '../core/notified-cache.js'
 import type { Principal } from '../core/principal.js'
 import { randomHex, randomUrlSafe, sha256 } from '../core/secrets.js'
@@ -52,19 +53,57 @@ function newSessionToken (): string {
   return randomHex(32)
 }
 
-function toSession (row: ActiveSession): Session {
-  return {
-    auditId: row.audit_id,
-    auditIds: row.audit_chain_id === row.audit_id ? [row.audit_id] : [row.audit_id, row.audit_chain_id],
-    method: row.method,
-    user: { id: row.user_id, name: row.user_name },
-    account: row.account_id === null ? null : { id: row.account_id, name: row.account_name ?? row.account_id },
-    homeAccountId: row.home_account_id,
-    roles: row.roles,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at
+const METHODS: Record<SessionMethod, SessionMethod> = { password: 'password', apikey: 'apikey', token: 'token' }
+
+/**
+ * A session read from the database, as the credential cache keeps up to 100 000 of them: its
+ * holder's objects (user, accounts, roles) shared with every other session that has the same,
+ * its times as numbers and its audit ids as strings (the Dates and the list are made when read).
+ * Frozen: the cache shares it.
+ */
+class StoredSession implements Session {
+  readonly auditId: string
+  readonly #chainId: string
+  readonly method: SessionMethod
+  readonly user: { id: string, name: string }
+  readonly account: { id: string, name: string } | null
+  readonly homeAccountId: string
+  readonly roles: string[]
+  readonly #issuedMs: number
+  readonly #expiresMs: number
+
+  constructor (row: ActiveSession) {
+    this.auditId = row.audit_id
+    this.#chainId = row.audit_chain_id === row.audit_id ? row.audit_id : row.audit_chain_id
+    this.method = METHODS[row.method]
+    const holder = memo(holders, `${row.user_id}\n${row.user_name}\n${row.home_account_id}`, () => ({ user: Object.freeze({ id: row.user_id, name: row.user_name }), homeAccountId: row.home_account_id }))
+    this.user = holder.user
+    this.homeAccountId = holder.homeAccountId
+    const accountName = row.account_name ?? row.account_id
+    this.account = row.account_id === null ? null : memo(accounts, `${row.account_id}\n${accountName}`, () => Object.freeze({ id: row.account_id!, name: accountName! }))
+    this.roles = memo(roleLists, row.roles.join('\n'), () => Object.freeze(row.roles) as string[])
+    this.#issuedMs = row.issued_at.getTime()
+    this.#expiresMs = row.expires_at.getTime()
+    Object.freeze(this)
+  }
+
+  get auditIds (): string[] {
+    return this.#chainId === this.auditId ? [this.auditId] : [this.auditId, this.#chainId]
+  }
+
+  get issuedAt (): Date {
+    return new Date(this.#issuedMs)
+  }
+
+  get expiresAt (): Date {
+    return new Date(this.#expiresMs)
   }
 }
+
+/** What the sessions of one holder share, by their values. */
+const holders = new Map<string, { user: Session['user'], homeAccountId: string }>()
+const accounts = new Map<string, NonNullable<Session['account']>>()
+const roleLists = new Map<string, string[]>()
 
 /** A new session; with `audit`, stored with the audit row `audit` makes of it, in one statement. */
 export async function issueSession (db: Database, input: IssueSessionInput, now: Date, audit?: (session: IssuedSession) => NewAuditEvent): Promise<IssuedSession> {
@@ -112,17 +151,9 @@ export async function findSession (db: Database, token: string, now: Date, cache
   const hash = sha256(token)
   const load = async () => {
     const row = await findActiveSession(db, hash, now)
-    return row && { value: freezeSession(toSession(row)), expiresAt: row.expires_at }
+    return row && { value: new StoredSession(row) as Session, expiresAt: row.expires_at }
   }
   return cache ? cache.getOrLoad(sessionCacheKey(hash), now, load) : (await load())?.value
-}
-
-function freezeSession (session: Session): Session {
-  Object.freeze(session.auditIds)
-  Object.freeze(session.roles)
-  Object.freeze(session.user)
-  if (session.account) Object.freeze(session.account)
-  return Object.freeze(session)
 }
 
 /** Why a token id names no live session, for the audit trail: one more read, on refusal only. */

@@ -1,4 +1,6 @@
 import { sql, type ExpressionOrFactory, type Insertable, type SqlBool } from 'kysely'
+import { batchedByHash } from '../batched-lookups.js'
+import { compiledOnce } from '../compiled-once.js'
 import type { Database } from '../database.js'
 import type { AuthSessions, DB } from '../schema.js'
 import type { NewAuditEvent } from './audit-events.js'
@@ -32,26 +34,32 @@ export async function insertAuthSession (db: Database, session: NewAuthSession, 
   await db.with('session', (cte) => cte.insertInto('auth_sessions').values(session)).insertInto('audit_events').values(audit).execute()
 }
 
+/** The sessions behind `hashes` that may be live: not revoked, their user and their accounts enabled (expiry is each caller's to check). */
+const liveSessionsByHash = compiledOnce((db: Database, hashes: Buffer[]) => db.selectFrom('auth_sessions as s')
+  .innerJoin('users as u', 'u.id', 's.user_id')
+  .innerJoin('accounts as home', 'home.id', 'u.account_id')
+  .leftJoin('accounts as tenant', 'tenant.id', 's.account_id')
+  .select([
+    's.secret_hash', 's.audit_id', 's.audit_chain_id', 's.method', 's.user_id', 'u.name as user_name', 'u.account_id as home_account_id',
+    's.account_id', 'tenant.name as account_name', 's.roles', 's.issued_at', 's.expires_at'
+  ])
+  .where(sql<boolean>`s.secret_hash = any(${hashes}::bytea[])`)
+  .where('s.revoked_at', 'is', null)
+  .where('u.enabled', '=', true)
+  .where('home.enabled', '=', true)
+  .where((eb) => eb.or([eb('s.account_id', 'is', null), eb('tenant.enabled', '=', true)])))
+
+/** Concurrent validations share a statement (db/batched-lookups.ts). */
+const liveSessionByHash = batchedByHash(liveSessionsByHash, (row) => row.secret_hash)
+
 /**
- * The live session behind a secret hash: not revoked, not expired, its user and their
- * account enabled, and its tenant (if any) enabled. One indexed lookup, no write.
+ * The live session behind a secret hash: not revoked, not expired at `now`, its user and their
+ * account enabled, and its tenant (if any) enabled. One indexed lookup, no write, shared with
+ * the concurrent lookups of other requests.
  */
-export function findActiveSession (db: Database, secretHash: Uint8Array, now: Date): Promise<ActiveSession | undefined> {
-  return db.selectFrom('auth_sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .innerJoin('accounts as home', 'home.id', 'u.account_id')
-    .leftJoin('accounts as tenant', 'tenant.id', 's.account_id')
-    .select([
-      's.audit_id', 's.audit_chain_id', 's.method', 's.user_id', 'u.name as user_name', 'u.account_id as home_account_id',
-      's.account_id', 'tenant.name as account_name', 's.roles', 's.issued_at', 's.expires_at'
-    ])
-    .where('s.secret_hash', '=', secretHash)
-    .where('s.revoked_at', 'is', null)
-    .where('s.expires_at', '>', now)
-    .where('u.enabled', '=', true)
-    .where('home.enabled', '=', true)
-    .where((eb) => eb.or([eb('s.account_id', 'is', null), eb('tenant.enabled', '=', true)]))
-    .executeTakeFirst()
+export async function findActiveSession (db: Database, secretHash: Buffer, now: Date): Promise<ActiveSession | undefined> {
+  const row = await liveSessionByHash(db, secretHash)
+  return row !== undefined && row.expires_at.getTime() > now.getTime() ? row : undefined
 }
 
 /** Marks the live sessions `filter` selects revoked; returns how many it revoked. */

@@ -3,6 +3,7 @@ import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
 import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
+import { batchedByHash } from '../../db/batched-lookups.js'
 import { compiledOnce, runBuiltOnce } from '../../db/compiled-once.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
 import { isRowError } from '../../db/errors.js'
@@ -18,9 +19,11 @@ const AGENT_TOKEN_COLUMNS = ['account_id', 'sort_key', 'accessor', 'token_sealed
 
 export type AgentTokenRecord = Pick<AgentTokenRow, typeof AGENT_TOKEN_COLUMNS[number]>
 
-// Reading one token is what the API is called for most: compiled once.
-const findRow = compiledOnce((db, accountId: string, secretHash: Uint8Array) =>
-  db.selectFrom('agent_tokens').select(AGENT_TOKEN_COLUMNS).where('secret_hash', '=', secretHash).where('account_id', '=', accountId))
+// Reading one token is what the API is called for most: compiled once, and the reads of
+// concurrent requests share a statement (db/batched-lookups.ts); each keeps only a row of its tenant.
+const rowsByHash = compiledOnce((db, hashes: Buffer[]) =>
+  db.selectFrom('agent_tokens').select([...AGENT_TOKEN_COLUMNS, 'secret_hash']).where(sql<boolean>`secret_hash = any(${hashes}::bytea[])`))
+const rowByHash = batchedByHash(rowsByHash, (row) => row.secret_hash)
 
 type NewTokenWithAudit = readonly [NewAgentToken, NewAuditEvent]
 
@@ -62,8 +65,11 @@ export async function insertAgentToken (db: Database, token: NewAgentToken, audi
   await coalescer.write([token, audit])
 }
 
-export async function findAgentToken (db: Database, accountId: string, secretHash: Uint8Array): Promise<AgentTokenRecord | undefined> {
-  return (await findRow(db, accountId, secretHash))[0]
+export async function findAgentToken (db: Database, accountId: string, secretHash: Buffer): Promise<AgentTokenRecord | undefined> {
+  const row = await rowByHash(db, secretHash)
+  if (row === undefined || row.account_id !== accountId) return undefined
+  const { secret_hash: _lookupKey, ...record } = row
+  return record
 }
 
 /**

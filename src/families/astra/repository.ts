@@ -1,5 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
+import { batchedByHash } from '../../db/batched-lookups.js'
+import { compiledOnce } from '../../db/compiled-once.js'
 import type { Database } from '../../db/database.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { DB, UserTokens } from '../../db/schema.js'
@@ -118,26 +120,29 @@ export interface UserTokenHolder {
   active: boolean
 }
 
+/** The holders of the tokens `hashes` name: the lookups of concurrent requests share it (db/batched-lookups.ts). */
+const holdersByHash = compiledOnce((db: Database, hashes: Buffer[]) => db.selectFrom('user_tokens')
+  .innerJoin('users', 'users.id', 'user_tokens.user_id')
+  .innerJoin('accounts', 'accounts.id', 'user_tokens.account_id')
+  .select(['user_tokens.secret_hash', 'user_tokens.id as token_id', 'user_tokens.account_id', 'user_tokens.user_id', 'users.name as user_name'])
+  .select((eb) => sql<string[]>`array(${eb.selectFrom('role_assignments').select('role')
+    .whereRef('role_assignments.user_id', '=', 'user_tokens.user_id')
+    .whereRef('role_assignments.account_id', '=', 'user_tokens.account_id')
+    .orderBy('role')})`.as('roles'))
+  .select([
+    sql<boolean>`user_tokens.revoked_at is not null`.as('revoked'),
+    sql<boolean>`user_tokens.revoked_at is null and users.enabled and accounts.enabled`.as('active')
+  ])
+  .where(sql<boolean>`user_tokens.secret_hash = any(${hashes}::bytea[])`))
+const holderByHash = batchedByHash(holdersByHash, (row) => row.secret_hash)
+
 /**
  * Who a bearer secret stands for, whatever the token's state (so a refusal can say why): its
  * token's user, with that user's roles on the token's account now. One indexed lookup
- * (secret_hash is unique).
+ * (secret_hash is unique), in a statement shared with concurrent requests.
  */
-export function findUserTokenHolder (db: Database, secretHash: Uint8Array): Promise<UserTokenHolder | undefined> {
-  return db.selectFrom('user_tokens')
-    .innerJoin('users', 'users.id', 'user_tokens.user_id')
-    .innerJoin('accounts', 'accounts.id', 'user_tokens.account_id')
-    .select(['user_tokens.id as token_id', 'user_tokens.account_id', 'user_tokens.user_id', 'users.name as user_name'])
-    .select((eb) => sql<string[]>`array(${eb.selectFrom('role_assignments').select('role')
-      .whereRef('role_assignments.user_id', '=', 'user_tokens.user_id')
-      .whereRef('role_assignments.account_id', '=', 'user_tokens.account_id')
-      .orderBy('role')})`.as('roles'))
-    .select([
-      sql<boolean>`user_tokens.revoked_at is not null`.as('revoked'),
-      sql<boolean>`user_tokens.revoked_at is null and users.enabled and accounts.enabled`.as('active')
-    ])
-    .where('user_tokens.secret_hash', '=', secretHash)
-    .executeTakeFirst()
+export function findUserTokenHolder (db: Database, secretHash: Buffer): Promise<UserTokenHolder | undefined> {
+  return holderByHash(db, secretHash)
 }
 
 /** Whether the account exists and the user is of it: their home account, or one they hold a role on. */

@@ -1,7 +1,8 @@
 import { sql, type ExpressionBuilder } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
-import { runBuiltOnce } from '../../db/compiled-once.js'
+import { batchedByHash } from '../../db/batched-lookups.js'
+import { compiledOnce, runBuiltOnce } from '../../db/compiled-once.js'
 import type { Database } from '../../db/database.js'
 import type { DB } from '../../db/schema.js'
 import { CoalescedWrites } from '../../db/coalesced-writes.js'
@@ -313,8 +314,13 @@ export async function insertTokens (db: Database, request: NewTokens): Promise<T
   return request.tokens.map((token) => stored.get(Buffer.from(token.token_sha256).toString('hex'))!)
 }
 
-export function findToken (db: Database, tokenSha256: Uint8Array): Promise<TokenRecord | undefined> {
-  return db.selectFrom('host_factory_tokens').select(TOKEN_COLUMNS).where('token_sha256', '=', tokenSha256).executeTakeFirst()
+/** Host factory tokens by hash: checking one is what hosts call for most, so concurrent checks share a statement (db/batched-lookups.ts). */
+const tokensByHash = compiledOnce((db: Database, hashes: Buffer[]) =>
+  db.selectFrom('host_factory_tokens').select(TOKEN_COLUMNS).where(sql<boolean>`token_sha256 = any(${hashes}::bytea[])`))
+const tokenByHash = batchedByHash(tokensByHash, (row) => row.token_sha256)
+
+export function findToken (db: Database, tokenSha256: Buffer): Promise<TokenRecord | undefined> {
+  return tokenByHash(db, tokenSha256)
 }
 
 /** Deletes (or, with `dryRun`, counts) every host factory token `userId` made, on every account; how many. */

@@ -8,8 +8,8 @@ import { principalOf, principalSoFar, requireAuthentication } from '../../plugin
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
-import { revokeSession, type Session } from '../../services/sessions.js'
-import { accessDocument, catalogFor, renderedAccess } from './access.js'
+import { findSession, revokeSession, SESSION_TOKEN_FORMAT, type Session } from '../../services/sessions.js'
+import { accessDocument, catalogFor, renderAccess } from './access.js'
 import { authenticate } from './authenticate.js'
 import { resourceNotFound } from './dialect.js'
 import { ADMIN_ONLY, findSessionAs, SERVICE_OR_ADMIN, type TokenPolicy } from './policy.js'
@@ -50,8 +50,31 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const countUse = (accessor: string) => app.credentialUsage.record(accessor, Date.now())
 
+  const targets = new WeakMap<FastifyRequest, Promise<Session | undefined>>()
+
+  /** The session the path's token id names, looked up once per request. */
+  function targetOf (request: TokenRequest): Promise<Session | undefined> {
+    let target = targets.get(request)
+    if (!target) {
+      target = findSession(db, request.params.tokenId, app.clock(), app.credentialCache)
+      // Read only once the caller is allowed to; a caller refused first never awaits it.
+      target.catch(() => {})
+      targets.set(request, target)
+    }
+    return target
+  }
+
+  /**
+   * onRequest of validation, before the caller is authenticated: the target's lookup starts
+   * beside the caller's, so both go in one statement (db/batched-lookups.ts), one round trip.
+   */
+  async function lookUpTargetEarly (request: FastifyRequest): Promise<void> {
+    const { tokenId } = request.params as { tokenId?: unknown }
+    if (typeof tokenId === 'string' && SESSION_TOKEN_FORMAT.test(tokenId)) targetOf(request as TokenRequest)
+  }
+
   function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {
-    return principalOf(request).then((caller) => findSessionAs(db, caller, request.params.tokenId, policy, { adminAccount: config.admin.account, now: app.clock(), cache: app.credentialCache }))
+    return principalOf(request).then((caller) => findSessionAs(caller, () => targetOf(request), policy, config.admin.account))
   }
 
   /**
@@ -67,7 +90,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const baseUrl = baseUrlOf(request)
     reply.type(JSON_TYPE)
     // The GET's serialiser, for the HEAD too: both send the same text (compiled once per route).
-    return renderedAccess.get(session, baseUrl, () => reply.compileSerializationSchema(ACCESS_SCHEMA)(accessDocument(session, request.params.tokenId, catalogFor(session, config, baseUrl))))
+    return renderAccess(session, request.params.tokenId, config, baseUrl, reply.compileSerializationSchema(ACCESS_SCHEMA))
   }
 
   app.post('/tokens', {
@@ -93,7 +116,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Its HEAD is Keystone's own token check, below, not the GET's twin.
     exposeHeadRoute: false,
     config: { secret: true },
-    onRequest: requireAuthentication,
+    onRequest: [lookUpTargetEarly, requireAuthentication],
     schema: {
       tags: ['identity'],
       operationId: 'validateToken',
@@ -109,7 +132,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.head('/tokens/:tokenId', {
     config: { secret: true },
-    onRequest: requireAuthentication,
+    onRequest: [lookUpTargetEarly, requireAuthentication],
     schema: {
       tags: ['identity'],
       operationId: 'checkToken',

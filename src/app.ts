@@ -8,7 +8,7 @@ import { PasswordHasher, type CredentialTools } from './core/credentials.js'
 import { Fingerprints } from './core/fingerprints.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
 import { followCredentialChanges, type AppCaches } from './db/credential-changes.js'
-import type { Database } from './db/database.js'
+import { sameOrigin, type Database } from './db/database.js'
 import { FlushOnWrite } from './db/flush-on-write.js'
 import { connectRedis, redisReady } from './db/redis.js'
 import type { TokenFamily } from './families/family.js'
@@ -120,9 +120,9 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   app.addHook('onClose', () => changes.close())
   app.decorate('credentialCache', caches.credentials)
   app.decorate('readCache', caches.reads)
-  app.decorate('db', db
+  app.decorate('db', sameOrigin(db
     .withPlugin(new FlushOnWrite(credentialKinds, () => changes.flushLocal('credentials')))
-    .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), () => changes.flushLocal('reads'))))
+    .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), () => changes.flushLocal('reads'))), db))
   app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing), fingerprints: new Fingerprints(key) })
 
   let closing = false

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader'
-import type { Database } from './database.js'
+import { originOf, type Database } from './database.js'
 
 export interface BatchedLookupOptions {
   /** Statements running at once; keys that arrive meanwhile wait and go together in the next. */
@@ -48,13 +48,26 @@ class Turns {
  * In a transaction, the lookup runs alone there.
  */
 export function batchedByHash<Row> (query: (db: Database, hashes: Buffer[]) => Promise<Row[]>, hashOf: (row: Row) => Uint8Array, options: BatchedLookupOptions = DEFAULTS): (db: Database, hash: Buffer) => Promise<Row | undefined> {
+  /**
+   * A standby's answer lacks the rows written since its replay (a token another replica of
+   * Tessera just issued, which nothing notifies). The router asks the primary when a standby finds
+   * nothing at all, but a shared statement may find some keys and not others: the missing ones
+   * are asked of the primary, in a transaction, which never goes to a standby.
+   */
+  async function askPrimaryForMissing (db: Database, hashes: Buffer[], found: Map<string, Row>): Promise<void> {
+    const missing = hashes.filter((hash) => !found.has(hexOf(hash)))
+    for (const row of await db.transaction().execute((trx) => query(trx, missing))) found.set(hexOf(hashOf(row)), row)
+  }
   const loaders = new WeakMap<Database, DataLoader<Buffer, Row | undefined>>()
   const loaderOf = (db: Database) => {
     let loader = loaders.get(db)
     if (!loader) {
       const turns = new Turns(options.maxInFlight)
+      const origin = originOf(db)
+      const standbysMayAnswer = origin?.kind === 'postgres' && origin.replicas !== undefined
       loader = new DataLoader((hashes) => turns.run(async () => {
         const found = new Map((await query(db, hashes as Buffer[])).map((row) => [hexOf(hashOf(row)), row]))
+        if (standbysMayAnswer && found.size > 0 && found.size < hashes.length) await askPrimaryForMissing(db, hashes as Buffer[], found)
         return hashes.map((hash) => found.get(hexOf(hash)))
       }), { cache: false, maxBatchSize: options.maxKeys, batchScheduleFn: turns.schedule })
       loaders.set(db, loader)

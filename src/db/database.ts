@@ -54,6 +54,13 @@ export function originOf (db: Database): DatabaseOrigin | undefined {
   return origins.get(db)
 }
 
+/** `derived` (the handle with plugins that `source.withPlugin` made) reaches the same servers as `source`. */
+export function sameOrigin (derived: Database, source: Database): Database {
+  const origin = origins.get(source)
+  if (origin) origins.set(derived, origin)
+  return derived
+}
+
 /**
  * pg's query_timeout only stops waiting: the connection goes back to the pool with the lost
  * query still ahead of every later one. Over a link gone silent (packets dropped, no RST) it

@@ -8,7 +8,8 @@ import type { Database } from '../src/db/database.js'
 import { bytesPerCachedSession, type CachedSessionBytes } from './cached-session-memory.js'
 import { benchDatabase } from './lib.js'
 import { http, inTurn, measurePaired, pairedShare, type Run, type Workload } from './load.js'
-import { cpuSecondsOf, startHelloWorld, startTessera, type BenchProcess } from './processes.js'
+import { startHelloWorld, startTessera, type BenchProcess } from './processes.js'
+import { cpuMicrosPerRequest, withCpu, type CpuRun } from './cpu.js'
 import { createTenant, keystoneLogin } from './tessera-client.js'
 
 /**
@@ -30,25 +31,6 @@ const HELLO_PROCESSES = 3
 const ADMIN_PASSWORD = 'bench admin password'
 const CHECKOUT = process.env.BENCH_CHECKOUT
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: RUNS }
-
-/** One timed run's requests, and the CPU seconds Tessera and PostgreSQL spent on them. */
-interface CpuRun { requests: number, tessera: number, postgres: number }
-
-/** `workload`, recording each run's CPU time of `tessera` and of the database's backends. */
-function withCpu (workload: Workload, tessera: BenchProcess, db: Database, into: CpuRun[]): Workload {
-  const backends = async () => (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db)).rows.map((row) => row.pid)
-  const postgresCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0)
-  return {
-    async run (seconds) {
-      const pids = await backends()
-      const tessera0 = cpuSecondsOf(tessera.pid)
-      const postgres0 = postgresCpu(pids)
-      const run = await workload.run(seconds)
-      into.push({ requests: run.requestsPerSecond * seconds, tessera: cpuSecondsOf(tessera.pid) - tessera0, postgres: postgresCpu(pids) - postgres0 })
-      return run
-    }
-  }
-}
 
 interface FastpathRow {
   id: string
@@ -88,8 +70,7 @@ function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number)
   const lines = rows.map((row) => {
     const share = pairedShare(row.runs.map((run) => ({ baseline: run.b1, scenario: run.scenario })))
     const p99 = median(row.runs.map((run) => run.scenario.p99Ms / run.b1.p99Ms))
-    const requests = row.cpu.reduce((sum, run) => sum + run.requests, 0)
-    const perRequest = (key: 'tessera' | 'postgres') => Math.round(1e6 * row.cpu.reduce((sum, run) => sum + run[key], 0) / requests)
+    const perRequest = (key: 'tessera' | 'postgres') => cpuMicrosPerRequest(row.cpu, key)
     const mid = row.runs.map((run) => run.scenario).sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[Math.floor(row.runs.length / 2)]!
     const failed = row.runs.reduce((sum, run) => sum + run.scenario.errors + run.scenario.unexpected, 0)
     return `| ${row.id} | ${row.name} | ${Math.round(share.runs.map((run) => run.requestsPerSecond).sort((a, b) => a - b)[Math.floor(share.runs.length / 2)]!).toLocaleString('en-US')} | ${Math.round(share.baselineMedian).toLocaleString('en-US')} | ${(share.share * 100).toFixed(1)}% ${share.share >= 0.25 ? 'meets' : 'below'} ≥ 25% | ${mid.p50Ms.toFixed(1)} | ${mid.p99Ms.toFixed(1)} | ${p99.toFixed(2)}× ${p99 <= 3 ? 'meets' : 'above'} ≤ 3× | ${perRequest('tessera')} | ${perRequest('postgres')} | ${failed} |`

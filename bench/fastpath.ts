@@ -20,7 +20,7 @@ import { createTenant, keystoneLogin } from './tessera-client.js'
  * PostgreSQL (the database's backends); then the heap a cached session takes.
  * Writes bench/results/fastpath-<time>.md and fastpath-latest.md. BENCH_CHECKOUT: another built
  * checkout's Tessera to run the scenarios against (an earlier commit, for a before and after);
- * the bytes of a cached session are always this checkout's.
+ * the bytes of a cached session are always this checkout's. BENCH_TESSERA_ENV: settings to try.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
@@ -30,6 +30,8 @@ const WARMUP = Math.min(2, SECONDS)
 const HELLO_PROCESSES = 3
 const ADMIN_PASSWORD = 'bench admin password'
 const CHECKOUT = process.env.BENCH_CHECKOUT
+/** Settings to try, as JSON (`{"USAGE_FLUSH_SECONDS":"86400"}`), added to Tessera's environment in both scenarios. */
+const TRY_ENV = JSON.parse(process.env.BENCH_TESSERA_ENV ?? '{}') as Record<string, string>
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: RUNS }
 
 interface FastpathRow {
@@ -77,7 +79,7 @@ function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number)
   })
   const total = memory.cacheEntry + memory.renderedAccess
   return [
-    `# npm run bench -- fastpath, ${new Date().toISOString()}${CHECKOUT === undefined ? '' : `, Tessera of ${CHECKOUT}`}`,
+    `# npm run bench -- fastpath, ${new Date().toISOString()}${CHECKOUT === undefined ? '' : `, Tessera of ${CHECKOUT}`}${Object.keys(TRY_ENV).length === 0 ? '' : `, with ${JSON.stringify(TRY_ENV)}`}`,
     '',
     `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}. ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${RUNS} runs × ${SECONDS} s, each right after a run of B1 (bare Fastify, ${HELLO_PROCESSES} processes in turn). ` +
       'Share: the median of the per-run ratios of req/s; p99 over B1: the median of the per-run ratios of p99. CPU µs per request: Tessera\'s process, and the backends of its database (pg_stat_activity), over the requests of the timed runs.',
@@ -94,7 +96,7 @@ function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number)
 
 const database = await benchDatabase()
 const key = randomBytes(32)
-const env = { DATABASE_URL: database.url, TESSERA_SECRET_KEY: key.toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD }
+const env = { DATABASE_URL: database.url, TESSERA_SECRET_KEY: key.toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...TRY_ENV }
 const hellos: BenchProcess[] = []
 let tessera: BenchProcess | undefined
 try {
@@ -128,8 +130,8 @@ try {
   await mkdir(results, { recursive: true })
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   await writeFile(new URL(`fastpath-${stamp}.md`, results), markdown)
-  // Another checkout's figures are not this one's latest.
-  if (CHECKOUT === undefined) await writeFile(new URL('fastpath-latest.md', results), markdown)
+  // Another checkout's figures, or other settings', are not this one's latest.
+  if (CHECKOUT === undefined && Object.keys(TRY_ENV).length === 0) await writeFile(new URL('fastpath-latest.md', results), markdown)
   process.stdout.write(`\n${markdown}\nwritten to bench/results/fastpath-${stamp}.md${CHECKOUT === undefined ? ' and bench/results/fastpath-latest.md' : ''}\n`)
 } finally {
   for (const child of [...hellos, tessera]) await child?.stop().catch(() => {})

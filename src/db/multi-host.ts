@@ -77,6 +77,10 @@ export function hostListClient (list: HostList, Base: typeof pg.Client = pg.Clie
       const options = typeof config === 'string' ? {} : config ?? {}
       super({ ...options, connectionString: list.urlFor(list.hosts[index]!) })
       this.#index = index
+      // A server may end the connection (a terminated backend, a failover) while no query and no
+      // pool listener is there to hear it: unheard, the client's 'error' event would end the
+      // process. The query in flight, if any, fails with the cause; the pool drops the client.
+      this.on('error', () => {})
     }
 
     override connect (callback?: (...args: any[]) => void): any {

@@ -27,7 +27,29 @@ const DATABASE_INDEPENDENT = [
   'test/clients/fog-monitoring.test.ts',
   'test/plugins/openapi.test.ts'
 ]
-const ranOnce = process.env.TESSERA_TESTS_ONCE === '1' ? DATABASE_INDEPENDENT : []
+/**
+ * Files whose subject is the HTTP layer, authorisation policy or Redis: they read and write the
+ * test database only to set up their case, in ways the families' own files already cover on both
+ * databases. The PGlite pass leaves them out too (TESSERA_TESTS_ONCE=1), which keeps CI within
+ * its ten minutes.
+ */
+const HTTP_LAYER = [
+  'test/fuzz/**',
+  'test/authz/**',
+  'test/plugins/metrics.test.ts',
+  'test/plugins/redis-limits.test.ts',
+  'test/plugins/head-routes.test.ts',
+  'test/plugins/load-shedding.test.ts',
+  'test/plugins/browser-headers.test.ts',
+  'test/plugins/http-basics.test.ts',
+  'test/plugins/secret-headers.test.ts',
+  'test/plugins/nul-input.test.ts',
+  'test/plugins/client-errors.test.ts',
+  'test/plugins/request-rate.test.ts',
+  'test/cli/remote-commands.test.ts',
+  'test/cli/remote-session.test.ts'
+]
+const ranOnce = process.env.TESSERA_TESTS_ONCE === '1' ? [...DATABASE_INDEPENDENT, ...HTTP_LAYER] : []
 
 export default defineConfig({
   test: {

@@ -1,4 +1,6 @@
+import { relative } from 'node:path'
 import { defineConfig } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /** Files that replace a module with vi.mock: they need a module cache of their own. */
 const MOCKING_FILES = ['test/core/credentials.test.ts']
@@ -51,6 +53,40 @@ const HTTP_LAYER = [
 ]
 const ranOnce = process.env.TESSERA_TESTS_ONCE === '1' ? [...DATABASE_INDEPENDENT, ...HTTP_LAYER] : []
 
+/**
+ * The slowest files (they start servers, CLIs or a browser: 10–60 s each), longest first. A clean
+ * checkout has no timings from an earlier run, and vitest would start them wherever their size
+ * puts them: one started last holds the whole run up while the other workers idle.
+ */
+const SLOW_FIRST = [
+  'test/deploy/docs-cli-examples.test.ts',
+  'test/server/npm-start.test.ts',
+  'test/server/startup-mistakes.test.ts',
+  'test/server/shutdown.test.ts',
+  'test/server/migrate-command.test.ts',
+  'test/explorer/explorer-browser.test.ts',
+  'test/cli/entry.test.ts',
+  'test/db/replication.test.ts',
+  'test/server/heap-growth.test.ts',
+  'test/plugins/metrics.test.ts',
+  'test/server/database-loss.test.ts',
+  'test/db/database.test.ts',
+  'test/cli/remote-bin.test.ts',
+  'test/server/metrics-port.test.ts'
+]
+
+/** Vitest's own order (timings of an earlier run when it has them), the known slow files first. */
+class SlowFirst extends BaseSequencer {
+  override async sort (files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const rank = (file: TestSpecification) => {
+      const index = SLOW_FIRST.indexOf(relative(file.project.config.root, file.moduleId))
+      return index === -1 ? SLOW_FIRST.length : index
+    }
+    return sorted.map((file, order) => ({ file, order })).sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order).map(({ file }) => file)
+  }
+}
+
 export default defineConfig({
   test: {
     // Each file gets its own database, so files run in parallel; forks isolate native modules.
@@ -58,6 +94,7 @@ export default defineConfig({
     // Set for the 2-core machines we run on: files wait on the database as much as on the CPU, so
     // one worker more than the cores is fastest (3 workers: 211 s on PostgreSQL; the default, 250 s).
     maxWorkers: 3,
+    sequence: { sequencer: SlowFirst },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,

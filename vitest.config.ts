@@ -13,6 +13,8 @@ const MOCKING_FILES = ['test/core/credentials.test.ts']
  */
 const DATABASE_INDEPENDENT = [
   'test/server/npm-start.test.ts',
+  // Its embedded case starts a server on a DATA_DIR of its own; its PostgreSQL case runs only on PostgreSQL.
+  'test/server/shutdown.test.ts',
   'test/server/startup-mistakes.test.ts',
   'test/server/migrate-command.test.ts',
   'test/server/metrics-port.test.ts',
@@ -48,6 +50,7 @@ const HTTP_LAYER = [
   'test/plugins/nul-input.test.ts',
   'test/plugins/client-errors.test.ts',
   'test/plugins/request-rate.test.ts',
+  'test/server/slow-clients.test.ts',
   'test/cli/remote-commands.test.ts',
   'test/cli/remote-session.test.ts'
 ]

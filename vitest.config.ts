@@ -32,7 +32,7 @@ const DATABASE_INDEPENDENT = [
   'test/plugins/openapi.test.ts'
 ]
 /**
- * Files whose subject is the HTTP layer, authorisation policy or Redis: they read and write the
+ * Files whose subject is the HTTP layer, authorisation policy, Redis or the CLI's process: they read and write the
  * test database only to set up their case, in ways the families' own files already cover on both
  * databases. The PGlite pass leaves them out too (TESSERA_TESTS_ONCE=1), which keeps CI within
  * its ten minutes.
@@ -51,6 +51,9 @@ const HTTP_LAYER = [
   'test/plugins/client-errors.test.ts',
   'test/plugins/request-rate.test.ts',
   'test/server/slow-clients.test.ts',
+  // The CLI as a process (arguments, exit codes, output); each command's work on the database is
+  // in test/cli's other files, which run in process on both databases.
+  'test/cli/entry.test.ts',
   'test/cli/remote-commands.test.ts',
   'test/cli/remote-session.test.ts'
 ]

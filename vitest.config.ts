@@ -29,7 +29,11 @@ const DATABASE_INDEPENDENT = [
   // The wire: real clients, and the OpenAPI document.
   'test/clients/keystone-clients.test.ts',
   'test/clients/fog-monitoring.test.ts',
-  'test/plugins/openapi.test.ts'
+  'test/plugins/openapi.test.ts',
+  'test/contracts/**',
+  // The configuration, and the deployment files (the container, compose, the docs, the dashboard's series).
+  'test/config/**',
+  'test/deploy/**'
 ]
 /**
  * Files whose subject is the HTTP layer, authorisation policy, Redis or the CLI's process: they read and write the

@@ -32,6 +32,12 @@ const ADMIN_PASSWORD = 'bench admin password'
 const CHECKOUT = process.env.BENCH_CHECKOUT
 /** Settings to try, as JSON (`{"USAGE_FLUSH_SECONDS":"86400"}`), added to Tessera's environment in both scenarios. */
 const TRY_ENV = JSON.parse(process.env.BENCH_TESSERA_ENV ?? '{}') as Record<string, string>
+/** Node flags for Tessera's process in both scenarios (`--trace-gc`), space-separated. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+/** The scenarios to run (`F2`), comma-separated; both by default. */
+const ONLY = (process.env.BENCH_ONLY ?? 'F1,F2').split(',')
+const FILL_LIMIT_SECONDS = 60
+const METRICS_TOKEN = randomHex(16)
 const shape = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 0, runs: RUNS }
 
 interface FastpathRow {
@@ -68,6 +74,29 @@ async function seedSessions (db: Database, userId: string, accountId: string, co
   return tokens
 }
 
+/**
+ * F2 measures the steady state of a busy service, where the credential cache is full and every
+ * entry it takes pushes one out: each token validated once, in a shuffled order, until the cache
+ * holds as many entries as there are tokens (or FILL_LIMIT_SECONDS pass).
+ */
+async function fillCredentialCache (tessera: BenchProcess, adminToken: string, tokens: string[]): Promise<void> {
+  const shuffled = [...tokens].sort(() => Math.random() - 0.5)
+  let next = 0
+  const fill = http({ connections: CONNECTIONS, url: `${tessera.url}/`, nextPath: () => `/v2.0/tokens/${shuffled[next++ % shuffled.length]!}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 })
+  const deadline = Date.now() + FILL_LIMIT_SECONDS * 1000
+  let entries = 0
+  while (entries < tokens.length && Date.now() < deadline) {
+    await fill.run(2)
+    entries = await credentialCacheEntries(tessera)
+  }
+  process.stderr.write(`${new Date().toISOString()} F2: the credential cache holds ${entries.toLocaleString('en-US')} entries after ${next.toLocaleString('en-US')} validations\n`)
+}
+
+async function credentialCacheEntries (tessera: BenchProcess): Promise<number> {
+  const text = await fetch(`${tessera.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((response) => response.text())
+  return Number(/^tessera_cache_entries\{cache="credentials"\} (\d+)/m.exec(text)?.[1] ?? 0)
+}
+
 function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number): string {
   const lines = rows.map((row) => {
     const share = pairedShare(row.runs.map((run) => ({ baseline: run.b1, scenario: run.scenario })))
@@ -96,7 +125,7 @@ function report (rows: FastpathRow[], memory: CachedSessionBytes, rssMb: number)
 
 const database = await benchDatabase()
 const key = randomBytes(32)
-const env = { DATABASE_URL: database.url, TESSERA_SECRET_KEY: key.toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, ...TRY_ENV }
+const env = { DATABASE_URL: database.url, TESSERA_SECRET_KEY: key.toString('base64'), TESSERA_ADMIN_PASSWORD: ADMIN_PASSWORD, METRICS_TOKEN, ...TRY_ENV }
 const hellos: BenchProcess[] = []
 let tessera: BenchProcess | undefined
 try {
@@ -106,17 +135,18 @@ try {
   const b1 = inTurn(helloWorkloads)
   const rows: FastpathRow[] = []
 
-  tessera = await startTessera({ ...env, CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0' }, [], CHECKOUT)
+  tessera = await startTessera({ ...env, CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0' }, NODE_ARGS, CHECKOUT)
   const adminToken = await keystoneLogin(tessera.url, { passwordCredentials: { username: 'admin', password: ADMIN_PASSWORD }, tenantName: 'admin' })
   const tenant = await createTenant(tessera.url, adminToken, 'bench')
   const subject = await keystoneLogin(tessera.url, { passwordCredentials: { username: tenant.user.name, password: tenant.user.password }, tenantId: tenant.accountId })
-  rows.push(await paired(b1, 'F1', 'S1, GET /v2.0/tokens/{id} by an admin, caches off (CREDENTIAL_CACHE_SECONDS=0 READ_CACHE_MS=0)', http({ connections: CONNECTIONS, url: `${tessera.url}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }), tessera, database.db))
+  if (ONLY.includes('F1')) rows.push(await paired(b1, 'F1', 'S1, GET /v2.0/tokens/{id} by an admin, caches off (CREDENTIAL_CACHE_SECONDS=0 READ_CACHE_MS=0)', http({ connections: CONNECTIONS, url: `${tessera.url}/v2.0/tokens/${subject}`, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }), tessera, database.db))
   await tessera.stop()
 
   process.stderr.write(`${new Date().toISOString()} F2: seeding ${TOKENS.toLocaleString('en-US')} sessions\n`)
   const tokens = await seedSessions(database.db, tenant.user.id, tenant.accountId, TOKENS)
-  tessera = await startTessera(env, [], CHECKOUT)
+  tessera = await startTessera(env, NODE_ARGS, CHECKOUT)
   const randomToken = () => `/v2.0/tokens/${tokens[Math.floor(Math.random() * tokens.length)]!}`
+  await fillCredentialCache(tessera, adminToken, tokens)
   rows.push(await paired(b1, 'F2', `${TOKENS.toLocaleString('en-US')} distinct live tokens validated uniformly at random by an admin, default settings`, http({ connections: CONNECTIONS, url: `${tessera.url}/`, nextPath: randomToken, headers: { 'x-auth-token': adminToken }, expectStatus: 200 }), tessera, database.db))
   const rssMb = tessera.rssMb()
   await tessera.stop()
@@ -131,8 +161,9 @@ try {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   await writeFile(new URL(`fastpath-${stamp}.md`, results), markdown)
   // Another checkout's figures, or other settings', are not this one's latest.
-  if (CHECKOUT === undefined && Object.keys(TRY_ENV).length === 0) await writeFile(new URL('fastpath-latest.md', results), markdown)
-  process.stdout.write(`\n${markdown}\nwritten to bench/results/fastpath-${stamp}.md${CHECKOUT === undefined ? ' and bench/results/fastpath-latest.md' : ''}\n`)
+  const latest = CHECKOUT === undefined && Object.keys(TRY_ENV).length === 0 && NODE_ARGS.length === 0 && ONLY.length === 2
+  if (latest) await writeFile(new URL('fastpath-latest.md', results), markdown)
+  process.stdout.write(`\n${markdown}\nwritten to bench/results/fastpath-${stamp}.md${latest ? ' and bench/results/fastpath-latest.md' : ''}\n`)
 } finally {
   for (const child of [...hellos, tessera]) await child?.stop().catch(() => {})
   await database.drop()

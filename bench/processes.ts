@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -45,8 +45,13 @@ async function waitForHealth (url: string, child: ChildProcess, output: () => st
 async function start (args: string[], env: Record<string, string>, port: number, root = ROOT): Promise<BenchProcess> {
   const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
-  child.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
-  child.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-4000) })
+  // BENCH_PROCESS_LOG: a file that keeps everything the benchmarked processes print (--trace-gc, say).
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-4000)
+    if (process.env.BENCH_PROCESS_LOG) appendFileSync(process.env.BENCH_PROCESS_LOG, chunk)
+  }
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', keep)
   const url = `http://127.0.0.1:${port}`
   await waitForHealth(url, child, () => output)
   return {

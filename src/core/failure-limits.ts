@@ -1,4 +1,5 @@
 import type { RateFigures } from './errors.js'
+import { OldestFirstMap } from './oldest-first-map.js'
 
 /** One key's failures in its current window. */
 export interface FailureCount {
@@ -86,7 +87,7 @@ export class FailureLimits {
   readonly #store: FailureStore
   readonly #policy: FailurePolicy
   readonly #fingerprint: (text: string) => string
-  readonly #blocked = new Map<string, { until: number, figures: RateFigures }>()
+  readonly #blocked = new OldestFirstMap<{ until: number, figures: RateFigures }>(MAX_REMEMBERED)
 
   /** `fingerprint`: a keyed hash, so the shared store holds no name (a mistyped password may be one). */
   constructor (store: FailureStore, policy: FailurePolicy, fingerprint: (text: string) => string) {
@@ -132,8 +133,6 @@ export class FailureLimits {
       if (count === undefined || count.failures < limit + allowance) continue
       const until = count.resetAt.getTime()
       const block = { until, figures: { limit, remaining: 0, windowSeconds: this.#policy.windowSeconds, resetSeconds: Math.ceil((until - now.getTime()) / 1000) } }
-      this.#blocked.delete(key)
-      if (this.#blocked.size >= MAX_REMEMBERED) this.#blocked.delete(this.#blocked.keys().next().value!)
       this.#blocked.set(key, block)
       if (longest === undefined || until > longest.until) longest = block
     }

@@ -1,3 +1,5 @@
+import { OldestFirstMap } from './oldest-first-map.js'
+
 /** What a loader found: the value and when it stops being valid on its own (a token's expiry). */
 export interface Loaded<T> {
   value: T
@@ -31,7 +33,7 @@ interface Entry {
  * cache is off (every lookup loads) whenever notifications cannot be trusted to arrive.
  */
 export class NotifiedCache {
-  readonly #entries = new Map<string, Entry>()
+  readonly #entries: OldestFirstMap<Entry>
   readonly #groups = new Map<string, Set<string>>()
   readonly #options: NotifiedCacheOptions
   #generation = 0
@@ -42,6 +44,7 @@ export class NotifiedCache {
 
   constructor (options: NotifiedCacheOptions, { enabled = true } = {}) {
     this.#options = options
+    this.#entries = new OldestFirstMap(options.maxEntries)
     this.#enabled = enabled && options.maxEntries > 0 && options.recheckMs > 0
   }
 
@@ -65,7 +68,7 @@ export class NotifiedCache {
         this.hits++
         return entry.value as T
       }
-      this.#drop(key, entry)
+      this.#drop(key)
     }
     this.misses++
     const generation = this.#generation
@@ -78,8 +81,7 @@ export class NotifiedCache {
 
   /** Drops the entry `key` names, and every entry of the group it names: a notification named it. */
   forget (key: string): void {
-    const entry = this.#entries.get(key)
-    if (entry !== undefined) this.#drop(key, entry)
+    this.#drop(key)
     for (const member of this.#groups.get(key) ?? []) this.#entries.delete(member)
     this.#groups.delete(key)
     this.#generation++
@@ -105,20 +107,20 @@ export class NotifiedCache {
   }
 
   #remember (key: string, entry: Entry): void {
-    const previous = this.#entries.get(key)
-    if (previous !== undefined) this.#drop(key, previous)
-    if (this.#entries.size >= this.#options.maxEntries) {
-      const [oldest] = this.#entries
-      if (oldest !== undefined) this.#drop(...oldest)
-    }
-    this.#entries.set(key, entry)
+    this.#drop(key)
+    const evicted = this.#entries.set(key, entry)
+    if (evicted !== undefined) this.#leaveGroup(evicted.key, evicted.value)
     if (entry.group === undefined) return
     const members = this.#groups.get(entry.group) ?? new Set()
     this.#groups.set(entry.group, members.add(key))
   }
 
-  #drop (key: string, entry: Entry): void {
-    this.#entries.delete(key)
+  #drop (key: string): void {
+    const entry = this.#entries.delete(key)
+    if (entry !== undefined) this.#leaveGroup(key, entry)
+  }
+
+  #leaveGroup (key: string, entry: Entry): void {
     if (entry.group === undefined) return
     const members = this.#groups.get(entry.group)
     members?.delete(key)

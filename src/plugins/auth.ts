@@ -67,6 +67,19 @@ export function presentedCredential (request: FastifyRequest, family = familyOf(
   return null
 }
 
+/**
+ * Whether the request presents a credential its API would look up: one of a kind this API accepts,
+ * well-formed. A route that starts another lookup before authentication asks this first, so a
+ * request with no credential, or one that is refused unread, costs no lookup at all.
+ */
+export function presentsAcceptedCredential (request: FastifyRequest): boolean {
+  const family = familyOf(request)
+  const credential = presentedCredential(request, family)
+  if (credential === null || credential.secret.length > MAX_SECRET_LENGTH) return false
+  const kind = kindOf(request, credential)
+  return kind !== undefined && family !== undefined && kind.opens.includes(family)
+}
+
 /** HTTP Basic's login and secret (Conjur's login); null when the header is missing or malformed, which is a 401. */
 export function basicCredentials (request: FastifyRequest): { login: string, secret: string } | null {
   const match = BASIC.exec(String(request.headers.authorization ?? ''))

@@ -105,6 +105,30 @@ describe('NotifiedCache', () => {
     expect(loads[0]!.calls.count).toBe(2)
   })
 
+  it('evicts in the order entries came, whatever was dropped or replaced in between', async () => {
+    const cache = new NotifiedCache({ maxEntries: 3, recheckMs: 60_000 })
+    const loads = new Map(['a', 'b', 'c', 'd', 'e'].map((key) => [key, loader(key)]))
+    const get = (key: string, t = 0) => cache.getOrLoad(key, at(t), loads.get(key)!.load)
+    for (const key of ['a', 'b', 'c']) await get(key)
+    cache.forget('b')
+    await get('d')
+    expect(cache.size).toBe(3)
+    // Full: e pushes out a, the oldest; b's place was freed by the forget, not by an eviction.
+    await get('e')
+    expect(cache.size).toBe(3)
+    for (const key of ['c', 'd', 'e']) await get(key)
+    expect(['c', 'd', 'e'].map((key) => loads.get(key)!.calls.count)).toEqual([1, 1, 1])
+    await get('a')
+    expect(loads.get('a')!.calls.count).toBe(2)
+    // a came back newest and pushed out c, now the oldest.
+    await get('c')
+    expect(loads.get('c')!.calls.count).toBe(2)
+    cache.flush()
+    expect(cache.size).toBe(0)
+    await get('a')
+    expect(cache.size).toBe(1)
+  })
+
   it('while disabled, loads every time; enabled again, starts empty', async () => {
     const cache = new NotifiedCache({ maxEntries: 10, recheckMs: 60_000 }, { enabled: false })
     const { calls, load } = loader('alice')

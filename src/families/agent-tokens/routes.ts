@@ -4,7 +4,7 @@ import { ACCESSOR_HEADER } from '../../core/accessors.js'
 import { Forbidden } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
-import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { emptyBodyIsObject } from '../../plugins/json-body.js'
 import { sendEmpty } from './response-headers.js'
@@ -80,7 +80,7 @@ const agentTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function readTokenEarly (request: FastifyRequest): Promise<void> {
     const { tenantId, tokenId } = request.params as { tenantId?: unknown, tokenId?: unknown }
-    if (typeof tenantId === 'string' && typeof tokenId === 'string') tokenRead(request)
+    if (typeof tenantId === 'string' && typeof tokenId === 'string' && presentsAcceptedCredential(request)) tokenRead(request)
   }
 
   app.post('/:tenantId/agent_tokens', {

@@ -5,7 +5,7 @@ import { Forbidden } from '../../core/errors.js'
 import type { ReadCache } from '../../core/notified-cache.js'
 import { RenderedOnce } from '../../core/rendered-once.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
-import { principalOf, requireAuthentication } from '../../plugins/auth.js'
+import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { negotiatedMediaType } from './accept.js'
 import { parseListQuery, unsupportedParams } from './list-query.js'
@@ -72,7 +72,7 @@ function collectionCheck (request: FastifyRequest): Promise<boolean> {
  * so both statements go out in the same turn (one round trip instead of two).
  */
 async function checkCollectionEarly (request: FastifyRequest): Promise<void> {
-  collectionCheck(request)
+  if (presentsAcceptedCredential(request)) collectionCheck(request)
 }
 
 /** A cached page of a token list as sent, and its ETag: made once while the read cache holds the page. */

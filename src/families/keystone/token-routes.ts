@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { Unauthenticated } from '../../core/errors.js'
-import { principalOf, principalSoFar, requireAuthentication } from '../../plugins/auth.js'
+import { presentsAcceptedCredential, principalOf, principalSoFar, requireAuthentication } from '../../plugins/auth.js'
 import { baseUrlOf } from '../../plugins/base-url.js'
 import { limitLogin } from '../../plugins/failure-limits.js'
 import { errorResponses } from '../../plugins/error-responses.js'
@@ -70,7 +70,7 @@ const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function lookUpTargetEarly (request: FastifyRequest): Promise<void> {
     const { tokenId } = request.params as { tokenId?: unknown }
-    if (typeof tokenId === 'string' && SESSION_TOKEN_FORMAT.test(tokenId)) targetOf(request as TokenRequest)
+    if (typeof tokenId === 'string' && SESSION_TOKEN_FORMAT.test(tokenId) && presentsAcceptedCredential(request)) targetOf(request as TokenRequest)
   }
 
   function sessionFor (request: TokenRequest, policy: TokenPolicy): Promise<Session> {

@@ -1,5 +1,5 @@
 import type { RateFigures } from './errors.js'
-import { OldestFirstMap } from './oldest-first-map.js'
+import { OldestFirstMap, type InsertionOrder } from './oldest-first-map.js'
 
 /** One key's failures in its current window. */
 export interface FailureCount {
@@ -67,6 +67,12 @@ export interface LoginAttempt {
   counts: Map<string, FailureCount>
 }
 
+/** A key over its limit until `until`, as this process remembers it. */
+interface Block extends InsertionOrder<Block> {
+  until: number
+  figures: RateFigures
+}
+
 /** Most blocked keys remembered per process; the oldest go first (the store still has them). */
 const MAX_REMEMBERED = 100_000
 
@@ -87,7 +93,7 @@ export class FailureLimits {
   readonly #store: FailureStore
   readonly #policy: FailurePolicy
   readonly #fingerprint: (text: string) => string
-  readonly #blocked = new OldestFirstMap<{ until: number, figures: RateFigures }>(MAX_REMEMBERED)
+  readonly #blocked = new OldestFirstMap<Block>(MAX_REMEMBERED)
 
   /** `fingerprint`: a keyed hash, so the shared store holds no name (a mistyped password may be one). */
   constructor (store: FailureStore, policy: FailurePolicy, fingerprint: (text: string) => string) {
@@ -132,8 +138,8 @@ export class FailureLimits {
       const count = counts.get(key)
       if (count === undefined || count.failures < limit + allowance) continue
       const until = count.resetAt.getTime()
-      const block = { until, figures: { limit, remaining: 0, windowSeconds: this.#policy.windowSeconds, resetSeconds: Math.ceil((until - now.getTime()) / 1000) } }
-      this.#blocked.set(key, block)
+      const block: Block = { key, older: undefined, newer: undefined, until, figures: { limit, remaining: 0, windowSeconds: this.#policy.windowSeconds, resetSeconds: Math.ceil((until - now.getTime()) / 1000) } }
+      this.#blocked.set(block)
       if (longest === undefined || until > longest.until) longest = block
     }
     return longest && { retryAfterSeconds: (longest.until - now.getTime()) / 1000, figures: longest.figures }

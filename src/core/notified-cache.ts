@@ -1,4 +1,4 @@
-import { OldestFirstMap } from './oldest-first-map.js'
+import { OldestFirstMap, type InsertionOrder } from './oldest-first-map.js'
 
 /** What a loader found: the value and when it stops being valid on its own (a token's expiry). */
 export interface Loaded<T> {
@@ -16,7 +16,7 @@ export interface NotifiedCacheOptions {
   recheckMs: number
 }
 
-interface Entry {
+interface Entry extends InsertionOrder<Entry> {
   value: unknown
   until: number
   group: string | undefined
@@ -74,7 +74,7 @@ export class NotifiedCache {
     const generation = this.#generation
     const loaded = await load()
     if (loaded !== undefined && this.#enabled && generation === this.#generation) {
-      this.#remember(key, { value: loaded.value, until: Math.min(loaded.expiresAt.getTime(), nowMs + this.#options.recheckMs), group })
+      this.#remember({ key, value: loaded.value, until: Math.min(loaded.expiresAt.getTime(), nowMs + this.#options.recheckMs), group, older: undefined, newer: undefined })
     }
     return loaded?.value
   }
@@ -106,24 +106,24 @@ export class NotifiedCache {
     this.#enabled = this.#options.maxEntries > 0 && this.#options.recheckMs > 0
   }
 
-  #remember (key: string, entry: Entry): void {
-    this.#drop(key)
-    const evicted = this.#entries.set(key, entry)
-    if (evicted !== undefined) this.#leaveGroup(evicted.key, evicted.value)
+  #remember (entry: Entry): void {
+    this.#drop(entry.key)
+    const evicted = this.#entries.set(entry)
+    if (evicted !== undefined) this.#leaveGroup(evicted)
     if (entry.group === undefined) return
     const members = this.#groups.get(entry.group) ?? new Set()
-    this.#groups.set(entry.group, members.add(key))
+    this.#groups.set(entry.group, members.add(entry.key))
   }
 
   #drop (key: string): void {
     const entry = this.#entries.delete(key)
-    if (entry !== undefined) this.#leaveGroup(key, entry)
+    if (entry !== undefined) this.#leaveGroup(entry)
   }
 
-  #leaveGroup (key: string, entry: Entry): void {
+  #leaveGroup (entry: Entry): void {
     if (entry.group === undefined) return
     const members = this.#groups.get(entry.group)
-    members?.delete(key)
+    members?.delete(entry.key)
     if (members?.size === 0) this.#groups.delete(entry.group)
   }
 }

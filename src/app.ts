@@ -171,7 +171,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
         route.bodyLimit = Math.min(route.bodyLimit ?? bodyLimit, bodyLimit)
         route.config = { ...route.config, family: family.name }
       })
-      await scope.register(family.routes)
+      await scope.register(family.routes, { families })
     }, { prefix: family.mount })
   }
   await app.register(retention)

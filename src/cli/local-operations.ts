@@ -6,10 +6,8 @@ import { toKeysetPage } from '../core/pagination.js'
 import { listAccounts } from '../db/repositories/accounts.js'
 import type { Database } from '../db/database.js'
 import { listAuditEvents } from '../db/repositories/audit-events.js'
-import { isUserOfAccount, listTokensOfUser, revokeTokenOfUser } from '../families/astra/repository.js'
+import { isUserOfAccount } from '../db/repositories/memberships.js'
 import { toAccount, toAuditEvent, toUser } from '../families/admin/mappers.js'
-import { toAstraToken } from '../families/admin/astra-token-routes.js'
-import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from '../families/conjur/host-factories.js'
 import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { reportCredentials } from '../services/credential-report.js'
 import { listUsersWithAllRoles } from '../services/directory.js'
@@ -23,7 +21,8 @@ import { InvalidInput, NotFound } from '../core/errors.js'
 import { describeAccount, describeUser } from './views.js'
 import type { UserRecord } from '../db/repositories/users.js'
 import type { TextSink } from './command.js'
-import type { ListPage, Operations, UserView } from './operations.js'
+import type { Operations, UserView } from './operations.js'
+import { fromKeysetPage as listPage } from './pages.js'
 import { once } from 'node:events'
 
 /** The operations on the database itself: the server's services, audited as the CLI. */
@@ -32,8 +31,6 @@ const userView = (user: UserRecord): UserView => {
   const { roles: _roles, ...view } = toUser(user, [])
   return view
 }
-
-const listPage = <Row, T>(page: { items: Row[], next: unknown }, view: (row: Row) => T): ListPage<T> => ({ items: page.items.map(view), next: page.next !== undefined })
 
 function instant (option: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
@@ -109,30 +106,6 @@ export function localOperations (db: Database, config: Config, location = 'the d
     revokeRole: (user, account, role) => audited(db, CLI_CONTEXT, (trx) => withdrawRole(trx, user.id, account.id, role),
       (done) => done ? { kind: 'role.withdrawn', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } } : undefined),
 
-    createHostFactory: (account, input) => audited(db, CLI_CONTEXT, (trx) => createHostFactory(trx, account.id, input, null),
-      () => ({ kind: 'host-factory.created', accountId: account.id, object: { type: 'host-factory', id: input.id }, details: { layers: input.layers, owner: input.owner } })),
-    async listHostFactories (account, page) {
-      return listPage(await listHostFactoryPage(db, account.id, page), ({ key: _key, ...factory }) => factory)
-    },
-    getHostFactory: (account, id) => getHostFactory(db, account.id, id),
-    async deleteHostFactory (account, id) {
-      await audited(db, CLI_CONTEXT, (trx) => removeHostFactory(trx, account.id, id), () => ({ kind: 'host-factory.deleted', accountId: account.id, object: { type: 'host-factory', id } }))
-    },
-    async changeHostFactoryPermission (account, id, change, grant) {
-      await audited(db, CLI_CONTEXT, (trx) => changePermission(trx, account.id, id, change, grant),
-        () => ({ kind: grant ? 'host-factory.privilege-granted' : 'host-factory.privilege-withdrawn', accountId: account.id, object: { type: 'host-factory', id }, details: { ...change } }))
-    },
-
-    async listAstraTokens (user, page) {
-      return listPage(toKeysetPage(await listTokensOfUser(db, user.id, page), page), toAstraToken)
-    },
-    async revokeAstraToken (user, tokenId) {
-      // The token's own account, which is not the user's when a role there let them make it.
-      const revokedOn = await audited(db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
-        (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } })
-      return revokedOn !== undefined
-    },
-
     async listAuditEvents (account, filters, page) {
       const rows = await listAuditEvents(db, {
         accountIds: [account?.id ?? null],
@@ -160,6 +133,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       dryRun: request.dryRun,
       onFailure: request.onFailure,
       onProgress: request.onProgress
-    })
+    }),
+    ofFamily: async (cli) => (await cli.local())(db, config)
   }
 }

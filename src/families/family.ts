@@ -12,7 +12,7 @@ export interface TokenFamily {
   /** Where the family's routes are mounted ('' for the root). */
   mount: string
   /** The plugin holding the family's routes, its body rules and reply headers; registered at `mount`. */
-  routes: FastifyPluginAsync
+  routes: FastifyPluginAsync<FamilyRoutesOptions>
   /** The largest request body its routes read (the original's limit); BODY_LIMIT_BYTES caps it. */
   maxBodyBytes: number
   /**
@@ -48,6 +48,19 @@ export interface TokenFamily {
   secretPathSegments?: ReadonlyArray<readonly string[]>
   /** Query parameters whose values are secrets. */
   secretQueryParameters?: readonly string[]
+
+  // What the family adds to the operator's tools (issue 25: the admin API; its CLI commands are
+  // listed in families/cli-commands.ts, which the CLI loads without Fastify).
+  /**
+   * Routes the family adds to the admin API, for its administrators: the admin family mounts
+   * them under its own prefix, with its credentials, error dialect and OpenAPI tag.
+   */
+  adminRoutes?: FastifyPluginAsync
+}
+
+/** What app.ts gives every family's routes: the families it serves (the admin API mounts theirs). */
+export interface FamilyRoutesOptions {
+  families: readonly TokenFamily[]
 }
 
 /** The header forms a credential can arrive in. */

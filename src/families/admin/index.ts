@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { defaultDialect } from '../../plugins/default-dialect.js'
 import { apiSecurityHeaders } from '../../plugins/security-headers.js'
-import type { TokenFamily } from '../family.js'
+import type { FamilyRoutesOptions, TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import auditRoutes from './audit-routes.js'
 import credentialReportRoutes from './credential-report-routes.js'
 import credentialRoutes from './credential-routes.js'
-import hostFactoryRoutes from './host-factory-routes.js'
-import astraTokenRoutes from './astra-token-routes.js'
 import lookupRoutes from './lookup-routes.js'
 import maintenanceRoutes from './maintenance-routes.js'
 import roleRoutes from './role-routes.js'
@@ -16,13 +14,14 @@ import userRoutes from './user-routes.js'
 /** Admin bodies are small JSON documents; nothing here needs more. */
 const MAX_REQUEST_BODY_BYTES = 64 * 1024
 
-async function routes (app: FastifyInstance) {
+async function routes (app: FastifyInstance, { families }: FamilyRoutesOptions) {
   await apiSecurityHeaders(app)
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)
-  await app.register(hostFactoryRoutes)
-  await app.register(astraTokenRoutes)
+  for (const family of families) {
+    if (family.adminRoutes) await app.register(family.adminRoutes)
+  }
   await app.register(auditRoutes)
   await app.register(credentialReportRoutes)
   await app.register(credentialRoutes)
@@ -38,7 +37,7 @@ const admin: TokenFamily = {
   routes,
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
-  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] },
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys, and what each token family adds to them' }] },
   credentialHeaders: ['x-auth-token', 'bearer']
 }
 

@@ -3,10 +3,10 @@ import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { principalOf } from '../../plugins/auth.js'
-import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from '../conjur/host-factories.js'
-import { requireAccountAdmin } from './access.js'
-import { pageReply, pageRequest } from './pagination.js'
-import { AccountParamsSchema, errors, NoContentSchema, pageOf, PageQuerySchema, security, tags } from './schemas.js'
+import { requireAccountAdmin } from '../admin/access.js'
+import { pageReply, pageRequest } from '../admin/pagination.js'
+import { AccountParamsSchema, errors, NoContentSchema, pageOf, PageQuerySchema, security, tags } from '../admin/schemas.js'
+import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from './host-factories.js'
 
 /** Conjur host factories of an account (spec conjur-astra.md §A0.5): the admin side of the Conjur family. */
 

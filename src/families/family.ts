@@ -12,7 +12,7 @@ export interface TokenFamily {
   /** Where the family's routes are mounted ('' for the root). */
   mount: string
   /** The plugin holding the family's routes, its body rules and reply headers; registered at `mount`. */
-  routes: FastifyPluginAsync<FamilyRoutesOptions>
+  routes: FastifyPluginAsync
   /** The largest request body its routes read (the original's limit); BODY_LIMIT_BYTES caps it. */
   maxBodyBytes: number
   /**
@@ -56,11 +56,6 @@ export interface TokenFamily {
    * them under its own prefix, with its credentials, error dialect and OpenAPI tag.
    */
   adminRoutes?: FastifyPluginAsync
-}
-
-/** What app.ts gives every family's routes: the families it serves (the admin API mounts theirs). */
-export interface FamilyRoutesOptions {
-  families: readonly TokenFamily[]
 }
 
 /** The header forms a credential can arrive in. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { defaultDialect } from '../../plugins/default-dialect.js'
 import { apiSecurityHeaders } from '../../plugins/security-headers.js'
-import type { FamilyRoutesOptions, TokenFamily } from '../family.js'
+import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import auditRoutes from './audit-routes.js'
 import credentialReportRoutes from './credential-report-routes.js'
@@ -14,12 +14,13 @@ import userRoutes from './user-routes.js'
 /** Admin bodies are small JSON documents; nothing here needs more. */
 const MAX_REQUEST_BODY_BYTES = 64 * 1024
 
-async function routes (app: FastifyInstance, { families }: FamilyRoutesOptions) {
+async function routes (app: FastifyInstance) {
   await apiSecurityHeaders(app)
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)
-  for (const family of families) {
+  // The served families' own admin routes, in the admin API's scope: its credentials, tag and errors.
+  for (const family of app.families) {
     if (family.adminRoutes) await app.register(family.adminRoutes)
   }
   await app.register(auditRoutes)

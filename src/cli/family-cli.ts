@@ -1,5 +1,6 @@
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
+import type { FamilyRetention } from '../services/retained-credentials.js'
 import type { CommandSpec } from './command.js'
 import type { AdminClient } from './remote/client.js'
 
@@ -12,4 +13,6 @@ export interface FamilyCli<Ops> {
   commands: CommandSpec[]
   local (): Promise<(db: Database, config: Config) => Ops>
   remote (): Promise<(client: AdminClient) => Ops>
+  /** The family's TokenFamily.retention, for what `tessera retention purge` names. */
+  retention?: FamilyRetention
 }

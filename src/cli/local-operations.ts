@@ -14,6 +14,7 @@ import { listUsersWithAllRoles } from '../services/directory.js'
 import { assignRole, changeAccount, changeUser, createAccount, createUser, rotateApiKey, withdrawRole } from '../services/identity.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
+import { FAMILIES } from '../families/index.js'
 import { revokeHostCredentialsOf, revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
@@ -123,7 +124,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return listPage(await reportCredentials(db, { accountId: account.id, userId: user?.id, ...filters }, page, new Date()), (item) => item)
     },
 
-    purgeRetained: (dryRun) => purgeOnRequest(db, CLI_CONTEXT, config.retention, dryRun, new Date()),
+    purgeRetained: (dryRun) => purgeOnRequest(db, FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
     exportTo: (sink) => writeExport(db, new Date(), (text) => write(sink, text)),
     importFrom: (request) => runImport(db, request.lines, {
       box: box("is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)"),

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Principal } from '../core/principal.js'
 import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+import type { FamilyRetention } from '../services/retained-credentials.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -56,6 +57,8 @@ export interface TokenFamily {
    * them under its own prefix, with its credentials, error dialect and OpenAPI tag.
    */
   adminRoutes?: FastifyPluginAsync
+  /** Its stored credentials, for retention: those kept once ended until the purge, and where use counts' accessors live. */
+  retention?: FamilyRetention
 }
 
 /** The header forms a credential can arrive in. */

@@ -4,6 +4,7 @@ import type { ListPage, PageRequest, UserView } from '../../cli/operations.js'
 import { describeUser } from '../../cli/views.js'
 import { NotFound } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
+import { astraRetention } from './retention.js'
 import type { AstraTokenView } from './token-view.js'
 
 /** What the token commands call, on the database (cli-local.ts) or through a server (cli-remote.ts). */
@@ -19,6 +20,7 @@ const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' 
 export const astraCli: FamilyCli<AstraTokenOperations> = {
   local: async () => (await import('./cli-local.js')).localTokenOperations,
   remote: async () => (await import('./cli-remote.js')).remoteTokenOperations,
+  retention: astraRetention,
   commands: [
     {
       group: 'astra-tokens',

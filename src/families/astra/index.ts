@@ -12,6 +12,7 @@ import astraGroupRoutes from './group-routes.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 import adminRoutes from './admin-routes.js'
+import { astraRetention } from './retention.js'
 
 async function routes (app: FastifyInstance) {
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
@@ -74,6 +75,7 @@ const astra: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '/accounts',
   routes,
+  retention: astraRetention,
   adminRoutes,
   prefixes: ['/accounts'],
   dialect: astraDialect,

@@ -7,6 +7,7 @@ import { InvalidInput } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
 import type { HostFactoryView, PermissionChange } from './host-factories.js'
 import type { Privilege } from './repository.js'
+import { conjurRetention } from './retention.js'
 
 /** Conjur host factories of an account: the CLI twin of /admin/v1/accounts/{id}/host-factories. */
 
@@ -69,6 +70,7 @@ async function changeFrom (input: CommandInput, context: CliContext, grant: bool
 export const conjurCli: FamilyCli<HostFactoryOperations> = {
   local: async () => (await import('./cli-local.js')).localHostFactoryOperations,
   remote: async () => (await import('./cli-remote.js')).remoteHostFactoryOperations,
+  retention: conjurRetention,
   commands: [
     {
       group: 'host-factories',

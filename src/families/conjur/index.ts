@@ -5,6 +5,7 @@ import { conjurDialect } from './dialect.js'
 import resourceListRoutes from './resource-list-routes.js'
 import conjurRoutes from './routes.js'
 import adminRoutes from './admin-routes.js'
+import { conjurRetention } from './retention.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
 const MAX_BODY_BYTES = 64 * 1024
@@ -29,6 +30,7 @@ const conjur: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '',
   routes,
+  retention: conjurRetention,
   adminRoutes,
   prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'],
   dialect: conjurDialect,

@@ -3,8 +3,8 @@ import { astraCli } from './astra/cli.js'
 import { conjurCli } from './conjur/cli.js'
 
 /**
- * What each family adds to the CLI, in the order of `tessera --help`. The twin of index.ts for
+ * What each family adds to the CLI, in the order of index.ts, whose twin it is for
  * the command line: the CLI must start without loading the families' Fastify routes, which
  * index.ts imports, so a family's commands live in its own light `cli.ts`.
  */
-export const FAMILY_CLIS: ReadonlyArray<FamilyCli<unknown>> = [conjurCli, astraCli]
+export const FAMILY_CLIS: ReadonlyArray<FamilyCli<unknown>> = [astraCli, conjurCli]

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Principal } from '../core/principal.js'
 import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+import type { CredentialMetrics } from '../services/metrics.js'
 import type { FamilyRetention } from '../services/retained-credentials.js'
 
 /**
@@ -59,6 +60,8 @@ export interface TokenFamily {
   adminRoutes?: FastifyPluginAsync
   /** Its stored credentials, for retention: those kept once ended until the purge, and where use counts' accessors live. */
   retention?: FamilyRetention
+  /** The audit events that issue and end its credentials, for the metrics' counters. */
+  credentialMetrics?: CredentialMetrics
 }
 
 /** The header forms a credential can arrive in. */

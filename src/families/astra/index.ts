@@ -13,6 +13,7 @@ import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 import adminRoutes from './admin-routes.js'
 import { astraRetention } from './retention.js'
+import { astraMetrics } from './credential-metrics.js'
 
 async function routes (app: FastifyInstance) {
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
@@ -76,6 +77,7 @@ const astra: TokenFamily = {
   mount: '/accounts',
   routes,
   retention: astraRetention,
+  credentialMetrics: astraMetrics,
   adminRoutes,
   prefixes: ['/accounts'],
   dialect: astraDialect,

@@ -6,6 +6,7 @@ import resourceListRoutes from './resource-list-routes.js'
 import conjurRoutes from './routes.js'
 import adminRoutes from './admin-routes.js'
 import { conjurRetention } from './retention.js'
+import { conjurMetrics } from './credential-metrics.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
 const MAX_BODY_BYTES = 64 * 1024
@@ -31,6 +32,7 @@ const conjur: TokenFamily = {
   mount: '',
   routes,
   retention: conjurRetention,
+  credentialMetrics: conjurMetrics,
   adminRoutes,
   prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'],
   dialect: conjurDialect,

@@ -1,7 +1,7 @@
-import { ConfigError, type Config } from '../config.js'
+import type { Config } from '../config.js'
 import { PasswordHasher, type CredentialTools } from '../core/credentials.js'
 import { Fingerprints } from '../core/fingerprints.js'
-import { parseSecretKey, SecretBox } from '../core/secrets.js'
+import { SecretBox } from '../core/secrets.js'
 import { toKeysetPage } from '../core/pagination.js'
 import { listAccounts } from '../db/repositories/accounts.js'
 import type { Database } from '../db/database.js'
@@ -15,7 +15,7 @@ import { assignRole, changeAccount, changeUser, createAccount, createUser, rotat
 import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
 import { FAMILIES } from '../families/index.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../services/revoke-credentials.js'
+import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
@@ -24,6 +24,7 @@ import type { UserRecord } from '../db/repositories/users.js'
 import type { TextSink } from './command.js'
 import type { Operations, UserView } from './operations.js'
 import { fromKeysetPage as listPage } from './pages.js'
+import { ISSUING, serverBox, serverKey } from './server-key.js'
 import { once } from 'node:events'
 
 /** The operations on the database itself: the server's services, audited as the CLI. */
@@ -48,16 +49,9 @@ async function write (sink: TextSink, text: string): Promise<void> {
 
 export function localOperations (db: Database, config: Config, location = 'the database'): Operations {
   const passwords = () => new PasswordHasher(config.passwordHashing)
-  /** Only what issues or opens sealed secrets needs the server's key; other commands run without it. */
-  const serverKey = (why: string) => {
-    const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
-    if (!key) throw new ConfigError('TESSERA_SECRET_KEY', why)
-    return key
-  }
-  const ISSUING = 'is required to issue API keys: they are kept sealed under the server key (use the same key as the server)'
-  const box = (why: string) => new SecretBox(serverKey(why))
+  const box = (why: string) => serverBox(config, why)
   const tools = (): CredentialTools => {
-    const key = serverKey(ISSUING)
+    const key = serverKey(config, ISSUING)
     return { box: new SecretBox(key), passwords: passwords(), fingerprints: new Fingerprints(key) }
   }
 
@@ -99,7 +93,6 @@ export function localOperations (db: Database, config: Config, location = 'the d
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
     revokeUserCredentials: (user, options) => revokeUserCredentials(db, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
-    revokeHostCredentials: (account, hostId, dryRun) => revokeHostCredentialsOf(db, box(ISSUING), CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun }),
 
     async grantRole (user, account, role) {
       await audited(db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))

@@ -1,7 +1,7 @@
 import type { StoredCredentialKind } from '../db/repositories/credentials.js'
 import type { ReportItem } from '../services/credential-report.js'
 import type { RetentionCounts } from '../services/retention.js'
-import type { RevokedHostCredentials, RevokedUserCredentials } from '../services/revoke-credentials.js'
+import type { RevokedUserCredentials } from '../services/revoke-credentials.js'
 import type { ImportSummary, LineFailure } from '../services/transfer/import.js'
 import type { LineType } from '../services/transfer/format.js'
 import type { AuditEvent } from '../families/admin/schemas.js'
@@ -71,7 +71,6 @@ export interface Operations {
   changeUser (user: UserView, change: { enabled: boolean } | { password: string }): Promise<UserView>
   rotateApiKey (user: UserView): Promise<{ apiKey: string, accessor: string }>
   revokeUserCredentials (user: UserView, options: { dryRun: boolean, disableLogin: boolean }): Promise<RevokedUserCredentials>
-  revokeHostCredentials (account: AccountView, hostId: string, dryRun: boolean): Promise<RevokedHostCredentials>
 
   grantRole (user: UserView, account: AccountView, role: string): Promise<void>
   /** False when the user did not hold the role. */

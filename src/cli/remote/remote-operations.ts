@@ -84,10 +84,6 @@ export function remoteOperations (client: AdminClient): Operations {
       const { dryRun: _dryRun, ...revoked } = await client.request('POST', `${userPath(user)}/revoke-credentials`, { query: options }) as Awaited<ReturnType<Operations['revokeUserCredentials']>> & { dryRun: boolean }
       return revoked
     },
-    async revokeHostCredentials (account, hostId, dryRun) {
-      const { dryRun: _dryRun, ...revoked } = await client.request('POST', `${accountPath(account)}/hosts/${segment(hostId)}/revoke-credentials`, { query: { dryRun } }) as Awaited<ReturnType<Operations['revokeHostCredentials']>> & { dryRun: boolean }
-      return revoked
-    },
 
     async grantRole (user, account, role) {
       await client.request('PUT', `${accountPath(account)}/users/${segment(user.id)}/roles/${segment(role)}`)

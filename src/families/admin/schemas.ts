@@ -142,13 +142,11 @@ export function errors (...statuses: number[]) {
   return errorResponses(ErrorResponseSchema, ...statuses)
 }
 
-export const HostParamsSchema = Type.Object({ accountId: AccountId, hostId: Type.String({ minLength: 1, maxLength: 255, description: 'Conjur host id (without `host/`), URL-encoded', examples: ['web-01'] }) })
-
 export const DryRunQuerySchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' }))
 })
 
-const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
+export const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
 
 export const RevokeUserQuerySchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' })),
@@ -172,13 +170,6 @@ export const RevokedUserCredentialsSchema = Type.Object({
   description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here',
   examples: [{ dryRun: false, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }]
 })
-
-export const RevokedHostCredentialsSchema = Type.Object({
-  dryRun: Type.Boolean(),
-  apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
-  conjurAccessTokens: RevokedTokens,
-  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
-}, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 
 export const AuditQuerySchema = Type.Object({
   limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),

@@ -2,11 +2,12 @@ import type { AccountView } from '../../cli/operations.js'
 import { fromApiPage, pageQuery, type ApiPage } from '../../cli/pages.js'
 import { accountPath, segment } from '../../cli/remote/admin-paths.js'
 import type { AdminClient } from '../../cli/remote/client.js'
-import type { HostFactoryOperations } from './cli.js'
+import type { RevokedHostCredentials } from '../../services/revoke-credentials.js'
+import type { ConjurOperations } from './cli.js'
 import type { HostFactoryView } from './host-factories.js'
 
-/** The host factory commands through the admin API's routes for an account's host factories. */
-export function remoteHostFactoryOperations (client: AdminClient): HostFactoryOperations {
+/** The family's commands through its admin routes. */
+export function remoteConjurOperations (client: AdminClient): ConjurOperations {
   const factoriesPath = (account: AccountView) => `${accountPath(account)}/host-factories`
   const factoryPath = (account: AccountView, id: string) => `${factoriesPath(account)}/${segment(id)}`
   return {
@@ -18,6 +19,10 @@ export function remoteHostFactoryOperations (client: AdminClient): HostFactoryOp
     },
     async changePermission (account, id, change, grant) {
       await client.request(grant ? 'POST' : 'DELETE', `${factoryPath(account, id)}/permissions`, { body: change })
+    },
+    async revokeHostCredentials (account, hostId, dryRun) {
+      const { dryRun: _dryRun, ...revoked } = await client.request('POST', `${accountPath(account)}/hosts/${segment(hostId)}/revoke-credentials`, { query: { dryRun } }) as RevokedHostCredentials & { dryRun: boolean }
+      return revoked
     }
   }
 }

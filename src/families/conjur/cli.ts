@@ -1,23 +1,26 @@
 import { LIST_LIMIT } from '../../cli/accounts.js'
+import { DRY_RUN } from '../../cli/audit.js'
 import type { CliContext, CommandInput } from '../../cli/command.js'
 import type { FamilyCli } from '../../cli/family-cli.js'
 import type { AccountView, ListPage, PageRequest } from '../../cli/operations.js'
 import { describeAccount } from '../../cli/views.js'
 import { InvalidInput } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
+import type { RevokedHostCredentials } from '../../services/revoke-credentials.js'
 import type { HostFactoryView, PermissionChange } from './host-factories.js'
 import type { Privilege } from './repository.js'
 import { conjurRetention } from './retention.js'
 
-/** Conjur host factories of an account: the CLI twin of /admin/v1/accounts/{id}/host-factories. */
+/** Conjur host factories of an account, and a host's kill switch: the CLI twin of the family's admin routes. */
 
-/** What the host factory commands call, on the database (cli-local.ts) or through a server (cli-remote.ts). */
-export interface HostFactoryOperations {
+/** What the commands call, on the database (cli-local.ts) or through a server (cli-remote.ts). */
+export interface ConjurOperations {
   create (account: AccountView, input: { id: string, layers: string[], owner: string | undefined }): Promise<HostFactoryView>
   list (account: AccountView, page: PageRequest): Promise<ListPage<HostFactoryView>>
   get (account: AccountView, id: string): Promise<HostFactoryView>
   remove (account: AccountView, id: string): Promise<void>
   changePermission (account: AccountView, id: string, change: PermissionChange, grant: boolean): Promise<void>
+  revokeHostCredentials (account: AccountView, hostId: string, dryRun: boolean): Promise<RevokedHostCredentials>
 }
 
 const operationsOf = (context: CliContext) => context.ops.ofFamily(conjurCli)
@@ -67,9 +70,9 @@ async function changeFrom (input: CommandInput, context: CliContext, grant: bool
   return { account, id, change }
 }
 
-export const conjurCli: FamilyCli<HostFactoryOperations> = {
-  local: async () => (await import('./cli-local.js')).localHostFactoryOperations,
-  remote: async () => (await import('./cli-remote.js')).remoteHostFactoryOperations,
+export const conjurCli: FamilyCli<ConjurOperations> = {
+  local: async () => (await import('./cli-local.js')).localConjurOperations,
+  remote: async () => (await import('./cli-remote.js')).remoteConjurOperations,
   retention: conjurRetention,
   commands: [
     {
@@ -155,6 +158,20 @@ export const conjurCli: FamilyCli<HostFactoryOperations> = {
       async run (input, context, print) {
         const { account, id, change } = await changeFrom(input, context, false)
         print.result(`revoked ${change.privilege} on host factory ${id} of ${describeAccount(account)} from ${change.role}`, { accountId: account.id, id, ...change })
+      }
+    },
+    {
+      group: 'hosts',
+      name: 'revoke-credentials',
+      summary: "Revoke a Conjur host's API key and access tokens at once, on every replica.",
+      arguments: [{ name: 'account', description: 'the account, by id or by name' }, { name: 'host', description: 'the host id, without host/' }],
+      options: DRY_RUN,
+      async run (input, context, print) {
+        const account = await context.ops.findAccount(input.arg('account'))
+        const hostId = input.arg('host')
+        const dryRun = input.flag('dry-run')
+        const revoked = await (await operationsOf(context)).revokeHostCredentials(account, hostId, dryRun)
+        print.result(`${dryRun ? 'would revoke' : 'revoked'} the API key and access tokens of host ${hostId} of ${describeAccount(account)}, and ${revoked.hostFactoryTokens} host factory tokens it made`, { dryRun, accountId: account.id, hostId, ...revoked })
       }
     }
   ]

@@ -15,7 +15,7 @@ export const security: Array<Record<string, string[]>> = [{ authToken: [] }, { b
 export const CHANGE_NOTE = 'A user who also holds roles on other accounts can be changed only by a super-admin (403).'
 
 const accountId = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description, examples: ['123456'] })
-const AccountId = accountId('Account (tenant) id; Rackspace tenants are numeric strings')
+const AccountId = accountId('Account (tenant) id; tenants of some APIs are numeric strings')
 const UserId = Type.String({ pattern: USER_ID_PATTERN, description: 'User id: a lowercase UUID v4', examples: ['5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f'] })
 const RoleName = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'Role name', examples: ['admin'] })
 const AccountName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique account name', examples: ['acme'] })
@@ -48,7 +48,7 @@ export type PageQuery = Static<typeof PageQuerySchema>
 
 export const NewAccountSchema = Type.Object({
   name: AccountName,
-  id: Type.Optional(accountId('Account id (Rackspace tenants are numeric strings); generated, a lowercase UUID v4, when absent'))
+  id: Type.Optional(accountId('Account id (tenants of some APIs are numeric strings); generated, a lowercase UUID v4, when absent'))
 }, { additionalProperties: false, examples: [{ name: 'acme', id: '123456' }] })
 export type NewAccount = Static<typeof NewAccountSchema>
 

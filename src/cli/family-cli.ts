@@ -13,6 +13,8 @@ export interface FamilyCli<Ops> {
   commands: CommandSpec[]
   local (): Promise<(db: Database, config: Config) => Ops>
   remote (): Promise<(client: AdminClient) => Ops>
+  /** What the family reads users' sealed API keys for (their plaintext), for the note shown with a new key. */
+  sealedApiKeyUse?: string
   /** The family's TokenFamily.retention, for what `tessera retention purge` names. */
   retention?: FamilyRetention
 }

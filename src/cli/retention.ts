@@ -1,5 +1,6 @@
 import { FAMILY_CLIS } from '../families/cli-commands.js'
-import { inWords, retained } from '../services/retained-credentials.js'
+import { inWords } from '../core/in-words.js'
+import { retained } from '../services/retained-credentials.js'
 import type { CommandSpec } from './command.js'
 import type { RetentionView } from './operations.js'
 

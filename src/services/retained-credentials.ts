@@ -29,8 +29,3 @@ export function retained (families: RetainingFamilies) {
     accessors: [...CORE_CREDENTIAL_ACCESSORS, ...parts.flatMap((part) => part.accessors)]
   }
 }
-
-/** `a, b and c`. */
-export function inWords (items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
-}

@@ -74,6 +74,8 @@ export const conjurCli: FamilyCli<ConjurOperations> = {
   local: async () => (await import('./cli-local.js')).localConjurOperations,
   remote: async () => (await import('./cli-remote.js')).remoteConjurOperations,
   retention: conjurRetention,
+  // Its login answers with the user's API key itself.
+  sealedApiKeyUse: "Conjur's login",
   commands: [
     {
       group: 'host-factories',

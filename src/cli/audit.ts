@@ -2,9 +2,9 @@ import { InvalidInput } from '../core/errors.js'
 import { parseLimit } from '../core/pagination.js'
 import { LIST_LIMIT } from './accounts.js'
 import type { CommandSpec } from './command.js'
-import { describeAccount, describeUser } from './views.js'
+import { describeUser } from './views.js'
 
-const DRY_RUN = { 'dry-run': { type: 'boolean', description: 'report what would be revoked, change nothing' } } as const
+export const DRY_RUN = { 'dry-run': { type: 'boolean', description: 'report what would be revoked, change nothing' } } as const
 
 /** The audit trail, and the kill switch, for operators. */
 export const auditCommands: CommandSpec[] = [
@@ -56,20 +56,6 @@ export const auditCommands: CommandSpec[] = [
       print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, ` +
         `${revoked.agentTokens} agent tokens and ${revoked.hostFactoryTokens} host factory tokens made by the user, every Conjur access token issued until now` +
         `${disableLogin ? ', and the password' : ''}`, { dryRun, userId: user.id, ...revoked })
-    }
-  },
-  {
-    group: 'hosts',
-    name: 'revoke-credentials',
-    summary: "Revoke a Conjur host's API key and access tokens at once, on every replica.",
-    arguments: [{ name: 'account', description: 'the account, by id or by name' }, { name: 'host', description: 'the host id, without host/' }],
-    options: DRY_RUN,
-    async run (input, context, print) {
-      const account = await context.ops.findAccount(input.arg('account'))
-      const hostId = input.arg('host')
-      const dryRun = input.flag('dry-run')
-      const revoked = await context.ops.revokeHostCredentials(account, hostId, dryRun)
-      print.result(`${dryRun ? 'would revoke' : 'revoked'} the API key and access tokens of host ${hostId} of ${describeAccount(account)}, and ${revoked.hostFactoryTokens} host factory tokens it made`, { dryRun, accountId: account.id, hostId, ...revoked })
     }
   }
 ]

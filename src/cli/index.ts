@@ -1,12 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { FAMILY_CLIS } from '../families/cli-commands.js'
 import { accountCommands } from './accounts.js'
-import { astraTokenCommands } from './astra-tokens.js'
 import { auditCommands } from './audit.js'
 import { EXIT, UsageError, type CliContext, type CliIo, type CommandInput, type CommandSpec, type TextSink } from './command.js'
 import { credentialCommands } from './credentials.js'
 import { describeFailure } from './failure.js'
 import { COMMON_OPTIONS, commandHelp, generalHelp, groupHelp } from './help.js'
-import { hostFactoryCommands } from './host-factories.js'
 import { sessionCommands } from './session.js'
 import { createPrinter } from './printer.js'
 import { retentionCommands } from './retention.js'
@@ -17,7 +16,7 @@ import { userCommands } from './users.js'
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...hostFactoryCommands, ...astraTokenCommands, ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
+export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...FAMILY_CLIS.flatMap((family) => family.commands), ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }

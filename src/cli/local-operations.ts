@@ -1,29 +1,30 @@
-import { ConfigError, type Config } from '../config.js'
+import type { Config } from '../config.js'
 import { PasswordHasher, type CredentialTools } from '../core/credentials.js'
 import { Fingerprints } from '../core/fingerprints.js'
-import { parseSecretKey, SecretBox } from '../core/secrets.js'
+import { SecretBox } from '../core/secrets.js'
 import { toKeysetPage } from '../core/pagination.js'
 import { listAccounts } from '../db/repositories/accounts.js'
 import type { Database } from '../db/database.js'
 import { listAuditEvents } from '../db/repositories/audit-events.js'
-import { isUserOfAccount, listTokensOfUser, revokeTokenOfUser } from '../families/astra/repository.js'
+import { isUserOfAccount } from '../db/repositories/memberships.js'
 import { toAccount, toAuditEvent, toUser } from '../families/admin/mappers.js'
-import { toAstraToken } from '../families/admin/astra-token-routes.js'
-import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from '../families/conjur/host-factories.js'
 import { audited, CLI_CONTEXT } from '../services/audit.js'
 import { reportCredentials } from '../services/credential-report.js'
 import { listUsersWithAllRoles } from '../services/directory.js'
 import { assignRole, changeAccount, changeUser, createAccount, createUser, rotateApiKey, withdrawRole } from '../services/identity.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../services/revoke-credentials.js'
+import { FAMILIES } from '../families/index.js'
+import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
 import { describeAccount, describeUser } from './views.js'
 import type { UserRecord } from '../db/repositories/users.js'
 import type { TextSink } from './command.js'
-import type { ListPage, Operations, UserView } from './operations.js'
+import type { Operations, UserView } from './operations.js'
+import { fromKeysetPage as listPage } from './pages.js'
+import { ISSUING, serverBox, serverKey } from './server-key.js'
 import { once } from 'node:events'
 
 /** The operations on the database itself: the server's services, audited as the CLI. */
@@ -32,8 +33,6 @@ const userView = (user: UserRecord): UserView => {
   const { roles: _roles, ...view } = toUser(user, [])
   return view
 }
-
-const listPage = <Row, T>(page: { items: Row[], next: unknown }, view: (row: Row) => T): ListPage<T> => ({ items: page.items.map(view), next: page.next !== undefined })
 
 function instant (option: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
@@ -50,16 +49,9 @@ async function write (sink: TextSink, text: string): Promise<void> {
 
 export function localOperations (db: Database, config: Config, location = 'the database'): Operations {
   const passwords = () => new PasswordHasher(config.passwordHashing)
-  /** Only what issues or opens sealed secrets needs the server's key; other commands run without it. */
-  const serverKey = (why: string) => {
-    const key = config.secretKey === undefined ? null : parseSecretKey(config.secretKey)
-    if (!key) throw new ConfigError('TESSERA_SECRET_KEY', why)
-    return key
-  }
-  const ISSUING = 'is required to issue API keys: they are kept sealed under the server key (use the same key as the server)'
-  const box = (why: string) => new SecretBox(serverKey(why))
+  const box = (why: string) => serverBox(config, why)
   const tools = (): CredentialTools => {
-    const key = serverKey(ISSUING)
+    const key = serverKey(config, ISSUING)
     return { box: new SecretBox(key), passwords: passwords(), fingerprints: new Fingerprints(key) }
   }
 
@@ -101,37 +93,12 @@ export function localOperations (db: Database, config: Config, location = 'the d
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
     revokeUserCredentials: (user, options) => revokeUserCredentials(db, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
-    revokeHostCredentials: (account, hostId, dryRun) => revokeHostCredentialsOf(db, box(ISSUING), CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun }),
 
     async grantRole (user, account, role) {
       await audited(db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))
     },
     revokeRole: (user, account, role) => audited(db, CLI_CONTEXT, (trx) => withdrawRole(trx, user.id, account.id, role),
       (done) => done ? { kind: 'role.withdrawn', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } } : undefined),
-
-    createHostFactory: (account, input) => audited(db, CLI_CONTEXT, (trx) => createHostFactory(trx, account.id, input, null),
-      () => ({ kind: 'host-factory.created', accountId: account.id, object: { type: 'host-factory', id: input.id }, details: { layers: input.layers, owner: input.owner } })),
-    async listHostFactories (account, page) {
-      return listPage(await listHostFactoryPage(db, account.id, page), ({ key: _key, ...factory }) => factory)
-    },
-    getHostFactory: (account, id) => getHostFactory(db, account.id, id),
-    async deleteHostFactory (account, id) {
-      await audited(db, CLI_CONTEXT, (trx) => removeHostFactory(trx, account.id, id), () => ({ kind: 'host-factory.deleted', accountId: account.id, object: { type: 'host-factory', id } }))
-    },
-    async changeHostFactoryPermission (account, id, change, grant) {
-      await audited(db, CLI_CONTEXT, (trx) => changePermission(trx, account.id, id, change, grant),
-        () => ({ kind: grant ? 'host-factory.privilege-granted' : 'host-factory.privilege-withdrawn', accountId: account.id, object: { type: 'host-factory', id }, details: { ...change } }))
-    },
-
-    async listAstraTokens (user, page) {
-      return listPage(toKeysetPage(await listTokensOfUser(db, user.id, page), page), toAstraToken)
-    },
-    async revokeAstraToken (user, tokenId) {
-      // The token's own account, which is not the user's when a role there let them make it.
-      const revokedOn = await audited(db, CLI_CONTEXT, (trx) => revokeTokenOfUser(trx, user.id, tokenId),
-        (accountId) => accountId === undefined ? undefined : { kind: 'astra-token.revoked', accountId, object: { type: 'astra-token', id: tokenId }, details: { userId: user.id } })
-      return revokedOn !== undefined
-    },
 
     async listAuditEvents (account, filters, page) {
       const rows = await listAuditEvents(db, {
@@ -150,7 +117,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return listPage(await reportCredentials(db, { accountId: account.id, userId: user?.id, ...filters }, page, new Date()), (item) => item)
     },
 
-    purgeRetained: (dryRun) => purgeOnRequest(db, CLI_CONTEXT, config.retention, dryRun, new Date()),
+    purgeRetained: (dryRun) => purgeOnRequest(db, FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
     exportTo: (sink) => writeExport(db, new Date(), (text) => write(sink, text)),
     importFrom: (request) => runImport(db, request.lines, {
       box: box("is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)"),
@@ -160,6 +127,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       dryRun: request.dryRun,
       onFailure: request.onFailure,
       onProgress: request.onProgress
-    })
+    }),
+    ofFamily: async (cli) => (await cli.local())(db, config)
   }
 }

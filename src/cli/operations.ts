@@ -1,12 +1,12 @@
-import type { HostFactoryView, PermissionChange } from '../families/conjur/host-factories.js'
 import type { StoredCredentialKind } from '../db/repositories/credentials.js'
 import type { ReportItem } from '../services/credential-report.js'
 import type { RetentionCounts } from '../services/retention.js'
-import type { RevokedHostCredentials, RevokedUserCredentials } from '../services/revoke-credentials.js'
+import type { RevokedUserCredentials } from '../services/revoke-credentials.js'
 import type { ImportSummary, LineFailure } from '../services/transfer/import.js'
 import type { LineType } from '../services/transfer/format.js'
 import type { AuditEvent } from '../families/admin/schemas.js'
 import type { TextSink } from './command.js'
+import type { FamilyCli } from './family-cli.js'
 
 /**
  * What the commands do, once: each command parses its line, calls one operation and prints its
@@ -19,18 +19,7 @@ export interface UserView { id: string, name: string, accountId: string, email: 
 export interface CreatedUserView extends UserView { roles: string[], apiKey: string, apiKeyAccessor: string }
 /** A user with their roles on every account, by account id. */
 export interface ListedUserView extends UserView { roles: Record<string, string[]> }
-export interface AstraTokenView {
-  id: string
-  name: string
-  accountId: string
-  userId: string
-  labels: Array<{ name: string, value: string }>
-  createdAt: string
-  createdBy: string
-  modifiedAt: string
-  modifiedBy: string | null
-}
-export type { AuditEvent as AuditEventView, HostFactoryView, ReportItem }
+export type { AuditEvent as AuditEventView, ReportItem }
 
 /** A page of a list: `next` tells whether more follow (after the last item's key). */
 export interface ListPage<T> { items: T[], next: boolean }
@@ -82,21 +71,10 @@ export interface Operations {
   changeUser (user: UserView, change: { enabled: boolean } | { password: string }): Promise<UserView>
   rotateApiKey (user: UserView): Promise<{ apiKey: string, accessor: string }>
   revokeUserCredentials (user: UserView, options: { dryRun: boolean, disableLogin: boolean }): Promise<RevokedUserCredentials>
-  revokeHostCredentials (account: AccountView, hostId: string, dryRun: boolean): Promise<RevokedHostCredentials>
 
   grantRole (user: UserView, account: AccountView, role: string): Promise<void>
   /** False when the user did not hold the role. */
   revokeRole (user: UserView, account: AccountView, role: string): Promise<boolean>
-
-  createHostFactory (account: AccountView, input: { id: string, layers: string[], owner: string | undefined }): Promise<HostFactoryView>
-  listHostFactories (account: AccountView, page: PageRequest): Promise<ListPage<HostFactoryView>>
-  getHostFactory (account: AccountView, id: string): Promise<HostFactoryView>
-  deleteHostFactory (account: AccountView, id: string): Promise<void>
-  changeHostFactoryPermission (account: AccountView, id: string, change: PermissionChange, grant: boolean): Promise<void>
-
-  listAstraTokens (user: UserView, page: PageRequest): Promise<ListPage<AstraTokenView>>
-  /** False when the user has no such live token. */
-  revokeAstraToken (user: UserView, tokenId: string): Promise<boolean>
 
   /** `account` null: the refusals that name no account. */
   listAuditEvents (account: AccountView | null, filters: AuditFilters, page: PageRequest): Promise<ListPage<AuditEvent>>
@@ -106,4 +84,6 @@ export interface Operations {
   /** Writes the export's lines to `sink`; returns how many lines of each type. */
   exportTo (sink: TextSink): Promise<Partial<Record<LineType, number>>>
   importFrom (request: ImportRequest): Promise<ImportSummary>
+  /** A family's own operations, in the same place as these (the database, or the server). */
+  ofFamily<Ops> (cli: FamilyCli<Ops>): Promise<Ops>
 }

@@ -1,3 +1,5 @@
+import { FAMILY_CLIS } from '../families/cli-commands.js'
+import { inWords } from '../core/in-words.js'
 import { parseLimit } from '../core/pagination.js'
 import type { CliContext, CommandSpec, Printer } from './command.js'
 import { LIST_LIMIT } from './accounts.js'
@@ -7,7 +9,8 @@ import { checkEmail, checkIdentifier, checkName } from './validate.js'
 import { describeAccount, describeUser } from './views.js'
 
 const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' }
-const API_KEY_NOTE = "The API key is printed only this once: it is stored as a hash, and sealed under the server key for Conjur's login."
+const SEALED_FOR = FAMILY_CLIS.flatMap((family) => family.sealedApiKeyUse ?? [])
+const API_KEY_NOTE = `The API key is printed only this once: it is stored as a hash${SEALED_FOR.length === 0 ? '' : `, and sealed under the server key for ${inWords(SEALED_FOR)}`}.`
 
 async function setEnabled (idOrName: string, enabled: boolean, { ops }: CliContext, print: Printer): Promise<void> {
   const user = await ops.changeUser(await ops.findUser(idOrName), { enabled })

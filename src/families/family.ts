@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Principal } from '../core/principal.js'
 import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+import type { CredentialMetrics } from '../services/metrics.js'
+import type { FamilyRetention } from '../services/retained-credentials.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -48,6 +50,18 @@ export interface TokenFamily {
   secretPathSegments?: ReadonlyArray<readonly string[]>
   /** Query parameters whose values are secrets. */
   secretQueryParameters?: readonly string[]
+
+  // What the family adds to the operator's tools (issue 25: the admin API; its CLI commands are
+  // listed in families/cli-commands.ts, which the CLI loads without Fastify).
+  /**
+   * Routes the family adds to the admin API, for its administrators: the admin family mounts
+   * them under its own prefix, with its credentials, error dialect and OpenAPI tag.
+   */
+  adminRoutes?: FastifyPluginAsync
+  /** Its stored credentials, for retention: those kept once ended until the purge, and where use counts' accessors live. */
+  retention?: FamilyRetention
+  /** The audit events that issue and end its credentials, for the metrics' counters. */
+  credentialMetrics?: CredentialMetrics
 }
 
 /** The header forms a credential can arrive in. */

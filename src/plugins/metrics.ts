@@ -60,7 +60,7 @@ export default fp(async function metricsPlugin (app: FastifyInstance, options: M
     replicaReads: origin?.kind === 'postgres' && origin.replicas ? () => origin.replicas!.stats : undefined,
     auditQueue: () => ({ depth: app.auditQueue.depth, dropped: app.auditQueue.droppedTotal }),
     usagePending: () => app.credentialUsage.pendingCount
-  })
+  }, app.families)
   app.decorate('metrics', metrics)
 
   // Callback-style, as every hook run on every request: an async one costs a promise per request.

@@ -17,7 +17,7 @@ export default fp(async function retention (app: FastifyInstance) {
   const context = { ...RETENTION_CONTEXT, log: app.log }
   let usageSweepAfter = ''
   runPeriodically(app, 'retention', async (stopping) => {
-    const run = await purgeRetained(app.db, context, app.config.retention, {
+    const run = await purgeRetained(app.db, app.families, context, app.config.retention, {
       now: app.clock(),
       stopping,
       usageSweep: { after: usageSweepAfter, batches: USAGE_SWEEP_BATCHES_PER_RUN }

@@ -12,27 +12,43 @@ const REFUSAL_REASONS = new Set(['missing-credential', 'malformed', 'wrong-api',
 /** Limits that refuse requests (plugins/limit-refusal). */
 export type LimitName = 'failed-credentials' | 'request-rate' | 'under-pressure'
 
-/** The audit events that issue or end a credential, and the kind they concern. */
-const ISSUED: Record<string, string> = {
-  'session.issued': 'session',
-  'session.rescoped': 'session',
-  'agent-token.created': 'agent-token',
-  'astra-token.created': 'astra-token',
-  'host-factory-token.created': 'host-factory-token',
-  'access-token.issued': 'conjur-access-token',
-  'api-key.rotated': 'api-key',
-  'host.enrolled': 'host-api-key',
-  'host-api-key.rotated': 'host-api-key'
+/**
+ * How the audit trail tells the credentials a family issues and ends (TokenFamily.credentialMetrics):
+ * every issue and revocation is audited, so the counters read the events.
+ */
+export interface CredentialMetrics {
+  /** The audit events that issue a credential, and the kind they concern. */
+  issued?: Readonly<Record<string, string>>
+  /** The audit events that end one. */
+  revoked?: Readonly<Record<string, string>>
+  /** The fields of the kill switch's event (services/revoke-credentials) that count ended credentials, and their kind. */
+  killSwitchCounts?: Readonly<Record<string, string>>
+  /** The kind of API key the kill switch's `apiKeyRevoked` means, by the type of its object (a user's: `api-key`). */
+  apiKeys?: Readonly<Record<string, string>>
+  /** The kinds of stored credential one `credential.revoked` event may end. */
+  storedKinds?: readonly string[]
 }
-const REVOKED: Record<string, string> = {
-  'session.revoked': 'session',
-  'agent-token.deleted': 'agent-token',
-  'astra-token.revoked': 'astra-token',
-  'host-factory-token.revoked': 'host-factory-token'
+
+/** The identity core's own: sessions and users' API keys. */
+const CORE_CREDENTIAL_METRICS: CredentialMetrics = {
+  issued: { 'session.issued': 'session', 'session.rescoped': 'session', 'api-key.rotated': 'api-key' },
+  revoked: { 'session.revoked': 'session' },
+  killSwitchCounts: { sessions: 'session' },
+  storedKinds: ['session', 'api-key']
 }
-/** The kill switch's counts (services/revoke-credentials), by credential kind. */
-const KILL_SWITCH_COUNTS: Record<string, string> = { sessions: 'session', astraTokens: 'astra-token', agentTokens: 'agent-token', hostFactoryTokens: 'host-factory-token' }
-const STORED_KINDS = new Set(['session', 'api-key', 'agent-token', 'astra-token', 'host-factory-token', 'host-api-key'])
+
+/** One map of each part, the identity core's and the families'. */
+function mergedCredentialMetrics (families: ReadonlyArray<{ credentialMetrics?: CredentialMetrics | undefined }>) {
+  const parts = [CORE_CREDENTIAL_METRICS, ...families.flatMap((family) => family.credentialMetrics ?? [])]
+  const merged = (part: 'issued' | 'revoked' | 'killSwitchCounts' | 'apiKeys') => new Map(parts.flatMap((metrics) => Object.entries(metrics[part] ?? {})))
+  return {
+    issued: merged('issued'),
+    revoked: merged('revoked'),
+    killSwitchCounts: merged('killSwitchCounts'),
+    apiKeys: merged('apiKeys'),
+    storedKinds: new Set(parts.flatMap((metrics) => metrics.storedKinds ?? []))
+  }
+}
 
 /** What the app reads when Prometheus scrapes: state kept elsewhere, asked only then. */
 export interface MetricSources {
@@ -95,8 +111,11 @@ export class Metrics {
    */
   readonly #requestTallies = new Map<string, RequestSeries>()
   readonly #validatedTallies = new Map<string, Tally<CredentialLabel>>()
+  readonly #credentials: ReturnType<typeof mergedCredentialMetrics>
 
-  constructor (sources: MetricSources) {
+  /** `families`: those served, whose credentials are counted. */
+  constructor (sources: MetricSources, families: ReadonlyArray<{ credentialMetrics?: CredentialMetrics | undefined }>) {
+    this.#credentials = mergedCredentialMetrics(families)
     const registers = [this.registry]
     const tallies = <Label extends string>(counter: Counter<Label>, from: Map<string, Tally<Label>>) => {
       counter.reset()
@@ -223,18 +242,19 @@ export class Metrics {
   /** Counts what an audit event says was issued or revoked (every issue and revocation is audited). */
   audited (family: string | undefined, event: { kind: string, object_type?: string | null | undefined, details?: unknown }): void {
     const labels = (kind: string) => ({ family: family ?? 'none', kind })
-    const issued = ISSUED[event.kind]
-    if (issued !== undefined) return this.#issued.inc(labels(issued))
-    const revoked = REVOKED[event.kind]
-    if (revoked !== undefined) return this.#revoked.inc(labels(revoked))
-    if (event.kind === 'credential.revoked' && typeof event.object_type === 'string' && STORED_KINDS.has(event.object_type)) return this.#revoked.inc(labels(event.object_type))
+    const { issued, revoked, killSwitchCounts, apiKeys, storedKinds } = this.#credentials
+    const issuedKind = issued.get(event.kind)
+    if (issuedKind !== undefined) return this.#issued.inc(labels(issuedKind))
+    const revokedKind = revoked.get(event.kind)
+    if (revokedKind !== undefined) return this.#revoked.inc(labels(revokedKind))
+    if (event.kind === 'credential.revoked' && typeof event.object_type === 'string' && storedKinds.has(event.object_type)) return this.#revoked.inc(labels(event.object_type))
     if (event.kind === 'credentials.revoked') {
       const counts = (typeof event.details === 'string' ? JSON.parse(event.details) : event.details) as Record<string, unknown>
-      for (const [field, kind] of Object.entries(KILL_SWITCH_COUNTS)) {
+      for (const [field, kind] of killSwitchCounts) {
         const count = counts[field]
         if (typeof count === 'number' && count > 0) this.#revoked.inc(labels(kind), count)
       }
-      if (counts.apiKeyRevoked === true) this.#revoked.inc(labels(event.object_type === 'host' ? 'host-api-key' : 'api-key'))
+      if (counts.apiKeyRevoked === true) this.#revoked.inc(labels(apiKeys.get(event.object_type ?? '') ?? 'api-key'))
     }
   }
 

@@ -3,19 +3,19 @@ import { PURGE_BATCH_SIZE, purgeInBatches, type Stopping } from '../db/batched-p
 import type { Database } from '../db/database.js'
 import { insertAuditEvents } from '../db/repositories/audit-events.js'
 import {
-  countAuditEventsBefore, countEndedCredentials, countOrphanCredentialUsage, ENDED_CREDENTIAL_KINDS, purgeAuditEvents, purgeEndedCredentials, sweepCredentialUsage
+  countAuditEventsBefore, countEndedCredentials, countOrphanCredentialUsage, purgeAuditEvents, purgeEndedCredentials, sweepCredentialUsage, type CredentialAccessors, type EndedCredentials
 } from '../db/repositories/retention.js'
 import { auditRow, logAuditEvent, type AuditContext } from './audit.js'
+import { retained, type RetainingFamilies } from './retained-credentials.js'
 
 export type RetentionPolicy = Config['retention']
 
-/** What a purge removed, or a dry run says it would, table by table. */
+/** What a purge removed, or a dry run says it would, table by table: each kind of ended credential by its `count`. */
 export interface RetentionCounts {
   auditEvents: number
   sessions: number
-  astraTokens: number
-  hostFactoryTokens: number
   credentialUsage: number
+  [endedCredentials: string]: number
 }
 
 export interface RetentionCutoffs {
@@ -56,7 +56,8 @@ export interface RetentionRun {
   usageSweepAfter: string
 }
 
-const noCounts = (): RetentionCounts => ({ auditEvents: 0, sessions: 0, astraTokens: 0, hostFactoryTokens: 0, credentialUsage: 0 })
+const noCounts = (ended: readonly EndedCredentials[]): RetentionCounts =>
+  ({ auditEvents: 0, sessions: 0, ...Object.fromEntries(ended.map(({ count }) => [count, 0])), credentialUsage: 0 })
 
 /**
  * Deletes, in batches of short statements, the credentials that ended before the credential
@@ -65,23 +66,24 @@ const noCounts = (): RetentionCounts => ({ auditEvents: 0, sessions: 0, astraTok
  * event with the counts and the cutoffs, even when a batch failed (then rethrows) or it was told
  * to stop. Replicas may run it at once: each batch skips the rows another one holds.
  */
-export async function purgeRetained (db: Database, context: AuditContext, policy: RetentionPolicy, options: PurgeOptions): Promise<RetentionRun> {
+export async function purgeRetained (db: Database, families: RetainingFamilies, context: AuditContext, policy: RetentionPolicy, options: PurgeOptions): Promise<RetentionRun> {
+  const { ended, accessors } = retained(families)
   const cutoffs = retentionCutoffs(policy, options.now)
   const batchSize = options.batchSize ?? PURGE_BATCH_SIZE
   const stopping = options.stopping ?? (() => false)
-  const purged = noCounts()
+  const purged = noCounts(ended)
   let usageSweepAfter = options.usageSweep?.after ?? ''
   let failure: unknown
   try {
-    for (const kind of ENDED_CREDENTIAL_KINDS) {
+    for (const kind of ended) {
       await purgeInBatches(async (size) => {
         const deleted = await purgeEndedCredentials(db, kind, cutoffs.endedCredentials, size)
-        purged[kind] += deleted.credentials
+        purged[kind.count]! += deleted.credentials
         purged.credentialUsage += deleted.usage
         return deleted.credentials
       }, batchSize, stopping)
     }
-    usageSweepAfter = await sweepUsage(db, usageSweepAfter, options.usageSweep?.batches ?? Infinity, batchSize, stopping, purged)
+    usageSweepAfter = await sweepUsage(db, accessors, usageSweepAfter, options.usageSweep?.batches ?? Infinity, batchSize, stopping, purged)
     const auditCutoff = cutoffs.auditEvents
     if (auditCutoff !== null) {
       await purgeInBatches(async (size) => {
@@ -99,10 +101,10 @@ export async function purgeRetained (db: Database, context: AuditContext, policy
 }
 
 /** Walks at most `maxBatches` batches of use counts from `after`; returns where the next walk resumes. */
-async function sweepUsage (db: Database, after: string, maxBatches: number, batchSize: number, stopping: Stopping, purged: RetentionCounts): Promise<string> {
+async function sweepUsage (db: Database, accessors: readonly CredentialAccessors[], after: string, maxBatches: number, batchSize: number, stopping: Stopping, purged: RetentionCounts): Promise<string> {
   let from = after
   for (let batch = 0; batch < maxBatches && !stopping(); batch++) {
-    const step = await sweepCredentialUsage(db, from, batchSize)
+    const step = await sweepCredentialUsage(db, accessors, from, batchSize)
     purged.credentialUsage += step.deleted
     if (step.scanned < batchSize || step.last === null) return ''
     from = step.last
@@ -122,21 +124,22 @@ async function recordPurge (db: Database, context: AuditContext, cutoffs: Retent
 }
 
 /** What purgeRetained would remove at `now`, changing nothing. */
-export async function countPurgeable (db: Database, policy: RetentionPolicy, now: Date): Promise<{ cutoffs: RetentionCutoffs, purged: RetentionCounts }> {
+export async function countPurgeable (db: Database, families: RetainingFamilies, policy: RetentionPolicy, now: Date): Promise<{ cutoffs: RetentionCutoffs, purged: RetentionCounts }> {
+  const { ended, accessors } = retained(families)
   const cutoffs = retentionCutoffs(policy, now)
-  const purged = noCounts()
-  for (const kind of ENDED_CREDENTIAL_KINDS) {
-    const ended = await countEndedCredentials(db, kind, cutoffs.endedCredentials)
-    purged[kind] = ended.credentials
-    purged.credentialUsage += ended.usage
+  const purged = noCounts(ended)
+  for (const kind of ended) {
+    const counts = await countEndedCredentials(db, kind, cutoffs.endedCredentials)
+    purged[kind.count] = counts.credentials
+    purged.credentialUsage += counts.usage
   }
-  purged.credentialUsage += await countOrphanCredentialUsage(db)
+  purged.credentialUsage += await countOrphanCredentialUsage(db, accessors)
   if (cutoffs.auditEvents !== null) purged.auditEvents = await countAuditEventsBefore(db, cutoffs.auditEvents)
   return { cutoffs, purged }
 }
 
 /** An operator's purge (CLI, admin API): now, all of it, or a dry run's counts; the cutoffs as ISO 8601. */
-export async function purgeOnRequest (db: Database, context: AuditContext, policy: RetentionPolicy, dryRun: boolean, now: Date) {
-  const { cutoffs, purged } = dryRun ? await countPurgeable(db, policy, now) : await purgeRetained(db, context, policy, { now })
+export async function purgeOnRequest (db: Database, families: RetainingFamilies, context: AuditContext, policy: RetentionPolicy, dryRun: boolean, now: Date) {
+  const { cutoffs, purged } = dryRun ? await countPurgeable(db, families, policy, now) : await purgeRetained(db, families, context, policy, { now })
   return { dryRun, cutoffs: { auditEvents: cutoffs.auditEvents?.toISOString() ?? null, endedCredentials: cutoffs.endedCredentials.toISOString() }, purged }
 }

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { purgeEndedCredentials, sweepCredentialUsage } from '../../src/db/repositories/retention.js'
 import { CLI_CONTEXT, RETENTION_CONTEXT } from '../../src/services/audit.js'
+import { ENDED_SESSIONS, retained } from '../../src/services/retained-credentials.js'
 import { countPurgeable, purgeRetained, type RetentionPolicy } from '../../src/services/retention.js'
+import { FAMILIES } from '../../src/families/index.js'
 import {
   auditEventsOf, credentialsOf, daysAgo, insertAgentToken, insertAstraToken, insertAuditEventAt, insertHost, insertHostFactoryToken, insertSession, insertUsage, usageOf
 } from '../helpers/ended-credentials.js'
@@ -54,7 +56,7 @@ describe('purgeRetained', () => {
     const { accountId } = await tenantUser(db)
     const [oldest, old, recent, yesterday] = await Promise.all([400, 366, 364, 1].map((days) => insertAuditEventAt(db, accountId, daysAgo(now, days))))
 
-    const run = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now })
+    const run = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now })
     expect(run.purged).toEqual({ auditEvents: 2, sessions: 0, astraTokens: 0, hostFactoryTokens: 0, credentialUsage: 0 })
     expect(run.cutoffs).toEqual({ auditEvents: daysAgo(now, 365), endedCredentials: daysAgo(now, 7) })
     expect(await auditEventsOf(db, [oldest!, old!, recent!, yesterday!])).toEqual([recent, yesterday].sort())
@@ -83,7 +85,7 @@ describe('purgeRetained', () => {
     ]
     await insertUsage(db, [...gone, ...kept])
 
-    const run = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now })
+    const run = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now })
     expect(run.purged).toEqual({ auditEvents: 0, sessions: 3, astraTokens: 1, hostFactoryTokens: 1, credentialUsage: 5 })
     expect(await credentialsOf(db, [...gone, ...kept])).toEqual([...kept].sort())
     expect(await usageOf(db, [...gone, ...kept])).toEqual([...kept].sort())
@@ -104,7 +106,7 @@ describe('purgeRetained', () => {
     const ancient = await insertAuditEventAt(db, accountId, daysAgo(now, 36_500))
     const { db: watched, statements } = recorded(db)
 
-    const run = await purgeRetained(watched, RETENTION_CONTEXT, { auditDays: 0, endedCredentialDays: 0 }, { now })
+    const run = await purgeRetained(watched, FAMILIES, RETENTION_CONTEXT, { auditDays: 0, endedCredentialDays: 0 }, { now })
     expect(run.cutoffs).toEqual({ auditEvents: null, endedCredentials: now })
     expect(run.purged).toEqual({ auditEvents: 0, sessions: 2, astraTokens: 1, hostFactoryTokens: 1, credentialUsage: 0 })
     expect(await credentialsOf(db, [...gone, ...live])).toEqual([...live].sort())
@@ -119,7 +121,7 @@ describe('purgeRetained', () => {
     await insertSession(db, user, { expiresAt: daysAgo(now, 10) })
     await insertAuditEventAt(db, accountId, daysAgo(now, 500))
 
-    await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now })
+    await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now })
     const [event, ...others] = await retentionEvents(db)
     expect(others).toEqual([])
     expect(event).toMatchObject({
@@ -136,8 +138,8 @@ describe('purgeRetained', () => {
     })
 
     // Nothing more to purge: no event. The purge never takes the event it wrote, even a day later with a 1-day retention.
-    await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now })
-    await purgeRetained(db, CLI_CONTEXT, { auditDays: 1, endedCredentialDays: 7 }, { now: daysAgo(now, -1) })
+    await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now })
+    await purgeRetained(db, FAMILIES, CLI_CONTEXT, { auditDays: 1, endedCredentialDays: 7 }, { now: daysAgo(now, -1) })
     expect((await retentionEvents(db)).map((row) => row.id)).toEqual([event!.id])
   })
 
@@ -149,7 +151,7 @@ describe('purgeRetained', () => {
     const events = await Promise.all(Array.from({ length: 5 }, (_, i) => insertAuditEventAt(db, accountId, daysAgo(now, 400 + i))))
     const { db: watched, statements } = recorded(db)
 
-    const run = await purgeRetained(watched, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2 })
+    const run = await purgeRetained(watched, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2 })
     expect(run.purged).toMatchObject({ sessions: 5, auditEvents: 5 })
     expect(await credentialsOf(db, sessions)).toEqual([])
     expect(await auditEventsOf(db, events)).toEqual([])
@@ -170,7 +172,7 @@ describe('purgeRetained', () => {
     const events = await Promise.all(Array.from({ length: 30 }, (_, i) => insertAuditEventAt(db, accountId, daysAgo(now, 400 + i))))
 
     const other = database.connect()
-    const runs = await Promise.all([db, other].map((handle) => purgeRetained(handle, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 3 })))
+    const runs = await Promise.all([db, other].map((handle) => purgeRetained(handle, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 3 })))
     const total = (key: 'sessions' | 'auditEvents' | 'credentialUsage') => runs.reduce((sum, run) => sum + run.purged[key], 0)
     expect(total('sessions')).toBe(40)
     expect(total('auditEvents')).toBe(30)
@@ -207,8 +209,8 @@ describe('purgeRetained', () => {
     const orphans = [deletedAgentToken, 'hak_0123456789abcdef0123', 'uak_0123456789abcdef0123', 'zzzzzzzzzzzzzzzzzzzzzz']
     await insertUsage(db, [...stored, ...orphans])
 
-    expect((await countPurgeable(db, DEFAULTS, now)).purged.credentialUsage).toBe(4)
-    const run = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2 })
+    expect((await countPurgeable(db, FAMILIES, DEFAULTS, now)).purged.credentialUsage).toBe(4)
+    const run = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2 })
     expect(run.purged.credentialUsage).toBe(4)
     expect(run.usageSweepAfter).toBe('')
     expect(await usageOf(db, [...stored, ...orphans])).toEqual([...stored].sort())
@@ -220,10 +222,10 @@ describe('purgeRetained', () => {
     const orphans = Array.from({ length: 7 }, (_, i) => `agt_gone${String(i).padStart(20, '0')}`)
     await insertUsage(db, orphans)
 
-    const first = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, usageSweep: { after: '', batches: 2 } })
+    const first = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, usageSweep: { after: '', batches: 2 } })
     expect(first).toMatchObject({ purged: { credentialUsage: 4 }, usageSweepAfter: orphans[3] })
     expect(await usageOf(db, orphans)).toEqual(orphans.slice(4))
-    const second = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, usageSweep: { after: first.usageSweepAfter, batches: 2 } })
+    const second = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, usageSweep: { after: first.usageSweepAfter, batches: 2 } })
     // The walk reached the end: the next one starts again from the first.
     expect(second).toMatchObject({ purged: { credentialUsage: 3 }, usageSweepAfter: '' })
     expect(await usageOf(db, orphans)).toEqual([])
@@ -235,7 +237,7 @@ describe('purgeRetained', () => {
     const { user } = await tenantUser(db)
     const sessions = await Promise.all(Array.from({ length: 5 }, (_, i) => insertSession(db, user, { expiresAt: daysAgo(now, 8 + i) })))
     let asked = 0
-    const run = await purgeRetained(db, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, stopping: () => ++asked > 1 })
+    const run = await purgeRetained(db, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now, batchSize: 2, stopping: () => ++asked > 1 })
     expect(run.purged).toEqual({ auditEvents: 0, sessions: 2, astraTokens: 0, hostFactoryTokens: 0, credentialUsage: 0 })
     expect(await credentialsOf(db, sessions)).toHaveLength(3)
     expect((await retentionEvents(db)).map((row) => row.details)).toEqual([expect.objectContaining({ purged: run.purged })])
@@ -254,7 +256,7 @@ describe('purgeRetained', () => {
       },
       transformResult: async ({ result }) => result
     })
-    await expect(purgeRetained(failing, RETENTION_CONTEXT, DEFAULTS, { now })).rejects.toThrow('the database went away')
+    await expect(purgeRetained(failing, FAMILIES, RETENTION_CONTEXT, DEFAULTS, { now })).rejects.toThrow('the database went away')
     expect((await retentionEvents(db)).map((row) => row.details)).toEqual([expect.objectContaining({ purged: expect.objectContaining({ sessions: 1, auditEvents: 0 }) })])
   })
 })
@@ -266,12 +268,12 @@ describe('purgeEndedCredentials and sweepCredentialUsage', () => {
     const { user } = await tenantUser(db)
     await Promise.all(Array.from({ length: 5 }, (_, i) => insertSession(db, user, { expiresAt: daysAgo(now, 1 + i) })))
     const batches = []
-    for (let i = 0; i < 4; i++) batches.push((await purgeEndedCredentials(db, 'sessions', now, 2)).credentials)
+    for (let i = 0; i < 4; i++) batches.push((await purgeEndedCredentials(db, ENDED_SESSIONS, now, 2)).credentials)
     expect(batches).toEqual([2, 2, 1, 0])
 
     await insertUsage(db, ['agt_a0000000000000000000', 'agt_b0000000000000000000', 'agt_c0000000000000000000'])
-    expect(await sweepCredentialUsage(db, '', 2)).toEqual({ scanned: 2, deleted: 2, last: 'agt_b0000000000000000000' })
-    expect(await sweepCredentialUsage(db, 'agt_b0000000000000000000', 2)).toEqual({ scanned: 1, deleted: 1, last: 'agt_c0000000000000000000' })
-    expect(await sweepCredentialUsage(db, 'agt_c0000000000000000000', 2)).toEqual({ scanned: 0, deleted: 0, last: null })
+    expect(await sweepCredentialUsage(db, retained(FAMILIES).accessors, '', 2)).toEqual({ scanned: 2, deleted: 2, last: 'agt_b0000000000000000000' })
+    expect(await sweepCredentialUsage(db, retained(FAMILIES).accessors, 'agt_b0000000000000000000', 2)).toEqual({ scanned: 1, deleted: 1, last: 'agt_c0000000000000000000' })
+    expect(await sweepCredentialUsage(db, retained(FAMILIES).accessors, 'agt_c0000000000000000000', 2)).toEqual({ scanned: 0, deleted: 0, last: null })
   })
 })

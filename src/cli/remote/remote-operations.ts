@@ -2,25 +2,17 @@ import { once } from 'node:events'
 import type { LineType } from '../../services/transfer/format.js'
 import type { ImportSummary, LineFailure } from '../../services/transfer/import.js'
 import { UsageError, type TextSink } from '../command.js'
-import type { AccountView, CreatedUserView, ListPage, Operations, PageRequest, UserView } from '../operations.js'
+import type { AccountView, CreatedUserView, Operations, UserView } from '../operations.js'
+import { fromApiPage as listPage, pageQuery, type ApiPage } from '../pages.js'
+import { accountPath, segment, userPath } from './admin-paths.js'
 import type { AdminClient } from './client.js'
 
 /** The operations through the admin API of a running server: one admin route each (after a lookup by id or name). */
-
-interface ApiPage<T> { items: T[], nextCursor: string | null }
-
-const segment = encodeURIComponent
-const pageQuery = (page: PageRequest) => ({ limit: page.limit, after: page.after })
-const listPage = <T>(page: ApiPage<T>): ListPage<T> => ({ items: page.items, next: page.nextCursor !== null })
 
 /** The admin API's user carries their roles on the home account; the CLI's user view does not. */
 function userView ({ roles: _roles, ...user }: UserView & { roles?: unknown }): UserView {
   return user
 }
-
-const userPath = (user: UserView) => `/admin/v1/accounts/${segment(user.accountId)}/users/${segment(user.id)}`
-const accountPath = (account: AccountView) => `/admin/v1/accounts/${segment(account.id)}`
-const factoryPath = (account: AccountView, id: string) => `${accountPath(account)}/host-factories/${segment(id)}`
 
 async function write (sink: TextSink, text: string): Promise<void> {
   const emitter = sink as TextSink & { once?: unknown }
@@ -92,32 +84,12 @@ export function remoteOperations (client: AdminClient): Operations {
       const { dryRun: _dryRun, ...revoked } = await client.request('POST', `${userPath(user)}/revoke-credentials`, { query: options }) as Awaited<ReturnType<Operations['revokeUserCredentials']>> & { dryRun: boolean }
       return revoked
     },
-    async revokeHostCredentials (account, hostId, dryRun) {
-      const { dryRun: _dryRun, ...revoked } = await client.request('POST', `${accountPath(account)}/hosts/${segment(hostId)}/revoke-credentials`, { query: { dryRun } }) as Awaited<ReturnType<Operations['revokeHostCredentials']>> & { dryRun: boolean }
-      return revoked
-    },
 
     async grantRole (user, account, role) {
       await client.request('PUT', `${accountPath(account)}/users/${segment(user.id)}/roles/${segment(role)}`)
     },
     async revokeRole (user, account, role) {
       await client.request('DELETE', `${accountPath(account)}/users/${segment(user.id)}/roles/${segment(role)}`)
-      return true
-    },
-
-    createHostFactory: async (account, input) => await client.request('POST', `${accountPath(account)}/host-factories`, { body: input }) as Awaited<ReturnType<Operations['createHostFactory']>>,
-    listHostFactories: async (account, page) => listPage(await get(`${accountPath(account)}/host-factories`, pageQuery(page))),
-    getHostFactory: (account, id) => get(factoryPath(account, id)),
-    async deleteHostFactory (account, id) {
-      await client.request('DELETE', factoryPath(account, id))
-    },
-    async changeHostFactoryPermission (account, id, change, grant) {
-      await client.request(grant ? 'POST' : 'DELETE', `${factoryPath(account, id)}/permissions`, { body: change })
-    },
-
-    listAstraTokens: async (user, page) => listPage(await get(`/admin/v1/users/${segment(user.id)}/astra-tokens`, pageQuery(page))),
-    async revokeAstraToken (user, tokenId) {
-      await client.request('DELETE', `/admin/v1/users/${segment(user.id)}/astra-tokens/${segment(tokenId)}`)
       return true
     },
 
@@ -150,6 +122,7 @@ export function remoteOperations (client: AdminClient): Operations {
       }) as { failures: LineFailure[], summary: ImportSummary }
       failures.forEach(request.onFailure)
       return summary
-    }
+    },
+    ofFamily: async (cli) => (await cli.remote())(client)
   }
 }

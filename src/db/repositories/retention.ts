@@ -1,21 +1,33 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql } from 'kysely'
 import type { Database } from '../database.js'
 
 /**
- * The credentials that stay stored once ended, until retention purges them: where each kind
- * lives, the key a batch deletes by, its accessor (the key of its use counts), and what
- * "ended before the cutoff" means. The other kinds (agent tokens, API keys, host keys) are
- * deleted when they end. Fixed identifiers only: nothing here comes from input.
+ * A kind of credential that stays stored once ended, until retention purges it (the other kinds
+ * are deleted when they end). Fixed identifiers only: nothing here comes from input.
  */
-const ENDED_KINDS = {
-  // Expired, or revoked: whichever came first ended it.
-  sessions: { table: 'auth_sessions', key: 'audit_id', accessor: 'audit_id', endedBefore: (cutoff: Date) => sql<boolean>`(expires_at < ${cutoff} or revoked_at < ${cutoff})` },
-  astraTokens: { table: 'user_tokens', key: 'secret_hash', accessor: 'id', endedBefore: (cutoff: Date) => sql<boolean>`revoked_at < ${cutoff}` },
-  hostFactoryTokens: { table: 'host_factory_tokens', key: 'token_sha256', accessor: 'accessor', endedBefore: (cutoff: Date) => sql<boolean>`expiration < ${cutoff}` }
-} as const satisfies Record<string, { table: string, key: string, accessor: string, endedBefore: (cutoff: Date) => RawBuilder<boolean> }>
+export interface EndedCredentials {
+  /** Its field in a purge's counts. */
+  count: string
+  /** What operators call them, in the plural. */
+  noun: string
+  table: string
+  /** The key a batch deletes by. */
+  key: string
+  /** Its accessor: the key of its use counts. */
+  accessor: string
+  /** The instants that end one: whichever comes first before the cutoff. */
+  endedAt: readonly string[]
+}
 
-export type EndedCredentialKind = keyof typeof ENDED_KINDS
-export const ENDED_CREDENTIAL_KINDS = Object.keys(ENDED_KINDS) as EndedCredentialKind[]
+/** A table of stored credentials, by the column that holds their accessor (the key of their use counts). */
+export interface CredentialAccessors {
+  table: string
+  accessor: string
+}
+
+function endedBefore ({ endedAt }: EndedCredentials, cutoff: Date) {
+  return sql<boolean>`(${sql.join(endedAt.map((column) => sql`${sql.ref(column)} < ${cutoff}`), sql` or `)})`
+}
 
 /**
  * Deletes up to `batchSize` credentials of `kind` that ended before `cutoff`, and the use counts
@@ -23,11 +35,11 @@ export const ENDED_CREDENTIAL_KINDS = Object.keys(ENDED_KINDS) as EndedCredentia
  * are skipped, never waited for, so each batch is one short transaction that cannot deadlock; a
  * use count skipped so is left to sweepCredentialUsage.
  */
-export async function purgeEndedCredentials (db: Database, kind: EndedCredentialKind, cutoff: Date, batchSize: number): Promise<{ credentials: number, usage: number }> {
-  const { table, key, accessor, endedBefore } = ENDED_KINDS[kind]
+export async function purgeEndedCredentials (db: Database, kind: EndedCredentials, cutoff: Date, batchSize: number): Promise<{ credentials: number, usage: number }> {
+  const { table, key, accessor } = kind
   const { rows } = await sql<{ credentials: number, usage: number }>`
     with doomed as (
-      select ${sql.ref(key)} as doomed_key from ${sql.table(table)} where ${endedBefore(cutoff)} limit ${batchSize} for update skip locked
+      select ${sql.ref(key)} as doomed_key from ${sql.table(table)} where ${endedBefore(kind, cutoff)} limit ${batchSize} for update skip locked
     ), gone as (
       delete from ${sql.table(table)} where ${sql.ref(key)} in (select doomed_key from doomed) returning ${sql.ref(accessor)} as accessor
     ), gone_usage as (
@@ -40,10 +52,10 @@ export async function purgeEndedCredentials (db: Database, kind: EndedCredential
 }
 
 /** How many credentials of `kind` ended before `cutoff`, and how many use counts they have (the dry run). */
-export async function countEndedCredentials (db: Database, kind: EndedCredentialKind, cutoff: Date): Promise<{ credentials: number, usage: number }> {
-  const { table, accessor, endedBefore } = ENDED_KINDS[kind]
+export async function countEndedCredentials (db: Database, kind: EndedCredentials, cutoff: Date): Promise<{ credentials: number, usage: number }> {
+  const { table, accessor } = kind
   const { rows } = await sql<{ credentials: number, usage: number }>`
-    with ended as (select ${sql.ref(accessor)} as accessor from ${sql.table(table)} where ${endedBefore(cutoff)})
+    with ended as (select ${sql.ref(accessor)} as accessor from ${sql.table(table)} where ${endedBefore(kind, cutoff)})
     select (select count(*) from ended)::int as credentials,
       (select count(*) from credential_usage where accessor in (select accessor from ended))::int as usage`.execute(db)
   return rows[0]!
@@ -70,18 +82,16 @@ export async function countAuditEventsBefore (db: Database, cutoff: Date): Promi
 }
 
 /**
- * No stored credential has the accessor `u.accessor`: one probe of each kind's index. Every kind
- * of the credentials view (migration 0014) is here; the view itself, a union over joins, cannot
- * be probed by index row by row, so an anti-join with it reads every credential. Every accessor
- * sorts in "C" (sessions' audit ids since migration 0016), so each probe is an index lookup.
+ * No stored credential has the accessor `u.accessor`: one probe of each table's index. Every kind
+ * of the credentials view (migration 0014) must be among `tables`; the view itself, a union over
+ * joins, cannot be probed by index row by row, so an anti-join with it reads every credential.
+ * Every accessor sorts in "C" (sessions' audit ids since migration 0016), so each probe is an
+ * index lookup.
  */
-const NO_CREDENTIAL_HAS_ACCESSOR = sql<boolean>`
-  not exists (select 1 from auth_sessions s where s.audit_id = u.accessor)
-  and not exists (select 1 from api_keys k where k.accessor = u.accessor)
-  and not exists (select 1 from agent_tokens t where t.accessor = u.accessor)
-  and not exists (select 1 from user_tokens t where t.id = u.accessor)
-  and not exists (select 1 from host_factory_tokens t where t.accessor = u.accessor)
-  and not exists (select 1 from hosts h where h.api_key_accessor = u.accessor)`
+function noCredentialHasAccessor (tables: readonly CredentialAccessors[]) {
+  return sql.join(tables.map(({ table, accessor }) =>
+    sql<boolean>`not exists (select 1 from ${sql.table(table)} c where ${sql.ref(`c.${accessor}`)} = u.accessor)`), sql` and `)
+}
 
 export interface UsageSweep {
   /** Use counts looked at: fewer than the batch size when the walk reached the end. */
@@ -93,16 +103,16 @@ export interface UsageSweep {
 
 /**
  * One step of a walk through the use counts in accessor order: of the `batchSize` after
- * `after`, deletes those whose credential is gone (deleted directly: an agent token, an API
- * key replaced, an account removed). Whoever deletes a credential need not know its counts.
+ * `after`, deletes those whose credential is gone (deleted directly: one deleted when it
+ * ends, an API key replaced, an account removed). Whoever deletes a credential need not know its counts.
  */
-export async function sweepCredentialUsage (db: Database, after: string, batchSize: number): Promise<UsageSweep> {
+export async function sweepCredentialUsage (db: Database, tables: readonly CredentialAccessors[], after: string, batchSize: number): Promise<UsageSweep> {
   const { rows } = await sql<UsageSweep>`
     with page as (
       select accessor from credential_usage where accessor > ${after} order by accessor limit ${batchSize}
     ), doomed as (
       select u.accessor from credential_usage u
-      where u.accessor in (select accessor from page) and ${NO_CREDENTIAL_HAS_ACCESSOR}
+      where u.accessor in (select accessor from page) and ${noCredentialHasAccessor(tables)}
       for update of u skip locked
     ), gone as (
       delete from credential_usage where accessor in (select accessor from doomed) returning 1
@@ -112,8 +122,8 @@ export async function sweepCredentialUsage (db: Database, after: string, batchSi
 }
 
 /** How many use counts name no credential (the dry run). */
-export async function countOrphanCredentialUsage (db: Database): Promise<number> {
+export async function countOrphanCredentialUsage (db: Database, tables: readonly CredentialAccessors[]): Promise<number> {
   const { rows } = await sql<{ count: number }>`
-    select count(*)::int as count from credential_usage u where ${NO_CREDENTIAL_HAS_ACCESSOR}`.execute(db)
+    select count(*)::int as count from credential_usage u where ${noCredentialHasAccessor(tables)}`.execute(db)
   return rows[0]!.count
 }

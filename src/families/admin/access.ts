@@ -4,7 +4,7 @@ import { ADMIN_ROLE, hasRoleOn, type Principal } from '../../core/principal.js'
 import { accountUsersHoldRolesElsewhere, holdsAnyRole, userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
 import { findUserById, findUserInAccount } from '../../db/repositories/users.js'
 import { principalOf } from '../../plugins/auth.js'
-import { isUserOfAccount } from '../astra/repository.js'
+import { isUserOfAccount } from '../../db/repositories/memberships.js'
 import { userNotFound } from '../../services/lookups.js'
 
 /**

@@ -22,7 +22,7 @@ const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'createAccount',
       summary: 'Create an account (super-admin)',
-      description: 'The id may be given (Rackspace tenants are usually numeric strings) or is generated.',
+      description: 'The id may be given (tenants of some APIs are usually numeric strings) or is generated.',
       security,
       body: NewAccountSchema,
       response: { 201: AccountSchema, ...errors(400, 401, 403, 409, 413, 503) }

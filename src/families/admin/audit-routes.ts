@@ -4,13 +4,12 @@ import { toKeysetPage } from '../../core/pagination.js'
 import { parseRfc3339 } from '../../core/rfc3339.js'
 import { listAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditContextOf } from '../../plugins/audit.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../../services/revoke-credentials.js'
+import { revokeUserCredentials } from '../../services/revoke-credentials.js'
 import { requireAccountAdmin, requireChangeableUser } from './access.js'
 import { toAuditEvent } from './mappers.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
-  AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, DryRunQuerySchema, errors, HostParamsSchema, RevokedHostCredentialsSchema,
-  RevokedUserCredentialsSchema, RevokeUserQuerySchema, UserParamsSchema, security, tags
+  AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, errors, RevokedUserCredentialsSchema, RevokeUserQuerySchema, UserParamsSchema, security, tags
 } from './schemas.js'
 
 /** A `since`/`until` bound; the schema's `date-time` format let through only what parseRfc3339 reads. */
@@ -70,24 +69,6 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const dryRun = request.query.dryRun === true
     const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
-    return { dryRun, ...revoked }
-  })
-
-  app.post('/accounts/:accountId/hosts/:hostId/revoke-credentials', {
-    onRequest: requireAccountAdmin,
-    schema: {
-      tags,
-      operationId: 'revokeHostCredentials',
-      summary: 'Revoke a Conjur host\'s API key and access tokens, at once on every replica',
-      description: 'Its API key is replaced by one nobody holds; every access token issued so far is refused. One transaction, one audit event. `dryRun=true` changes nothing.',
-      security,
-      params: HostParamsSchema,
-      querystring: DryRunQuerySchema,
-      response: { 200: RevokedHostCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
-    }
-  }, async (request) => {
-    const dryRun = request.query.dryRun === true
-    const revoked = await revokeHostCredentialsOf(db, app.credentialTools.box, auditContextOf(request), request.params, { dryRun })
     return { dryRun, ...revoked }
   })
 }

@@ -30,18 +30,18 @@ const CredentialReportItemSchema = Type.Object({
   })
 }, {
   examples: [{
-    kind: 'host-factory-token',
-    accessor: 'hft_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6',
+    kind: 'api-key',
+    accessor: 'uak_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6',
     accountId: '123456',
-    owner: { type: 'host-factory', id: 'hf-db' },
-    createdBy: '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f',
+    owner: { type: 'user', id: '5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f' },
+    createdBy: null,
     name: null,
     createdAt: '2026-11-22T10:00:00.000Z',
-    expiresAt: '2026-11-23T10:00:00.000Z',
+    expiresAt: null,
     endedAt: null,
     lastUsedAt: null,
     useCount: 0,
-    findings: ['never-used', 'expiring']
+    findings: ['never-used', 'owner-disabled']
   }]
 })
 
@@ -52,8 +52,8 @@ export const CredentialReportPageSchema = Type.Object({
 }, { description: 'A page of credentials, by accessor', examples: [{ items: (CredentialReportItemSchema as { examples?: unknown[] }).examples, nextCursor: null }] })
 
 const CSV_EXAMPLE = 'kind,accessor,accountId,ownerType,ownerId,createdBy,name,createdAt,expiresAt,endedAt,lastUsedAt,useCount,findings\r\n' +
-  'host-factory-token,hft_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6,123456,host-factory,hf-db,5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f,,' +
-  '2026-11-22T10:00:00.000Z,2026-11-23T10:00:00.000Z,,,0,never-used expiring\r\n'
+  'api-key,uak_7f3a0c5e9b2d4e18a6c1f0d2b3e4a5c6,123456,user,5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f,,,' +
+  '2026-11-22T10:00:00.000Z,,,,0,never-used owner-disabled\r\n'
 
 /** The 200 answer, as JSON or as CSV: the same page either way, with a Link header to the next. */
 export const CredentialReportResponseSchema = {

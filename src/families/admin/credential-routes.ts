@@ -67,7 +67,7 @@ const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeCredential',
       summary: 'Revoke any credential by its accessor, at once on every replica',
-      description: 'A session or an Astra token is revoked; an agent token, a host factory token or an API key is deleted; a host\'s API key is replaced by one nobody holds. ' +
+      description: 'Each kind ends its own way: a session is revoked, a user\'s API key deleted; a token is revoked or deleted as its API does; a machine\'s API key is replaced by one nobody holds. ' +
         'Its API answers 401 to it from then on. One audit event (`credential.revoked`). Revoking one that is already revoked or expired changes nothing (204); one its revocation deleted is gone (404). ' +
         'An account admin may revoke any credential of the account (a user\'s API key only while that user holds no roles elsewhere, else a super-admin); a user, those they hold or made.',
       security,

@@ -6,8 +6,6 @@ import accountRoutes from './account-routes.js'
 import auditRoutes from './audit-routes.js'
 import credentialReportRoutes from './credential-report-routes.js'
 import credentialRoutes from './credential-routes.js'
-import hostFactoryRoutes from './host-factory-routes.js'
-import astraTokenRoutes from './astra-token-routes.js'
 import lookupRoutes from './lookup-routes.js'
 import maintenanceRoutes from './maintenance-routes.js'
 import roleRoutes from './role-routes.js'
@@ -21,8 +19,10 @@ async function routes (app: FastifyInstance) {
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(roleRoutes)
-  await app.register(hostFactoryRoutes)
-  await app.register(astraTokenRoutes)
+  // The served families' own admin routes, in the admin API's scope: its credentials, tag and errors.
+  for (const family of app.families) {
+    if (family.adminRoutes) await app.register(family.adminRoutes)
+  }
   await app.register(auditRoutes)
   await app.register(credentialReportRoutes)
   await app.register(credentialRoutes)
@@ -38,7 +38,7 @@ const admin: TokenFamily = {
   routes,
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
-  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] },
+  openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys, and what each token family adds to them' }] },
   credentialHeaders: ['x-auth-token', 'bearer']
 }
 

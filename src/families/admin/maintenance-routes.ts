@@ -5,6 +5,8 @@ import { once } from 'node:events'
 import { Type } from 'typebox'
 import { InvalidInput } from '../../core/errors.js'
 import { auditContextOf } from '../../plugins/audit.js'
+import { inWords } from '../../core/in-words.js'
+import { retained, type RetainingFamilies } from '../../services/retained-credentials.js'
 import { purgeOnRequest } from '../../services/retention.js'
 import type { LineFailure } from '../../services/transfer/import.js'
 import { withIdleTimeout } from '../../services/transfer/idle-timeout.js'
@@ -21,14 +23,25 @@ const NDJSON = 'application/x-ndjson'
 
 const Count = Type.Integer({ minimum: 0 })
 
-const RetentionRunSchema = Type.Object({
+/** A purge's answer: its counts are the identity core's and the served families' kinds of ended credential. */
+const retentionRunSchema = (families: RetainingFamilies) => Type.Object({
   dryRun: Type.Boolean(),
   cutoffs: Type.Object({
     auditEvents: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Events before it go; null: kept for ever (AUDIT_RETENTION_DAYS=0)' }),
     endedCredentials: Type.String({ format: 'date-time', description: 'Credentials ended before it go' })
   }),
-  purged: Type.Object({ auditEvents: Count, sessions: Count, astraTokens: Count, hostFactoryTokens: Count, credentialUsage: Count }, { description: 'Rows removed (a dry run: that would be), table by table' })
-}, { examples: [{ dryRun: true, cutoffs: { auditEvents: '2026-08-29T10:00:00.000Z', endedCredentials: '2026-11-20T10:00:00.000Z' }, purged: { auditEvents: 120, sessions: 40, astraTokens: 2, hostFactoryTokens: 0, credentialUsage: 3 } }] })
+  purged: Type.Object({
+    auditEvents: Count,
+    ...Object.fromEntries(retained(families).ended.map(({ count }) => [count, Count])),
+    credentialUsage: Count
+  }, { description: 'Rows removed (a dry run: that would be), table by table' })
+}, {
+  examples: [{
+    dryRun: true,
+    cutoffs: { auditEvents: '2026-08-29T10:00:00.000Z', endedCredentials: '2026-11-20T10:00:00.000Z' },
+    purged: { auditEvents: 120, ...Object.fromEntries(retained(families).ended.map(({ count }, index) => [count, index === 0 ? 40 : 2])), credentialUsage: 3 }
+  }]
+})
 
 const DryRunSchema = Type.Object({ dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: count, change nothing' })) })
 
@@ -71,13 +84,13 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'purgeRetained',
       summary: 'Purge now what the retention timer purges (super-admin)',
-      description: 'Audit events older than AUDIT_RETENTION_DAYS, sessions, Astra tokens and host factory tokens ended more than ENDED_CREDENTIAL_RETENTION_DAYS ago, ' +
+      description: `Audit events older than AUDIT_RETENTION_DAYS, ${inWords(retained(app.families).ended.map(({ noun }) => noun))} ended more than ENDED_CREDENTIAL_RETENTION_DAYS ago, ` +
         'and use counts of credentials that are gone, by this server\'s settings. One `retention.purged` audit event when anything went. `dryRun=true` counts only.',
       security,
       querystring: DryRunSchema,
-      response: { 200: RetentionRunSchema, ...errors(400, 401, 403, 503) }
+      response: { 200: retentionRunSchema(app.families), ...errors(400, 401, 403, 503) }
     }
-  }, async (request) => purgeOnRequest(db, auditContextOf(request), config.retention, request.query.dryRun === true, app.clock()))
+  }, async (request) => purgeOnRequest(db, app.families, auditContextOf(request), config.retention, request.query.dryRun === true, app.clock()))
 
   app.get('/export', {
     // A HEAD would read the whole snapshot to throw it away.

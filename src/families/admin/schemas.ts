@@ -15,7 +15,7 @@ export const security: Array<Record<string, string[]>> = [{ authToken: [] }, { b
 export const CHANGE_NOTE = 'A user who also holds roles on other accounts can be changed only by a super-admin (403).'
 
 const accountId = (description: string) => Type.String({ pattern: IDENTIFIER_PATTERN, description, examples: ['123456'] })
-const AccountId = accountId('Account (tenant) id; Rackspace tenants are numeric strings')
+const AccountId = accountId('Account (tenant) id; tenants of some APIs are numeric strings')
 const UserId = Type.String({ pattern: USER_ID_PATTERN, description: 'User id: a lowercase UUID v4', examples: ['5f2b9c0e-8d7a-4b3c-9e1f-0a2b3c4d5e6f'] })
 const RoleName = Type.String({ pattern: IDENTIFIER_PATTERN, description: 'Role name', examples: ['admin'] })
 const AccountName = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: 'Unique account name', examples: ['acme'] })
@@ -48,7 +48,7 @@ export type PageQuery = Static<typeof PageQuerySchema>
 
 export const NewAccountSchema = Type.Object({
   name: AccountName,
-  id: Type.Optional(accountId('Account id (Rackspace tenants are numeric strings); generated, a lowercase UUID v4, when absent'))
+  id: Type.Optional(accountId('Account id (tenants of some APIs are numeric strings); generated, a lowercase UUID v4, when absent'))
 }, { additionalProperties: false, examples: [{ name: 'acme', id: '123456' }] })
 export type NewAccount = Static<typeof NewAccountSchema>
 
@@ -142,13 +142,11 @@ export function errors (...statuses: number[]) {
   return errorResponses(ErrorResponseSchema, ...statuses)
 }
 
-export const HostParamsSchema = Type.Object({ accountId: AccountId, hostId: Type.String({ minLength: 1, maxLength: 255, description: 'Conjur host id (without `host/`), URL-encoded', examples: ['web-01'] }) })
-
 export const DryRunQuerySchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' }))
 })
 
-const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
+export const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
 
 export const RevokeUserQuerySchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' })),
@@ -172,13 +170,6 @@ export const RevokedUserCredentialsSchema = Type.Object({
   description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here',
   examples: [{ dryRun: false, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }]
 })
-
-export const RevokedHostCredentialsSchema = Type.Object({
-  dryRun: Type.Boolean(),
-  apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
-  conjurAccessTokens: RevokedTokens,
-  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
-}, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 
 export const AuditQuerySchema = Type.Object({
   limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),

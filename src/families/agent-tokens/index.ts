@@ -3,6 +3,8 @@ import type { TokenFamily } from '../family.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
 import { monitoringHeaders } from './response-headers.js'
 import agentTokenRoutes from './routes.js'
+import { agentTokenRetention } from './retention.js'
+import { agentTokenMetrics } from './credential-metrics.js'
 
 async function routes (app: FastifyInstance) {
   // JSON only (spec §10.1): any other media type is 400, not a string body.
@@ -23,6 +25,8 @@ const agentTokens: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '/v1.0',
   routes,
+  retention: agentTokenRetention,
+  credentialMetrics: agentTokenMetrics,
   prefixes: ['/v1.0'],
   dialect: monitoringDialect,
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },

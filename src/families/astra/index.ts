@@ -11,6 +11,9 @@ import { TOKEN_MEDIA_TYPE } from './resource.js'
 import astraGroupRoutes from './group-routes.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
+import adminRoutes from './admin-routes.js'
+import { astraRetention } from './retention.js'
+import { astraMetrics } from './credential-metrics.js'
 
 async function routes (app: FastifyInstance) {
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
@@ -73,6 +76,9 @@ const astra: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '/accounts',
   routes,
+  retention: astraRetention,
+  credentialMetrics: astraMetrics,
+  adminRoutes,
   prefixes: ['/accounts'],
   dialect: astraDialect,
   openApi: {

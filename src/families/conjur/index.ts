@@ -4,6 +4,9 @@ import { accessTokenCredential, hostFactoryTokenCredential } from './credentials
 import { conjurDialect } from './dialect.js'
 import resourceListRoutes from './resource-list-routes.js'
 import conjurRoutes from './routes.js'
+import adminRoutes from './admin-routes.js'
+import { conjurRetention } from './retention.js'
+import { conjurMetrics } from './credential-metrics.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
 const MAX_BODY_BYTES = 64 * 1024
@@ -28,6 +31,9 @@ const conjur: TokenFamily = {
   maxBodyBytes: MAX_BODY_BYTES,
   mount: '',
   routes,
+  retention: conjurRetention,
+  credentialMetrics: conjurMetrics,
+  adminRoutes,
   prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'],
   dialect: conjurDialect,
   openApi: {

@@ -3,12 +3,22 @@ import { auditContextOf } from '../../plugins/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type Static } from 'typebox'
 import { principalOf } from '../../plugins/auth.js'
-import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from '../conjur/host-factories.js'
-import { requireAccountAdmin } from './access.js'
-import { pageReply, pageRequest } from './pagination.js'
-import { AccountParamsSchema, errors, NoContentSchema, pageOf, PageQuerySchema, security, tags } from './schemas.js'
+import { requireAccountAdmin } from '../admin/access.js'
+import { pageReply, pageRequest } from '../admin/pagination.js'
+import { AccountParamsSchema, DryRunQuerySchema, errors, NoContentSchema, pageOf, PageQuerySchema, RevokedTokens, security, tags } from '../admin/schemas.js'
+import { revokeHostCredentialsOf } from '../../services/revoke-credentials.js'
+import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from './host-factories.js'
 
-/** Conjur host factories of an account (spec conjur-astra.md §A0.5): the admin side of the Conjur family. */
+/** Conjur host factories of an account (spec conjur-astra.md §A0.5), and a host's kill switch: the admin side of the Conjur family. */
+
+const HostParamsSchema = Type.Object({ accountId: AccountParamsSchema.properties.accountId, hostId: Type.String({ minLength: 1, maxLength: 255, description: 'Conjur host id (without `host/`), URL-encoded', examples: ['web-01'] }) })
+
+const RevokedHostCredentialsSchema = Type.Object({
+  dryRun: Type.Boolean(),
+  apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
+  conjurAccessTokens: RevokedTokens,
+  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
+}, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 
 const CONJUR_ID = '^[A-Za-z0-9._@/-]{1,128}$'
 const HostFactoryId = Type.String({ pattern: CONJUR_ID, description: 'Host factory id (letters, digits, `._@/-`); `/` travels as %2F in paths', examples: ['hf-db'] })
@@ -144,6 +154,24 @@ const hostFactoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     })
   }
+
+  app.post('/accounts/:accountId/hosts/:hostId/revoke-credentials', {
+    onRequest: requireAccountAdmin,
+    schema: {
+      tags,
+      operationId: 'revokeHostCredentials',
+      summary: 'Revoke a Conjur host\'s API key and access tokens, at once on every replica',
+      description: 'Its API key is replaced by one nobody holds; every access token issued so far is refused. One transaction, one audit event. `dryRun=true` changes nothing.',
+      security,
+      params: HostParamsSchema,
+      querystring: DryRunQuerySchema,
+      response: { 200: RevokedHostCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
+    }
+  }, async (request) => {
+    const dryRun = request.query.dryRun === true
+    const revoked = await revokeHostCredentialsOf(db, app.credentialTools.box, auditContextOf(request), request.params, { dryRun })
+    return { dryRun, ...revoked }
+  })
 }
 
 export default hostFactoryRoutes

@@ -4,11 +4,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { NotFound } from '../../core/errors.js'
 import { toKeysetPage } from '../../core/pagination.js'
-import { listTokensOfUser, revokeTokenOfUser, revokeUserToken, type Label, type UserTokenRecord } from '../astra/repository.js'
-import { requireAccountAdmin, requireSuperAdmin, requireUserOfAccount } from './access.js'
+import { requireAccountAdmin, requireSuperAdmin, requireUserOfAccount } from '../admin/access.js'
+import { pageReply, pageRequest } from '../admin/pagination.js'
+import { errors, NoContentSchema, pageOf, PageQuerySchema, security, tags, UserParamsSchema } from '../admin/schemas.js'
+import { listTokensOfUser, revokeTokenOfUser, revokeUserToken } from './repository.js'
+import { toAstraToken } from './token-view.js'
 import { existingUser } from '../../services/lookups.js'
-import { pageReply, pageRequest } from './pagination.js'
-import { errors, NoContentSchema, pageOf, PageQuerySchema, security, tags, UserParamsSchema } from './schemas.js'
 
 /** A user's NetApp Astra API tokens on an account, for its admins: listed (never a secret) and revoked. */
 
@@ -38,25 +39,11 @@ const AstraTokenSchema = Type.Object({
   }]
 })
 
-export const AstraTokenPageSchema = pageOf(AstraTokenSchema, 'A page of the user\'s live Astra tokens on the account, by id')
+const AstraTokenPageSchema = pageOf(AstraTokenSchema, 'A page of the user\'s live Astra tokens on the account, by id')
 
 const AstraTokenParamsSchema = Type.Object({ ...UserParamsSchema.properties, tokenId: Type.String({ description: 'The Astra token id', examples: ['822fab12-c224-4d1f-8118-5fb5d2def8b9'] }) })
 const AnyAccountUserParamsSchema = Type.Object({ userId: UserParamsSchema.properties.userId })
 const AnyAccountTokenParamsSchema = Type.Object({ userId: UserParamsSchema.properties.userId, tokenId: AstraTokenParamsSchema.properties.tokenId })
-
-export function toAstraToken (row: UserTokenRecord) {
-  return {
-    id: row.id,
-    name: row.name,
-    accountId: row.account_id,
-    userId: row.user_id,
-    labels: row.labels as unknown as Label[],
-    createdAt: row.created_at.toISOString(),
-    createdBy: row.created_by,
-    modifiedAt: row.modified_at.toISOString(),
-    modifiedBy: row.modified_by
-  }
-}
 
 const astraTokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app

@@ -1,3 +1,4 @@
+/* eslint-disable no-template-curly-in-string -- the sources under test hold template literals */
 import { describe, expect, it } from 'vitest'
 import { codeWithoutComments } from './code-without-comments.js'
 

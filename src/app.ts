@@ -48,6 +48,8 @@ declare module 'fastify' {
     credentialCache: NotifiedCache
     /** The objects of hot reads (an agent token, a token list page), kept READ_CACHE_MS at most. */
     readCache: NotifiedCache
+    /** The families served: what the identity core's services ask of each (their stored credentials, their kill switch). */
+    families: readonly TokenFamily[]
   }
 }
 
@@ -109,6 +111,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
 
   app.decorate('config', config)
   app.decorate('clock', clock)
+  app.decorate('families', families)
   // Validated credentials are kept a few seconds, hot reads a second; every change that can end
   // one empties them here (FlushOnWrite) and on every replica (the database's notifications).
   const credentialKinds = [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])]

@@ -16,7 +16,9 @@ import { listUsersWithAllRoles } from '../services/directory.js'
 import { assignRole, changeAccount, changeUser, createAccount, createUser, rotateApiKey, withdrawRole } from '../services/identity.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../services/revoke-credentials.js'
+import { revokeUserCredentials } from '../services/revoke-credentials.js'
+import { revokeHostCredentialsOf } from '../families/conjur/revocation.js'
+import { FAMILIES } from '../families/index.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
@@ -100,7 +102,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return audited(db, CLI_CONTEXT, (trx) => rotateApiKey(trx, sealed, user.id),
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
-    revokeUserCredentials: (user, options) => revokeUserCredentials(db, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
+    revokeUserCredentials: (user, options) => revokeUserCredentials(db, FAMILIES, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
     revokeHostCredentials: (account, hostId, dryRun) => revokeHostCredentialsOf(db, box(ISSUING), CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun }),
 
     async grantRole (user, account, role) {

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { Principal } from '../core/principal.js'
 import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+import type { StoredCredentialType } from '../services/credentials.js'
+import type { UserCredentialRevocation } from '../services/revoke-credentials.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -48,6 +50,15 @@ export interface TokenFamily {
   secretPathSegments?: ReadonlyArray<readonly string[]>
   /** Query parameters whose values are secrets. */
   secretQueryParameters?: readonly string[]
+
+  // --- The family's part in the identity core's credential services (issue 25, seam-core) ---
+  /**
+   * The kinds of stored credential it keeps, as rows of the credentials view (migration 0014):
+   * how one is ended by its accessor, and whether a user's kill switch ends it (services/credentials.ts).
+   */
+  storedCredentials?: readonly StoredCredentialType[]
+  /** What a user's kill switch ends in this family, and its fields of the reply (services/revoke-credentials.ts). */
+  revokeUserCredentials?: UserCredentialRevocation
 }
 
 /** The header forms a credential can arrive in. */

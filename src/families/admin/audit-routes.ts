@@ -4,7 +4,8 @@ import { toKeysetPage } from '../../core/pagination.js'
 import { parseRfc3339 } from '../../core/rfc3339.js'
 import { listAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditContextOf } from '../../plugins/audit.js'
-import { revokeHostCredentialsOf, revokeUserCredentials } from '../../services/revoke-credentials.js'
+import { revokeUserCredentials } from '../../services/revoke-credentials.js'
+import { revokeHostCredentialsOf } from '../conjur/revocation.js'
 import { requireAccountAdmin, requireChangeableUser } from './access.js'
 import { toAuditEvent } from './mappers.js'
 import { pageReply, pageRequest } from './pagination.js'
@@ -69,7 +70,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true
-    const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
+    const revoked = await revokeUserCredentials(db, app.families, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
     return { dryRun, ...revoked }
   })
 

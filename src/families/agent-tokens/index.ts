@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TokenFamily } from '../family.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
 import { monitoringHeaders } from './response-headers.js'
+import { agentTokenCredentials, revokeAgentTokensOfUser } from './revocation.js'
 import agentTokenRoutes from './routes.js'
 
 async function routes (app: FastifyInstance) {
@@ -31,7 +32,9 @@ const agentTokens: TokenFamily = {
   secretPathSegments: [['agent_tokens']],
   secretQueryParameters: ['marker'],
   // GET of one token: relabelled or deleted, it is dropped (migration 0012 tells other replicas).
-  cachedReads: { tables: ['agent_tokens', 'accounts'] }
+  cachedReads: { tables: ['agent_tokens', 'accounts'] },
+  storedCredentials: [agentTokenCredentials],
+  revokeUserCredentials: revokeAgentTokensOfUser
 }
 
 export default agentTokens

@@ -3,6 +3,7 @@ import type { TokenFamily } from '../family.js'
 import { accessTokenCredential, hostFactoryTokenCredential } from './credentials.js'
 import { conjurDialect } from './dialect.js'
 import resourceListRoutes from './resource-list-routes.js'
+import { hostApiKeyCredentials, hostFactoryTokenCredentials, revokeConjurCredentialsOfUser } from './revocation.js'
 import conjurRoutes from './routes.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
@@ -49,7 +50,9 @@ const conjur: TokenFamily = {
   cachedReads: {
     tables: ['host_factories', 'host_factory_layers', 'host_factory_permissions', 'host_factory_tokens', 'hosts', 'layers', 'users', 'accounts'],
     insertTables: ['host_factory_layers', 'host_factory_permissions']
-  }
+  },
+  storedCredentials: [hostFactoryTokenCredentials, hostApiKeyCredentials],
+  revokeUserCredentials: revokeConjurCredentialsOfUser
 }
 
 export default conjur

@@ -52,6 +52,8 @@ export interface TokenFamily {
   secretQueryParameters?: readonly string[]
 
   // --- The family's part in the identity core's credential services (issue 25, seam-core) ---
+  /** Whether its routes accept the identity core's sessions (plugins/session-credential.ts) beside its own credentials. */
+  acceptsSessions?: boolean
   /**
    * The kinds of stored credential it keeps, as rows of the credentials view (migration 0014):
    * how one is ended by its accessor, and whether a user's kill switch ends it (services/credentials.ts).

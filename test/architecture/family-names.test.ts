@@ -26,6 +26,21 @@ const CLEANED_BY_ANOTHER_BRANCH = [
 ]
 
 /**
+ * Wire values the identity core owns, by file and line: its default service catalog names the
+ * identity service as OpenStack's clients look it up.
+ */
+const IDENTITY_CORE_WIRE_NAMES: ReadonlyArray<{ path: string, line: string }> = [
+  { path: 'src/core/catalog.ts', line: "name: 'keystone'," }
+]
+
+/**
+ * The list of stored credential kinds, read at load time by the admin API's schemas and the
+ * CLI's help: it becomes the families' (TokenFamily.storedCredentials) once the CLI and the admin
+ * API read a family list of their own (the other branch). Deleted then.
+ */
+const KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES = ['src/core/credential-kinds.ts']
+
+/**
  * What names a family: its folder in an import, its words (in identifiers and strings, any case
  * and separator) and its tables. A word may belong to more than one family (Rackspace's identity
  * API is Keystone's profile; its monitoring agents are agent-tokens). A file in
@@ -73,6 +88,7 @@ function namingsIn (path: string, code: string): string[] {
       ...Object.entries(FAMILY_TABLES).filter(([, tables]) => tables.some((table) => tableMention(table).test(line))).map(([name]) => name)
     ])
     named.delete(own ?? '')
+    if (IDENTITY_CORE_WIRE_NAMES.some((allowed) => allowed.path === path && allowed.line === line.trim())) return []
     return named.size > 0 ? [`${path}:${index + 1} names ${[...named].join(', ')}: ${line.trim()}`] : []
   })
 }
@@ -83,6 +99,7 @@ describe('family names', () => {
       .map((file) => relative(join(SRC, '..'), file).split(sep).join('/'))
       .filter((path) => !EXEMPT.includes(path))
       .filter((path) => !CLEANED_BY_ANOTHER_BRANCH.some((prefix) => path.startsWith(prefix)))
+      .filter((path) => !KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES.includes(path))
       .flatMap((path) => namingsIn(path, codeWithoutComments(readFileSync(join(SRC, '..', path), 'utf8'))))
     expect(violations).toEqual([])
   })

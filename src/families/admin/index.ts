@@ -39,6 +39,7 @@ const admin: TokenFamily = {
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
   openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles, API keys, Conjur host factories and users\' Astra tokens' }] },
+  acceptsSessions: true,
   credentialHeaders: ['x-auth-token', 'bearer']
 }
 

@@ -27,6 +27,7 @@ const agentTokens: TokenFamily = {
   prefixes: ['/v1.0'],
   dialect: monitoringDialect,
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },
+  acceptsSessions: true,
   credentialHeaders: ['x-auth-token', 'bearer'],
   // Token ids travel in paths and as list markers.
   secretPathSegments: [['agent_tokens']],

@@ -63,6 +63,7 @@ const keystone: TokenFamily = {
       bearer: { type: 'http', scheme: 'bearer', description: 'The same token as a bearer credential' }
     }
   },
+  acceptsSessions: true,
   credentialHeaders: ['x-auth-token', 'bearer'],
   secretPathSegments: [['v2.0', 'tokens']]
 }

@@ -143,7 +143,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(replyBatches)
   await app.register(metrics, { db, caches, changes })
   // CORS first: a browser can read a refusal by the limits below only with its headers.
-  await app.register(corsPolicy, { origins: config.corsOrigins })
+  await app.register(corsPolicy, { origins: config.corsOrigins, families })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl)
   if (redis) {

@@ -28,6 +28,7 @@ const agentTokens: TokenFamily = {
   dialect: monitoringDialect,
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },
   acceptsSessions: true,
+  exposedHeaders: ['x-object-id'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   // Token ids travel in paths and as list markers.
   secretPathSegments: [['agent_tokens']],

@@ -85,6 +85,7 @@ const astra: TokenFamily = {
   credentials: [astraTokenCredential],
   // A session too (X-Auth-Token or Bearer): it is what mints the first Astra token.
   acceptsSessions: true,
+  exposedHeaders: ['x-correlation-id'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   // A user's token list, and whether the user is of the account (migration 0012 notifies changes).
   cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] },

@@ -64,6 +64,7 @@ const keystone: TokenFamily = {
     }
   },
   acceptsSessions: true,
+  exposedHeaders: ['x-openstack-request-id', 'x-subject-token'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   secretPathSegments: [['v2.0', 'tokens']]
 }

@@ -41,6 +41,13 @@ const IDENTITY_CORE_WIRE_NAMES: ReadonlyArray<{ path: string, line: string }> = 
 const KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES = ['src/core/credential-kinds.ts']
 
 /**
+ * The tables a standby may not answer for (no notification announces their changes) include a
+ * family's: they become the families' once createDb is given them (test/db/read-replicas.test.ts
+ * calls standbyMayAnswer with the SQL alone today).
+ */
+const PRIMARY_ONLY_TABLES_UNTIL_CREATEDB_READS_THE_FAMILIES = ['src/db/read-replicas.ts']
+
+/**
  * What names a family: its folder in an import, its words (in identifiers and strings, any case
  * and separator) and its tables. A word may belong to more than one family (Rackspace's identity
  * API is Keystone's profile; its monitoring agents are agent-tokens). A file in
@@ -60,9 +67,9 @@ const FAMILY_TABLES: Readonly<Record<string, readonly string[]>> = {
 }
 const FAMILY_FOLDERS = readdirSync(join(SRC, 'families'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
 
-/** A table as a string of its own ('hosts', 'hosts.id') or in SQL text (from hosts). */
+/** A table as a string of its own ('hosts', 'hosts.id'), in SQL text (from hosts) or in a regular expression's alternatives. */
 function tableMention (table: string): RegExp {
-  return new RegExp(`['"\`]${table}[.'"\`]|\\b(?:from|join|into|update|table)\\s+${table}\\b`, 'i')
+  return new RegExp(`['"\`]${table}[.'"\`]|\\b(?:from|join|into|update|table)\\s+${table}\\b|[(|]${table}[|)]`, 'i')
 }
 
 function sourceFiles (dir: string): string[] {
@@ -99,7 +106,7 @@ describe('family names', () => {
       .map((file) => relative(join(SRC, '..'), file).split(sep).join('/'))
       .filter((path) => !EXEMPT.includes(path))
       .filter((path) => !CLEANED_BY_ANOTHER_BRANCH.some((prefix) => path.startsWith(prefix)))
-      .filter((path) => !KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES.includes(path))
+      .filter((path) => !KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES.includes(path) && !PRIMARY_ONLY_TABLES_UNTIL_CREATEDB_READS_THE_FAMILIES.includes(path))
       .flatMap((path) => namingsIn(path, codeWithoutComments(readFileSync(join(SRC, '..', path), 'utf8'))))
     expect(violations).toEqual([])
   })

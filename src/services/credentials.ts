@@ -36,6 +36,11 @@ function storedCredentialTypes (families: readonly FamilyCredentialServices[]): 
   return [...CORE_STORED_CREDENTIALS, ...families.flatMap((family) => family.storedCredentials ?? [])]
 }
 
+/** The kinds of stored credential: the identity core's and the families'. */
+export function storedCredentialKinds (families: readonly FamilyCredentialServices[]): StoredCredentialKind[] {
+  return storedCredentialTypes(families).map(({ name }) => name)
+}
+
 /** A credential as the admin API and the CLI show it: instants as ISO 8601 text, never a secret. */
 export type CredentialView = Omit<CredentialRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastUsedAt'> & {
   createdAt: string

@@ -18,7 +18,6 @@ import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
 import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { revokeHostCredentialsOf } from '../families/conjur/revocation.js'
-import { FAMILIES } from '../families/index.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
@@ -102,7 +101,8 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return audited(db, CLI_CONTEXT, (trx) => rotateApiKey(trx, sealed, user.id),
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
-    revokeUserCredentials: (user, options) => revokeUserCredentials(db, FAMILIES, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
+    // The families' list loads every API's routes: only the command that needs it pays for it.
+    revokeUserCredentials: async (user, options) => revokeUserCredentials(db, (await import('../families/index.js')).FAMILIES, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
     revokeHostCredentials: (account, hostId, dryRun) => revokeHostCredentialsOf(db, box(ISSUING), CLI_CONTEXT, { accountId: account.id, hostId }, { dryRun }),
 
     async grantRole (user, account, role) {

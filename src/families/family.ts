@@ -51,7 +51,7 @@ export interface TokenFamily {
   /** Query parameters whose values are secrets. */
   secretQueryParameters?: readonly string[]
 
-  // --- The family's part in the identity core's credential services (issue 25, seam-core) ---
+  // --- What the family adds to the identity core's plugins and services (issue 25, seam-core) ---
   /** Reply headers of its own a browser script may read, when CORS_ORIGINS allows the script (plugins/cors.ts). */
   exposedHeaders?: readonly string[]
   /** Whether its routes accept the identity core's sessions (plugins/session-credential.ts) beside its own credentials. */

@@ -35,4 +35,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node directly, not `npm start`: its prestart checks the build against src/, which the image leaves out.
-CMD ["node", "dist/server.js"]
+CMD ["node", "--heap-growing-percent=50", "dist/server.js"]

@@ -76,7 +76,8 @@ async function start (args: string[], env: Record<string, string>, port: number,
  */
 export async function startTessera (env: Record<string, string>, nodeArgs: string[] = [], root = ROOT): Promise<BenchProcess> {
   const port = await freePort()
-  return start([...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_CLIENT: '0', AUTH_FAILURES_PER_USER: '0', ...env }, port, root)
+  // npm start's heap cap; a --heap-growing-percent in nodeArgs comes later, and wins.
+  return start(['--heap-growing-percent=50', ...nodeArgs, 'dist/server.js'], { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', AUTH_FAILURES_PER_CLIENT: '0', AUTH_FAILURES_PER_USER: '0', ...env }, port, root)
 }
 
 /** Baseline B1: Fastify's hello world, its own process. */

@@ -114,7 +114,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   app.decorate('families', families)
   // Validated credentials are kept a few seconds, hot reads a second; every change that can end
   // one empties them here (FlushOnWrite) and on every replica (the database's notifications).
-  const credentialKinds = [sessionCredential, ...families.flatMap((family) => family.credentials ?? [])]
+  const credentialKinds = [sessionCredential(families.filter((family) => family.acceptsSessions === true).map(({ name }) => name)), ...families.flatMap((family) => family.credentials ?? [])]
   const caches: AppCaches = {
     credentials: new NotifiedCache({ maxEntries: config.credentialCache.entries, recheckMs: config.credentialCache.seconds * 1000 }, { enabled: false }),
     reads: new NotifiedCache({ maxEntries: config.readCache.entries, recheckMs: config.readCache.ms }, { enabled: false })
@@ -143,7 +143,7 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   await app.register(replyBatches)
   await app.register(metrics, { db, caches, changes })
   // CORS first: a browser can read a refusal by the limits below only with its headers.
-  await app.register(corsPolicy, { origins: config.corsOrigins })
+  await app.register(corsPolicy, { origins: config.corsOrigins, families })
   // Limits run before any parsing or credential check: a refused request costs almost nothing.
   const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl)
   if (redis) {

@@ -7,7 +7,6 @@ import { migrateToLatest, migrationState } from './db/migrate.js'
 import { listenForMetrics } from './plugins/metrics.js'
 import { PasswordHasher } from './core/credentials.js'
 import { FAMILIES } from './families/index.js'
-import { limitHeapGrowth } from './heap-growth.js'
 import { loggerOptions } from './logging.js'
 import { openRuntime } from './runtime.js'
 import { bootstrapAdmin, type BootstrapOutcome } from './services/bootstrap.js'
@@ -36,7 +35,6 @@ function announceAdmin (log: Logger, config: Config, outcome: BootstrapOutcome):
 }
 
 async function main (): Promise<void> {
-  limitHeapGrowth()
   const loaded = loadConfig()
   settings = { port: loaded.port, host: loaded.host, databaseUrl: loaded.databaseUrl }
   const runtime = openRuntime(loaded)

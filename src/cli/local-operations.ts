@@ -14,7 +14,6 @@ import { listUsersWithAllRoles } from '../services/directory.js'
 import { assignRole, changeAccount, changeUser, createAccount, createUser, rotateApiKey, withdrawRole } from '../services/identity.js'
 import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
-import { FAMILIES } from '../families/index.js'
 import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
@@ -92,7 +91,8 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return audited(db, CLI_CONTEXT, (trx) => rotateApiKey(trx, sealed, user.id),
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
-    revokeUserCredentials: (user, options) => revokeUserCredentials(db, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
+    // The families' list loads every API's routes: only the command that needs it pays for it.
+    revokeUserCredentials: async (user, options) => revokeUserCredentials(db, (await import('../families/index.js')).FAMILIES, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
 
     async grantRole (user, account, role) {
       await audited(db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))
@@ -117,7 +117,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return listPage(await reportCredentials(db, { accountId: account.id, userId: user?.id, ...filters }, page, new Date()), (item) => item)
     },
 
-    purgeRetained: (dryRun) => purgeOnRequest(db, FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
+    purgeRetained: async (dryRun) => purgeOnRequest(db, (await import('../families/index.js')).FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
     exportTo: (sink) => writeExport(db, new Date(), (text) => write(sink, text)),
     importFrom: (request) => runImport(db, request.lines, {
       box: box("is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)"),

@@ -1,22 +1,13 @@
 import { randomBytes } from 'node:crypto'
 
 /**
- * The prefixes of generated accessors (migration 0014), one per kind: an accessor says what it
- * names at a glance, as a log line or a support ticket quotes it.
- */
-export const ACCESSOR_PREFIX = {
-  agentToken: 'agt',
-  hostFactoryToken: 'hft',
-  userApiKey: 'uak',
-  hostApiKey: 'hak'
-} as const
-
-/**
  * A credential's non-secret handle: its kind's prefix and 128 random bits, never derived from
- * the secret, so knowing one tells nothing of the other. Sessions' audit ids and Astra tokens'
- * ids are their accessors already.
+ * the secret, so knowing one tells nothing of the other. The prefix (three letters, one per
+ * kind, as migration 0014 set them) says what it names at a glance, as a log line or a support
+ * ticket quotes it; each kind's owner keeps its own. Sessions' audit ids and some tokens' ids
+ * are their accessors already.
  */
-export function newAccessor (prefix: typeof ACCESSOR_PREFIX[keyof typeof ACCESSOR_PREFIX]): string {
+export function newAccessor (prefix: string): string {
   return `${prefix}_${randomBytes(16).toString('hex')}`
 }
 
@@ -26,6 +17,6 @@ export const ACCESSOR_FORMAT = new RegExp(ACCESSOR_PATTERN)
 
 /**
  * The response header that names the credentials a request made, in order, where the original
- * API's body has no room for Tessera's handle (Conjur's and the agent-token API's create replies).
+ * API's body has no room for Tessera's handle (some APIs' create replies).
  */
 export const ACCESSOR_HEADER = 'tessera-credential-accessor'

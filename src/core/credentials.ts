@@ -101,7 +101,7 @@ function apiKeyContext (userId: string): string {
   return `api-key:${userId}`
 }
 
-/** What api_keys stores for a new key: the lookup hash, and the sealed copy Conjur's login shows again. */
+/** What api_keys stores for a new key: the lookup hash, and the sealed copy a login by API key shows again. */
 export function storedApiKey (box: SecretBox, userId: string, apiKey: string): { keyHash: Buffer, keySealed: Buffer } {
   return { keyHash: hashApiKey(apiKey), keySealed: box.seal(apiKey, apiKeyContext(userId)) }
 }

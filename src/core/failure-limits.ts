@@ -36,8 +36,11 @@ interface Limited {
   limit: number
 }
 
-/** Whom a name resolved to: a user (however named, in whichever API, on any account), or a Conjur host. */
-export type Person = { userId: string } | { accountId: string, hostId: string }
+/**
+ * Whom a name resolved to: a user (however named, in whichever API, on any account), or a
+ * principal a family keeps of its own, of that kind, in one account.
+ */
+export type Person = { userId: string } | { kind: string, accountId: string, id: string }
 
 /**
  * What a login names, once it has looked the name up: the name as given (a user name, a user id,
@@ -58,7 +61,7 @@ function nameText (name: string): string {
 
 /** One text per person, so every way of naming them counts against the same limit. */
 function personText (person: Person): string {
-  return 'userId' in person ? `user:${person.userId}` : `host:${person.accountId}/${person.hostId}`
+  return 'userId' in person ? `user:${person.userId}` : `${person.kind}:${person.accountId}/${person.id}`
 }
 
 /** A login let through and counted already, before its secret was checked. */

@@ -1,6 +1,12 @@
+/**
+ * What a caller is: the identity core's users, or a kind of principal a family keeps of its own
+ * (a machine identity, a token that only enrols machines), named by that family.
+ */
+export type PrincipalKind = 'user' | (string & {})
+
 /** The authenticated caller, the same whichever header dialect carried the credential. */
 export interface Principal {
-  kind: 'user' | 'host' | 'host_factory'
+  kind: PrincipalKind
   id: string
   name: string
   /** The account (tenant) the credential is scoped to, or null when unscoped. */

@@ -1,6 +1,8 @@
+import type { PrincipalKind } from './principal.js'
+
 /** Who acted: a credential's holder, the operator CLI, or nobody known (a refused stranger). */
 export interface Actor {
-  kind: 'user' | 'host' | 'host_factory' | 'cli' | 'server' | 'anonymous'
+  kind: PrincipalKind | 'cli' | 'server' | 'anonymous'
   id: string | null
   name: string | null
 }

@@ -4,6 +4,8 @@ import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
 import type { CredentialMetrics } from '../services/metrics.js'
 import type { FamilyRetention } from '../services/retained-credentials.js'
+import type { StoredCredentialType } from '../services/credentials.js'
+import type { UserCredentialRevocation } from '../services/revoke-credentials.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -62,6 +64,19 @@ export interface TokenFamily {
   retention?: FamilyRetention
   /** The audit events that issue and end its credentials, for the metrics' counters. */
   credentialMetrics?: CredentialMetrics
+
+  // --- What the family adds to the identity core's plugins and services (issue 25, seam-core) ---
+  /** Reply headers of its own a browser script may read, when CORS_ORIGINS allows the script (plugins/cors.ts). */
+  exposedHeaders?: readonly string[]
+  /** Whether its routes accept the identity core's sessions (plugins/session-credential.ts) beside its own credentials. */
+  acceptsSessions?: boolean
+  /**
+   * The kinds of stored credential it keeps, as rows of the credentials view (migration 0014):
+   * how one is ended by its accessor, and whether a user's kill switch ends it (services/credentials.ts).
+   */
+  storedCredentials?: readonly StoredCredentialType[]
+  /** What a user's kill switch ends in this family, and its fields of the reply (services/revoke-credentials.ts). */
+  revokeUserCredentials?: UserCredentialRevocation
 }
 
 /** The header forms a credential can arrive in. */

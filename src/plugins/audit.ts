@@ -7,6 +7,7 @@ import type { NewAuditEvent } from '../db/repositories/audit-events.js'
 import { auditRow, reportAuditEvent, type AuditContext, type AuditEvent } from '../services/audit.js'
 import { AuditQueue, AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions } from '../services/audit-queue.js'
 import { principalSoFar } from './auth.js'
+import { auditedAddressOf } from './client-address.js'
 import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {
@@ -23,7 +24,7 @@ function actorOf (principal: Principal | null | undefined): Actor {
 /** The audit context of a change made by a request: its caller, request id and client address. */
 export function auditContextOf (request: FastifyRequest): AuditContext {
   const principal = principalSoFar(request)
-  return { actor: actorOf(principal), actorCredential: principal?.credential.accessor, requestId: request.id, clientIp: request.ip, log: request.log, observe: observerOf(request) }
+  return { actor: actorOf(principal), actorCredential: principal?.credential.accessor, requestId: request.id, clientIp: auditedAddressOf(request), log: request.log, observe: observerOf(request) }
 }
 
 /** What counts a request's recorded events in the metrics, under the family of its route. */
@@ -36,8 +37,8 @@ function observerOf (request: FastifyRequest): (row: NewAuditEvent) => void {
  * request path, as refusals are: in the next batch, logged now.
  */
 export function recordObserved (request: FastifyRequest, actor: Actor, event: AuditEvent, actorCredential?: string | null): void {
-  const row = auditRow({ actor, actorCredential, requestId: request.id, clientIp: request.ip }, event)
-  reportAuditEvent({ actor, requestId: request.id, clientIp: request.ip, log: request.log, observe: observerOf(request) }, row)
+  const row = auditRow({ actor, actorCredential, requestId: request.id, clientIp: auditedAddressOf(request) }, event)
+  reportAuditEvent({ actor, requestId: request.id, clientIp: auditedAddressOf(request), log: request.log, observe: observerOf(request) }, row)
   request.server.auditQueue.push(row)
 }
 

@@ -19,12 +19,12 @@ declare module 'fastify' {
 }
 
 /**
- * The one parser of credential headers. Every header form, as its original API matches it:
- * Keystone reads X-Auth-Token whole; Astra a bearer token; Conjur's middleware the pattern
- * `^Token token="(.*)"` (spec §A0.2: case-sensitive, quotes required, the text up to the last quote).
+ * The one parser of credential headers. Every header form, as the original APIs match it:
+ * X-Auth-Token is read whole; a bearer token as one word; `Token token="…"` with the original
+ * middleware's pattern (spec §A0.2: case-sensitive, quotes required, the text up to the last quote).
  */
 const BEARER = /^Bearer\s+(\S+)\s*$/i
-const CONJUR_TOKEN = /^Token token="(.*)"/
+const TOKEN_PARAMETER = /^Token token="(.*)"/
 const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 /** Longer than any credential Tessera issues: refused before any hashing or lookup. */
 const MAX_SECRET_LENGTH = 8192
@@ -42,7 +42,7 @@ function inHeader (request: FastifyRequest, scheme: CredentialScheme): string | 
   }
   const authorization = request.headers.authorization
   if (typeof authorization !== 'string') return null
-  return (scheme === 'bearer' ? BEARER : CONJUR_TOKEN).exec(authorization)?.[1] ?? null
+  return (scheme === 'bearer' ? BEARER : TOKEN_PARAMETER).exec(authorization)?.[1] ?? null
 }
 
 /**
@@ -80,7 +80,7 @@ export function presentsAcceptedCredential (request: FastifyRequest): boolean {
   return kind !== undefined && family !== undefined && kind.opens.includes(family)
 }
 
-/** HTTP Basic's login and secret (Conjur's login); null when the header is missing or malformed, which is a 401. */
+/** HTTP Basic's login and secret (a login by API key); null when the header is missing or malformed, which is a 401. */
 export function basicCredentials (request: FastifyRequest): { login: string, secret: string } | null {
   const match = BASIC.exec(String(request.headers.authorization ?? ''))
   if (!match) return null

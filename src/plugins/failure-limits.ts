@@ -5,7 +5,7 @@ import { TooManyAttempts, Unauthenticated } from '../core/errors.js'
 import { FailureLimits, type LoginAttempt, type LoginSubject, type Refusal } from '../core/failure-limits.js'
 import { databaseFailureStore } from '../db/repositories/auth-failures.js'
 import { redisFailureStore } from '../db/redis-failure-store.js'
-import { clientAddressOf } from './client-address.js'
+import { limitKeyOf } from './client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
 import { purgePeriodically } from './periodic-purge.js'
 
@@ -49,7 +49,7 @@ const UNLIMITED: LoginGuard = async () => {}
 export async function limitLogin<T> (request: FastifyRequest, attempt: (guard: LoginGuard) => Promise<T>): Promise<T> {
   const { failureLimits: limits, clock } = request.server
   if (!limits.enabled) return attempt(UNLIMITED)
-  const client = clientAddressOf(request)
+  const client = limitKeyOf(request)
   const known = limits.blockedClient(client, clock())
   if (known) throw refusal(request, known)
   let counted: LoginAttempt | undefined
@@ -85,7 +85,7 @@ export async function limitLogin<T> (request: FastifyRequest, attempt: (guard: L
 export async function credentialFailed (request: FastifyRequest): Promise<void> {
   const { failureLimits: limits, clock } = request.server
   if (!limits.enabled) return
-  const reached = await orLetThrough(request, () => limits.failed(clientAddressOf(request), clock()))
+  const reached = await orLetThrough(request, () => limits.failed(limitKeyOf(request), clock()))
   if (reached) throw refusal(request, reached)
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { TooManyAttempts, type RateFigures } from '../core/errors.js'
-import { clientAddressOf } from './client-address.js'
+import { limitKeyOf } from './client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
 
 declare module 'fastify' {
@@ -33,7 +33,7 @@ export default fp(async function requestRate (app: FastifyInstance, options: { r
     global: false,
     max,
     timeWindow: windowSeconds * 1000,
-    keyGenerator: clientAddressOf,
+    keyGenerator: limitKeyOf,
     // Redis unreachable: serve rather than refuse everyone.
     skipOnError: true,
     nameSpace: 'tessera:rate:',

@@ -3,14 +3,14 @@ import { findSession, sessionPrincipal, sessionRefusal, SESSION_TOKEN_FORMAT } f
 import { recordDenial } from './denials.js'
 
 /**
- * Sessions are the identity core's credential, used by every family: Keystone's X-Auth-Token,
- * and the same token as a bearer credential (the admin API, Astra).
+ * Sessions are the identity core's credential, as X-Auth-Token or as a bearer credential. They
+ * open the APIs of the families that accept them (TokenFamily.acceptsSessions): the others take
+ * only credentials of their own.
  */
-export const sessionCredential: CredentialKind = {
+export const sessionCredential = (opens: readonly string[]): CredentialKind => ({
   name: 'session',
   schemes: ['x-auth-token', 'bearer'],
-  // Not Conjur's: its routes take Conjur's own access tokens only.
-  opens: ['keystone', 'agent-tokens', 'admin', 'astra'],
+  opens,
   format: SESSION_TOKEN_FORMAT,
   async resolve (secret, app, request) {
     const session = await findSession(app.db, secret, app.clock(), app.credentialCache)
@@ -20,4 +20,4 @@ export const sessionCredential: CredentialKind = {
   },
   // A session ends when revoked or purged, or when its user or an account it names changes.
   tables: ['auth_sessions', 'users', 'accounts']
-}
+})

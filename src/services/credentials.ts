@@ -1,17 +1,45 @@
-import { ACCESSOR_PREFIX, newAccessor } from '../core/accessors.js'
 import { NotFound } from '../core/errors.js'
-import { sha256, type SecretBox } from '../core/secrets.js'
+import type { SecretBox } from '../core/secrets.js'
 import type { Database } from '../db/database.js'
 import { deleteApiKeyByAccessor } from '../db/repositories/api-keys.js'
 import { revokeAuthSession } from '../db/repositories/auth-sessions.js'
 import { findCredential, selectCredentials, toCredentialRecord, type CredentialRecord, type StoredCredentialKind } from '../db/repositories/credentials.js'
-import { deleteAgentTokenByAccessor } from '../families/agent-tokens/repository.js'
-import { revokeUserToken } from '../families/astra/repository.js'
-import { deleteTokenByAccessor, revokeHostCredentials } from '../families/conjur/repository.js'
-import { hostKeySealingContext, newConjurSecret } from '../families/conjur/secrets.js'
 import { audited, type AuditContext } from './audit.js'
 
 /** Credentials by accessor (issue 21, item 1): look one up, show it, end it. */
+
+/** A kind of stored credential a family keeps: a row of the credentials view (migration 0014). */
+export interface StoredCredentialType {
+  name: StoredCredentialKind
+  /**
+   * Whether a user's kill switch ends it, and why: the user holds it, or made it for others to
+   * use. Neither for credentials no user holds or made (a machine's own key).
+   */
+  ofUser?: 'held' | 'made'
+  /** Ends one live credential of this kind; whether it was live. */
+  end (trx: Database, box: SecretBox, credential: CredentialRecord): Promise<boolean>
+}
+
+/** What a family adds to the credential services (TokenFamily carries it). */
+export interface FamilyCredentialServices {
+  /** The kinds of stored credential the family keeps. */
+  storedCredentials?: readonly StoredCredentialType[]
+}
+
+/** The identity core's own stored credentials, which its users hold. */
+const CORE_STORED_CREDENTIALS: readonly StoredCredentialType[] = [
+  { name: 'session', ofUser: 'held', end: (trx, _box, { accessor }) => revokeAuthSession(trx, accessor) },
+  { name: 'api-key', ofUser: 'held', end: (trx, _box, { accessor }) => deleteApiKeyByAccessor(trx, accessor) }
+]
+
+function storedCredentialTypes (families: readonly FamilyCredentialServices[]): StoredCredentialType[] {
+  return [...CORE_STORED_CREDENTIALS, ...families.flatMap((family) => family.storedCredentials ?? [])]
+}
+
+/** The kinds of stored credential: the identity core's and the families'. */
+export function storedCredentialKinds (families: readonly FamilyCredentialServices[]): StoredCredentialKind[] {
+  return storedCredentialTypes(families).map(({ name }) => name)
+}
 
 /** A credential as the admin API and the CLI show it: instants as ISO 8601 text, never a secret. */
 export type CredentialView = Omit<CredentialRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastUsedAt'> & {
@@ -48,25 +76,10 @@ export async function existingCredential (db: Database, accountId: string, acces
 }
 
 /** Ends one live credential of its kind; whether it was live. */
-async function endCredential (trx: Database, box: SecretBox, credential: CredentialRecord): Promise<boolean> {
-  const { accountId, accessor, owner } = credential
-  const ends: Record<StoredCredentialKind, () => Promise<boolean>> = {
-    session: () => revokeAuthSession(trx, accessor),
-    'api-key': () => deleteApiKeyByAccessor(trx, accessor),
-    'agent-token': () => deleteAgentTokenByAccessor(trx, accountId, accessor),
-    'astra-token': () => revokeUserToken(trx, accountId, owner.id, accessor),
-    'host-factory-token': () => deleteTokenByAccessor(trx, accountId, accessor),
-    // A host's key is replaced by one nobody is shown; its access tokens end with it.
-    'host-api-key': () => {
-      const unknown = newConjurSecret()
-      return revokeHostCredentials(trx, accountId, owner.id, {
-        hash: sha256(unknown),
-        sealed: box.seal(unknown, hostKeySealingContext(accountId, owner.id)),
-        accessor: newAccessor(ACCESSOR_PREFIX.hostApiKey)
-      })
-    }
-  }
-  return ends[credential.kind]()
+async function endCredential (trx: Database, box: SecretBox, families: readonly FamilyCredentialServices[], credential: CredentialRecord): Promise<boolean> {
+  const type = storedCredentialTypes(families).find(({ name }) => name === credential.kind)
+  if (type === undefined) throw new Error(`no family keeps credentials of kind ${credential.kind}`)
+  return type.end(trx, box, credential)
 }
 
 /**
@@ -75,10 +88,10 @@ async function endCredential (trx: Database, box: SecretBox, credential: Credent
  * one audit event. An ended one stays ended: nothing changes, nothing is recorded. Returns the
  * credential as it was found.
  */
-export async function revokeCredential (db: Database, box: SecretBox, context: AuditContext, accountId: string, accessor: string): Promise<CredentialRecord> {
+export async function revokeCredential (db: Database, box: SecretBox, families: readonly FamilyCredentialServices[], context: AuditContext, accountId: string, accessor: string): Promise<CredentialRecord> {
   return audited(db, context, async (trx) => {
     const credential = await existingCredential(trx, accountId, accessor)
-    const ended = credential.endedAt === null && await endCredential(trx, box, credential)
+    const ended = credential.endedAt === null && await endCredential(trx, box, families, credential)
     return { credential, ended }
   }, ({ credential, ended }) => ended
     ? { kind: 'credential.revoked', accountId, object: { type: credential.kind, id: accessor }, details: { owner: credential.owner } }
@@ -90,14 +103,17 @@ export const MAX_LISTED_CREDENTIALS = 1000
 
 /**
  * The live credentials a user's kill switch would end: what they hold (sessions, their API key,
- * their Astra tokens) and what they made for others (agent tokens, host factory tokens).
+ * tokens of their own) and what they made for others to use.
  */
-export async function liveCredentialsOfUser (db: Database, userId: string): Promise<Array<{ kind: StoredCredentialKind, accessor: string }>> {
+export async function liveCredentialsOfUser (db: Database, families: readonly FamilyCredentialServices[], userId: string): Promise<Array<{ kind: StoredCredentialKind, accessor: string }>> {
+  const kinds = (ofUser: StoredCredentialType['ofUser']) => storedCredentialTypes(families).filter((type) => type.ofUser === ofUser).map(({ name }) => name)
+  const held = kinds('held')
+  const made = kinds('made')
   const rows = await selectCredentials(db)
     .where('credentials.ended_at', 'is', null)
     .where((eb) => eb.or([
-      eb.and([eb('credentials.owner_type', '=', 'user'), eb('credentials.owner_id', '=', userId), eb('credentials.kind', 'in', ['session', 'api-key', 'astra-token'])]),
-      eb.and([eb('credentials.created_by', '=', userId), eb('credentials.kind', 'in', ['agent-token', 'host-factory-token'])])
+      eb.and([eb('credentials.owner_type', '=', 'user'), eb('credentials.owner_id', '=', userId), eb('credentials.kind', 'in', held)]),
+      ...made.length === 0 ? [] : [eb.and([eb('credentials.created_by', '=', userId), eb('credentials.kind', 'in', made)])]
     ]))
     .orderBy('credentials.kind').orderBy('credentials.accessor')
     .limit(MAX_LISTED_CREDENTIALS)

@@ -49,12 +49,12 @@ describe('Dockerfile', () => {
     expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.indexOf('CMD'))
   })
 
-  it('starts dist/server.js with node directly, as npm start does after its prestart build check', () => {
-    expect(all(runtime, 'CMD').map(execForm)).toEqual([['node', 'dist/server.js']])
+  it('starts dist/server.js with node directly and the heap growth capped (docs/security.md, "Memory"), as npm start does after its prestart build check', () => {
+    expect(all(runtime, 'CMD').map(execForm)).toEqual([['node', '--heap-growing-percent=50', 'dist/server.js']])
     expect(all(runtime, 'ENTRYPOINT')).toEqual([])
     // exec: npm's `sh -c` (dash) must become the server, or npm's relayed signals stop at the shell.
     const packageJson = JSON.parse(read('package.json'))
-    expect(packageJson.scripts.start).toBe('exec node dist/server.js')
+    expect(packageJson.scripts.start).toBe('exec node --heap-growing-percent=50 dist/server.js')
   })
 
   it('installs without running the project\'s scripts (prepare would build, and needs TypeScript)', () => {

@@ -1,6 +1,9 @@
 import { sql } from 'kysely'
-import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
+import { newAccessor } from '../../core/accessors.js'
 import type { Database } from '../database.js'
+
+/** The accessor prefix of users' API keys. */
+const USER_API_KEY_PREFIX = 'uak'
 
 export interface StoredApiKey {
   keyHash: Uint8Array
@@ -10,7 +13,7 @@ export interface StoredApiKey {
 
 /** Stores a user's one active key, replacing any earlier one; the new key's accessor (a new key is a new credential). */
 export async function replaceApiKey (db: Database, userId: string, key: StoredApiKey): Promise<string> {
-  const accessor = newAccessor(ACCESSOR_PREFIX.userApiKey)
+  const accessor = newAccessor(USER_API_KEY_PREFIX)
   await db.insertInto('api_keys')
     .values({ user_id: userId, accessor, key_hash: key.keyHash, key_sealed: key.keySealed })
     .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ accessor, key_hash: key.keyHash, key_sealed: key.keySealed, created_at: sql<Date>`now()` }))

@@ -3,14 +3,8 @@ import type { Database } from '../database.js'
 import type { Credentials } from '../schema.js'
 
 /** The kinds of the `credentials` view (migration 0014), one per stored credential kind. */
-import { CREDENTIAL_KINDS, type StoredCredentialKind } from '../../core/credential-kinds.js'
-export { CREDENTIAL_KINDS, type StoredCredentialKind }
-
-/**
- * Kinds whose uses Tessera never sees: agents present their tokens to the monitoring endpoint,
- * which Tessera does not serve. Their usage figures stay empty, which says nothing of their use.
- */
-export const UNTRACKED_USAGE_KINDS: readonly StoredCredentialKind[] = ['agent-token']
+import { CREDENTIAL_KINDS, UNTRACKED_USAGE_KINDS, type StoredCredentialKind } from '../../core/credential-kinds.js'
+export { CREDENTIAL_KINDS, UNTRACKED_USAGE_KINDS, type StoredCredentialKind }
 
 type ViewRow = Selectable<Credentials>
 

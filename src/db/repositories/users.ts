@@ -85,11 +85,6 @@ export function findUserInAccount (db: Database, accountId: string, id: string):
   return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
 }
 
-/** Refuses, from now on, the Conjur access tokens issued to a user until now (the kill switch). */
-export async function endAccessTokensOfUser (db: Database, id: string): Promise<void> {
-  await db.updateTable('users').set({ access_tokens_not_before: sql<Date>`now()` }).where('id', '=', id).execute()
-}
-
 /**
  * Replaces a password hash by another of the same password (a rehash after login), unless the
  * password changed meanwhile. Not a change of the user: updated_at stays.

@@ -68,7 +68,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true
-    const revoked = await revokeUserCredentials(db, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
+    const revoked = await revokeUserCredentials(db, app.families, auditContextOf(request), request.params, { dryRun, disableLogin: request.query.disableLogin === true, now: app.clock() })
     return { dryRun, ...revoked }
   })
 }

@@ -77,7 +77,7 @@ const credentialRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { accountId, accessor } = request.params
     const { credential } = await reachableCredential(request)
-    await revokeCredential(db, app.credentialTools.box, auditContextOf(request), accountId, accessor)
+    await revokeCredential(db, app.credentialTools.box, app.families, auditContextOf(request), accountId, accessor)
     request.log.info({ accountId, accessor, kind: credential.kind }, 'credential revoked')
     return reply.code(204).send(null)
   })

@@ -39,6 +39,7 @@ const admin: TokenFamily = {
   prefixes: ['/admin/v1'],
   dialect: defaultDialect,
   openApi: { tags: [{ name: 'admin', description: 'Tessera administration: accounts, users, roles and API keys, and what each token family adds to them' }] },
+  acceptsSessions: true,
   credentialHeaders: ['x-auth-token', 'bearer']
 }
 

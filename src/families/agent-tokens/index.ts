@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TokenFamily } from '../family.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
 import { monitoringHeaders } from './response-headers.js'
+import { agentTokenCredentials, revokeAgentTokensOfUser } from './revocation.js'
 import agentTokenRoutes from './routes.js'
 import { agentTokenRetention } from './retention.js'
 import { agentTokenMetrics } from './credential-metrics.js'
@@ -30,12 +31,16 @@ const agentTokens: TokenFamily = {
   prefixes: ['/v1.0'],
   dialect: monitoringDialect,
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },
+  acceptsSessions: true,
+  exposedHeaders: ['x-object-id'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   // Token ids travel in paths and as list markers.
   secretPathSegments: [['agent_tokens']],
   secretQueryParameters: ['marker'],
   // GET of one token: relabelled or deleted, it is dropped (migration 0012 tells other replicas).
-  cachedReads: { tables: ['agent_tokens', 'accounts'] }
+  cachedReads: { tables: ['agent_tokens', 'accounts'] },
+  storedCredentials: [agentTokenCredentials],
+  revokeUserCredentials: revokeAgentTokensOfUser
 }
 
 export default agentTokens

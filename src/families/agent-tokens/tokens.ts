@@ -1,4 +1,4 @@
-import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
+import { newAccessor } from '../../core/accessors.js'
 import { NotFound } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { toKeysetPage, type KeysetPage } from '../../core/pagination.js'
@@ -8,6 +8,9 @@ import { isUniqueViolation } from '../../db/errors.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import * as repo from './repository.js'
 import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
+
+/** The accessor prefix of agent tokens. */
+const AGENT_TOKEN_PREFIX = 'agt'
 
 /**
  * Agent tokens as the API shows them: `id` and `token` are the same value (spec §10.5), and
@@ -57,7 +60,7 @@ export interface AgentTokenInput {
 export async function createAgentToken (db: Database, box: SecretBox, { accountId, label, createdBy }: AgentTokenInput, audit: (made: TokenRef) => NewAuditEvent): Promise<TokenRef> {
   for (let attempt = 1; ; attempt++) {
     const { id, sortKey } = newTokenId(accountId)
-    const accessor = newAccessor(ACCESSOR_PREFIX.agentToken)
+    const accessor = newAccessor(AGENT_TOKEN_PREFIX)
     try {
       await repo.insertAgentToken(db, {
         account_id: accountId,

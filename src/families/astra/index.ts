@@ -9,6 +9,7 @@ import type { CredentialKind, TokenFamily } from '../family.js'
 import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
 import { TOKEN_MEDIA_TYPE } from './resource.js'
 import astraGroupRoutes from './group-routes.js'
+import { revokeUserTokensOfUser, userTokenCredentials } from './revocation.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 import adminRoutes from './admin-routes.js'
@@ -89,10 +90,14 @@ const astra: TokenFamily = {
   },
   credentials: [astraTokenCredential],
   // A session too (X-Auth-Token or Bearer): it is what mints the first Astra token.
+  acceptsSessions: true,
+  exposedHeaders: ['x-correlation-id'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   // A user's token list, and whether the user is of the account (migration 0012 notifies changes).
-  cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] }
+  cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] },
   // No secret travels in a path or a query: token ids and continue values are not secrets.
+  storedCredentials: [userTokenCredentials],
+  revokeUserCredentials: revokeUserTokensOfUser
 }
 
 export default astra

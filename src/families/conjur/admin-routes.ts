@@ -6,7 +6,7 @@ import { principalOf } from '../../plugins/auth.js'
 import { requireAccountAdmin } from '../admin/access.js'
 import { pageReply, pageRequest } from '../admin/pagination.js'
 import { AccountParamsSchema, DryRunQuerySchema, errors, NoContentSchema, pageOf, PageQuerySchema, RevokedTokens, security, tags } from '../admin/schemas.js'
-import { revokeHostCredentialsOf } from '../../services/revoke-credentials.js'
+import { revokeHostCredentialsOf } from './revocation.js'
 import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from './host-factories.js'
 
 /** Conjur host factories of an account (spec conjur-astra.md §A0.5), and a host's kill switch: the admin side of the Conjur family. */

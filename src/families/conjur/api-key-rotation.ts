@@ -1,4 +1,5 @@
-import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
+import { newAccessor } from '../../core/accessors.js'
+import { HOST_API_KEY_PREFIX } from './accessors.js'
 import { Forbidden, NotFound, Unauthenticated } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -155,7 +156,7 @@ export async function rotateRoleKey (trx: Database, box: SecretBox, role: NamedR
     return { apiKey, accessor, accountId: role.accountId, roleId: role.fullId, role: { kind: 'user', userId: role.userId } }
   }
   const apiKey = newConjurSecret()
-  const accessor = newAccessor(ACCESSOR_PREFIX.hostApiKey)
+  const accessor = newAccessor(HOST_API_KEY_PREFIX)
   await repo.replaceHostApiKey(trx, role.accountId, role.hostId, { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(role.accountId, role.hostId)), accessor })
   return { apiKey, accessor, accountId: role.accountId, roleId: role.fullId, role: { kind: 'host', hostId: role.hostId } }
 }

@@ -82,7 +82,7 @@ async function roleNamed (db: Database, accountId: string, subject: { kind: 'hos
   const readable = isStorableText(subject.id)
   if (subject.kind === 'host') {
     const host = readable ? await findHost(db, accountId, subject.id) : undefined
-    return { host, counted: { name: canonicalLogin(subject), person: host && { accountId, hostId: host.id } } }
+    return { host, counted: { name: canonicalLogin(subject), person: host && { kind: 'host', accountId, id: host.id } } }
   }
   const user = readable ? await findUserRole(db, accountId, subject.id) : undefined
   return { user, counted: { name: subject.id, person: user && { userId: user.id } } }

@@ -7,7 +7,8 @@ import type { Database } from '../../db/database.js'
 import { findAccountById, type AccountRow } from '../../db/repositories/accounts.js'
 import type { VerifiedAccessToken } from './access-token.js'
 import { normaliseCidr, withinRanges } from './cidr.js'
-import { accessTokenVerdictOf, ACCESS_TOKEN_KIND, clientIpOf, verifiedTokenOf } from './credentials.js'
+import { rackClientAddressOf } from '../../plugins/client-address.js'
+import { accessTokenVerdictOf, ACCESS_TOKEN_KIND, verifiedTokenOf } from './credentials.js'
 import { MiddlewareRefusal } from './errors.js'
 import { findHost, findUserRole, type RoleRef } from './repository.js'
 
@@ -47,7 +48,7 @@ export async function accessTokenOf (request: FastifyRequest): Promise<VerifiedA
     if (principal) recordDenial(request, { reason: 'malformed', details: { credential: principal.credential.kind } })
     throw middlewareRefusal(request)
   }
-  if (token.cidr !== undefined && !withinRanges(clientIpOf(request), validRanges(token.cidr))) {
+  if (token.cidr !== undefined && !withinRanges(rackClientAddressOf(request), validRanges(token.cidr))) {
     recordDenial(request, { reason: 'wrong-origin', accountId: token.accountId, actor: { kind: token.login.startsWith('host/') ? 'host' : 'user', id: null, name: token.login } })
     throw new MiddlewareRefusal('IP address rejected', 403)
   }

@@ -1,25 +1,7 @@
 import ipaddr from 'ipaddr.js'
+import { parseAddress } from '../../plugins/client-address.js'
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6
-
-/**
- * An address written as Ruby's IPAddr reads one: dotted-quad IPv4 without zero padding
- * (`192.168.001.001` is refused), or IPv6 without a zone; null for anything else.
- */
-export function parseAddress (text: string): Address | null {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text)
-  if (!text.includes(':') || text.includes('%') || !ipaddr.IPv6.isValid(text)) return null
-  return ipaddr.IPv6.parse(text)
-}
-
-/**
- * The TCP peer as Rack hands it to Conjur: a server listening on `::` sees IPv4 clients as
- * `::ffff:a.b.c.d`, which is the IPv4 address (spec §A5).
- */
-export function unmapPeer (address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
-  return mapped ? mapped[1]! : address
-}
 
 function maxPrefix (address: Address): number {
   return address.kind() === 'ipv4' ? 32 : 128

@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js'
 import { ISSUING, serverBox } from '../../cli/server-key.js'
 import { fromKeysetPage } from '../../cli/pages.js'
 import { audited, CLI_CONTEXT } from '../../services/audit.js'
-import { revokeHostCredentialsOf } from '../../services/revoke-credentials.js'
+import { revokeHostCredentialsOf } from './revocation.js'
 import type { ConjurOperations } from './cli.js'
 import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from './host-factories.js'
 

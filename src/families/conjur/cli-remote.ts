@@ -2,7 +2,7 @@ import type { AccountView } from '../../cli/operations.js'
 import { fromApiPage, pageQuery, type ApiPage } from '../../cli/pages.js'
 import { accountPath, segment } from '../../cli/remote/admin-paths.js'
 import type { AdminClient } from '../../cli/remote/client.js'
-import type { RevokedHostCredentials } from '../../services/revoke-credentials.js'
+import type { RevokedHostCredentials } from './revocation.js'
 import type { ConjurOperations } from './cli.js'
 import type { HostFactoryView } from './host-factories.js'
 

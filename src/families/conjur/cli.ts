@@ -6,7 +6,7 @@ import type { AccountView, ListPage, PageRequest } from '../../cli/operations.js
 import { describeAccount } from '../../cli/views.js'
 import { InvalidInput } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
-import type { RevokedHostCredentials } from '../../services/revoke-credentials.js'
+import type { RevokedHostCredentials } from './revocation.js'
 import type { HostFactoryView, PermissionChange } from './host-factories.js'
 import type { Privilege } from './repository.js'
 import { conjurRetention } from './retention.js'

@@ -5,16 +5,15 @@ import { parseSecretKey, sha256 } from '../../core/secrets.js'
 import type { CredentialKind } from '../family.js'
 import { AccessTokens, type AccessTokenRefusal, type VerifiedAccessToken } from './access-token.js'
 import { withinRanges } from './cidr.js'
-import { clientIp, trustedRanges, type Range } from './client-ip.js'
 import { findToken } from './repository.js'
 import { CONJUR_SECRET_FORMAT } from './secrets.js'
+import { rackClientAddressOf } from '../../plugins/client-address.js'
 import { recordDenial } from '../../plugins/denials.js'
 
 export const ACCESS_TOKEN_KIND = 'conjur-access-token'
 export const HOST_FACTORY_TOKEN_KIND = 'conjur-host-factory-token'
 
 const accessTokens = new WeakMap<Config, AccessTokens>()
-const trusted = new WeakMap<Config, Range[]>()
 
 /** The app's access-token signer, keyed from TESSERA_SECRET_KEY: the same on every replica. */
 export function accessTokensOf (config: Config): AccessTokens {
@@ -26,17 +25,6 @@ export function accessTokensOf (config: Config): AccessTokens {
     accessTokens.set(config, tokens)
   }
   return tokens
-}
-
-/** The client address a token's CIDR list is judged by (spec §A5). */
-export function clientIpOf (request: FastifyRequest): string {
-  const { config } = request.server
-  let ranges = trusted.get(config)
-  if (!ranges) {
-    ranges = trustedRanges(config.trustedProxies)
-    trusted.set(config, ranges)
-  }
-  return clientIp(request.raw.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], ranges)
 }
 
 const verdicts = new WeakMap<FastifyRequest, AccessTokenRefusal>()
@@ -108,7 +96,7 @@ export const hostFactoryTokenCredential: CredentialKind = {
     }
     if (!token) return refused('unknown')
     if (app.clock().getTime() >= token.expiration.getTime()) return refused('expired')
-    if (!withinRanges(clientIpOf(request), token.cidr)) return refused('wrong-origin')
+    if (!withinRanges(rackClientAddressOf(request), token.cidr)) return refused('wrong-origin')
     return {
       kind: 'host_factory',
       id: token.host_factory_id,

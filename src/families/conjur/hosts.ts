@@ -1,5 +1,6 @@
 import { inTransaction } from '../../services/audit.js'
-import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
+import { newAccessor } from '../../core/accessors.js'
+import { HOST_API_KEY_PREFIX } from './accessors.js'
 import { Forbidden, Unauthenticated } from '../../core/errors.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
@@ -76,7 +77,7 @@ export async function enrolHost (db: Database, box: SecretBox, factory: { accoun
   const hostId = hostIdOf(params.id)
   const annotations = annotationsOf(params.annotations)
   const apiKey = newConjurSecret()
-  const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)), accessor: newAccessor(ACCESSOR_PREFIX.hostApiKey) }
+  const key = { hash: sha256(apiKey), sealed: box.seal(apiKey, hostKeySealingContext(factory.accountId, hostId)), accessor: newAccessor(HOST_API_KEY_PREFIX) }
   return inTransaction(db, async (trx) => {
     // A disabled account's tokens are as good as unknown.
     const account = await findAccountById(trx, factory.accountId)

@@ -3,6 +3,7 @@ import type { TokenFamily } from '../family.js'
 import { accessTokenCredential, hostFactoryTokenCredential } from './credentials.js'
 import { conjurDialect } from './dialect.js'
 import resourceListRoutes from './resource-list-routes.js'
+import { hostApiKeyCredentials, hostFactoryTokenCredentials, revokeConjurCredentialsOfUser } from './revocation.js'
 import conjurRoutes from './routes.js'
 import adminRoutes from './admin-routes.js'
 import { conjurRetention } from './retention.js'
@@ -55,7 +56,9 @@ const conjur: TokenFamily = {
   cachedReads: {
     tables: ['host_factories', 'host_factory_layers', 'host_factory_permissions', 'host_factory_tokens', 'hosts', 'layers', 'users', 'accounts'],
     insertTables: ['host_factory_layers', 'host_factory_permissions']
-  }
+  },
+  storedCredentials: [hostFactoryTokenCredentials, hostApiKeyCredentials],
+  revokeUserCredentials: revokeConjurCredentialsOfUser
 }
 
 export default conjur

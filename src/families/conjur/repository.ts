@@ -399,3 +399,8 @@ export async function revokeHostCredentials (db: Database, accountId: string, id
     .where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
+
+/** Refuses, from now on, the access tokens issued to a user until now (the kill switch). */
+export async function endAccessTokensOfUser (db: Database, id: string): Promise<void> {
+  await db.updateTable('users').set({ access_tokens_not_before: sql<Date>`now()` }).where('id', '=', id).execute()
+}

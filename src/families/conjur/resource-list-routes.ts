@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { accessTokenOf, callerOf, requireAccessToken } from './caller.js'
-import { clientIpOf } from './credentials.js'
+import { rackClientAddressOf } from '../../plugins/client-address.js'
 import { conjurParams } from './params.js'
 import { checkPermission } from './permission-check.js'
 import { CONJUR_KINDS, listVisibleResources, MAX_PAGE_SIZE, showRoleResource } from './resource-list.js'
@@ -105,7 +105,7 @@ const resourceListRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const caller = await callerOf(request)
     const token = await accessTokenOf(request)
     return {
-      client_ip: clientIpOf(request),
+      client_ip: rackClientAddressOf(request),
       user_agent: request.headers['user-agent'] ?? null,
       account: caller.account.name,
       username: token.login,

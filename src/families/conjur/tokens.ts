@@ -1,4 +1,5 @@
-import { ACCESSOR_PREFIX, newAccessor } from '../../core/accessors.js'
+import { newAccessor } from '../../core/accessors.js'
+import { HOST_FACTORY_TOKEN_PREFIX } from './accessors.js'
 import { Forbidden } from '../../core/errors.js'
 import { NO_EXPIRY, readThrough, type ReadCache } from '../../core/notified-cache.js'
 import { sha256, type SecretBox } from '../../core/secrets.js'
@@ -148,7 +149,7 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
   }
   const cidr = parseCidrs(params.cidr)
   const secrets = Array.from({ length: count }, () => newConjurSecret())
-  const accessors = secrets.map(() => newAccessor(ACCESSOR_PREFIX.hostFactoryToken))
+  const accessors = secrets.map(() => newAccessor(HOST_FACTORY_TOKEN_PREFIX))
   const shownExpiration = formatUtcSeconds(expiration.instant)
   const rows = await repo.insertTokens(db, {
     tokens: secrets.map((secret, index) => {

@@ -63,6 +63,8 @@ const keystone: TokenFamily = {
       bearer: { type: 'http', scheme: 'bearer', description: 'The same token as a bearer credential' }
     }
   },
+  acceptsSessions: true,
+  exposedHeaders: ['x-openstack-request-id', 'x-subject-token'],
   credentialHeaders: ['x-auth-token', 'bearer'],
   secretPathSegments: [['v2.0', 'tokens']]
 }

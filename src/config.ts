@@ -90,7 +90,7 @@ export interface Config {
   dataDir: string
   publicUrl: string | undefined
   trustProxy: boolean
-  /** TRUSTED_PROXIES: IPs and CIDR ranges whose X-Forwarded-For the client address believes (plugins/client-address.ts, spec §A5). */
+  /** TRUSTED_PROXIES: IPs and CIDR ranges whose X-Forwarded-For the client address believes (plugins/http/client-address.ts, spec §A5). */
   trustedProxies: string[]
   /** Origins whose browser scripts may call the APIs (CORS); empty: CORS is off. `*` allows any. */
   corsOrigins: string[]

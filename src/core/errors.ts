@@ -1,6 +1,6 @@
 /**
  * The domain errors every family throws. Each family renders them in its own API's
- * error dialect (plugins/error-dialect.ts); nothing builds an error body by hand.
+ * error dialect (plugins/errors/error-dialect.ts); nothing builds an error body by hand.
  */
 
 import type { Refusal } from './refusal.js'

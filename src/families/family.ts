@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Principal } from '../core/principal.js'
 import type { WatchedTables } from '../db/flush-on-write.js'
-import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
+import type { ErrorDialect, NotFoundMessage } from '../plugins/errors/error-dialect.js'
 import type { CredentialMetrics } from '../services/metrics.js'
 import type { FamilyRetention } from '../services/retained-credentials.js'
 import type { StoredCredentialType } from '../services/credentials.js'
@@ -66,9 +66,9 @@ export interface TokenFamily {
   credentialMetrics?: CredentialMetrics
 
   // --- What the family adds to the identity core's plugins and services (issue 25, seam-core) ---
-  /** Reply headers of its own a browser script may read, when CORS_ORIGINS allows the script (plugins/cors.ts). */
+  /** Reply headers of its own a browser script may read, when CORS_ORIGINS allows the script (plugins/http/cors.ts). */
   exposedHeaders?: readonly string[]
-  /** Whether its routes accept the identity core's sessions (plugins/session-credential.ts) beside its own credentials. */
+  /** Whether its routes accept the identity core's sessions (plugins/auth/session-credential.ts) beside its own credentials. */
   acceptsSessions?: boolean
   /**
    * The kinds of stored credential it keeps, as rows of the credentials view (migration 0014):

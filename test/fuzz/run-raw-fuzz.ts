@@ -27,7 +27,7 @@ export async function fuzzRawRequests (app: App, options: { runs: number, seed: 
     const status = String(reply?.statusCode ?? 'closed')
     report.statuses[status] = (report.statuses[status] ?? 0) + 1
     const shown = () => `${JSON.stringify(request.bytes.toString('latin1').slice(0, 600))}\n→ ${JSON.stringify(reply)?.slice(0, 1500)}`
-    // Every request is answered: CONNECT too (plugins/client-error.ts), and Upgrade is served as a plain request.
+    // Every request is answered: CONNECT too (plugins/http/client-error.ts), and Upgrade is served as a plain request.
     if (reply === null) throw new Error(`connection closed without a reply:\n${shown()}`)
     if (reply.statusCode >= 500 && reply.statusCode !== 503) throw new Error(`status ${reply.statusCode}:\n${shown()}`)
     if (reply.statusCode < 400) return

@@ -6,8 +6,8 @@ import { monitoringDialect } from '../../src/families/agent-tokens/dialect.js'
 import { astraDialect } from '../../src/families/astra/dialect.js'
 import { conjurDialect } from '../../src/families/conjur/dialect.js'
 import { keystoneDialect } from '../../src/families/keystone/dialect.js'
-import { defaultDialect } from '../../src/plugins/default-dialect.js'
-import { renderErrorsWith, type ErrorDialect } from '../../src/plugins/error-dialect.js'
+import { defaultDialect } from '../../src/plugins/errors/default-dialect.js'
+import { renderErrorsWith, type ErrorDialect } from '../../src/plugins/errors/error-dialect.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js'
 
 /**

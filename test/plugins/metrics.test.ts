@@ -4,7 +4,7 @@ import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-promethe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { listenForMetrics } from '../../src/plugins/metrics.js'
+import { listenForMetrics } from '../../src/plugins/operations/metrics.js'
 import { insertUser, login, superAdminSession, tenantSession } from '../helpers/factories.js'
 import { setupTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/test-app.js'
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
-import replyBatches from '../../src/plugins/reply-batches.js'
+import replyBatches from '../../src/plugins/http/reply-batches.js'
 
 /** A bare app with the plugin, whose routes log when each reply is ready and when Node writes its head. */
 async function recordingApp (events: string[]): Promise<FastifyInstance> {

@@ -61,7 +61,7 @@ describe('slow and oversized clients', () => {
       const closedAt = await slow.closed
       expect(closedAt - started).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 20)
       expect(closedAt - started).toBeLessThan(HEADERS_TIMEOUT_MS + SLACK_MS)
-      // Node answers 408 before closing (plugins/client-error.ts words it in the root's dialect).
+      // Node answers 408 before closing (plugins/http/client-error.ts words it in the root's dialect).
       expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /)
     } finally {
       clearInterval(dripping)

@@ -3,7 +3,7 @@ import { Forbidden } from '../../core/errors.js'
 import { ADMIN_ROLE, hasRoleOn, type Principal } from '../../core/principal.js'
 import { accountUsersHoldRolesElsewhere, holdsAnyRole, userHoldsRolesElsewhere } from '../../db/repositories/role-assignments.js'
 import { findUserById, findUserInAccount } from '../../db/repositories/users.js'
-import { principalOf } from '../../plugins/auth.js'
+import { principalOf } from '../../plugins/auth/auth.js'
 import { isUserOfAccount } from '../../db/repositories/memberships.js'
 import { userNotFound } from '../../services/lookups.js'
 

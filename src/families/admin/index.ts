@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { defaultDialect } from '../../plugins/default-dialect.js'
-import { apiSecurityHeaders } from '../../plugins/security-headers.js'
+import { defaultDialect } from '../../plugins/errors/default-dialect.js'
+import { apiSecurityHeaders } from '../../plugins/http/security-headers.js'
 import type { TokenFamily } from '../family.js'
 import accountRoutes from './account-routes.js'
 import auditRoutes from './audit-routes.js'

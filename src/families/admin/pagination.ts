@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { parseLimit, type KeysetPage } from '../../core/pagination.js'
-import { baseUrlOf } from '../../plugins/base-url.js'
+import { baseUrlOf } from '../../plugins/http/base-url.js'
 
 const LIMIT_RULE = { defaultLimit: 100, min: 1, max: 1000 }
 

@@ -2,8 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { ACCESSOR_PATTERN } from '../../core/accessors.js'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/credentials.js'
 import { EMAIL_MAX_LENGTH, IDENTIFIER_PATTERN, NAME_MAX_LENGTH, USER_ID_PATTERN } from '../../core/identifiers.js'
-import { ErrorResponseSchema } from '../../plugins/default-dialect.js'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { ErrorResponseSchema } from '../../plugins/errors/default-dialect.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 
 /** Request and response shapes of Tessera's admin API (/admin/v1). */
 

@@ -1,5 +1,5 @@
 import { audited } from '../../services/audit.js'
-import { auditContextOf } from '../../plugins/audit.js'
+import { auditContextOf } from '../../plugins/records/audit.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { accountUser, listAccountUsers, withRolesOn } from '../../services/directory.js'
 import { changeUser, createUser, removeUser, rotateApiKey } from '../../services/identity.js'

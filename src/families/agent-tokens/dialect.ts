@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { DomainError, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
-import type { ErrorDialect } from '../../plugins/error-dialect.js'
+import type { ErrorDialect } from '../../plugins/errors/error-dialect.js'
 import { monitoringHeaders, rateLimitHeaders, transactionIdOf } from './response-headers.js'
 
 /** The largest request body the family accepts; larger ones get 413 `requestTooLargeError`. */

@@ -17,7 +17,7 @@ async function routes (app: FastifyInstance) {
 /**
  * Rackspace Cloud Monitoring v1.0 agent tokens under /v1.0/{tenantId} (spec §10). Every reply
  * here, unknown routes and errors included, carries X-Response-Id and the X-RateLimit-* headers.
- * Those are the per-client request limit's real figures (plugins/request-rate.ts), or Monitoring's
+ * Those are the per-client request limit's real figures (plugins/limits/request-rate.ts), or Monitoring's
  * own 50000 per 24 hours, Remaining = Limit, when that limit is off.
  * Callers authenticate with identity sessions; the family issues no credential of its own.
  */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { customAlphabet } from 'nanoid'
 import type { RateFigures } from '../../core/errors.js'
-import { rateFiguresOf } from '../../plugins/request-rate.js'
+import { rateFiguresOf } from '../../plugins/limits/request-rate.js'
 
 /** package.json is two folders above src/ and dist/ alike. */
 const VERSION: string = createRequire(import.meta.url)('../../../package.json').version

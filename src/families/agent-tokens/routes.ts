@@ -4,9 +4,9 @@ import { ACCESSOR_HEADER } from '../../core/accessors.js'
 import { Forbidden } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
-import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth.js'
-import { baseUrlOf } from '../../plugins/base-url.js'
-import { emptyBodyIsObject } from '../../plugins/json-body.js'
+import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth/auth.js'
+import { baseUrlOf } from '../../plugins/http/base-url.js'
+import { emptyBodyIsObject } from '../../plugins/http/json-body.js'
 import { sendEmpty } from './response-headers.js'
 import {
   AuditQuerySchema, CreatedReplySchema, DeletedReplySchema, errorReplies, LabelBodySchema, ListQuerySchema, ListReplySchema,
@@ -15,7 +15,7 @@ import {
 import { createAgentToken, deleteAgentToken, getAgentToken, listAgentTokenPage, relabelAgentToken, type TokenRef } from './tokens.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { audited, auditRow, reportAuditEvent, type AuditEvent } from '../../services/audit.js'
-import { auditContextOf } from '../../plugins/audit.js'
+import { auditContextOf } from '../../plugins/records/audit.js'
 
 const LIMITS = { defaultLimit: 100, min: 1, max: 1000 }
 const TAGS = ['agent-tokens']

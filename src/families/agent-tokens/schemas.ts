@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 import { RATE_LIMIT, RATE_LIMIT_WINDOW } from './response-headers.js'
 
 /** Request and response shapes of Rackspace Cloud Monitoring v1.0 agent tokens (spec §10). */

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated, Unavailable } from '../../core/errors.js'
-import type { ErrorDialect } from '../../plugins/error-dialect.js'
+import type { ErrorDialect } from '../../plugins/errors/error-dialect.js'
 
 /**
  * NetApp Astra's RFC 7807 problem details (spec §B1): `application/problem+json`, `type`

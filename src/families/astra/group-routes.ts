@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { requireAuthentication } from '../../plugins/auth.js'
+import { requireAuthentication } from '../../plugins/auth/auth.js'
 import { AstraNotFound } from './dialect.js'
 import { CollectionParamsSchema, problemReplies, TokenParamsSchema } from './schemas.js'
 

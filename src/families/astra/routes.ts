@@ -5,8 +5,8 @@ import { Forbidden } from '../../core/errors.js'
 import type { ReadCache } from '../../core/notified-cache.js'
 import { RenderedOnce } from '../../core/rendered-once.js'
 import { ADMIN_ROLE, hasRoleOn } from '../../core/principal.js'
-import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth.js'
-import { baseUrlOf } from '../../plugins/base-url.js'
+import { presentsAcceptedCredential, principalOf, requireAuthentication } from '../../plugins/auth/auth.js'
+import { baseUrlOf } from '../../plugins/http/base-url.js'
 import { negotiatedMediaType } from './accept.js'
 import { parseListQuery, unsupportedParams } from './list-query.js'
 import { COLLECTION_TYPE, etagOf, RESOURCE_VERSION, TOKEN_MEDIA_TYPE } from './resource.js'
@@ -16,7 +16,7 @@ import {
 } from './schemas.js'
 import { collectionExists, collectionNotFound, createUserToken, getUserToken, listUserTokenPage, replaceUserToken, revokeUserToken, type Collection, type TokenListPage } from './tokens.js'
 import { audited } from '../../services/audit.js'
-import { auditContextOf } from '../../plugins/audit.js'
+import { auditContextOf } from '../../plugins/records/audit.js'
 
 const TAGS = ['astra']
 const BODY_MEDIA_TYPES = [TOKEN_MEDIA_TYPE, 'application/json']

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 import { PROBLEMS, problemType, type ProblemNumber } from './dialect.js'
 import { COLLECTION_TYPE, RESOURCE_TYPE, RESOURCE_VERSION } from './resource.js'
 

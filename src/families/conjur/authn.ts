@@ -1,7 +1,7 @@
 import { Unauthenticated } from '../../core/errors.js'
 import type { Actor, Refusal } from '../../core/refusal.js'
 import type { LoginSubject } from '../../core/failure-limits.js'
-import type { LoginGuard } from '../../plugins/failure-limits.js'
+import type { LoginGuard } from '../../plugins/limits/failure-limits.js'
 import { openApiKey, verifyApiKey, type CredentialTools } from '../../core/credentials.js'
 import { constantTimeEqual, sha256 } from '../../core/secrets.js'
 import { isStorableText } from '../../core/storable-text.js'

@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js'
-import { parseAddress } from '../../plugins/client-address.js'
+import { parseAddress } from '../../plugins/http/client-address.js'
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6
 

@@ -7,8 +7,8 @@ import { AccessTokens, type AccessTokenRefusal, type VerifiedAccessToken } from 
 import { withinRanges } from './cidr.js'
 import { findToken } from './repository.js'
 import { CONJUR_SECRET_FORMAT } from './secrets.js'
-import { rackClientAddressOf } from '../../plugins/client-address.js'
-import { recordDenial } from '../../plugins/denials.js'
+import { rackClientAddressOf } from '../../plugins/http/client-address.js'
+import { recordDenial } from '../../plugins/auth/denials.js'
 
 export const ACCESS_TOKEN_KIND = 'conjur-access-token'
 export const HOST_FACTORY_TOKEN_KIND = 'conjur-host-factory-token'

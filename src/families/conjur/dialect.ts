@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { Conflict, DomainError, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
-import type { ErrorDialect, RenderedError } from '../../plugins/error-dialect.js'
+import type { ErrorDialect, RenderedError } from '../../plugins/errors/error-dialect.js'
 import { ConjurNotFound, ExplainedUnauthorized, MiddlewareRefusal, NotApplicableForKeyRotation } from './errors.js'
 
 /** The Accept value that switches some error bodies to Conjur's v2 shape (spec §A0.3). */

@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ACCESSOR_HEADER } from '../../core/accessors.js'
 import { Forbidden, Unauthenticated } from '../../core/errors.js'
-import { authenticate, basicCredentials, presentedCredential } from '../../plugins/auth.js'
-import { limitLogin } from '../../plugins/failure-limits.js'
+import { authenticate, basicCredentials, presentedCredential } from '../../plugins/auth/auth.js'
+import { limitLogin } from '../../plugins/limits/failure-limits.js'
 import { roleToRotate, rotateRoleKey, type RotatedKey, type Rotator } from './api-key-rotation.js'
 import { authenticateWithApiKey, login, verifyBasicLogin } from './authn.js'
 import { callerOf, optionalAccessToken, requireAccessToken } from './caller.js'
@@ -19,7 +19,7 @@ import {
 } from './schemas.js'
 import { createTokens, revokeToken } from './tokens.js'
 import { audited, auditedInStatement, type AuditContext, type AuditEvent } from '../../services/audit.js'
-import { auditContextOf, recordObserved } from '../../plugins/audit.js'
+import { auditContextOf, recordObserved } from '../../plugins/records/audit.js'
 
 /** `Accept-Encoding` naming base64 anywhere, in any case, spaces tolerated (spec §A6). */
 const WANTS_BASE64 = /(^|,)\s*base64\s*(;[^,]*)?(,|$)/i

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 
 /** Request and response shapes of the CyberArk Conjur family (spec conjur-astra.md Part A). */
 

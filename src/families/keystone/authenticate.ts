@@ -9,7 +9,7 @@ import { attributeTooLarge, expecting, MAX_PARAM_SIZE, MAX_PASSWORD_LENGTH, MAX_
 import type { AuthRequest } from './schemas.js'
 import { auditedInStatement, type AuditContext } from '../../services/audit.js'
 import { upgradePasswordHash } from '../../services/password-upgrade.js'
-import type { LoginGuard } from '../../plugins/failure-limits.js'
+import type { LoginGuard } from '../../plugins/limits/failure-limits.js'
 
 type Auth = NonNullable<AuthRequest['auth']>
 const API_KEY_CREDENTIALS = 'RAX-KSKEY:apiKeyCredentials'

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { DomainError, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unavailable } from '../../core/errors.js'
-import { baseUrlOf } from '../../plugins/base-url.js'
-import type { ErrorDialect } from '../../plugins/error-dialect.js'
+import { baseUrlOf } from '../../plugins/http/base-url.js'
+import type { ErrorDialect } from '../../plugins/errors/error-dialect.js'
 import { expecting, FORBIDDEN, TOO_LARGE, UNAUTHORIZED, UNEXPECTED } from './messages.js'
 
 const TITLES: Record<number, string> = {

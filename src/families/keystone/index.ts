@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { InvalidInput } from '../../core/errors.js'
-import { emptyBodyIsObject, jsonOrNothing } from '../../plugins/json-body.js'
+import { emptyBodyIsObject, jsonOrNothing } from '../../plugins/http/json-body.js'
 import type { TokenFamily } from '../family.js'
 import { keystoneDialect, resourceNotFound } from './dialect.js'
 import { MAX_REQUEST_BODY_BYTES } from './messages.js'

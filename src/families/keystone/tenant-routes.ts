@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { InvalidInput } from '../../core/errors.js'
-import { principalOf, requireAuthentication } from '../../plugins/auth.js'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { principalOf, requireAuthentication } from '../../plugins/auth/auth.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 import { listTenantsOf } from '../../services/directory.js'
 import { KeystoneErrorSchema, TenantListQuerySchema, TenantListSchema } from './schemas.js'
 

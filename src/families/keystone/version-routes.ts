@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { baseUrlOf } from '../../plugins/base-url.js'
-import { errorResponses } from '../../plugins/error-responses.js'
+import { baseUrlOf } from '../../plugins/http/base-url.js'
+import { errorResponses } from '../../plugins/errors/error-responses.js'
 import { KeystoneErrorSchema, VersionSchemaDocument, VersionsSchema } from './schemas.js'
 
 /** The v2.0 entry keystoneauth's discovery accepts: a known status and a `self` link (spec §1, §12.1). */

@@ -152,7 +152,7 @@ describe('POST /accounts/{account_id}/core/v1/users/{user_id}/tokens (§B2)', ()
     for (const [name, reason] of refused) {
       expectProblem(await post(caller, tokenBody(name)), 9, { invalidFields: [{ name: 'name', reason }] })
     }
-    // Text PostgreSQL cannot store (plugins/storable-text.ts), in the same problem.
+    // Text PostgreSQL cannot store (plugins/http/storable-text.ts), in the same problem.
     expectProblem(await post(caller, tokenBody('nul\u0000')), 9, { invalidFields: [{ name: 'name', reason: UNSTORABLE_TEXT_PROBLEM }] })
     expectProblem(await post(caller, tokenBody('lone \udfff')), 9, { invalidFields: [{ name: 'name', reason: UNSTORABLE_TEXT_PROBLEM }] })
     expectProblem(await post(caller, tokenBody('n', { metadata: { labels: [{ name: 'k', value: 'v\u0000' }] } })), 9, {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../../../src/core/secrets.js'
-import { clientIp, trustedRanges } from '../../../src/plugins/client-address.js'
+import { clientIp, trustedRanges } from '../../../src/plugins/http/client-address.js'
 import { setupTestApp, type TestApp } from '../../helpers/test-app.js'
 import {
   accessHeader, adminCall, CONJUR_SECRET, createHost, createHostFactory, expectArgumentError, expectEmpty, hfId, newTenant, newTokens, userHeader, type Tenant

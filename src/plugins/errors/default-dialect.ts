@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { DomainError, TooManyAttempts, Unavailable } from '../core/errors.js'
+import { DomainError, TooManyAttempts, Unavailable } from '../../core/errors.js'
 import type { ErrorDialect } from './error-dialect.js'
 
 /** Tessera's own routes answer errors as `{ statusCode, code, message }`, like Fastify's. */

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { TokenFamily } from '../families/family.js'
+import type { TokenFamily } from '../../families/family.js'
 
 /** The reply headers a browser script may read of every API: ids and links; the families add theirs. */
 const EXPOSED_HEADERS = ['etag', 'link', 'location', 'tessera-credential-accessor', 'x-request-id']

@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { TooManyAttempts, Unauthenticated } from '../core/errors.js'
-import { FailureLimits, type LoginAttempt, type LoginSubject, type Refusal } from '../core/failure-limits.js'
-import { databaseFailureStore } from '../db/repositories/auth-failures.js'
-import { redisFailureStore } from '../db/redis-failure-store.js'
-import { limitKeyOf } from './client-address.js'
+import { TooManyAttempts, Unauthenticated } from '../../core/errors.js'
+import { FailureLimits, type LoginAttempt, type LoginSubject, type Refusal } from '../../core/failure-limits.js'
+import { databaseFailureStore } from '../../db/repositories/auth-failures.js'
+import { redisFailureStore } from '../../db/redis-failure-store.js'
+import { limitKeyOf } from '../http/client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
-import { purgePeriodically } from './periodic-purge.js'
+import { purgePeriodically } from '../records/periodic-purge.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { CredentialUsage, CREDENTIAL_USAGE_DEFAULTS, type CredentialUsageOptions } from '../services/credential-usage.js'
+import { CredentialUsage, CREDENTIAL_USAGE_DEFAULTS, type CredentialUsageOptions } from '../../services/credential-usage.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import type { TokenFamily } from '../families/family.js'
-import { explorerSecurityHeaders } from './security-headers.js'
+import type { TokenFamily } from '../../families/family.js'
+import { explorerSecurityHeaders } from '../http/security-headers.js'
 
 /**
  * The explorer's page policy: everything from this server. swagger-ui's own (staticCSP: true)

@@ -1,7 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
-import { isRfc3339 } from '../core/rfc3339.js'
+import { isRfc3339 } from '../../core/rfc3339.js'
 
 const common: Options = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false }
 

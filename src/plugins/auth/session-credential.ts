@@ -1,5 +1,5 @@
-import type { CredentialKind } from '../families/family.js'
-import { findSession, sessionPrincipal, sessionRefusal, SESSION_TOKEN_FORMAT } from '../services/sessions.js'
+import type { CredentialKind } from '../../families/family.js'
+import { findSession, sessionPrincipal, sessionRefusal, SESSION_TOKEN_FORMAT } from '../../services/sessions.js'
 import { recordDenial } from './denials.js'
 
 /**

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
-import { Unavailable } from '../core/errors.js'
-import { pendingMigrations } from '../db/migrate.js'
-import { ErrorResponseSchema } from './default-dialect.js'
+import { Unavailable } from '../../core/errors.js'
+import { pendingMigrations } from '../../db/migrate.js'
+import { ErrorResponseSchema } from '../errors/default-dialect.js'
 
 function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -2,8 +2,8 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
-import { TooManyAttempts, type RateFigures } from '../core/errors.js'
-import { limitKeyOf } from './client-address.js'
+import { TooManyAttempts, type RateFigures } from '../../core/errors.js'
+import { limitKeyOf } from '../http/client-address.js'
 import { refuseByLimit } from './limit-refusal.js'
 
 declare module 'fastify' {

@@ -2,10 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   Conflict, DomainError, Forbidden, InternalFailure, InvalidInput, NotFound, TooLarge, Unauthenticated, Unavailable,
   type FieldProblem
-} from '../core/errors.js'
-import { UNSTORABLE_TEXT_PROBLEM } from '../core/storable-text.js'
-import { isDatabaseUnavailable, isUnstorableText } from '../db/errors.js'
-import { setCommonHeaders } from './common-headers.js'
+} from '../../core/errors.js'
+import { UNSTORABLE_TEXT_PROBLEM } from '../../core/storable-text.js'
+import { isDatabaseUnavailable, isUnstorableText } from '../../db/errors.js'
+import { setCommonHeaders } from '../http/common-headers.js'
 
 /** How one API family writes an error: status, extra headers and body. */
 export interface RenderedError {

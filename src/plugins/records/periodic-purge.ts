@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { PURGE_BATCH_SIZE, purgeInBatches, type Stopping } from '../db/batched-purge.js'
+import { PURGE_BATCH_SIZE, purgeInBatches, type Stopping } from '../../db/batched-purge.js'
 
 /**
  * Runs `run` every SESSION_PURGE_INTERVAL once the app is ready, never two runs at once; when

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { InvalidInput } from '../core/errors.js'
-import { findUnstorableText, isStorableText, UNSTORABLE_TEXT_PROBLEM } from '../core/storable-text.js'
+import { InvalidInput } from '../../core/errors.js'
+import { findUnstorableText, isStorableText, UNSTORABLE_TEXT_PROBLEM } from '../../core/storable-text.js'
 
 /** The headers any family reads a value from (auth plugin); Node's parser refuses NUL in real ones. */
 const HEADERS_READ = ['x-auth-token', 'authorization'] as const

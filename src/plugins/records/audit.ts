@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Principal } from '../core/principal.js'
-import { Forbidden, Unauthenticated } from '../core/errors.js'
-import type { Actor, Refusal } from '../core/refusal.js'
-import type { NewAuditEvent } from '../db/repositories/audit-events.js'
-import { auditRow, reportAuditEvent, type AuditContext, type AuditEvent } from '../services/audit.js'
-import { AuditQueue, AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions } from '../services/audit-queue.js'
-import { principalSoFar } from './auth.js'
-import { auditedAddressOf } from './client-address.js'
-import { denialOf, recordDenial } from './denials.js'
+import type { Principal } from '../../core/principal.js'
+import { Forbidden, Unauthenticated } from '../../core/errors.js'
+import type { Actor, Refusal } from '../../core/refusal.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { auditRow, reportAuditEvent, type AuditContext, type AuditEvent } from '../../services/audit.js'
+import { AuditQueue, AUDIT_QUEUE_DEFAULTS, type AuditQueueOptions } from '../../services/audit-queue.js'
+import { principalSoFar } from '../auth/auth.js'
+import { auditedAddressOf } from '../http/client-address.js'
+import { denialOf, recordDenial } from '../auth/denials.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { Unauthenticated } from '../core/errors.js'
-import type { Principal } from '../core/principal.js'
-import type { CredentialKind, CredentialScheme, TokenFamily } from '../families/family.js'
-import { credentialFailed } from './failure-limits.js'
+import { Unauthenticated } from '../../core/errors.js'
+import type { Principal } from '../../core/principal.js'
+import type { CredentialKind, CredentialScheme, TokenFamily } from '../../families/family.js'
+import { credentialFailed } from '../limits/failure-limits.js'
 import { denialOf, recordDenial } from './denials.js'
 
 declare module 'fastify' {

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppCaches, CredentialChanges } from '../db/credential-changes.js'
-import { originOf, type Database } from '../db/database.js'
-import { Metrics } from '../services/metrics.js'
+import type { AppCaches, CredentialChanges } from '../../db/credential-changes.js'
+import { originOf, type Database } from '../../db/database.js'
+import { Metrics } from '../../services/metrics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { Refusal } from '../core/refusal.js'
+import type { Refusal } from '../../core/refusal.js'
 
 /** Why a request was refused, as precisely as the code refusing it knows. */
 export type Denial = Refusal

@@ -3,9 +3,9 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { HeadersTooLarge, InvalidInput, RequestTimeout, type DomainError } from '../core/errors.js'
+import { HeadersTooLarge, InvalidInput, RequestTimeout, type DomainError } from '../../core/errors.js'
 import { NOSNIFF } from './common-headers.js'
-import type { ErrorDialects, RenderedError } from './error-dialect.js'
+import type { ErrorDialects, RenderedError } from '../errors/error-dialect.js'
 
 /** What Node's HTTP parser attaches to the errors it raises. */
 interface ParserError extends Error {

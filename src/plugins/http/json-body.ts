@@ -1,7 +1,7 @@
 import type { FastifyBodyParser, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { nestsDeeperThan, TOO_DEEP_PROBLEM } from '../core/bounded-json.js'
-import { InvalidInput } from '../core/errors.js'
+import { nestsDeeperThan, TOO_DEEP_PROBLEM } from '../../core/bounded-json.js'
+import { InvalidInput } from '../../core/errors.js'
 
 /**
  * Fastify's JSON parser (which refuses `__proto__` and `constructor` keys), except that an

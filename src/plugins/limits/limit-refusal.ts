@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
-import type { TooManyAttempts, Unavailable } from '../core/errors.js'
-import type { LimitName } from '../services/metrics.js'
-import { recordDenial } from './denials.js'
+import type { TooManyAttempts, Unavailable } from '../../core/errors.js'
+import type { LimitName } from '../../services/metrics.js'
+import { recordDenial } from '../auth/denials.js'
 
 export type { LimitName }
 

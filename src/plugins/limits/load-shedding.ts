@@ -1,7 +1,7 @@
 import underPressure, { TYPE_EVENT_LOOP_DELAY } from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Unavailable, UriTooLong } from '../core/errors.js'
+import { Unavailable, UriTooLong } from '../../core/errors.js'
 import { refuseByLimit } from './limit-refusal.js'
 
 declare module 'fastify' {

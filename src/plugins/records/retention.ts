@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { purgeRetained } from '../services/retention.js'
-import { RETENTION_CONTEXT } from '../services/audit.js'
+import { purgeRetained } from '../../services/retention.js'
+import { RETENTION_CONTEXT } from '../../services/audit.js'
 import { runPeriodically } from './periodic-purge.js'
 
 /** Batches of use counts each run checks for credentials that are gone: the walk resumes at the next run. */

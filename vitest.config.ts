@@ -33,7 +33,8 @@ const DATABASE_INDEPENDENT = [
   'test/contracts/**',
   // The configuration, and the deployment files (the container, compose, the docs, the dashboard's series).
   'test/config/**',
-  'test/deploy/**'
+  'test/deploy/**',
+  'test/docs/**'
 ]
 /**
  * Files whose subject is the HTTP layer, authorisation policy, Redis or the CLI's process: they read and write the

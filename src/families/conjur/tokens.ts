@@ -11,21 +11,9 @@ import { InvalidCidr, normaliseCidr } from './cidr.js'
 import { argumentError, ConjurNotFound, unprocessable } from './errors.js'
 import { formatUtcSeconds, formatWithOffset, parseIso8601 } from './iso8601.js'
 import type { Params } from './params.js'
+import { factoryCacheKey } from './cache-keys.js'
 import * as repo from './repository.js'
 import { newConjurSecret, tokenSealingContext } from './secrets.js'
-
-/**
- * The read cache's key of a host factory, and the group of what is read about it: migration 0012
- * notifies it when the factory, its layers, permissions or tokens change or go.
- */
-export function factoryCacheKey (accountId: string, factoryId: string): string {
-  return `conjur-factory:${accountId}/${factoryId}`
-}
-
-/** The read cache's key of a host factory as GET /resources shows it, in the factory's group. */
-export function factoryViewKey (accountId: string, factoryId: string): string {
-  return `${factoryCacheKey(accountId, factoryId)}#view`
-}
 
 /** A token as Conjur shows it (spec §A1): keys in this order. */
 export interface TokenView {
@@ -166,9 +154,6 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
     createdBy: caller.role.kind === 'user' ? { userId: caller.role.userId } : { hostId: caller.role.hostId },
     audit: accessors.map((accessor) => audit({ accessor, expiration: shownExpiration }))
   })
-  // The factory now shows these tokens. Only its entries go: the caller's relation stays, so
-  // issuing again reads nothing (FlushOnWrite would empty the whole read cache).
-  reads?.cache.forget(factoryViewKey(caller.account.id, resource.factoryId))
   return rows.map((row, index) => ({ view: { expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }, accessor: row.accessor }))
 }
 

@@ -112,12 +112,12 @@ function allowed (relation: repo.Relation, privilege: repo.Privilege): boolean {
 
 /**
  * POST /host_factory_tokens, in Conjur's processing order (spec §A1): which error wins matters.
- * The tokens are stored with the audit row `audit` makes of each, in one statement. The caller's
+ * The tokens are stored with the audit row `audit(expiration)` makes of each accessor, in one statement. The caller's
  * privilege is read before, outside it (from the read cache when given): a privilege revoked in
  * between is the same race as one revoked just before the request, and a transaction would not
  * close it (it takes no lock).
  */
-export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: { accessor: string, expiration: string }) => NewAuditEvent, reads?: ReadCache): Promise<MadeToken[]> {
+export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (expiration: string) => (accessor: string) => NewAuditEvent, reads?: ReadCache): Promise<MadeToken[]> {
   const hostFactory = params.host_factory
   if (typeof hostFactory !== 'string' || hostFactory === '') throw argumentError('host_factory')
   const resource = await visibleResource(db, caller, hostFactory, reads)
@@ -152,7 +152,7 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
     }),
     cidr,
     createdBy: caller.role.kind === 'user' ? { userId: caller.role.userId } : { hostId: caller.role.hostId },
-    audit: accessors.map((accessor) => audit({ accessor, expiration: shownExpiration }))
+    audit: accessors.map(audit(shownExpiration))
   })
   return rows.map((row, index) => ({ view: { expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }, accessor: row.accessor }))
 }

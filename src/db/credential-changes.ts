@@ -3,6 +3,7 @@ import type pg from 'pg'
 import type { NotifiedCache } from '../core/notified-cache.js'
 import { originOf, type Database } from './database.js'
 import type { LocalInvalidation } from './flush-on-write.js'
+import { EVERY_KEY } from './notified-keys.js'
 
 /** The channel migration 0008's triggers notify: a cache key (`session:<hash>`) or `*` for all. */
 export const CREDENTIALS_CHANNEL = 'tessera_credentials'
@@ -107,7 +108,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     next.on('end', () => lost())
     next.on('notification', ({ payload }) => {
       replicas?.changed()
-      if (payload === undefined || payload === '*') each(caches, (cache) => cache.flush())
+      if (payload === undefined || payload === EVERY_KEY) each(caches, (cache) => cache.flush())
       else each(caches, (cache) => cache.forget(payload))
     })
     try {

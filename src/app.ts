@@ -7,7 +7,7 @@ import { Unavailable } from './core/errors.js'
 import { PasswordHasher, type CredentialTools } from './core/credentials.js'
 import { Fingerprints } from './core/fingerprints.js'
 import { parseSecretKey, SecretBox } from './core/secrets.js'
-import { followCredentialChanges, type AppCaches } from './db/credential-changes.js'
+import { followCredentialChanges, localInvalidation, type AppCaches } from './db/credential-changes.js'
 import { sameOrigin, type Database } from './db/database.js'
 import { FlushOnWrite } from './db/flush-on-write.js'
 import { connectRedis, redisReady } from './db/redis.js'
@@ -124,8 +124,8 @@ export async function buildApp ({ config, db, clock = systemClock, logger = fals
   app.decorate('credentialCache', caches.credentials)
   app.decorate('readCache', caches.reads)
   app.decorate('db', sameOrigin(db
-    .withPlugin(new FlushOnWrite(credentialKinds, () => changes.flushLocal('credentials')))
-    .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), () => changes.flushLocal('reads'))), db))
+    .withPlugin(new FlushOnWrite(credentialKinds, localInvalidation(changes, 'credentials')))
+    .withPlugin(new FlushOnWrite(families.flatMap((family) => family.cachedReads ?? []), localInvalidation(changes, 'reads'))), db))
   app.decorate('credentialTools', { box: new SecretBox(key), passwords: new PasswordHasher(config.passwordHashing), fingerprints: new Fingerprints(key) })
 
   let closing = false

@@ -12,7 +12,8 @@ class Slot {
  * hot paths are not rebuilt per request. `build` gets stand-ins for its arguments and must pass
  * them to Kysely as plain values (where, values, set), never read them. The SQL is the same on
  * PostgreSQL and PGlite (both Postgres dialects). Plugins see nothing at run time, so no table
- * FlushOnWrite watches may be updated or deleted through one.
+ * FlushOnWrite watches may be updated or deleted through one; an insert reports itself
+ * (reportInserted, as db/insert-with-audit.ts does).
  */
 export function compiledOnce<Args extends unknown[], Row> (build: (db: Database, ...args: Args) => Compilable<Row>): (db: Database, ...args: Args) => Promise<Row[]> {
   let compiled: CompiledQuery<Row> | undefined

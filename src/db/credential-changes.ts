@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type pg from 'pg'
 import type { NotifiedCache } from '../core/notified-cache.js'
 import { originOf, type Database } from './database.js'
+import type { LocalInvalidation } from './flush-on-write.js'
+import { EVERY_KEY } from './notified-keys.js'
 
 /** The channel migration 0008's triggers notify: a cache key (`session:<hash>`) or `*` for all. */
 export const CREDENTIALS_CHANNEL = 'tessera_credentials'
@@ -23,6 +25,8 @@ export interface AppCaches {
 export interface CredentialChanges {
   /** This process wrote what `which` may hold: empty it where no notification would tell. */
   flushLocal (which: keyof AppCaches): void
+  /** This process wrote what the entries `key` names in `which` may hold: drop them where no notification would tell. */
+  forgetLocal (which: keyof AppCaches, key: string): void
   /** Whether the LISTEN connection is up; undefined where there is none to have (the embedded database). */
   connected (): boolean | undefined
   /**
@@ -58,12 +62,13 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     each(caches, (cache) => cache.enable())
     return {
       flushLocal: (which) => { for (const app of apps) app[which].flush() },
+      forgetLocal: (which, key) => { for (const app of apps) app[which].forget(key) },
       connected: () => undefined,
       heartbeatMs: () => undefined,
       async close () { apps.delete(caches) }
     }
   }
-  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), connected: () => false, heartbeatMs: () => undefined, async close () {} }
+  if (origin === undefined) return { flushLocal: (which) => caches[which].flush(), forgetLocal: (which, key) => caches[which].forget(key), connected: () => false, heartbeatMs: () => undefined, async close () {} }
 
   let closed = false
   let client: pg.Client | undefined
@@ -103,7 +108,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
     next.on('end', () => lost())
     next.on('notification', ({ payload }) => {
       replicas?.changed()
-      if (payload === undefined || payload === '*') each(caches, (cache) => cache.flush())
+      if (payload === undefined || payload === EVERY_KEY) each(caches, (cache) => cache.flush())
       else each(caches, (cache) => cache.forget(payload))
     })
     try {
@@ -134,6 +139,7 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
   connect().catch(() => {})
   return {
     flushLocal: (which) => caches[which].flush(),
+    forgetLocal: (which, key) => caches[which].forget(key),
     connected: () => listening,
     heartbeatMs: () => heartbeatMs,
     async close () {
@@ -149,4 +155,9 @@ export function followCredentialChanges (db: Database, caches: AppCaches, log: F
       await last?.end().catch(() => {})
     }
   }
+}
+
+/** The in-process invalidation of one of the app's caches, for its FlushOnWrite. */
+export function localInvalidation (changes: CredentialChanges, which: keyof AppCaches): LocalInvalidation {
+  return { flush: () => changes.flushLocal(which), forget: (key) => changes.forgetLocal(which, key) }
 }

@@ -64,20 +64,39 @@ function storableDetails (value: unknown, depth = 0): unknown {
  * the row, or the statement or batch holding it, fail to write.
  */
 export function auditRow (context: AuditContext, event: AuditEvent): NewAuditEvent {
+  return eventRow(contextColumns(context), event, JSON.stringify(storableDetails(event.details ?? {})))
+}
+
+/** The columns an event's context gives its row: the same for every event of one request. */
+type ContextColumns = Pick<NewAuditEvent, 'actor_kind' | 'actor_id' | 'actor_name' | 'actor_credential' | 'request_id' | 'client_ip'>
+
+function contextColumns (context: AuditContext): ContextColumns {
   return {
-    account_id: storable(event.accountId),
-    kind: event.kind,
     actor_kind: context.actor.kind,
     actor_id: storable(context.actor.id, COLUMN_LIMITS.actor_id),
     actor_name: storable(context.actor.name, COLUMN_LIMITS.actor_name),
     actor_credential: storable(context.actorCredential, COLUMN_LIMITS.actor_credential),
+    request_id: storable(context.requestId, COLUMN_LIMITS.request_id),
+    // Under TRUST_PROXY the address is what X-Forwarded-For says: only an address is kept.
+    client_ip: context.clientIp !== null && isIP(context.clientIp) !== 0 ? context.clientIp : null
+  }
+}
+
+/** The row of an event, from its context's columns and its details as stored (JSON). */
+function eventRow (columns: ContextColumns, event: AuditEvent, details: string): NewAuditEvent {
+  return {
+    account_id: storable(event.accountId),
+    kind: event.kind,
+    actor_kind: columns.actor_kind,
+    actor_id: columns.actor_id,
+    actor_name: columns.actor_name,
+    actor_credential: columns.actor_credential,
     object_type: event.object?.type ?? null,
     object_id: storable(event.object?.id, COLUMN_LIMITS.object_id),
     reason: storable(event.reason, COLUMN_LIMITS.reason),
-    request_id: storable(context.requestId, COLUMN_LIMITS.request_id),
-    // Under TRUST_PROXY the address is what X-Forwarded-For says: only an address is kept.
-    client_ip: context.clientIp !== null && isIP(context.clientIp) !== 0 ? context.clientIp : null,
-    details: JSON.stringify(storableDetails(event.details ?? {}))
+    request_id: columns.request_id,
+    client_ip: columns.client_ip,
+    details
   }
 }
 
@@ -86,16 +105,16 @@ function writesInfo (log: FastifyBaseLogger): boolean {
   return (log as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? true
 }
 
-export function logAuditEvent (log: FastifyBaseLogger | undefined, row: NewAuditEvent): void {
-  // Its details are parsed back for the line: not at all when no line is written.
+export function logAuditEvent (log: FastifyBaseLogger | undefined, row: NewAuditEvent, details?: unknown): void {
+  // Its details are parsed back for the line (unless the caller has them): not at all when no line is written.
   if (!log || !writesInfo(log)) return
-  const { details, ...rest } = row
-  log.info({ audit: { ...rest, details: JSON.parse(details as string) } }, 'audit event')
+  const { details: stored, ...rest } = row
+  log.info({ audit: { ...rest, details: details ?? JSON.parse(stored as string) } }, 'audit event')
 }
 
 /** Says a recorded event: as a log line, and to the context's observer. */
-export function reportAuditEvent (context: AuditContext, row: NewAuditEvent): void {
-  logAuditEvent(context.log, row)
+export function reportAuditEvent (context: AuditContext, row: NewAuditEvent, details?: unknown): void {
+  logAuditEvent(context.log, row, details)
   context.observe?.(row)
 }
 
@@ -129,12 +148,22 @@ export async function audited<T> (db: Database, context: AuditContext, work: (tr
  * makes one statement and does not retry it.
  */
 export async function auditedInStatement<T> (context: AuditContext, write: (rowOf: (event: AuditEvent) => NewAuditEvent) => Promise<T>): Promise<T> {
-  const rows: NewAuditEvent[] = []
+  // A request may make a thousand rows (a thousand tokens): its context, and each details object
+  // its events share, are made storable, serialised and parsed back for the log once.
+  const columns = contextColumns(context)
+  const storedDetails = new WeakMap<object, { json: string, value: unknown }>()
+  const made: Array<{ row: NewAuditEvent, details: unknown }> = []
   const result = await write((event) => {
-    const row = auditRow(context, event)
-    rows.push(row)
+    const given = event.details ?? {}
+    let details = storedDetails.get(given)
+    if (!details) {
+      const json = JSON.stringify(storableDetails(given))
+      storedDetails.set(given, details = { json, value: JSON.parse(json) })
+    }
+    const row = eventRow(columns, event, details.json)
+    made.push({ row, details: details.value })
     return row
   })
-  for (const row of rows) reportAuditEvent(context, row)
+  for (const { row, details } of made) reportAuditEvent(context, row, details)
   return result
 }

@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js'
 import { explainSessionRefusal, findActiveSession, insertAuthSession, revokeAuthSession, type ActiveSession } from '../db/repositories/auth-sessions.js'
 import type { Refusal } from '../core/refusal.js'
 import type { NewAuditEvent } from '../db/repositories/audit-events.js'
+import { hashKey } from '../db/notified-keys.js'
 
 export type SessionMethod = ActiveSession['method']
 
@@ -140,7 +141,7 @@ export async function issueSession (db: Database, input: IssueSessionInput, now:
 
 /** The cache key of the session whose secret hashes to `hash`; migration 0008 notifies the same. */
 export function sessionCacheKey (hash: Uint8Array): string {
-  return `session:${Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex')}`
+  return hashKey('session:', hash)
 }
 
 /**

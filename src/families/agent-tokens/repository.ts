@@ -2,12 +2,11 @@ import { sql } from 'kysely'
 import type { Insertable, Selectable } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
 import type { Database } from '../../db/database.js'
-import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
+import type { ArrayColumn } from '../../db/array-insert.js'
 import { batchedByHash } from '../../db/batched-lookups.js'
-import { compiledOnce, runBuiltOnce } from '../../db/compiled-once.js'
-import { CoalescedWrites } from '../../db/coalesced-writes.js'
-import { isRowError } from '../../db/errors.js'
-import { AUDIT_EVENT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { compiledOnce } from '../../db/compiled-once.js'
+import { insertWithAudit } from '../../db/insert-with-audit.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { AgentTokens } from '../../db/schema.js'
 
@@ -25,8 +24,6 @@ const rowsByHash = compiledOnce((db, hashes: Buffer[]) =>
   db.selectFrom('agent_tokens').select([...AGENT_TOKEN_COLUMNS, 'secret_hash']).where(sql<boolean>`secret_hash = any(${hashes}::bytea[])`))
 const rowByHash = batchedByHash(rowsByHash, (row) => row.secret_hash)
 
-type NewTokenWithAudit = readonly [NewAgentToken, NewAuditEvent]
-
 /** What a new token is written with; the rest are the table's defaults. */
 const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewAgentToken>> = [
   { name: 'account_id', type: 'text' },
@@ -38,31 +35,23 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewAgentToken>> = [
   { name: 'created_by', type: 'text' }
 ]
 
-/** Tokens and their audit rows in one statement (a data-modifying WITH): atomic, one round trip. */
-const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('agent_tokens', NEW_TOKEN_COLUMNS, 1)}) ` +
-  insertFromArrays('audit_events', AUDIT_EVENT_COLUMNS, NEW_TOKEN_COLUMNS.length + 1)
-
-async function insertRows (db: Database, rows: readonly NewTokenWithAudit[]): Promise<void> {
-  await runBuiltOnce(db, INSERT_WITH_AUDIT, [
-    ...columnArrays(rows.map(([token]) => token), NEW_TOKEN_COLUMNS),
-    ...columnArrays(rows.map(([, audit]) => audit), AUDIT_EVENT_COLUMNS)
-  ])
-}
-
 /**
- * Concurrent creates share statements, and so commits: issuance is bound by PostgreSQL's commit
- * rate, not its insert rate. Two statements at once: each waits for more rows while the other
- * commits, so batches grow with the load (4 at once made 15% fewer tokens a second on 2 cores,
- * S4 of npm run bench -- profile), and the pool's other connections are left to reads.
+ * Tokens and their audit rows in one statement. Concurrent creates share statements, and so
+ * commits: issuance is bound by PostgreSQL's commit rate, not its insert rate. Two statements
+ * at once: each waits for more rows while the other commits, so batches grow with the load (4
+ * at once made 15% fewer tokens a second on 2 cores, S4 of npm run bench -- profile), and the
+ * pool's other connections are left to reads.
  */
-const COALESCING = { maxInFlight: 2, maxRows: 100, isRowError }
-const coalescers = new WeakMap<Database, CoalescedWrites<NewTokenWithAudit, void>>()
+const insertWithItsAudit = insertWithAudit({
+  table: 'agent_tokens',
+  columns: NEW_TOKEN_COLUMNS,
+  rowsOf: ([token, audit]: readonly [NewAgentToken, NewAuditEvent]) => ({ rows: [token], audit: [audit] }),
+  resultOf: () => undefined,
+  coalescing: { maxInFlight: 2, maxRows: 100 }
+})
 
 export async function insertAgentToken (db: Database, token: NewAgentToken, audit: NewAuditEvent): Promise<void> {
-  if (db.isTransaction) return insertRows(db, [[token, audit]])
-  let coalescer = coalescers.get(db)
-  if (!coalescer) coalescers.set(db, coalescer = new CoalescedWrites((rows) => insertRows(db, rows), COALESCING))
-  await coalescer.write([token, audit])
+  await insertWithItsAudit(db, [token, audit])
 }
 
 export async function findAgentToken (db: Database, accountId: string, secretHash: Buffer): Promise<AgentTokenRecord | undefined> {

@@ -6,6 +6,7 @@ import { constantTimeEqual, sha256, type SecretBox } from '../../core/secrets.js
 import type { Database } from '../../db/database.js'
 import { isUniqueViolation } from '../../db/errors.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { agentTokenCacheKey } from './cache-keys.js'
 import * as repo from './repository.js'
 import { newTokenId, publicPartOf, sealingContext, SORT_KEY_LENGTH, sortKeyOf } from './token-id.js'
 
@@ -78,19 +79,11 @@ export async function createAgentToken (db: Database, box: SecretBox, { accountI
   }
 }
 
-/**
- * The read cache's key of one token, by its sort key (unique in the tenant, not secret);
- * migration 0012 notifies it when the token changes or goes.
- */
-function cacheKey (accountId: string, sortKey: string): string {
-  return `agent-token:${accountId}/${sortKey}`
-}
-
 /** One token by its id: the caller has just sent the id, so nothing needs unsealing. */
 export async function getAgentToken (db: Database, accountId: string, id: string, reads?: ReadCache): Promise<AgentToken> {
   const sortKey = sortKeyOrNotFound(id, accountId)
   const secretHash = sha256(id)
-  const found = await readThrough(reads, cacheKey(accountId, sortKey), async () => {
+  const found = await readThrough(reads, agentTokenCacheKey(accountId, sortKey), async () => {
     const row = await repo.findAgentToken(db, accountId, secretHash)
     return row && { value: { secretHash, label: row.label, accessor: row.accessor }, expiresAt: NO_EXPIRY }
   })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { NO_EXPIRY } from '../../core/notified-cache.js'
 import { sha256 } from '../../core/secrets.js'
+import { astraTokenCacheKey } from './cache-keys.js'
 import { findUserTokenHolder, type UserTokenHolder } from './repository.js'
 import { recordDenial } from '../../plugins/auth/denials.js'
 import { jsonOrNothing } from '../../plugins/http/json-body.js'
@@ -37,7 +38,7 @@ export const astraTokenCredential: CredentialKind = {
   async resolve (secret, app, request) {
     const hash = sha256(secret)
     let refused: UserTokenHolder | undefined
-    const principal = await app.credentialCache.getOrLoad(`astra-token:${hash.toString('hex')}`, app.clock(), async () => {
+    const principal = await app.credentialCache.getOrLoad(astraTokenCacheKey(hash), app.clock(), async () => {
       const holder = await findUserTokenHolder(app.db, hash)
       if (!holder?.active) {
         refused = holder

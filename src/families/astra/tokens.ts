@@ -5,6 +5,7 @@ import { parseHttpDate } from '../../core/http-date.js'
 import { parseRfc3339 } from '../../core/rfc3339.js'
 import { randomBytes, sha256 } from '../../core/secrets.js'
 import type { Database } from '../../db/database.js'
+import { tokenListGroup } from './cache-keys.js'
 import * as repo from './repository.js'
 import { AstraNotFound, FailedExtendedValidation, PreconditionFailed, ServerOwnedConflict, type InvalidField } from './dialect.js'
 import { encodeCursor, type IncludeField, type ListRequest } from './list-query.js'
@@ -182,14 +183,6 @@ function pick (resource: TokenResource, fields: IncludeField[]): unknown[] {
   return fields.map((field) => resource[field])
 }
 
-/**
- * The read cache's group of one user's token list: migration 0012 notifies it when one of their
- * tokens changes or goes; this process's own writes empty the cache at once (FlushOnWrite).
- */
-function listGroup (collection: Collection): string {
-  return `astra-tokens:${collection.accountId}/${collection.userId}`
-}
-
 /** Whether the collection exists: the account, and the user as one of its users (then remembered). */
 export async function collectionExists (db: Database, collection: Collection, reads?: ReadCache): Promise<boolean> {
   const exists = await readThrough(reads, `astra-user:${collection.accountId}/${collection.userId}`, async () =>
@@ -199,7 +192,7 @@ export async function collectionExists (db: Database, collection: Collection, re
 
 /** One page (§B3), from the read cache when it holds the same request's page. */
 export async function listUserTokenPage (db: Database, collection: Collection, request: ListRequest, reads?: ReadCache): Promise<TokenListPage> {
-  const group = listGroup(collection)
+  const group = tokenListGroup(collection.accountId, collection.userId)
   const page = await readThrough(reads, `${group}?${request.key}`, async () => ({ value: await readPage(db, collection, request), expiresAt: NO_EXPIRY }), group)
   return page!
 }

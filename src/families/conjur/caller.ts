@@ -10,6 +10,7 @@ import { normaliseCidr, withinRanges } from './cidr.js'
 import { rackClientAddressOf } from '../../plugins/http/client-address.js'
 import { accessTokenVerdictOf, ACCESS_TOKEN_KIND, verifiedTokenOf } from './credentials.js'
 import { MiddlewareRefusal } from './errors.js'
+import { callerCacheKey } from './cache-keys.js'
 import { findHost, findUserRole, type RoleRef } from './repository.js'
 
 /**
@@ -127,7 +128,7 @@ export async function callerOf (request: FastifyRequest): Promise<Caller> {
   const token = await accessTokenOf(request)
   const { db, credentialCache } = request.server
   let refusal: Refusal | undefined
-  const known = await credentialCache.getOrLoad(`conjur-caller:${token.accountId}/${token.login}`, request.server.clock(), async () => {
+  const known = await credentialCache.getOrLoad(callerCacheKey(token.accountId, token.login), request.server.clock(), async () => {
     const loaded = await loadRole(db, token.accountId, token.login)
     if (!('caller' in loaded)) {
       refusal = loaded

@@ -52,7 +52,7 @@ const conjur: TokenFamily = {
   secretPathSegments: [['host_factory_tokens']],
   // GET /resources of a host factory, and who may see it (migration 0012 notifies changes; the
   // deletes of hosts, layers, users and accounts cascade to the factories' tables). New tokens
-  // forget their factory's entries themselves (createTokens), so issuing keeps the rest.
+  // forget only their factory's view (repository.insertTokens reports it), so issuing keeps the rest.
   cachedReads: {
     tables: ['host_factories', 'host_factory_layers', 'host_factory_permissions', 'host_factory_tokens', 'hosts', 'layers', 'users', 'accounts'],
     insertTables: ['host_factory_layers', 'host_factory_permissions']

@@ -1,14 +1,14 @@
 import { sql, type ExpressionBuilder } from 'kysely'
 import type { KeysetRequest } from '../../core/pagination.js'
-import { columnArrays, insertFromArrays, type ArrayColumn } from '../../db/array-insert.js'
+import type { ArrayColumn } from '../../db/array-insert.js'
 import { batchedByHash } from '../../db/batched-lookups.js'
-import { compiledOnce, runBuiltOnce } from '../../db/compiled-once.js'
+import { compiledOnce } from '../../db/compiled-once.js'
 import type { Database } from '../../db/database.js'
 import type { DB } from '../../db/schema.js'
-import { CoalescedWrites } from '../../db/coalesced-writes.js'
-import { isRowError } from '../../db/errors.js'
+import { insertWithAudit } from '../../db/insert-with-audit.js'
 import { keysetPage } from '../../db/keyset.js'
-import { AUDIT_EVENT_COLUMNS, type NewAuditEvent } from '../../db/repositories/audit-events.js'
+import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { factoryViewKey } from './cache-keys.js'
 
 /** SQL of the Conjur family: hosts, layers, host factories, their permissions and tokens. */
 
@@ -269,48 +269,38 @@ const NEW_TOKEN_COLUMNS: ReadonlyArray<ArrayColumn<NewTokenRow>> = [
   { name: 'created_by_host', type: 'text' }
 ]
 
-/**
- * Requests' tokens and their audit rows in one statement, a data-modifying WITH: every row is
- * written or none, in one round trip and no transaction. Returns every token written.
- */
-const INSERT_WITH_AUDIT = `with token as (${insertFromArrays('host_factory_tokens', NEW_TOKEN_COLUMNS, 1)}
-    returning accessor, token_sha256, token_sealed, account_id, host_factory_id, cidr::text[] as cidr, expiration),
-  audit as (${insertFromArrays('audit_events', AUDIT_EVENT_COLUMNS, NEW_TOKEN_COLUMNS.length + 1)})
-  select * from token`
-
-function insertTokenRows (db: Database, requests: readonly NewTokens[]): Promise<TokenRecord[]> {
+/** One stored token as the statement returns it, from its request's rows. */
+function tokenRows ({ tokens, cidr, createdBy }: NewTokens): NewTokenRow[] {
   // Entries were validated: no quotes, commas or braces can occur in them.
-  const tokens = requests.flatMap(({ tokens, cidr, createdBy }) => tokens.map((token) => ({
+  return tokens.map((token) => ({
     ...token,
     cidr: `{${cidr.join(',')}}`,
     created_by: 'userId' in createdBy ? createdBy.userId : null,
     created_by_host: 'hostId' in createdBy ? createdBy.hostId : null
-  })))
-  return runBuiltOnce<TokenRecord>(db, INSERT_WITH_AUDIT, [
-    ...columnArrays(tokens, NEW_TOKEN_COLUMNS),
-    ...columnArrays(requests.flatMap(({ audit }) => audit), AUDIT_EVENT_COLUMNS)
-  ])
+  }))
 }
 
 /**
- * Concurrent requests share statements, and so commits (see CoalescedWrites), up to
- * MAX_TOKENS_PER_REQUEST tokens a statement (a bigger request would go alone), two statements at
- * once as agent tokens (4 at once made 17% fewer a second on 2 cores, S5 of npm run bench -- profile).
+ * Requests' tokens and their audit rows in one statement. Concurrent requests share statements,
+ * and so commits, up to MAX_TOKENS_PER_REQUEST tokens a statement (a bigger request would go
+ * alone), two statements at once as agent tokens (4 at once made 17% fewer a second on 2 cores,
+ * S5 of npm run bench -- profile). Each request picks its own tokens from the statement's, by
+ * the hex of their hash. The factory shows its new tokens: only its view is forgotten, so the
+ * caller's relation stays and issuing again reads nothing.
  */
-const COALESCING = { maxInFlight: 2, maxRows: 1000, sizeOf: (request: NewTokens) => request.tokens.length, isRowError }
-const coalescers = new WeakMap<Database, CoalescedWrites<NewTokens, Map<string, TokenRecord>>>()
-
-/** The tokens a statement wrote, by the hex of their hash: each request of the statement picks its own. */
-async function insertTokensByHash (db: Database, requests: readonly NewTokens[]): Promise<Map<string, TokenRecord>> {
-  const rows = await insertTokenRows(db, requests)
-  return new Map(rows.map((row) => [Buffer.from(row.token_sha256).toString('hex'), row]))
-}
+const insertWithItsAudit = insertWithAudit({
+  table: 'host_factory_tokens',
+  columns: NEW_TOKEN_COLUMNS,
+  rowsOf: (request: NewTokens) => ({ rows: tokenRows(request), audit: request.audit }),
+  returning: 'accessor, token_sha256, token_sealed, account_id, host_factory_id, cidr::text[] as cidr, expiration',
+  resultOf: (rows: TokenRecord[]) => new Map(rows.map((row) => [Buffer.from(row.token_sha256).toString('hex'), row])),
+  coalescing: { maxInFlight: 2, maxRows: 1000, sizeOf: (request) => request.tokens.length },
+  changedKeys: (request) => [...new Set(request.tokens.map((token) => factoryViewKey(token.account_id, token.host_factory_id)))]
+})
 
 /** Stores one request's tokens with their audit rows, all or none; returns them as stored, in the request's order. */
 export async function insertTokens (db: Database, request: NewTokens): Promise<TokenRecord[]> {
-  let coalescer = coalescers.get(db)
-  if (!coalescer && !db.isTransaction) coalescers.set(db, coalescer = new CoalescedWrites((requests) => insertTokensByHash(db, requests), COALESCING))
-  const stored = coalescer ? await coalescer.write(request) : await insertTokensByHash(db, [request])
+  const stored = await insertWithItsAudit(db, request)
   return request.tokens.map((token) => stored.get(Buffer.from(token.token_sha256).toString('hex'))!)
 }
 

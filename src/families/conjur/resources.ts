@@ -6,7 +6,8 @@ import type { Caller } from './caller.js'
 import { ConjurNotFound } from './errors.js'
 import { permissionRole, roleId } from './host-factories.js'
 import * as repo from './repository.js'
-import { factoryCacheKey, factoryViewKey, tokenView, visibleResource, type TokenView } from './tokens.js'
+import { factoryCacheKey, factoryViewKey } from './cache-keys.js'
+import { tokenView, visibleResource, type TokenView } from './tokens.js'
 
 /** A host factory as GET /resources shows it (spec §A4), tokens in clear. */
 export interface HostFactoryResource {

@@ -155,7 +155,11 @@ const conjurRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const params = conjurParams(request)
     const hostFactory = params.host_factory ?? null
     const made = await auditedInStatement(auditContextOf(request), (rowOf) => createTokens(db, box, caller, params, app.clock(),
-      ({ accessor, expiration }) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: accessor }, details: { hostFactory, expiration } }),
+      (expiration) => {
+        // One details object for every token: auditedInStatement serialises it once.
+        const details = { hostFactory, expiration }
+        return (accessor) => rowOf({ kind: 'host-factory-token.created', accountId: caller.account.id, object: { type: 'host-factory-token', id: accessor }, details })
+      },
       { cache: app.readCache, now: app.clock() }))
     request.log.info({ accountId: caller.account.id, count: made.length }, 'host factory tokens created')
     // Conjur's body stays Conjur's: the handles go beside it, in the body's order.

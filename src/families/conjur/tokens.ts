@@ -12,21 +12,9 @@ import { InvalidCidr, normaliseCidr } from './cidr.js'
 import { argumentError, ConjurNotFound, unprocessable } from './errors.js'
 import { formatUtcSeconds, formatWithOffset, parseIso8601 } from './iso8601.js'
 import type { Params } from './params.js'
+import { factoryCacheKey } from './cache-keys.js'
 import * as repo from './repository.js'
 import { newConjurSecret, tokenSealingContext } from './secrets.js'
-
-/**
- * The read cache's key of a host factory, and the group of what is read about it: migration 0012
- * notifies it when the factory, its layers, permissions or tokens change or go.
- */
-export function factoryCacheKey (accountId: string, factoryId: string): string {
-  return `conjur-factory:${accountId}/${factoryId}`
-}
-
-/** The read cache's key of a host factory as GET /resources shows it, in the factory's group. */
-export function factoryViewKey (accountId: string, factoryId: string): string {
-  return `${factoryCacheKey(accountId, factoryId)}#view`
-}
 
 /** A token as Conjur shows it (spec §A1): keys in this order. */
 export interface TokenView {
@@ -125,12 +113,12 @@ function allowed (relation: repo.Relation, privilege: repo.Privilege): boolean {
 
 /**
  * POST /host_factory_tokens, in Conjur's processing order (spec §A1): which error wins matters.
- * The tokens are stored with the audit row `audit` makes of each, in one statement. The caller's
+ * The tokens are stored with the audit row `audit(expiration)` makes of each accessor, in one statement. The caller's
  * privilege is read before, outside it (from the read cache when given): a privilege revoked in
  * between is the same race as one revoked just before the request, and a transaction would not
  * close it (it takes no lock).
  */
-export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (made: { accessor: string, expiration: string }) => NewAuditEvent, reads?: ReadCache): Promise<MadeToken[]> {
+export async function createTokens (db: Database, box: SecretBox, caller: Caller, params: Params, now: Date, audit: (expiration: string) => (accessor: string) => NewAuditEvent, reads?: ReadCache): Promise<MadeToken[]> {
   const hostFactory = params.host_factory
   if (typeof hostFactory !== 'string' || hostFactory === '') throw argumentError('host_factory')
   const resource = await visibleResource(db, caller, hostFactory, reads)
@@ -165,11 +153,8 @@ export async function createTokens (db: Database, box: SecretBox, caller: Caller
     }),
     cidr,
     createdBy: caller.role.kind === 'user' ? { userId: caller.role.userId } : { hostId: caller.role.hostId },
-    audit: accessors.map((accessor) => audit({ accessor, expiration: shownExpiration }))
+    audit: accessors.map(audit(shownExpiration))
   })
-  // The factory now shows these tokens. Only its entries go: the caller's relation stays, so
-  // issuing again reads nothing (FlushOnWrite would empty the whole read cache).
-  reads?.cache.forget(factoryViewKey(caller.account.id, resource.factoryId))
   return rows.map((row, index) => ({ view: { expiration: formatUtcSeconds(row.expiration), cidr: row.cidr, token: secrets[index]! }, accessor: row.accessor }))
 }
 

@@ -6,7 +6,7 @@ import { listAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditContextOf } from '../../plugins/audit.js'
 import { revokeUserCredentials } from '../../services/revoke-credentials.js'
 import { requireAccountAdmin, requireChangeableUser } from './access.js'
-import { toAuditEvent } from './mappers.js'
+import { toAuditEvent } from '../../services/views.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
   AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, errors, RevokedUserCredentialsSchema, RevokeUserQuerySchema, UserParamsSchema, security, tags

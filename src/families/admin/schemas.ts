@@ -81,7 +81,6 @@ export const AccountSchema = Type.Object({
   enabled: Type.Boolean(),
   createdAt: Timestamp
 }, { examples: [EXAMPLE_ACCOUNT] })
-export type Account = Static<typeof AccountSchema>
 
 const userProperties = {
   id: Type.String(),
@@ -94,7 +93,6 @@ const userProperties = {
 }
 
 export const UserSchema = Type.Object(userProperties, { examples: [EXAMPLE_USER] })
-export type User = Static<typeof UserSchema>
 
 const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: [EXAMPLE_API_KEY.apiKey] })
 
@@ -211,6 +209,5 @@ export const AuditEventSchema = Type.Object({
     details: { method: 'apikey', userId: EXAMPLE_USER_ID, expiresAt: '2026-11-23T10:00:00.000Z' }
   }]
 })
-export type AuditEvent = Static<typeof AuditEventSchema>
 
 export const AuditEventPageSchema = pageOf(AuditEventSchema, 'A page of the account\'s audit events, oldest first')

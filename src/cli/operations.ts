@@ -6,7 +6,7 @@ import type { ImportSummary, LineFailure } from '../services/transfer/import.js'
 import type { LineType } from '../services/transfer/format.js'
 import type { AccountView, AuditEventView } from '../services/views.js'
 import type { TextSink } from './command.js'
-import type { FamilyCli } from './family-cli.js'
+import type { FamilyCommands } from './family-cli.js'
 
 /**
  * What the commands do, once: each command parses its line, calls one operation and prints its
@@ -84,5 +84,5 @@ export interface Operations {
   exportTo (sink: TextSink): Promise<Partial<Record<LineType, number>>>
   importFrom (request: ImportRequest): Promise<ImportSummary>
   /** A family's own operations, in the same place as these (the database, or the server). */
-  ofFamily<Ops> (cli: FamilyCli<Ops>): Promise<Ops>
+  ofFamily<Ops> (cli: FamilyCommands<Ops>): Promise<Ops>
 }

@@ -1,7 +1,7 @@
 import type { FamilyCli } from '../../cli/family-cli.js'
 import { agentTokensKillSwitch } from './kill-switch.js'
 
-/** No commands of its own: its agent tokens are ended by the user's kill switch, or one by accessor. */
+/** No commands of its own: only its words in a user's kill switch. */
 export const agentTokensCli: FamilyCli = {
   killSwitch: agentTokensKillSwitch
 }

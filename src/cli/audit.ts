@@ -1,10 +1,36 @@
 import { InvalidInput } from '../core/errors.js'
+import { inWords } from '../core/in-words.js'
 import { parseLimit } from '../core/pagination.js'
+import { FAMILY_CLIS } from '../families/cli-commands.js'
+import { endedInWords, revokedFields } from '../services/kill-switch-words.js'
+import type { RevokedUserCredentials } from '../services/revoke-credentials.js'
 import { LIST_LIMIT } from './accounts.js'
 import type { CommandSpec } from './command.js'
+import { DRY_RUN } from './dry-run.js'
 import { describeUser } from './views.js'
 
-export const DRY_RUN = { 'dry-run': { type: 'boolean', description: 'report what would be revoked, change nothing' } } as const
+const { held, made } = revokedFields(FAMILY_CLIS)
+
+/** `agent tokens and host factory tokens` as `agent and host factory tokens`: a last word all share is said once. */
+function sayingTheLastWordOnce (items: string[]): string {
+  const last = items[0]?.split(' ').at(-1) ?? ''
+  if (items.some((item) => !item.endsWith(` ${last}`))) return inWords(items)
+  return `${inWords(items.map((item) => item.slice(0, -last.length - 1)))} ${last}`
+}
+
+/** What a user's kill switch ended (or would end), in the families' words. */
+function revokedInWords (revoked: RevokedUserCredentials): string {
+  const count = (field: { name: keyof RevokedUserCredentials, credentials: string }) => `${String(revoked[field.name])} ${field.credentials}`
+  const counted = (field: { ended?: string }) => field.ended === undefined
+  const madeByUser = made.filter(counted)
+  return [
+    `${revoked.sessions} sessions`,
+    `${revoked.apiKeyRevoked ? 'the' : 'no'} API key`,
+    ...held.filter(counted).map(count),
+    ...madeByUser.length === 0 ? [] : [`${inWords(madeByUser.map(count))} made by the user`],
+    ...[...held, ...made].flatMap(({ ended }) => ended ?? [])
+  ].join(', ')
+}
 
 /** The audit trail, and the kill switch, for operators. */
 export const auditCommands: CommandSpec[] = [
@@ -44,7 +70,7 @@ export const auditCommands: CommandSpec[] = [
   {
     group: 'users',
     name: 'revoke-credentials',
-    summary: 'Revoke every credential of a user at once, on every replica: sessions, API key, Astra tokens, Conjur access tokens, and the agent and host factory tokens the user made.',
+    summary: `Revoke every credential of a user at once, on every replica: ${endedInWords(FAMILY_CLIS, ['sessions', 'API key'], sayingTheLastWordOnce)}.`,
     arguments: [{ name: 'user', description: 'the user, by id or by name' }],
     options: { ...DRY_RUN, 'disable-login': { type: 'boolean', description: 'also remove the password: no login works until one is set again' } },
     async run (input, context, print) {
@@ -53,9 +79,7 @@ export const auditCommands: CommandSpec[] = [
       const disableLogin = input.flag('disable-login')
       const revoked = await context.ops.revokeUserCredentials(user, { dryRun, disableLogin })
       const verb = dryRun ? 'would revoke' : 'revoked'
-      print.result(`${verb} for ${describeUser(user)}: ${revoked.sessions} sessions, ${revoked.apiKeyRevoked ? 'the' : 'no'} API key, ${revoked.astraTokens} Astra tokens, ` +
-        `${revoked.agentTokens} agent tokens and ${revoked.hostFactoryTokens} host factory tokens made by the user, every Conjur access token issued until now` +
-        `${disableLogin ? ', and the password' : ''}`, { dryRun, userId: user.id, ...revoked })
+      print.result(`${verb} for ${describeUser(user)}: ${revokedInWords(revoked)}${disableLogin ? ', and the password' : ''}`, { dryRun, userId: user.id, ...revoked })
     }
   }
 ]

@@ -16,7 +16,7 @@ import { userCommands } from './users.js'
 export { EXIT, type CliContext, type CliIo } from './command.js'
 export { describeFailure } from './failure.js'
 
-export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...FAMILY_CLIS.flatMap((family) => family.commands), ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
+export const COMMANDS: CommandSpec[] = [...sessionCommands, ...accountCommands, ...userCommands, ...roleCommands, ...FAMILY_CLIS.flatMap((family) => family.commands ?? []), ...auditCommands, ...credentialCommands, ...retentionCommands, ...transferCommands]
 
 export type Invocation =
   | { kind: 'help', text: string }

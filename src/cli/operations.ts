@@ -4,9 +4,9 @@ import type { RetentionCounts } from '../services/retention.js'
 import type { RevokedUserCredentials } from '../services/revoke-credentials.js'
 import type { ImportSummary, LineFailure } from '../services/transfer/import.js'
 import type { LineType } from '../services/transfer/format.js'
-import type { AuditEvent } from '../families/admin/schemas.js'
+import type { AccountView, AuditEventView } from '../services/views.js'
 import type { TextSink } from './command.js'
-import type { FamilyCli } from './family-cli.js'
+import type { FamilyCommands } from './family-cli.js'
 
 /**
  * What the commands do, once: each command parses its line, calls one operation and prints its
@@ -14,12 +14,11 @@ import type { FamilyCli } from './family-cli.js'
  * of a running server (remote-operations.ts). Results are the --json shapes, the admin API's.
  */
 
-export interface AccountView { id: string, name: string, enabled: boolean, createdAt: string }
 export interface UserView { id: string, name: string, accountId: string, email: string | null, enabled: boolean, createdAt: string }
 export interface CreatedUserView extends UserView { roles: string[], apiKey: string, apiKeyAccessor: string }
 /** A user with their roles on every account, by account id. */
 export interface ListedUserView extends UserView { roles: Record<string, string[]> }
-export type { AuditEvent as AuditEventView, ReportItem }
+export type { AccountView, AuditEventView, ReportItem }
 
 /** A page of a list: `next` tells whether more follow (after the last item's key). */
 export interface ListPage<T> { items: T[], next: boolean }
@@ -77,7 +76,7 @@ export interface Operations {
   revokeRole (user: UserView, account: AccountView, role: string): Promise<boolean>
 
   /** `account` null: the refusals that name no account. */
-  listAuditEvents (account: AccountView | null, filters: AuditFilters, page: PageRequest): Promise<ListPage<AuditEvent>>
+  listAuditEvents (account: AccountView | null, filters: AuditFilters, page: PageRequest): Promise<ListPage<AuditEventView>>
   reportCredentials (account: AccountView, user: UserView | undefined, filters: ReportFilters, page: PageRequest): Promise<ListPage<ReportItem>>
 
   purgeRetained (dryRun: boolean): Promise<RetentionView>
@@ -85,5 +84,5 @@ export interface Operations {
   exportTo (sink: TextSink): Promise<Partial<Record<LineType, number>>>
   importFrom (request: ImportRequest): Promise<ImportSummary>
   /** A family's own operations, in the same place as these (the database, or the server). */
-  ofFamily<Ops> (cli: FamilyCli<Ops>): Promise<Ops>
+  ofFamily<Ops> (cli: FamilyCommands<Ops>): Promise<Ops>
 }

@@ -1,4 +1,5 @@
 import type { FamilyCli } from '../cli/family-cli.js'
+import { agentTokensCli } from './agent-tokens/cli.js'
 import { astraCli } from './astra/cli.js'
 import { conjurCli } from './conjur/cli.js'
 
@@ -7,4 +8,4 @@ import { conjurCli } from './conjur/cli.js'
  * the command line: the CLI must start without loading the families' Fastify routes, which
  * index.ts imports, so a family's commands live in its own light `cli.ts`.
  */
-export const FAMILY_CLIS: ReadonlyArray<FamilyCli<unknown>> = [astraCli, conjurCli]
+export const FAMILY_CLIS: readonly FamilyCli[] = [agentTokensCli, astraCli, conjurCli]

@@ -5,6 +5,7 @@ import type { ErrorDialect, NotFoundMessage } from '../plugins/errors/error-dial
 import type { CredentialMetrics } from '../services/metrics.js'
 import type { FamilyRetention } from '../services/retained-credentials.js'
 import type { StoredCredentialType } from '../services/credentials.js'
+import type { KillSwitchWords } from '../services/kill-switch-words.js'
 import type { UserCredentialRevocation } from '../services/revoke-credentials.js'
 
 /**
@@ -77,6 +78,10 @@ export interface TokenFamily {
   storedCredentials?: readonly StoredCredentialType[]
   /** What a user's kill switch ends in this family, and its fields of the reply (services/revoke-credentials.ts). */
   revokeUserCredentials?: UserCredentialRevocation
+
+  // --- How the operator's tools name its part of the kill switch (issue 25, killswitch) ---
+  /** Its fields of the kill switch's reply and its words for them: the admin API's schema and texts (FamilyCli.killSwitch is the same). */
+  killSwitch?: KillSwitchWords
 }
 
 /** The header forms a credential can arrive in. */

@@ -98,6 +98,12 @@ export async function revokeCredential (db: Database, box: SecretBox, families: 
     : undefined).then(({ credential }) => credential)
 }
 
+/** The kinds of stored credential a user's kill switch ends: those the user holds, and those the user made. */
+export function killSwitchKinds (families: readonly FamilyCredentialServices[]): { held: StoredCredentialKind[], made: StoredCredentialKind[] } {
+  const kinds = (ofUser: StoredCredentialType['ofUser']) => storedCredentialTypes(families).filter((type) => type.ofUser === ofUser).map(({ name }) => name)
+  return { held: kinds('held'), made: kinds('made') }
+}
+
 /** The most credentials a dry run of the kill switch names one by one; the counts cover the rest. */
 export const MAX_LISTED_CREDENTIALS = 1000
 
@@ -106,9 +112,7 @@ export const MAX_LISTED_CREDENTIALS = 1000
  * tokens of their own) and what they made for others to use.
  */
 export async function liveCredentialsOfUser (db: Database, families: readonly FamilyCredentialServices[], userId: string): Promise<Array<{ kind: StoredCredentialKind, accessor: string }>> {
-  const kinds = (ofUser: StoredCredentialType['ofUser']) => storedCredentialTypes(families).filter((type) => type.ofUser === ofUser).map(({ name }) => name)
-  const held = kinds('held')
-  const made = kinds('made')
+  const { held, made } = killSwitchKinds(families)
   const rows = await selectCredentials(db)
     .where('credentials.ended_at', 'is', null)
     .where((eb) => eb.or([

@@ -6,7 +6,7 @@ import { principalOf } from '../../plugins/auth/auth.js'
 import { changeAccount, createAccount, removeAccount } from '../../services/identity.js'
 import { isSuperAdmin, requireAccountAdmin, requireAccountUsersConfined, requireAnyAccountAdmin, requireSuperAdmin } from './access.js'
 import { existingAccount } from '../../services/lookups.js'
-import { toAccount } from './mappers.js'
+import { toAccount } from '../../services/views.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
   AccountChangesSchema, AccountPageSchema, AccountParamsSchema, AccountSchema, errors, NewAccountSchema, NoContentSchema, PageQuerySchema,

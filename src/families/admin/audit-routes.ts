@@ -4,12 +4,14 @@ import { toKeysetPage } from '../../core/pagination.js'
 import { parseRfc3339 } from '../../core/rfc3339.js'
 import { listAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditContextOf } from '../../plugins/records/audit.js'
+import { endedInWords } from '../../services/kill-switch-words.js'
 import { revokeUserCredentials } from '../../services/revoke-credentials.js'
 import { requireAccountAdmin, requireChangeableUser } from './access.js'
-import { toAuditEvent } from './mappers.js'
+import { revokedUserCredentialsSchema, revokeUserQuerySchema } from './kill-switch-schemas.js'
+import { toAuditEvent } from '../../services/views.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
-  AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, errors, RevokedUserCredentialsSchema, RevokeUserQuerySchema, UserParamsSchema, security, tags
+  AccountParamsSchema, AuditEventPageSchema, AuditQuerySchema, CHANGE_NOTE, errors, UserParamsSchema, security, tags
 } from './schemas.js'
 
 /** A `since`/`until` bound; the schema's `date-time` format let through only what parseRfc3339 reads. */
@@ -59,12 +61,12 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'revokeUserCredentials',
       summary: 'Revoke every credential of a user across the four APIs, at once on every replica',
-      description: 'Sessions, the API key, Astra tokens, Conjur access tokens, and the agent tokens and host factory tokens the user made, in one transaction ' +
+      description: `${endedInWords(app.families, ['Sessions', 'the API key'])}, in one transaction ` +
         'with one audit event. The user stays; `disableLogin=true` removes the password too (set a new one to let them in again). `dryRun=true` reports and changes nothing. ' + CHANGE_NOTE,
       security,
       params: UserParamsSchema,
-      querystring: RevokeUserQuerySchema,
-      response: { 200: RevokedUserCredentialsSchema, ...errors(400, 401, 403, 404, 503) }
+      querystring: revokeUserQuerySchema(app.families),
+      response: { 200: revokedUserCredentialsSchema(app.families), ...errors(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
     const dryRun = request.query.dryRun === true

@@ -7,7 +7,7 @@ import { principalOf, requireAuthentication } from '../../plugins/auth/auth.js'
 import { listUsersWithAllRoles, withRolesOn } from '../../services/directory.js'
 import { accountNotFound, resolveAccount, resolveUser, userNotFound } from '../../services/lookups.js'
 import { isSuperAdmin } from './access.js'
-import { toAccount, toUser } from './mappers.js'
+import { toAccount, toUser } from '../../services/views.js'
 import { pageReply, pageRequest } from './pagination.js'
 import { AccountSchema, errors, EXAMPLE_USER, pageOf, PageQuerySchema, security, tags, UserSchema } from './schemas.js'
 

@@ -81,7 +81,6 @@ export const AccountSchema = Type.Object({
   enabled: Type.Boolean(),
   createdAt: Timestamp
 }, { examples: [EXAMPLE_ACCOUNT] })
-export type Account = Static<typeof AccountSchema>
 
 const userProperties = {
   id: Type.String(),
@@ -94,7 +93,6 @@ const userProperties = {
 }
 
 export const UserSchema = Type.Object(userProperties, { examples: [EXAMPLE_USER] })
-export type User = Static<typeof UserSchema>
 
 const ApiKey = Type.String({ description: 'Shown only here: only its SHA-256 is stored', examples: [EXAMPLE_API_KEY.apiKey] })
 
@@ -146,31 +144,6 @@ export const DryRunQuerySchema = Type.Object({
   dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' }))
 })
 
-export const RevokedTokens = Type.Literal('all issued until now', { description: 'Conjur access tokens are signed, not stored: every one issued so far is refused' })
-
-export const RevokeUserQuerySchema = Type.Object({
-  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'true: report what would be revoked, change nothing' })),
-  disableLogin: Type.Optional(Type.Boolean({ default: false, description: 'true: also remove the password, so that no login (a Conjur login would mint a new API key) works until one is set again' }))
-})
-
-export const RevokedUserCredentialsSchema = Type.Object({
-  dryRun: Type.Boolean(),
-  sessions: Type.Integer({ description: 'Live Keystone sessions (X-Auth-Token, bearer) ended' }),
-  apiKeyRevoked: Type.Boolean({ description: 'Whether an API key (Rackspace, Conjur) was removed' }),
-  astraTokens: Type.Integer({ description: 'NetApp Astra API tokens revoked' }),
-  conjurAccessTokens: RevokedTokens,
-  agentTokens: Type.Integer({ description: 'Rackspace Monitoring agent tokens the user made, in every tenant, deleted' }),
-  hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the user made, on every account, revoked' }),
-  loginDisabled: Type.Boolean({ description: 'Whether logins were disabled too (disableLogin=true)' }),
-  credentials: Type.Optional(Type.Array(Type.Object({
-    kind: Type.String({ description: 'session, api-key, astra-token, agent-token or host-factory-token' }),
-    accessor: Type.String({ description: 'The credential\'s non-secret handle' })
-  }), { description: 'Dry run only: what would end, by kind and accessor (the first 1000)' }))
-}, {
-  description: 'Tokens made before migration 0013, or by a Conjur host, record no maker and are not counted here',
-  examples: [{ dryRun: false, sessions: 2, apiKeyRevoked: true, astraTokens: 1, conjurAccessTokens: 'all issued until now', agentTokens: 0, hostFactoryTokens: 0, loginDisabled: false }]
-})
-
 export const AuditQuerySchema = Type.Object({
   limit: Type.Optional(Type.String({ description: 'Page size, 1 to 1000 (default 100)' })),
   after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', description: 'Id of the last event of the previous page (exclusive); from nextCursor' })),
@@ -211,6 +184,5 @@ export const AuditEventSchema = Type.Object({
     details: { method: 'apikey', userId: EXAMPLE_USER_ID, expiresAt: '2026-11-23T10:00:00.000Z' }
   }]
 })
-export type AuditEvent = Static<typeof AuditEventSchema>
 
 export const AuditEventPageSchema = pageOf(AuditEventSchema, 'A page of the account\'s audit events, oldest first')

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { accountUser, listAccountUsers, withRolesOn } from '../../services/directory.js'
 import { changeUser, createUser, removeUser, rotateApiKey } from '../../services/identity.js'
 import { requireAccountAdmin, requireChangeableUser } from './access.js'
-import { toUser } from './mappers.js'
+import { toUser } from '../../services/views.js'
 import { pageReply, pageRequest } from './pagination.js'
 import {
   AccountParamsSchema, ApiKeySchema, CHANGE_NOTE, CreatedUserSchema, errors, NewUserSchema, NoContentSchema, PageQuerySchema, UserChangesSchema,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TokenFamily } from '../family.js'
+import { agentTokensKillSwitch } from './kill-switch.js'
 import { MAX_BODY_BYTES, monitoringDialect } from './dialect.js'
 import { monitoringHeaders } from './response-headers.js'
 import { agentTokenCredentials, revokeAgentTokensOfUser } from './revocation.js'
@@ -40,7 +41,8 @@ const agentTokens: TokenFamily = {
   // GET of one token: relabelled or deleted, it is dropped (migration 0012 tells other replicas).
   cachedReads: { tables: ['agent_tokens', 'accounts'] },
   storedCredentials: [agentTokenCredentials],
-  revokeUserCredentials: revokeAgentTokensOfUser
+  revokeUserCredentials: revokeAgentTokensOfUser,
+  killSwitch: agentTokensKillSwitch
 }
 
 export default agentTokens

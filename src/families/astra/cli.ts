@@ -1,9 +1,10 @@
 import { LIST_LIMIT } from '../../cli/accounts.js'
-import type { FamilyCli } from '../../cli/family-cli.js'
+import type { FamilyCommands } from '../../cli/family-cli.js'
 import type { ListPage, PageRequest, UserView } from '../../cli/operations.js'
 import { describeUser } from '../../cli/views.js'
 import { NotFound } from '../../core/errors.js'
 import { parseLimit } from '../../core/pagination.js'
+import { astraKillSwitch } from './kill-switch.js'
 import { astraRetention } from './retention.js'
 import type { AstraTokenView } from './token-view.js'
 
@@ -17,10 +18,11 @@ export interface AstraTokenOperations {
 const USER_ARGUMENT = { name: 'user', description: 'the user, by id or by name' }
 
 /** A user's NetApp Astra API tokens, on every account: listed by id (never a secret), and revoked. */
-export const astraCli: FamilyCli<AstraTokenOperations> = {
+export const astraCli: FamilyCommands<AstraTokenOperations> = {
   local: async () => (await import('./cli-local.js')).localTokenOperations,
   remote: async () => (await import('./cli-remote.js')).remoteTokenOperations,
   retention: astraRetention,
+  killSwitch: astraKillSwitch,
   commands: [
     {
       group: 'astra-tokens',

@@ -11,6 +11,7 @@ import { astraDialect, MAX_BODY_BYTES } from './dialect.js'
 import { TOKEN_MEDIA_TYPE } from './resource.js'
 import astraGroupRoutes from './group-routes.js'
 import { revokeUserTokensOfUser, userTokenCredentials } from './revocation.js'
+import { astraKillSwitch } from './kill-switch.js'
 import astraRoutes from './routes.js'
 import { TOKEN_SECRET_FORMAT } from './tokens.js'
 import adminRoutes from './admin-routes.js'
@@ -98,7 +99,8 @@ const astra: TokenFamily = {
   cachedReads: { tables: ['user_tokens', 'users', 'accounts', 'role_assignments'], insertTables: ['user_tokens'] },
   // No secret travels in a path or a query: token ids and continue values are not secrets.
   storedCredentials: [userTokenCredentials],
-  revokeUserCredentials: revokeUserTokensOfUser
+  revokeUserCredentials: revokeUserTokensOfUser,
+  killSwitch: astraKillSwitch
 }
 
 export default astra

@@ -5,7 +5,8 @@ import { Type, type Static } from 'typebox'
 import { principalOf } from '../../plugins/auth/auth.js'
 import { requireAccountAdmin } from '../admin/access.js'
 import { pageReply, pageRequest } from '../admin/pagination.js'
-import { AccountParamsSchema, DryRunQuerySchema, errors, NoContentSchema, pageOf, PageQuerySchema, RevokedTokens, security, tags } from '../admin/schemas.js'
+import { AccountParamsSchema, DryRunQuerySchema, errors, NoContentSchema, pageOf, PageQuerySchema, security, tags } from '../admin/schemas.js'
+import { RevokedAccessTokensSchema } from './kill-switch.js'
 import { revokeHostCredentialsOf } from './revocation.js'
 import { changePermission, createHostFactory, getHostFactory, listHostFactoryPage, removeHostFactory } from './host-factories.js'
 
@@ -16,7 +17,7 @@ const HostParamsSchema = Type.Object({ accountId: AccountParamsSchema.properties
 const RevokedHostCredentialsSchema = Type.Object({
   dryRun: Type.Boolean(),
   apiKeyRevoked: Type.Boolean({ description: 'The host\'s API key is replaced by one nobody holds' }),
-  conjurAccessTokens: RevokedTokens,
+  conjurAccessTokens: RevokedAccessTokensSchema,
   hostFactoryTokens: Type.Integer({ description: 'Conjur host factory tokens the host made, revoked (those made before migration 0017 record no maker)' })
 }, { examples: [{ dryRun: false, apiKeyRevoked: true, conjurAccessTokens: 'all issued until now', hostFactoryTokens: 1 }] })
 

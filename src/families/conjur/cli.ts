@@ -1,7 +1,7 @@
 import { LIST_LIMIT } from '../../cli/accounts.js'
-import { DRY_RUN } from '../../cli/audit.js'
+import { DRY_RUN } from '../../cli/dry-run.js'
 import type { CliContext, CommandInput } from '../../cli/command.js'
-import type { FamilyCli } from '../../cli/family-cli.js'
+import type { FamilyCommands } from '../../cli/family-cli.js'
 import type { AccountView, ListPage, PageRequest } from '../../cli/operations.js'
 import { describeAccount } from '../../cli/views.js'
 import { InvalidInput } from '../../core/errors.js'
@@ -9,6 +9,7 @@ import { parseLimit } from '../../core/pagination.js'
 import type { RevokedHostCredentials } from './revocation.js'
 import type { HostFactoryView, PermissionChange } from './host-factories.js'
 import type { Privilege } from './repository.js'
+import { conjurKillSwitch } from './kill-switch.js'
 import { conjurRetention } from './retention.js'
 
 /** Conjur host factories of an account, and a host's kill switch: the CLI twin of the family's admin routes. */
@@ -70,10 +71,11 @@ async function changeFrom (input: CommandInput, context: CliContext, grant: bool
   return { account, id, change }
 }
 
-export const conjurCli: FamilyCli<ConjurOperations> = {
+export const conjurCli: FamilyCommands<ConjurOperations> = {
   local: async () => (await import('./cli-local.js')).localConjurOperations,
   remote: async () => (await import('./cli-remote.js')).remoteConjurOperations,
   retention: conjurRetention,
+  killSwitch: conjurKillSwitch,
   // Its login answers with the user's API key itself.
   sealedApiKeyUse: "Conjur's login",
   commands: [

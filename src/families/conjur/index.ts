@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TokenFamily } from '../family.js'
+import { conjurKillSwitch } from './kill-switch.js'
 import { accessTokenCredential, hostFactoryTokenCredential } from './credentials.js'
 import { conjurDialect } from './dialect.js'
 import resourceListRoutes from './resource-list-routes.js'
@@ -58,7 +59,8 @@ const conjur: TokenFamily = {
     insertTables: ['host_factory_layers', 'host_factory_permissions']
   },
   storedCredentials: [hostFactoryTokenCredentials, hostApiKeyCredentials],
-  revokeUserCredentials: revokeConjurCredentialsOfUser
+  revokeUserCredentials: revokeConjurCredentialsOfUser,
+  killSwitch: conjurKillSwitch
 }
 
 export default conjur

@@ -6,11 +6,9 @@ import { audited, type AuditContext } from '../../services/audit.js'
 import type { StoredCredentialType } from '../../services/credentials.js'
 import type { UserCredentialRevocation } from '../../services/revoke-credentials.js'
 import { HOST_API_KEY_PREFIX } from './accessors.js'
+import { ALL_ACCESS_TOKENS } from './kill-switch.js'
 import { deleteTokenByAccessor, deleteTokensMadeBy, deleteTokensMadeByHost, endAccessTokensOfUser, findHost, revokeHostCredentials } from './repository.js'
 import { hostKeySealingContext, newConjurSecret } from './secrets.js'
-
-/** Access tokens are signed, never stored: they cannot be counted, and all those issued so far end. */
-const ALL_ACCESS_TOKENS = 'all issued until now'
 
 declare module '../../services/revoke-credentials.js' {
   interface RevokedInFamilies {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { InvalidInput } from '../../core/errors.js'
 import { emptyBodyIsObject, jsonOrNothing } from '../../plugins/http/json-body.js'
 import type { TokenFamily } from '../family.js'
+import { keystoneKillSwitch } from './kill-switch.js'
 import { keystoneDialect, resourceNotFound } from './dialect.js'
 import { MAX_REQUEST_BODY_BYTES } from './messages.js'
 import tenantRoutes from './tenant-routes.js'
@@ -66,7 +67,8 @@ const keystone: TokenFamily = {
   acceptsSessions: true,
   exposedHeaders: ['x-openstack-request-id', 'x-subject-token'],
   credentialHeaders: ['x-auth-token', 'bearer'],
-  secretPathSegments: [['v2.0', 'tokens']]
+  secretPathSegments: [['v2.0', 'tokens']],
+  killSwitch: keystoneKillSwitch
 }
 
 export default keystone

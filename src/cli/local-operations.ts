@@ -17,6 +17,7 @@ import { purgeOnRequest } from '../services/retention.js'
 import { FAMILIES } from '../families/index.js'
 import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
+import { transferSections } from '../services/transfer/sections.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
 import { describeAccount, describeUser } from './views.js'
@@ -118,8 +119,8 @@ export function localOperations (db: Database, config: Config, location = 'the d
     },
 
     purgeRetained: (dryRun) => purgeOnRequest(db, FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
-    exportTo: (sink) => writeExport(db, new Date(), (text) => write(sink, text)),
-    importFrom: (request) => runImport(db, request.lines, {
+    exportTo: (sink) => writeExport(db, transferSections(FAMILIES), new Date(), (text) => write(sink, text)),
+    importFrom: (request) => runImport(db, transferSections(FAMILIES), request.lines, {
       box: box("is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)"),
       now: new Date(),
       adminAccount: { id: config.admin.account, allowed: request.allowAdminAccount },

@@ -4,6 +4,7 @@ import type { WatchedTables } from '../db/flush-on-write.js'
 import type { ErrorDialect, NotFoundMessage } from '../plugins/error-dialect.js'
 import type { CredentialMetrics } from '../services/metrics.js'
 import type { FamilyRetention } from '../services/retained-credentials.js'
+import type { FamilyTransfer } from '../services/transfer/section.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -62,6 +63,11 @@ export interface TokenFamily {
   retention?: FamilyRetention
   /** The audit events that issue and end its credentials, for the metrics' counters. */
   credentialMetrics?: CredentialMetrics
+
+  // What the family adds to the export format (issue 25: `tessera export` and `import`, and the
+  // admin API's): the lines of its own tables.
+  /** The types of line its tables add, with how each is exported and imported. */
+  transfer?: FamilyTransfer
 }
 
 /** The header forms a credential can arrive in. */

@@ -23,7 +23,7 @@ const AgentTokenLineSchema = line('agent-token', {
 
 type AgentTokenLine = Static<typeof AgentTokenLineSchema>
 
-/** An agent token: `<64 lowercase hex>.<tenant id>`, its first 16 digits the sort key (agent-tokens/token-id.ts). */
+/** An agent token: `<64 lowercase hex>.<tenant id>`, its first 16 digits the sort key (token-id.ts). */
 const AGENT_TOKEN = /^([0-9a-f]{16})[0-9a-f]{48}\.(.+)$/s
 
 function agentTokenSortKey (value: string, accountId: string, field: string): string {

@@ -4,11 +4,12 @@ import type { Database } from '../../db/database.js'
 import { LineProblem } from './format.js'
 
 /**
- * One importer a line type (each section's, section.ts): `prepare` checks what needs no database and makes what will be
- * stored (lookup hashes, sealed copies), throwing LineProblem; `write` checks each item against
- * the database (what exists is skipped, what conflicts fails) before it writes anything of it,
- * then writes the rest, in the caller's transaction. An unexpected error from `write` makes the
- * caller retry the items one at a time, so a failing item leaves nothing behind.
+ * One importer a line type (its section's, section.ts): `prepare` checks what needs no database
+ * and makes what will be stored (lookup hashes, sealed copies), throwing LineProblem; `write`
+ * checks each item against the database (what exists is skipped, what conflicts fails) before it
+ * writes anything of it, then writes the rest, in the caller's transaction. An unexpected error
+ * from `write` makes the caller retry the items one at a time, so a failing item leaves nothing
+ * behind. Below it, what the core's importers and the families' share.
  */
 export type Outcome =
   | { status: 'imported', accountId: string }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Database } from '../../db/database.js'
 import { EXPORT_PAGE } from '../../db/repositories/transfer-export.js'
+import type { HostRecord } from './repository.js'
 
 /**
  * What an export reads and an import writes of hosts, host factories and their tokens
@@ -80,17 +81,8 @@ export async function hostKeyTaken (db: Database, accessor: string, hash: Uint8A
   return row !== undefined
 }
 
-export interface ImportedHost {
-  account_id: string
-  id: string
-  annotations: Record<string, string>
-  owner_host_factory_id: string | null
-  api_key_hash: Uint8Array
-  api_key_sealed: Uint8Array
-  api_key_accessor: string
-  api_key_created_at: Date
-  created_at: Date
-}
+/** A host as a line gives it: its key's creation time too; its access tokens were never revoked. */
+export type ImportedHost = Omit<HostRecord, 'access_tokens_not_before'> & { api_key_created_at: Date }
 
 export async function insertImportedHost (db: Database, host: ImportedHost): Promise<void> {
   await db.insertInto('hosts').values({ ...host, annotations: sql`${JSON.stringify(host.annotations)}::jsonb`, updated_at: host.created_at }).execute()

@@ -16,6 +16,8 @@ import { resolveAccount, resolveUser } from '../services/lookups.js'
 import { purgeOnRequest } from '../services/retention.js'
 import { revokeUserCredentials } from '../services/revoke-credentials.js'
 import { runImport, writeExport } from '../services/transfer/run.js'
+import { transferSections } from '../services/transfer/sections.js'
+import type { TokenFamily } from '../families/family.js'
 import { parseRfc3339 } from '../core/rfc3339.js'
 import { InvalidInput, NotFound } from '../core/errors.js'
 import { describeAccount, describeUser } from './views.js'
@@ -44,6 +46,14 @@ function instant (option: string, value: string | undefined): Date | undefined {
 async function write (sink: TextSink, text: string): Promise<void> {
   const emitter = sink as TextSink & { once?: unknown }
   if (sink.write(text) === false && typeof emitter.once === 'function') await once(emitter as unknown as NodeJS.EventEmitter, 'drain')
+}
+
+/**
+ * The families' list, for the commands that reach every family's tables: it loads every API's
+ * routes, so only a command that needs it pays for it (help and parsing stay fast).
+ */
+async function allFamilies (): Promise<readonly TokenFamily[]> {
+  return (await import('../families/index.js')).FAMILIES
 }
 
 export function localOperations (db: Database, config: Config, location = 'the database'): Operations {
@@ -92,7 +102,7 @@ export function localOperations (db: Database, config: Config, location = 'the d
         (issued) => ({ kind: 'api-key.rotated', accountId: user.accountId, object: { type: 'api-key', id: issued.accessor }, details: { userId: user.id } }))
     },
     // The families' list loads every API's routes: only the command that needs it pays for it.
-    revokeUserCredentials: async (user, options) => revokeUserCredentials(db, (await import('../families/index.js')).FAMILIES, CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
+    revokeUserCredentials: async (user, options) => revokeUserCredentials(db, await allFamilies(), CLI_CONTEXT, { accountId: user.accountId, userId: user.id }, { ...options, now: new Date() }),
 
     async grantRole (user, account, role) {
       await audited(db, CLI_CONTEXT, (trx) => assignRole(trx, user.id, account.id, role), () => ({ kind: 'role.granted', accountId: account.id, object: { type: 'user', id: user.id }, details: { role } }))
@@ -117,9 +127,9 @@ export function localOperations (db: Database, config: Config, location = 'the d
       return listPage(await reportCredentials(db, { accountId: account.id, userId: user?.id, ...filters }, page, new Date()), (item) => item)
     },
 
-    purgeRetained: async (dryRun) => purgeOnRequest(db, (await import('../families/index.js')).FAMILIES, CLI_CONTEXT, config.retention, dryRun, new Date()),
-    exportTo: (sink) => writeExport(db, new Date(), (text) => write(sink, text)),
-    importFrom: (request) => runImport(db, request.lines, {
+    purgeRetained: async (dryRun) => purgeOnRequest(db, await allFamilies(), CLI_CONTEXT, config.retention, dryRun, new Date()),
+    exportTo: async (sink) => writeExport(db, transferSections(await allFamilies()), new Date(), (text) => write(sink, text)),
+    importFrom: async (request) => runImport(db, transferSections(await allFamilies()), request.lines, {
       box: box("is required to import: credentials are sealed under the server key, and an export's sealed copies open only under the key that sealed them (use the server's key)"),
       now: new Date(),
       adminAccount: { id: config.admin.account, allowed: request.allowAdminAccount },

@@ -3,7 +3,7 @@ import type { ReportItem } from '../services/credential-report.js'
 import type { RetentionCounts } from '../services/retention.js'
 import type { RevokedUserCredentials } from '../services/revoke-credentials.js'
 import type { ImportSummary, LineFailure } from '../services/transfer/import.js'
-import type { LineType } from '../services/transfer/format.js'
+import type { ExportCounts } from '../services/transfer/run.js'
 import type { AccountView, AuditEventView } from '../services/views.js'
 import type { TextSink } from './command.js'
 import type { FamilyCommands } from './family-cli.js'
@@ -81,7 +81,7 @@ export interface Operations {
 
   purgeRetained (dryRun: boolean): Promise<RetentionView>
   /** Writes the export's lines to `sink`; returns how many lines of each type. */
-  exportTo (sink: TextSink): Promise<Partial<Record<LineType, number>>>
+  exportTo (sink: TextSink): Promise<ExportCounts>
   importFrom (request: ImportRequest): Promise<ImportSummary>
   /** A family's own operations, in the same place as these (the database, or the server). */
   ofFamily<Ops> (cli: FamilyCommands<Ops>): Promise<Ops>

@@ -7,6 +7,7 @@ import type { FamilyRetention } from '../services/retained-credentials.js'
 import type { StoredCredentialType } from '../services/credentials.js'
 import type { KillSwitchWords } from '../services/kill-switch-words.js'
 import type { UserCredentialRevocation } from '../services/revoke-credentials.js'
+import type { FamilyTransfer } from '../services/transfer/section.js'
 
 /**
  * Everything the app needs to know of one API family. app.ts registers a list of these; auth,
@@ -82,6 +83,11 @@ export interface TokenFamily {
   // --- How the operator's tools name its part of the kill switch (issue 25, killswitch) ---
   /** Its fields of the kill switch's reply and its words for them: the admin API's schema and texts (FamilyCli.killSwitch is the same). */
   killSwitch?: KillSwitchWords
+
+  // What the family adds to the export format (issue 25: `tessera export` and `import`, and the
+  // admin API's): the lines of its own tables.
+  /** The types of line its tables add, with how each is exported and imported. */
+  transfer?: FamilyTransfer
 }
 
 /** The header forms a credential can arrive in. */

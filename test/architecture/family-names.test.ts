@@ -9,18 +9,6 @@ const SRC = join(import.meta.dirname, '..', '..', 'src')
 const EXEMPT = ['src/db/schema.ts', 'src/families/index.ts', 'src/families/cli-commands.ts']
 
 /**
- * Paths another branch of the same change cleans in parallel (issue 25). Deleted once both
- * branches are merged.
- */
-const CLEANED_BY_ANOTHER_BRANCH = [
-  'src/services/transfer/',
-  'src/db/repositories/transfer-',
-  'src/cli/transfer.ts',
-  // Its export and import summaries.
-  'src/families/admin/maintenance-routes.ts'
-]
-
-/**
  * Wire values the identity core owns, by file and line: its default service catalog names the
  * identity service as OpenStack's clients look it up.
  */
@@ -105,7 +93,6 @@ describe('family names', () => {
     const violations = sourceFiles(SRC)
       .map((file) => relative(join(SRC, '..'), file).split(sep).join('/'))
       .filter((path) => !EXEMPT.includes(path))
-      .filter((path) => !CLEANED_BY_ANOTHER_BRANCH.some((prefix) => path.startsWith(prefix)))
       .filter((path) => !KINDS_UNTIL_THE_CLI_READS_THE_FAMILIES.includes(path) && !PRIMARY_ONLY_TABLES_UNTIL_CREATEDB_READS_THE_FAMILIES.includes(path))
       .flatMap((path) => namingsIn(path, codeWithoutComments(readFileSync(join(SRC, '..', path), 'utf8'))))
     expect(violations).toEqual([])

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import type { LineType } from '../../services/transfer/format.js'
+import type { ExportCounts } from '../../services/transfer/run.js'
 import type { ImportSummary, LineFailure } from '../../services/transfer/import.js'
 import { UsageError, type TextSink } from '../command.js'
 import type { AccountView, CreatedUserView, Operations, UserView } from '../operations.js'
@@ -21,7 +21,7 @@ async function write (sink: TextSink, text: string): Promise<void> {
 
 /** Counts the export's lines by type as they pass, as the database export does. */
 function lineCounter () {
-  const counts: Partial<Record<LineType, number>> = {}
+  const counts: ExportCounts = {}
   let partial = ''
   // The header, first, is not counted: the database export counts only what follows it.
   let header = true
@@ -31,7 +31,7 @@ function lineCounter () {
       header = false
       return
     }
-    const { type } = JSON.parse(line) as { type: LineType }
+    const { type } = JSON.parse(line) as { type: string }
     counts[type] = (counts[type] ?? 0) + 1
   }
   return {

@@ -11,6 +11,7 @@ import { purgeOnRequest } from '../../services/retention.js'
 import type { LineFailure } from '../../services/transfer/import.js'
 import { withIdleTimeout } from '../../services/transfer/idle-timeout.js'
 import { runImport, writeExport } from '../../services/transfer/run.js'
+import { transferSections } from '../../services/transfer/sections.js'
 import { requireSuperAdmin } from './access.js'
 import { errors, security, tags } from './schemas.js'
 
@@ -69,6 +70,9 @@ export const MAX_LISTED_FAILURES = 1000
 
 const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app
+  // The served families' lines with the identity core's, in an export's order.
+  const sections = transferSections(app.families)
+  const kinds = inWords(sections.map(({ noun }) => noun))
 
   // An import streams its body into the database, a line at a time: never read whole. The
   // stream is kept aside, not as the parsed body, which hooks walk (plugins/storable-text).
@@ -99,8 +103,8 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'exportEverything',
-      summary: 'Export every account, user, host factory, host and credential as JSON lines (super-admin)',
-      description: 'The header line first, then one line each, from one read-only snapshot. No plaintext secret: credentials as the database keeps them ' +
+      summary: 'Export every identity and credential as JSON lines (super-admin)',
+      description: `The header line first, then one line each of ${kinds}, from one read-only snapshot. No plaintext secret: credentials as the database keeps them ` +
         '(lookup hashes, and copies sealed under the server key). Keep an export as safe as a database backup.',
       security,
       response: { 200: { description: 'JSON lines', content: { [NDJSON]: { schema: Type.String({ examples: ['{"type":"tessera-export","version":1,"exportedAt":"2026-11-22T10:00:00.000Z","source":"tessera"}\n'] }) } } }, ...errors(401, 403, 503) }
@@ -116,7 +120,7 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!body.write(text)) await once(body, 'drain', { signal: AbortSignal.any([gone.signal, AbortSignal.timeout(STALLED_CLIENT_MS)]) })
     }
     // A failure midway cuts the answer short.
-    writeExport(db, app.clock(), write).then(() => body.end(), (error: unknown) => {
+    writeExport(db, sections, app.clock(), write).then(() => body.end(), (error: unknown) => {
       if (gone.signal.aborted) request.log.info('export abandoned: the client closed the connection')
       else request.log.error({ err: error }, 'export failed')
       body.destroy(error as Error)
@@ -130,8 +134,8 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'importEverything',
-      summary: 'Import accounts, users, host factories, hosts and credentials from JSON lines (super-admin)',
-      description: `An export of Tessera's, or lines by value from the system being replaced, as \`${NDJSON}\`. What exists is skipped; each failed line is reported ` +
+      summary: 'Import identities and credentials from JSON lines (super-admin)',
+      description: `An export of Tessera's, or lines by value from the system being replaced (${kinds}), as \`${NDJSON}\`. What exists is skipped; each failed line is reported ` +
         `(the first ${MAX_LISTED_FAILURES}; the summary counts them all) and the rest go on. A minute without a byte from the client ends the request.`,
       security,
       querystring: ImportQuerySchema,
@@ -144,7 +148,7 @@ const maintenanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // The body has no size limit (it is read a line at a time), but a client that stops sending
     // must not hold the import's transaction: a minute without a byte ends the request.
     const stalled = () => new InvalidInput('the import stalled: nothing was sent for a minute')
-    const summary = await runImport(db, withIdleTimeout(body, STALLED_CLIENT_MS, stalled), {
+    const summary = await runImport(db, sections, withIdleTimeout(body, STALLED_CLIENT_MS, stalled), {
       box: app.credentialTools.box,
       now: app.clock(),
       adminAccount: { id: config.admin.account, allowed: request.query.allowAdminAccount === true },

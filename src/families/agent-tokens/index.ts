@@ -7,6 +7,7 @@ import { agentTokenCredentials, revokeAgentTokensOfUser } from './revocation.js'
 import agentTokenRoutes from './routes.js'
 import { agentTokenRetention } from './retention.js'
 import { agentTokenMetrics } from './credential-metrics.js'
+import { agentTokenTransfer } from './transfer.js'
 
 async function routes (app: FastifyInstance) {
   // JSON only (spec §10.1): any other media type is 400, not a string body.
@@ -29,6 +30,7 @@ const agentTokens: TokenFamily = {
   routes,
   retention: agentTokenRetention,
   credentialMetrics: agentTokenMetrics,
+  transfer: agentTokenTransfer,
   prefixes: ['/v1.0'],
   dialect: monitoringDialect,
   openApi: { tags: [{ name: 'agent-tokens', description: 'Rackspace Cloud Monitoring v1.0 agent tokens' }] },

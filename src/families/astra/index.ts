@@ -17,6 +17,7 @@ import { TOKEN_SECRET_FORMAT } from './tokens.js'
 import adminRoutes from './admin-routes.js'
 import { astraRetention } from './retention.js'
 import { astraMetrics } from './credential-metrics.js'
+import { astraTransfer } from './transfer.js'
 
 async function routes (app: FastifyInstance) {
   // Bodies are JSON under either media type (spec §B1); any other is problem 12.
@@ -81,6 +82,7 @@ const astra: TokenFamily = {
   routes,
   retention: astraRetention,
   credentialMetrics: astraMetrics,
+  transfer: astraTransfer,
   adminRoutes,
   prefixes: ['/accounts'],
   dialect: astraDialect,

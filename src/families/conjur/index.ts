@@ -9,6 +9,7 @@ import conjurRoutes from './routes.js'
 import adminRoutes from './admin-routes.js'
 import { conjurRetention } from './retention.js'
 import { conjurMetrics } from './credential-metrics.js'
+import { conjurTransfer } from './transfer.js'
 
 /** Parameters are a few short strings; nothing here needs more. */
 const MAX_BODY_BYTES = 64 * 1024
@@ -35,6 +36,7 @@ const conjur: TokenFamily = {
   routes,
   retention: conjurRetention,
   credentialMetrics: conjurMetrics,
+  transfer: conjurTransfer,
   adminRoutes,
   prefixes: ['/authn', '/host_factory_tokens', '/host_factories', '/resources', '/whoami'],
   dialect: conjurDialect,

@@ -3,15 +3,17 @@ import type { Database } from '../../db/database.js'
 import { isDatabaseUnavailable } from '../../db/errors.js'
 import { insertAuditEvents } from '../../db/repositories/audit-events.js'
 import { auditRow, type AuditContext } from '../audit.js'
-import { LINE_TYPES, LineProblem, parseHeader, parseLine, type LineType } from './format.js'
-import { IMPORTERS, type ImportTools, type Outcome } from './importers.js'
+import { LineProblem, parseHeader, parseLine } from './format.js'
+import type { ImportTools, Outcome } from './importers.js'
+import type { TransferSection } from './section.js'
 
 /** A line as the reader gives it: its number in the file, and its text or why it has none. */
 export type SourceLine = { number: number, text: string } | { number: number, problem: string }
 
 /** Where a line that could not be read or has no known type is counted. */
 export const UNREADABLE = 'unreadable'
-export type CountedType = LineType | typeof UNREADABLE
+/** A line's type (its section's), or UNREADABLE. */
+export type CountedType = string
 
 export interface Counts {
   imported: number
@@ -95,8 +97,8 @@ function reasonOf (error: unknown): string {
   return `the database refused it: ${error instanceof Error ? error.message : String(error)}`
 }
 
-function emptyCounts (): Record<CountedType, Counts> {
-  return Object.fromEntries([...LINE_TYPES, UNREADABLE].map((type) => [type, { imported: 0, skipped: 0, failed: 0 }])) as Record<CountedType, Counts>
+function emptyCounts (sections: readonly TransferSection[]): Record<CountedType, Counts> {
+  return Object.fromEntries([...sections.map((section) => section.type), UNREADABLE].map((type) => [type, { imported: 0, skipped: 0, failed: 0 }])) as Record<CountedType, Counts>
 }
 
 /**
@@ -106,17 +108,18 @@ function emptyCounts (): Record<CountedType, Counts> {
  * refuses is written again a line at a time, so only the failing line is lost. A line that
  * exists already is skipped; a line that fails is reported (onFailure) and the rest go on.
  */
-export async function importLines (db: Database, source: AsyncIterable<SourceLine>, options: ImportOptions): Promise<ImportSummary> {
-  const counts = emptyCounts()
+export async function importLines (db: Database, sections: readonly TransferSection[], source: AsyncIterable<SourceLine>, options: ImportOptions): Promise<ImportSummary> {
+  const byType = new Map(sections.map((section) => [section.type, section]))
+  const counts = emptyCounts(sections)
   let failed = 0
   let lines = 0
   let header = false
-  let batch: { type: LineType, entries: Entry[] } | undefined
+  let batch: { section: TransferSection, entries: Entry[] } | undefined
   const orphans: Entry[] = []
 
   const report = (entry: Entry, outcome: Outcome | undefined) => {
     const status = outcome?.status ?? 'failed'
-    counts[entry.type][status]++
+    counts[entry.type]![status]++
     if (status !== 'failed') return
     failed++
     if (entry.type === 'user' && entry.item !== undefined) options.tools.failedUsers.add((entry.item as { name: string }).name)
@@ -124,14 +127,14 @@ export async function importLines (db: Database, source: AsyncIterable<SourceLin
   }
 
   /** Writes items in one unit with the audit events of what they imported. */
-  const writeUnit = (run: RunUnit, type: LineType, entries: readonly Entry[]) => run(async (trx) => {
-    const outcomes = await IMPORTERS[type].write(trx, entries.map((entry) => entry.item), options.tools)
+  const writeUnit = (run: RunUnit, section: TransferSection, entries: readonly Entry[]) => run(async (trx) => {
+    const outcomes = await section.importer.write(trx, entries.map((entry) => entry.item), options.tools)
     const byAccount = new Map<string, number>()
     for (const outcome of outcomes) if (outcome.status === 'imported') byAccount.set(outcome.accountId, (byAccount.get(outcome.accountId) ?? 0) + 1)
     await insertAuditEvents(trx, [...byAccount].map(([accountId, count]) => auditRow(options.audit, {
       kind: 'import.applied',
       accountId,
-      details: { type, imported: count, lines: { first: entries[0]!.line, last: entries.at(-1)!.line } }
+      details: { type: section.type, imported: count, lines: { first: entries[0]!.line, last: entries.at(-1)!.line } }
     })))
     return outcomes
   })
@@ -145,13 +148,13 @@ export async function importLines (db: Database, source: AsyncIterable<SourceLin
     const outcomes = new Map<Entry, Outcome>()
     if (current && writable.length > 0) {
       try {
-        const written = await writeUnit(run, current.type, writable)
+        const written = await writeUnit(run, current.section, writable)
         writable.forEach((entry, index) => outcomes.set(entry, written[index]!))
       } catch (error) {
         if (isDatabaseUnavailable(error)) throw error
         for (const entry of writable) {
           try {
-            outcomes.set(entry, writable.length === 1 ? { status: 'failed', reason: reasonOf(error) } : (await writeUnit(run, current.type, [entry]))[0]!)
+            outcomes.set(entry, writable.length === 1 ? { status: 'failed', reason: reasonOf(error) } : (await writeUnit(run, current.section, [entry]))[0]!)
           } catch (single) {
             if (isDatabaseUnavailable(single)) throw single
             outcomes.set(entry, { status: 'failed', reason: reasonOf(single) })
@@ -179,17 +182,17 @@ export async function importLines (db: Database, source: AsyncIterable<SourceLin
       let parsed
       try {
         if ('problem' in read) throw new LineProblem(read.problem)
-        parsed = parseLine(read.text)
+        parsed = parseLine(read.text, byType)
       } catch (error) {
         // Reported with the batch being read, in line order; counted under its type when it says one.
         orphans.push({ line: read.number, type: (error as LineProblem).type ?? UNREADABLE, problem: reasonOf(error) })
         continue
       }
-      const importer = IMPORTERS[parsed.type] as (typeof IMPORTERS)[LineType]
-      if (batch && (batch.type !== parsed.type || batch.entries.length >= importer.batchSize)) await flush(run)
-      batch ??= { type: parsed.type, entries: [] }
+      const section = byType.get(parsed.type)!
+      if (batch && (batch.section !== section || batch.entries.length >= section.importer.batchSize)) await flush(run)
+      batch ??= { section, entries: [] }
       try {
-        batch.entries.push({ line: read.number, type: parsed.type, item: importer.prepare(parsed as never, options.tools) })
+        batch.entries.push({ line: read.number, type: parsed.type, item: section.importer.prepare(parsed, options.tools) })
       } catch (error) {
         batch.entries.push({ line: read.number, type: parsed.type, problem: reasonOf(error) })
       }

@@ -18,6 +18,8 @@ function rawText (node: RootOperationNode): string {
 class WriteCounter implements KyselyPlugin {
   writes: string[] = []
   failUsageWrites = false
+  /** Usage writes let through before failUsageWrites applies; undefined: none. */
+  usageWritesBeforeFailing: number | undefined
 
   transformQuery (args: PluginTransformQueryArgs): RootOperationNode {
     const { node } = args
@@ -26,7 +28,9 @@ class WriteCounter implements KyselyPlugin {
     if (write) {
       const usage = text.includes('credential_usage')
       this.writes.push(usage ? 'credential_usage' : node.kind)
-      if (usage && this.failUsageWrites) throw new Error('the database is away')
+      if (usage && this.failUsageWrites) {
+        if (this.usageWritesBeforeFailing === undefined || this.usageWritesBeforeFailing-- <= 0) throw new Error('the database is away')
+      }
     }
     return node
   }
@@ -118,6 +122,30 @@ describe('credential usage: counted in memory, flushed in batches (issue 21, ite
     expect(counter.writes).toEqual(['credential_usage', 'credential_usage'])
     const rows = await database.db.selectFrom('credential_usage').select(['accessor', 'use_count']).where('accessor', 'like', 'agt_busy%').orderBy('accessor').execute()
     expect(rows.map((row) => [row.accessor, Number(row.use_count)])).toEqual([[first, 2], [second, 1]])
+  })
+
+  it('writes a large flush in statements of rowsPerStatement tallies, and keeps those a failed statement and the rest did not write', async () => {
+    const usage = new CredentialUsage(database.connect().withPlugin(counter), replicaA.log, { rowsPerStatement: 2 })
+    const accessors = [1, 2, 3, 4, 5].map((n) => `agt_parts000000000000000000000000${n}`)
+    const now = Date.now()
+    for (const accessor of accessors) usage.record(accessor, now)
+    counter.writes = []
+    await usage.flush()
+    expect(counter.writes).toEqual(['credential_usage', 'credential_usage', 'credential_usage'])
+    const counts = async () => (await database.db.selectFrom('credential_usage').select(['accessor', 'use_count']).where('accessor', 'like', 'agt_parts%').orderBy('accessor').execute()).map((row) => [row.accessor, Number(row.use_count)])
+    expect(await counts()).toEqual(accessors.map((accessor) => [accessor, 1]))
+
+    // The second statement fails: the first's tallies are written, the other three kept for the next flush.
+    for (const accessor of accessors) usage.record(accessor, now)
+    counter.failUsageWrites = true
+    counter.usageWritesBeforeFailing = 1
+    await usage.flush()
+    counter.failUsageWrites = false
+    counter.usageWritesBeforeFailing = undefined
+    expect(usage.pendingCount).toBe(3)
+    expect((await counts()).filter(([, count]) => count === 2)).toHaveLength(2)
+    await usage.flush()
+    expect(await counts()).toEqual(accessors.map((accessor) => [accessor, 2]))
   })
 
   it('flushes at once when the bound on credentials counted is reached, and counts what it had no room for', async () => {

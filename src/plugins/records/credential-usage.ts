@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { CredentialUsage, CREDENTIAL_USAGE_DEFAULTS, type CredentialUsageOptions } from '../../services/credential-usage.js'
+import { CredentialUsage, type CredentialUsageOptions } from '../../services/credential-usage.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 /** Counts credential uses and flushes them every USAGE_FLUSH_SECONDS, and once more on close. */
 export default fp(async function credentialUsage (app: FastifyInstance, options: { usage?: Partial<CredentialUsageOptions> }) {
-  const usage = new CredentialUsage(app.db, app.log, { ...CREDENTIAL_USAGE_DEFAULTS, ...options.usage })
+  const usage = new CredentialUsage(app.db, app.log, options.usage)
   app.decorate('credentialUsage', usage)
   let timer: NodeJS.Timeout | undefined
   app.addHook('onReady', async () => {

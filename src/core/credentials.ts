@@ -87,6 +87,12 @@ export interface CredentialTools {
   fingerprints: Fingerprints
 }
 
+/**
+ * What a user's API key may be: lowercase Crockford base32, 8 to 56 characters. The identity
+ * core's own keys (32 hex digits) and every key a family issues have this shape.
+ */
+export const API_KEY_SHAPE = /^[0-9a-hjkmnp-tv-z]{8,56}$/
+
 /** A Rackspace-style API key: 32 lowercase hex digits (128 bits). */
 export function generateApiKey (): string {
   return randomHex(16)

@@ -29,15 +29,3 @@ export async function apiKeyHashTaken (db: Database, hash: Uint8Array): Promise<
 export async function insertImportedApiKey (db: Database, key: { user_id: string, key_hash: Uint8Array, key_sealed: Uint8Array | null, accessor: string, created_at: Date }): Promise<void> {
   await db.insertInto('api_keys').values(key).execute()
 }
-
-/** The id of the user named `name` at home in the account or holding a role there, as a credential line names its owner. */
-export async function findMemberIdByName (db: Database, accountId: string, name: string): Promise<string | undefined> {
-  const row = await db.selectFrom('users').select('users.id').where('users.name', '=', name)
-    .where((eb) => eb.or([
-      eb('users.account_id', '=', accountId),
-      eb.exists(eb.selectFrom('role_assignments').select('role')
-        .whereRef('role_assignments.user_id', '=', 'users.id').where('role_assignments.account_id', '=', accountId))
-    ]))
-    .executeTakeFirst()
-  return row?.id
-}

@@ -8,6 +8,7 @@ import type { DB } from '../../db/schema.js'
 import { insertWithAudit } from '../../db/insert-with-audit.js'
 import { keysetPage } from '../../db/keyset.js'
 import type { NewAuditEvent } from '../../db/repositories/audit-events.js'
+import { memberOfAccount } from '../../db/repositories/memberships.js'
 import { factoryViewKey } from './cache-keys.js'
 
 /** SQL of the Conjur family: hosts, layers, host factories, their permissions and tokens. */
@@ -52,11 +53,7 @@ export function findUserRole (db: Database, accountId: string, name: string): Pr
       .whereRef('role_assignments.user_id', '=', 'users.id').where('role_assignments.account_id', '=', accountId)
       .where('role_assignments.role', '=', ADMIN_ROLE)).$castTo<boolean>().as('is_admin'))
     .where('users.name', '=', name)
-    .where((eb) => eb.or([
-      eb('users.account_id', '=', accountId),
-      eb.exists(eb.selectFrom('role_assignments').select('role')
-        .whereRef('role_assignments.user_id', '=', 'users.id').where('role_assignments.account_id', '=', accountId))
-    ]))
+    .where(memberOfAccount(accountId))
     .executeTakeFirst()
 }
 

@@ -1,3 +1,4 @@
+import { API_KEY_SHAPE } from '../../core/credentials.js'
 import { randomBytes } from '../../core/secrets.js'
 
 /** Crockford's base32 alphabet, lower-cased: no i, l, o, u (spec §A5). */
@@ -26,8 +27,8 @@ export function conjurSecretOf (bytes: Buffer): string {
   return secret
 }
 
-/** The shape of every secret newConjurSecret makes; anything else cannot be one. */
-export const CONJUR_SECRET_FORMAT = /^[0-9a-hjkmnp-tv-z]{8,56}$/
+/** The shape of every secret newConjurSecret makes (an API key's, as the identity core knows it); anything else cannot be one. */
+export const CONJUR_SECRET_FORMAT = API_KEY_SHAPE
 
 /** Binds a sealed host factory token to its lookup hash, so a copied ciphertext opens nowhere else. */
 export function tokenSealingContext (tokenSha256: Uint8Array): string {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { openApiKey, storedApiKey } from '../../core/credentials.js'
+import { API_KEY_SHAPE, openApiKey, storedApiKey } from '../../core/credentials.js'
 import { IDENTIFIER_PATTERN, newUuid, USER_ID_PATTERN } from '../../core/identifiers.js'
 import { parsePasswordHash } from '../../core/password-hashes.js'
 import { constantTimeEqual } from '../../core/secrets.js'
@@ -43,9 +43,6 @@ const ApiKeyLineSchema = line('api-key', {
 type AccountLine = Static<typeof AccountLineSchema>
 type UserLine = Static<typeof UserLineSchema>
 type ApiKeyLine = Static<typeof ApiKeyLineSchema>
-
-/** What a user's API key by value may be: the lowercase Crockford base32 of the keys the families issue (32 hex digits among them). */
-const API_KEY_VALUE = /^[0-9a-hjkmnp-tv-z]{8,56}$/
 
 const accountImporter: Importer<AccountLine, AccountLine> = {
   batchSize: 100,
@@ -109,7 +106,7 @@ const apiKeyImporter: Importer<ApiKeyLine, PreparedApiKey> = {
   batchSize: 100,
   prepare (line) {
     const secret = secretOf(line, false)
-    if ('value' in secret && !API_KEY_VALUE.test(secret.value)) throw new LineProblem('value must be an API key: 32 lowercase hex digits, or 8 to 56 Crockford base32 characters')
+    if ('value' in secret && !API_KEY_SHAPE.test(secret.value)) throw new LineProblem('value must be an API key: 32 lowercase hex digits, or 8 to 56 Crockford base32 characters')
     return { line, secret }
   },
   write: (trx, items, { box, now, failedUsers }) => eachInTurn(items, async ({ line, secret }) => {

@@ -34,7 +34,7 @@ const CHECKOUT = process.env.BENCH_CHECKOUT
 const TRY_ENV = JSON.parse(process.env.BENCH_TESSERA_ENV ?? '{}') as Record<string, string>
 /** Node flags for Tessera's process in both scenarios (`--trace-gc`), space-separated. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-/** The scenarios to run (`F2`), comma-separated; both by default. */
+/** `BENCH_ONLY=F2` leaves F1 out (F2 and the memory figure always run). */
 const ONLY = (process.env.BENCH_ONLY ?? 'F1,F2').split(',')
 const FILL_LIMIT_SECONDS = 60
 const METRICS_TOKEN = randomHex(16)

@@ -32,7 +32,8 @@ async function runLocal (invocation: Extract<Invocation, { kind: 'command' }>, i
   ])
   let runtime: Runtime
   try {
-    runtime = openRuntime(loadConfig(process.env), { needsSecretKey: false })
+    // The CLI reads the primary alone: it is no hot path, and an operator acts on what is current.
+    runtime = openRuntime({ ...loadConfig(process.env), databaseReadUrls: [] }, { needsSecretKey: false })
   } catch (error) {
     return fail(error, io)
   }

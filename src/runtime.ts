@@ -60,7 +60,7 @@ function lockDataDir (dataDir: string): () => void {
  * else, for the embedded database only, a key generated once and kept in DATA_DIR. The CLI
  * and migrations seal nothing, so they may run against PostgreSQL without the key.
  */
-export function openRuntime (config: Config, options: { needsSecretKey?: boolean } = {}): Runtime {
+export function openRuntime (config: Config, options: { needsSecretKey?: boolean, primaryOnlyTables?: readonly string[] } = {}): Runtime {
   let secretKey = config.secretKey
   let keyCreated = false
   if (config.databaseUrl === undefined) prepareDataDir(config.dataDir)
@@ -77,6 +77,7 @@ export function openRuntime (config: Config, options: { needsSecretKey?: boolean
   const database = createDb({
     databaseUrl: config.databaseUrl,
     readUrls: config.databaseReadUrls,
+    primaryOnlyTables: options.primaryOnlyTables,
     directUrl: config.databaseDirectUrl,
     dataDir: config.dataDir,
     poolMax: config.databasePoolMax,

@@ -37,7 +37,7 @@ function announceAdmin (log: Logger, config: Config, outcome: BootstrapOutcome):
 async function main (): Promise<void> {
   const loaded = loadConfig()
   settings = { port: loaded.port, host: loaded.host, databaseUrl: loaded.databaseUrl }
-  const runtime = openRuntime(loaded)
+  const runtime = openRuntime(loaded, { primaryOnlyTables: FAMILIES.flatMap((family) => family.primaryOnlyTables ?? []) })
   const { config, database } = runtime
   const log = pino(loggerOptions(config, FAMILIES, process.stdout.isTTY))
   log.info({ database: database.kind, location: database.location }, 'database selected')

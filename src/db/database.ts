@@ -22,6 +22,8 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined
   /** Streaming standbys that may answer reads (see read-replicas.ts). */
   readUrls?: readonly string[] | undefined
+  /** Tables besides the identity core's whose reads a standby may not answer (TokenFamily.primaryOnlyTables). */
+  primaryOnlyTables?: readonly string[] | undefined
   /** The primary without a pooler in between, for the LISTEN connection; DATABASE_URL when unset. */
   directUrl?: string | undefined
   /** For the embedded database: its files go under `<dataDir>/pgdata`. */
@@ -111,7 +113,7 @@ export function createDb (options: DatabaseOptions): DatabaseHandle {
     const readUrls = options.readUrls ?? []
     const replicas = readUrls.length === 0
       ? undefined
-      : new ReadReplicas(pool, readUrls.map((url) => ({ pool: postgresPool(url, options.poolMax ?? 10, timeouts), location: redactUrl(url) })))
+      : new ReadReplicas(pool, readUrls.map((url) => ({ pool: postgresPool(url, options.poolMax ?? 10, timeouts), location: redactUrl(url) })), options.primaryOnlyTables)
     const dialectConfig = { pool: { options: pool.options, connect: connectTryingEachHost(pool, parseHostList(options.databaseUrl).hosts.length), end: () => pool.end() } }
     const db = new Kysely<DB>({ dialect: replicas ? new ReplicaRoutingDialect(dialectConfig, replicas) : new PostgresDialect(dialectConfig) })
     const direct = parseHostList(options.directUrl ?? options.databaseUrl)

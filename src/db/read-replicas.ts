@@ -8,21 +8,26 @@ export function parseLsn (text: string): bigint {
 
 /**
  * SQL a standby may answer: one SELECT (or WITH … SELECT) that writes nothing, locks nothing,
- * and reads no table whose changes no notification announces (API keys, Conjur layers'
- * members, the failure counters, the migrations' own): a horizon cannot cover those, so the
+ * and reads no table whose changes no notification announces (API keys, the failure counters,
+ * the migrations' own, and those the families name): a horizon cannot cover those, so the
  * primary answers. Anything else is taken for a write.
  */
 const READ = /^\s*(select|with)\b/i
 const WRITES = /\b(insert|update|delete|merge|for\s+(no\s+key\s+)?update|for\s+(key\s+)?share|nextval|setval|pg_advisory\w*|set_config|pg_notify)\b/i
-const PRIMARY_ONLY_TABLES = /\b(api_keys|layers|layer_hosts|auth_failures|kysely_migration\w*)\b/i
+const CORE_PRIMARY_ONLY_TABLES = ['api_keys', 'auth_failures', 'kysely_migration\\w*']
+
+/** What names the identity core's primary-only tables and `tables` (TokenFamily.primaryOnlyTables) in SQL. */
+export function primaryOnlyPattern (tables: readonly string[] = []): RegExp {
+  return new RegExp(`\\b(${[...CORE_PRIMARY_ONLY_TABLES, ...tables].join('|')})\\b`, 'i')
+}
 
 /** A statement that changes nothing: it moves no horizon (see ReadReplicas.changed). */
 export function isPlainRead (sql: string): boolean {
   return READ.test(sql) && !WRITES.test(sql)
 }
 
-export function standbyMayAnswer (sql: string): boolean {
-  return isPlainRead(sql) && !PRIMARY_ONLY_TABLES.test(sql)
+export function standbyMayAnswer (sql: string, primaryOnly: RegExp = primaryOnlyPattern()): boolean {
+  return isPlainRead(sql) && !primaryOnly.test(sql)
 }
 
 /** How long a standby that failed is left alone before a probe asks it again; doubled while probes fail, up to the most. */
@@ -75,8 +80,12 @@ export class ReadReplicas {
   #learning: Promise<void> | undefined
   #listeners = 0
 
-  constructor (primary: pg.Pool, standbys: { pool: pg.Pool, location: string }[]) {
+  /** The tables only the primary reads (see standbyMayAnswer). */
+  readonly primaryOnly: RegExp
+
+  constructor (primary: pg.Pool, standbys: { pool: pg.Pool, location: string }[], primaryOnlyTables: readonly string[] = []) {
     this.#primary = primary
+    this.primaryOnly = primaryOnlyPattern(primaryOnlyTables)
     this.#standbys = standbys.map(({ pool, location }) => ({ pool, location, replayed: 0n, asking: undefined, healthy: true, probeAt: 0, failures: 0 }))
   }
 

@@ -35,7 +35,7 @@ class RoutedConnection implements DatabaseConnection {
   }
 
   async executeQuery<Row> (query: CompiledQuery): Promise<QueryResult<Row>> {
-    if (!this.inTransaction && standbyMayAnswer(query.sql)) {
+    if (!this.inTransaction && standbyMayAnswer(query.sql, this.#replicas.primaryOnly)) {
       let answer: QueryResult<Row> | undefined
       const result = await this.#replicas.read(query.sql, query.parameters, async () => {
         answer = await (await this.primary()).executeQuery<Row>(query)

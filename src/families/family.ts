@@ -54,6 +54,12 @@ export interface TokenFamily {
   secretPathSegments?: ReadonlyArray<readonly string[]>
   /** Query parameters whose values are secrets. */
   secretQueryParameters?: readonly string[]
+  /**
+   * Its tables whose changes no notification announces and whose staleness matters (a member
+   * removed from a group that grants access): a streaming standby never answers their reads
+   * (db/read-replicas.ts), whatever its replay.
+   */
+  primaryOnlyTables?: readonly string[]
 
   // What the family adds to the operator's tools (issue 25: the admin API; its CLI commands are
   // listed in families/cli-commands.ts, which the CLI loads without Fastify).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isPlainRead, parseLsn, standbyMayAnswer } from '../../src/db/read-replicas.js'
+import { isPlainRead, parseLsn, primaryOnlyPattern, standbyMayAnswer } from '../../src/db/read-replicas.js'
+import { FAMILIES } from '../../src/families/index.js'
 
 describe('which statements a standby may answer', () => {
   it.each([
@@ -29,11 +30,19 @@ describe('which statements a standby may answer', () => {
   it.each([
     'select count from auth_failures where key = $1',
     'select key_sealed from api_keys where user_id = $1',
-    'select * from layer_hosts',
     'select name from kysely_migration'
-  ])('not a table whose changes nothing announces: %s', (sql) => {
+  ])('not a table of the identity core whose changes nothing announces: %s', (sql) => {
     expect(isPlainRead(sql)).toBe(true)
     expect(standbyMayAnswer(sql)).toBe(false)
+  })
+
+  it('nor one a family names (TokenFamily.primaryOnlyTables), as the server passes them', () => {
+    const families = primaryOnlyPattern(FAMILIES.flatMap((family) => family.primaryOnlyTables ?? []))
+    for (const sql of ['select * from layer_hosts', 'select l.name from layers l where l.account_id = $1']) {
+      expect(standbyMayAnswer(sql)).toBe(true)
+      expect(standbyMayAnswer(sql, families)).toBe(false)
+    }
+    expect(standbyMayAnswer('select * from hosts where account_id = $1', families)).toBe(true)
   })
 })
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type App } from '../../src/app.js'
 import { sha256 } from '../../src/core/secrets.js'
 import { createDb, originOf, type Database } from '../../src/db/database.js'
+import { FAMILIES } from '../../src/families/index.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { ReadReplicas } from '../../src/db/read-replicas.js'
 import { eventually } from '../helpers/eventually.js'
@@ -32,7 +33,7 @@ describe.runIf(unavailable === undefined)(`a primary with a hot standby and pgbo
   /** An app (a Tessera replica) with its own pool, as another process would have; caches off unless asked. */
   async function startApp (options: { databaseUrl: string, readUrls?: string[], directUrl?: string }, env: Record<string, string> = {}, logger?: Logger): Promise<{ app: App, db: Database }> {
     const config = testConfig({ CREDENTIAL_CACHE_SECONDS: '0', READ_CACHE_MS: '0', ...env })
-    const { db } = createDb({ ...options, poolMax: 6, timeouts: { connectMs: 2000, queryMs: 5000 } })
+    const { db } = createDb({ ...options, primaryOnlyTables: FAMILIES.flatMap((family) => family.primaryOnlyTables ?? []), poolMax: 6, timeouts: { connectMs: 2000, queryMs: 5000 } })
     const app = await buildApp({ config, db, logger })
     apps.push({ app, db })
     return { app, db }

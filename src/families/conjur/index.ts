@@ -53,6 +53,8 @@ const conjur: TokenFamily = {
   credentialHeaders: ['token'],
   // DELETE /host_factory_tokens/<token> carries the token in its path.
   secretPathSegments: [['host_factory_tokens']],
+  // Layers' members decide what a host factory token enrols into, and no trigger announces them.
+  primaryOnlyTables: ['layers', 'layer_hosts'],
   // GET /resources of a host factory, and who may see it (migration 0012 notifies changes; the
   // deletes of hosts, layers, users and accounts cascade to the factories' tables). New tokens
   // forget only their factory's view (repository.insertTokens reports it), so issuing keeps the rest.

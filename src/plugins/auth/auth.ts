@@ -75,9 +75,19 @@ export function presentedCredential (request: FastifyRequest, family = familyOf(
 export function presentsAcceptedCredential (request: FastifyRequest): boolean {
   const family = familyOf(request)
   const credential = presentedCredential(request, family)
-  if (credential === null || credential.secret.length > MAX_SECRET_LENGTH) return false
+  return credential !== null && typeof kindToLookUp(request, credential, family) !== 'string'
+}
+
+/**
+ * The kind a presented credential is looked up as, or why it is refused unread: longer than any
+ * secret Tessera issues, of no kind's format, or minted for another API (which costs no lookup
+ * and says nothing of its holder). Formats do not overlap: at most one kind, one hash, one lookup.
+ */
+function kindToLookUp (request: FastifyRequest, credential: PresentedCredential, family: string | undefined): CredentialKind | 'malformed' | 'wrong-api' {
+  if (credential.secret.length > MAX_SECRET_LENGTH) return 'malformed'
   const kind = kindOf(request, credential)
-  return kind !== undefined && family !== undefined && kind.opens.includes(family)
+  if (!kind) return 'malformed'
+  return family !== undefined && kind.opens.includes(family) ? kind : 'wrong-api'
 }
 
 /** HTTP Basic's login and secret (a login by API key); null when the header is missing or malformed, which is a 401. */
@@ -112,12 +122,9 @@ function kindOf (request: FastifyRequest, credential: PresentedCredential): Cred
 }
 
 async function resolvePresented (request: FastifyRequest, credential: PresentedCredential, family: string | undefined): Promise<Principal | null> {
-  if (credential.secret.length > MAX_SECRET_LENGTH) return refused(request, 'malformed')
-  // Formats do not overlap, so at most one kind is asked: one hash and one lookup at most.
-  const kind = kindOf(request, credential)
-  if (!kind) return refused(request, 'malformed')
-  // Minted for another API: refused unread, so it costs no lookup and says nothing of its holder.
-  if (family === undefined || !kind.opens.includes(family)) return refused(request, 'wrong-api', { credential: kind.name })
+  const kind = kindToLookUp(request, credential, family)
+  if (kind === 'malformed') return refused(request, 'malformed')
+  if (kind === 'wrong-api') return refused(request, 'wrong-api', { credential: kindOf(request, credential)!.name })
   const principal = await kind.resolve(credential.secret, request.server, request)
   // A kind that knows why it refused has said so (recordDenial); the others' secrets are unknown.
   if (!principal && !denialOf(request)) return refused(request, 'unknown', { credential: kind.name })
